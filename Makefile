@@ -1,0 +1,81 @@
+# Follow Up — the user's entry points. The first target you run builds .venv/ for you.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FOLLOWUP := $(BIN)/followup
+# The shipped example's timeline: `make demo` and `make preview` act as if it were this moment.
+DEMO_NOW ?= 2026-11-24T16:00:00-05:00
+OUTBOX ?= var/outbox
+ARGS ?=
+
+.PHONY: help demo test check plan preview send status cron site serve publish lint fmt bench reliability calendar doctor clean
+
+help:
+	@echo "make demo     the shipped example at $(DEMO_NOW): plan, then a dry run into $(OUTBOX)/"
+	@echo "make test     the test suite (builds .venv/ on first use)"
+	@echo "make check    validate your data and lint every message it would produce"
+	@echo "make plan     every follow-up and its state, now"
+	@echo "make preview  a dry run of what is due now, into $(OUTBOX)/ (nothing sent)"
+	@echo "make send     deliver what is due now (what cron runs); a dry run without SMTP settings"
+	@echo "make status   what the ledger holds"
+	@echo "make cron     print a crontab line for make send"
+	@echo "make site     build the guide into site/   (make serve: preview it)"
+	@echo "make lint | fmt | bench | clean"
+
+$(BIN)/.installed: pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,bench]'
+	@touch $@
+
+demo: $(BIN)/.installed
+	@echo "Acting as $(DEMO_NOW), inside the example's timeline (make plan uses the real clock)."
+	@$(FOLLOWUP) --now $(DEMO_NOW) plan
+	@echo
+	@$(FOLLOWUP) --now $(DEMO_NOW) send --dry-run --outbox $(OUTBOX)
+
+test: $(BIN)/.installed
+	$(BIN)/python -m pytest $(ARGS)
+
+check: $(BIN)/.installed
+	@$(FOLLOWUP) check
+
+plan: $(BIN)/.installed
+	@$(FOLLOWUP) plan
+
+preview: $(BIN)/.installed
+	@$(FOLLOWUP) send --dry-run --outbox $(OUTBOX)
+
+send: $(BIN)/.installed
+	@$(FOLLOWUP) send
+
+status: $(BIN)/.installed
+	@$(FOLLOWUP) status
+
+cron:
+	@echo "*/15 * * * * cd $(CURDIR) && make -s send >> $(CURDIR)/var/cron.log 2>&1"
+
+site: $(BIN)/.installed
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
+
+serve: $(BIN)/.installed
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve
+
+publish: $(BIN)/.installed
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs gh-deploy --strict --force
+
+lint: $(BIN)/.installed
+	$(BIN)/ruff check batch tests bench
+	$(BIN)/ruff format --check batch tests bench
+
+fmt: $(BIN)/.installed
+	$(BIN)/ruff format batch tests bench
+	$(BIN)/ruff check --fix batch tests bench
+
+bench: $(BIN)/.installed
+	$(BIN)/python -m bench $(ARGS)
+
+clean:
+	rm -rf site build *.egg-info .pytest_cache .ruff_cache .hypothesis
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +
+	@echo "kept var/ (your ledger and outbox) and .venv/; remove them by hand if you mean to"

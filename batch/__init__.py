@@ -1,0 +1,1 @@
+"""Follow Up: interview follow-ups, due by the etiquette, delivered exactly once."""

@@ -1,0 +1,43 @@
+"""The one base error of the job, and the input error that carries its place."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class FollowUpError(Exception):
+    """Anything the job reports to the user as one line instead of a traceback."""
+
+    exit_code = 2
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong with the input, at path:line:col."""
+
+    path: str
+    line: int
+    col: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.col}: {self.message}"
+
+
+class InputError(FollowUpError):
+    """The data, a template or a setting is wrong; nothing was sent."""
+
+    def __init__(self, problems: list[Problem] | Problem | str) -> None:
+        if isinstance(problems, str):
+            self.problems: list[Problem] = []
+            text = problems
+        else:
+            self.problems = problems if isinstance(problems, list) else [problems]
+            text = "\n".join(str(p) for p in self.problems)
+        super().__init__(text)
+
+
+class LockedError(FollowUpError):
+    """Another run holds the lock; this one did nothing."""
+
+    exit_code = 75

@@ -1,0 +1,167 @@
+"""Parsers for single YAML values: each takes the raw value and returns it typed or raises ValueError."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from datetime import date, datetime, time, timedelta
+from functools import cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+_EMAIL = re.compile(r"^[^@\s<>(),;:\"\[\]]+@[^@\s<>(),;:\"\[\]]+\.[^@\s<>(),;:\"\[\]]+$")
+_DURATION = re.compile(r"^\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m(?:in)?)?\s*$")
+_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
+
+
+def closest(word: str, choices: list[str] | tuple[str, ...] | set[str]) -> str | None:
+    """The choice nearest to a mistyped word, if one is near enough."""
+    found = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return found[0] if found else None
+
+
+def parse_text(raw: object) -> str:
+    """A one-line piece of text: names, companies, roles (they end up in headers and greetings)."""
+    if not isinstance(raw, str):
+        raise ValueError(f"expected text, found {_kind(raw)}")
+    value = raw.strip()
+    if not value:
+        raise ValueError("must not be empty")
+    if _CONTROL.search(value):
+        raise ValueError("must be one line with no control characters")
+    return value
+
+
+def parse_long_text(raw: object) -> str:
+    """Free text that may span lines (notes)."""
+    if not isinstance(raw, str):
+        raise ValueError(f"expected text, found {_kind(raw)}")
+    return raw.strip()
+
+
+def parse_id(raw: object) -> str:
+    """An interview id: letters, digits, dot, dash and underscore; the ledger keys on it."""
+    value = parse_text(raw)
+    if not _ID.match(value):
+        raise ValueError(f"{value!r} is not a valid id (use letters, digits, '-', '_' or '.')")
+    return value
+
+
+def parse_email(raw: object) -> str:
+    """An email address: one @, a dotted domain, nothing that could break a header."""
+    value = parse_text(raw)
+    if not _EMAIL.match(value):
+        raise ValueError(f"{value!r} is not an email address")
+    return value
+
+
+@cache
+def zone(name: str) -> ZoneInfo:
+    """The IANA time zone of that name (cached: the same few zones recur in every file)."""
+    return ZoneInfo(name)
+
+
+def parse_zone(raw: object) -> str:
+    """An IANA time zone name such as America/Toronto."""
+    value = parse_text(raw)
+    try:
+        zone(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        hint = closest(value, available_timezones())
+        more = f" (did you mean {hint!r}?)" if hint else " (an IANA name such as Europe/Berlin)"
+        raise ValueError(f"unknown time zone {value!r}{more}") from None
+    return value
+
+
+def parse_wall_time(raw: object) -> datetime:
+    """A local date and time, 'YYYY-MM-DD HH:MM', without an offset."""
+    value = parse_text(raw)
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{value!r} is not a date and time (write YYYY-MM-DD HH:MM)") from None
+    if moment.tzinfo is not None:
+        raise ValueError("write the local time without an offset; the zone comes from timezone:")
+    if len(value) <= 10:
+        raise ValueError(f"{value!r} has no time of day (write YYYY-MM-DD HH:MM)")
+    return moment
+
+
+def parse_date(raw: object) -> date:
+    """A calendar date, 'YYYY-MM-DD'."""
+    value = parse_text(raw)
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{value!r} is not a date (write YYYY-MM-DD)") from None
+
+
+def parse_duration(raw: object) -> timedelta:
+    """A length such as 45m, 1h or 1h30m."""
+    value = parse_text(raw)
+    match = _DURATION.match(value)
+    if not match or not any(match.groups()):
+        raise ValueError(f"{value!r} is not a duration (write 45m, 1h or 1h30m)")
+    length = timedelta(hours=int(match[1] or 0), minutes=int(match[2] or 0))
+    if not timedelta(0) < length <= timedelta(hours=24):
+        raise ValueError("a duration must be more than 0 and at most 24h")
+    return length
+
+
+def parse_clock(raw: object) -> time:
+    """A time of day, 'HH:MM'."""
+    value = parse_text(raw)
+    try:
+        return time.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{value!r} is not a time of day (write HH:MM)") from None
+
+
+def parse_count(raw: object) -> int:
+    """A whole number, zero or more."""
+    value = parse_text(raw)
+    if not value.isdigit():
+        raise ValueError(f"{value!r} is not a whole number")
+    return int(value)
+
+
+def parse_seconds(raw: object) -> float:
+    """A number of seconds, zero or more."""
+    value = parse_text(raw)
+    try:
+        number = float(value)
+    except ValueError:
+        raise ValueError(f"{value!r} is not a number of seconds") from None
+    if not 0 <= number <= 3600:
+        raise ValueError("must be between 0 and 3600 seconds")
+    return number
+
+
+def one_of(*choices: str):
+    """A parser that accepts only these words, and names the nearest one on a typo."""
+
+    def parse(raw: object) -> str:
+        value = parse_text(raw)
+        if value not in choices:
+            hint = closest(value, choices)
+            more = f"did you mean {hint!r}?" if hint else "one of " + ", ".join(choices)
+            raise ValueError(f"{value!r} is not allowed here ({more})")
+        return value
+
+    return parse
+
+
+def list_of(parse_item):
+    """A parser for a list whose every item goes through parse_item; a single value is a list of one."""
+
+    def parse(raw: object) -> tuple:
+        items = raw if isinstance(raw, list) else [raw]
+        return tuple(parse_item(item) for item in items)
+
+    return parse
+
+
+def _kind(raw: object) -> str:
+    if raw is None:
+        return "nothing"
+    return {dict: "a mapping", list: "a list"}.get(type(raw), type(raw).__name__)

@@ -1,0 +1,340 @@
+"""The interviews file: its schema, and loading one or many files into checked, typed values."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+from . import fields as f
+from .errors import InputError, Problem
+from .policy import WEEKDAYS, Policy
+from .source import Key, iter_entries, locate, read_text
+
+KINDS = ("thank-you", "check-in")
+METHODS = ("email", "voicemail", "note")
+DELAYS = ("same-day", "next-day", "two-days")
+STATUSES = ("open", "offer", "rejected", "withdrawn", "closed")
+
+
+@dataclass(frozen=True, slots=True)
+class Me:
+    """The candidate: who the follow-ups come from."""
+
+    name: str
+    email: str
+    timezone: str
+    phone: str | None = None
+    reply_to: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Interviewer:
+    """One person who interviewed the candidate; each gets a message of their own."""
+
+    name: str
+    email: str | None = None
+    title: str | None = None
+    timezone: str | None = None
+    phone: str | None = None
+    method: str | None = None
+    topics: tuple[str, ...] = ()
+    done: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Interview:
+    """One interview the candidate is waiting to hear back from."""
+
+    id: str
+    company: str
+    role: str
+    start: datetime  # naive wall time in `timezone`
+    end: datetime
+    interviewers: tuple[Interviewer, ...]
+    timezone: str | None = None
+    delay: str = "same-day"
+    method: str = "email"
+    decision_by: date | None = None
+    status: str = "open"
+    done: tuple[str, ...] = ()
+    template: str | None = None
+    notes: str | None = None
+    source: str = ""
+    index: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Dataset:
+    """Everything the job reads: the candidate, the etiquette numbers and the interviews."""
+
+    me: Me
+    policy: Policy
+    interviews: tuple[Interview, ...]
+    files: tuple[str, ...] = ()
+
+
+Spec = dict[str, tuple[Callable[[object], object], bool]]  # key -> (parser, required)
+
+ME_SPEC: Spec = {
+    "name": (f.parse_text, True),
+    "email": (f.parse_email, True),
+    "timezone": (f.parse_zone, True),
+    "phone": (f.parse_text, False),
+    "reply_to": (f.parse_email, False),
+}
+INTERVIEWER_SPEC: Spec = {
+    "name": (f.parse_text, True),
+    "email": (f.parse_email, False),
+    "title": (f.parse_text, False),
+    "timezone": (f.parse_zone, False),
+    "phone": (f.parse_text, False),
+    "method": (f.one_of(*METHODS), False),
+    "topics": (f.list_of(f.parse_text), False),
+    "done": (f.list_of(f.one_of(*KINDS)), False),
+}
+INTERVIEW_SPEC: Spec = {
+    "id": (f.parse_id, True),
+    "company": (f.parse_text, True),
+    "role": (f.parse_text, True),
+    "start": (f.parse_wall_time, True),
+    "duration": (f.parse_duration, False),
+    "end": (f.parse_wall_time, False),
+    "timezone": (f.parse_zone, False),
+    "delay": (f.one_of(*DELAYS), False),
+    "method": (f.one_of(*METHODS), False),
+    "decision_by": (f.parse_date, False),
+    "status": (f.one_of(*STATUSES), False),
+    "done": (f.list_of(f.one_of(*KINDS)), False),
+    "template": (f.parse_text, False),
+    "notes": (f.parse_long_text, False),
+    "interviewers": (lambda raw: raw, True),
+}
+_POLICY_PARSERS: dict[type, Callable[[object], object]] = {
+    int: f.parse_count,
+    float: f.parse_seconds,
+}
+TOP_KEYS = ("me", "policy", "interviews")
+
+
+class _Checker:
+    """Collects the problems of one file as key paths; places are looked up once, at the end."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.found: list[tuple[Key, bool, str]] = []
+
+    def fail(self, key: Key, message: str, at_key: bool = False) -> None:
+        self.found.append((key, at_key, message))
+
+    def mapping(self, raw: object, key: Key, spec: Spec, what: str) -> dict[str, object] | None:
+        """Typed values of a mapping that follows spec; None (and problems noted) when it cannot."""
+        if not isinstance(raw, dict):
+            self.fail(key, f"{what} must be a mapping of keys and values")
+            return None
+        values: dict[str, object] = {}
+        for name, value in raw.items():
+            if name not in spec:
+                hint = f.closest(name, spec)
+                more = f"did you mean {hint!r}?" if hint else "expected " + ", ".join(spec)
+                self.fail((*key, name), f"unknown key {name!r} in {what} ({more})", at_key=True)
+                continue
+            parse = spec[name][0]
+            if value is None:
+                self.fail((*key, name), f"{name}: needs a value")
+                continue
+            try:
+                values[name] = parse(value)
+            except ValueError as exc:
+                self.fail((*key, name), f"{name}: {exc}")
+        for name, (_, required) in spec.items():
+            if required and name not in raw:
+                self.fail(key, f"{what} needs {name}:")
+        return values
+
+    def problems(self, text: str) -> list[Problem]:
+        wanted = {(key, at_key) for key, at_key, _ in self.found}
+        places = locate(text, wanted) if wanted else {}
+        result = []
+        for key, at_key, message in self.found:
+            line, col = places.get((key, at_key), (1, 1))
+            result.append(Problem(self.path, line, col, message))
+        return result
+
+
+def build_interviewer(check: _Checker, raw: object, key: Key) -> Interviewer | None:
+    """An Interviewer from its YAML mapping."""
+    values = check.mapping(raw, key, INTERVIEWER_SPEC, "an interviewer")
+    if values is None or "name" not in values:
+        return None
+    return Interviewer(**values)  # type: ignore[arg-type]
+
+
+def build_interview(check: _Checker, raw: object, key: Key) -> Interview | None:
+    """An Interview from its YAML mapping, or None when it has problems (they are noted)."""
+    before = len(check.found)
+    values = check.mapping(raw, key, INTERVIEW_SPEC, "an interview")
+    if values is None:
+        return None
+    people = _build_interviewers(check, values.pop("interviewers", None), (*key, "interviewers"))
+    start, duration, end = values.get("start"), values.pop("duration", None), values.get("end")
+    if duration is not None and end is not None:
+        check.fail((*key, "end"), "give duration: or end:, not both")
+    elif isinstance(start, datetime):
+        if end is None:
+            values["end"] = start + (duration or timedelta(hours=1))
+        elif end <= start:  # type: ignore[operator]
+            check.fail((*key, "end"), f"end {end:%Y-%m-%d %H:%M} is not after start {start:%H:%M}")
+    for i, person in enumerate(people or ()):
+        if (person.method or values.get("method", "email")) == "email" and not person.email:
+            check.fail(
+                (*key, "interviewers", i),
+                f"{person.name} has no email: add email:, or method: voicemail or note",
+            )
+    if len(check.found) > before or people is None:
+        return None
+    return Interview(**values, interviewers=people, source=check.path, index=key[-1])  # type: ignore[arg-type]
+
+
+def _build_interviewers(check: _Checker, raw: object, key: Key) -> tuple[Interviewer, ...] | None:
+    if raw is None:
+        return None  # `mapping` has said it is missing or empty
+    if not isinstance(raw, list) or not raw:
+        check.fail(key, "interviewers: must be a list of at least one person")
+        return None
+    people = [build_interviewer(check, item, (*key, i)) for i, item in enumerate(raw)]
+    return None if None in people else tuple(people)  # type: ignore[arg-type]
+
+
+def build_policy(check: _Checker, raw: object, key: Key) -> Policy:
+    """The default Policy with the YAML's overrides applied."""
+    spec: Spec = {}
+    for field in dataclasses.fields(Policy):
+        default = field.default
+        if isinstance(default, tuple):
+            spec[field.name] = (f.list_of(_parse_weekday), False)
+        elif type(default).__name__ == "time":
+            spec[field.name] = (f.parse_clock, False)
+        else:
+            spec[field.name] = (_POLICY_PARSERS[type(default)], False)
+    values = check.mapping(raw if raw is not None else {}, key, spec, "policy")
+    if not values:
+        return Policy()
+    return dataclasses.replace(Policy(), **values)
+
+
+def _parse_weekday(raw: object) -> int:
+    name = f.one_of(*WEEKDAYS)(str(raw).strip().lower()[:3] if isinstance(raw, str) else raw)
+    return WEEKDAYS.index(name)
+
+
+def data_files(data: Path | None, cwd: Path) -> list[Path]:
+    """The files to read: --data (a file, or every *.yaml in a folder), else the default places."""
+    if data is not None:
+        if data.is_dir():
+            return sorted([*data.glob("*.yaml"), *data.glob("*.yml")])
+        return [data]
+    found = [cwd / "interviews.yaml"] if (cwd / "interviews.yaml").exists() else []
+    folder = cwd / "interviews"
+    if folder.is_dir():
+        found += sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")])
+    return found or [cwd / "interviews.yaml"]
+
+
+def load(paths: Iterable[Path]) -> Dataset:
+    """Read and check every file; an InputError lists every problem in every file."""
+    problems: list[Problem] = []
+    me: tuple[Me, str] | None = None
+    policy: tuple[Policy, str] | None = None
+    interviews: list[Interview] = []
+    files = [str(p) for p in paths]
+    for path in files:
+        try:
+            parts = _load_file(path)
+        except InputError as exc:
+            problems += exc.problems
+            continue
+        file_me, file_policy, file_interviews, file_problems = parts
+        problems += file_problems
+        for found, held, name in ((file_me, me, "me"), (file_policy, policy, "policy")):
+            if found is not None and held is not None:
+                problems.append(Problem(path, 1, 1, f"{name}: is already given in {held[1]}"))
+        me = me or (file_me and (file_me, path))  # type: ignore[assignment]
+        policy = policy or (file_policy and (file_policy, path))  # type: ignore[assignment]
+        interviews += file_interviews
+    problems += _duplicate_ids(interviews)
+    if me is None and not problems:
+        problems.append(
+            Problem(
+                files[0] if files else "interviews.yaml",
+                1,
+                1,
+                "no me: section (who you are: name, email, timezone)",
+            )
+        )
+    if problems:
+        raise InputError(problems)
+    assert me is not None
+    return Dataset(me[0], policy[0] if policy else Policy(), tuple(interviews), tuple(files))
+
+
+def _load_file(path: str) -> tuple[Me | None, Policy | None, list[Interview], list[Problem]]:
+    text = read_text(Path(path))
+    check = _Checker(path)
+    me = policy = None
+    interviews: list[Interview] = []
+    for key, raw in iter_entries(text, path):
+        if key[0] == "interviews" and len(key) == 2:
+            interview = build_interview(check, raw, key)
+            if interview is not None:
+                interviews.append(interview)
+        elif key == ("me",):
+            values = check.mapping(raw, key, ME_SPEC, "me")
+            if values is not None and len(values) == len(raw) and not _missing(values, ME_SPEC):
+                me = Me(**values)  # type: ignore[arg-type]
+        elif key == ("policy",):
+            policy = build_policy(check, raw, key)
+        elif key == ("interviews",):
+            if not isinstance(raw, list):
+                check.fail(key, "interviews: must be a list (each item starts with '- ')")
+        else:
+            hint = f.closest(str(key[0]), TOP_KEYS)
+            more = f"did you mean {hint!r}?" if hint else "expected me, policy or interviews"
+            check.fail(key, f"unknown key {key[0]!r} ({more})", at_key=True)
+    return me, policy, interviews, check.problems(text)
+
+
+def _missing(values: dict[str, object], spec: Spec) -> bool:
+    return any(required and name not in values for name, (_, required) in spec.items())
+
+
+def _duplicate_ids(interviews: list[Interview]) -> list[Problem]:
+    first: dict[str, Interview] = {}
+    clashes: list[tuple[Interview, Interview]] = []
+    for interview in interviews:
+        if interview.id in first:
+            clashes.append((first[interview.id], interview))
+        else:
+            first[interview.id] = interview
+    if not clashes:
+        return []
+    lines = _id_lines({i.source for pair in clashes for i in pair})
+    problems = []
+    for a, b in clashes:
+        la, lb = lines[(a.source, a.index)], lines[(b.source, b.index)]
+        problems.append(
+            Problem(b.source, lb[0], lb[1], f"duplicate id {b.id!r} (first used at {a.source}:{la[0]})")
+        )
+    return problems
+
+
+def _id_lines(sources: set[str]) -> dict[tuple[str, int], tuple[int, int]]:
+    lines: dict[tuple[str, int], tuple[int, int]] = {}
+    for source in sources:
+        text = read_text(Path(source))
+        wanted = {(("interviews", i, "id"), False) for i in range(text.count("id:") + 1)}
+        for (key, _), place in locate(text, wanted).items():
+            lines[(source, key[1])] = place
+    return lines

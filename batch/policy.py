@@ -1,0 +1,68 @@
+"""The etiquette in numbers: every window, delay and limit the job applies, in one place."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from datetime import time
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """The etiquette numbers; `policy:` in the YAML may override any of them."""
+
+    window_start: time = time(8, 0)
+    window_end: time = time(18, 0)
+    workdays: tuple[int, ...] = (0, 1, 2, 3, 4)  # Monday is 0, as in date.weekday()
+    same_day_after_minutes: int = 60
+    next_day_at: time = time(9, 0)
+    expire_after_days: int = 7
+    check_in_after_business_days: int = 2
+    check_in_at: time = time(10, 0)
+    check_in_expire_after_days: int = 14
+    email_min_words: int = 50
+    email_max_words: int = 150
+    voicemail_max_words: int = 75
+    note_max_words: int = 80
+    subject_max_chars: int = 60
+    daily_cap: int = 100
+    pause_seconds: float = 0.0
+
+
+DEFAULT = Policy()
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+# What each policy field means, for `check`'s hints and the guide's rules page.
+DESCRIPTIONS: dict[str, str] = {
+    "window_start": "the recipient's working day opens (their local time)",
+    "window_end": "the recipient's working day closes (their local time)",
+    "workdays": "the days that count as working days",
+    "same_day_after_minutes": "a same-day thank-you waits this long after the interview ends",
+    "next_day_at": "a next-day or two-days thank-you goes at this local time",
+    "expire_after_days": "a thank-you not delivered this many days after the interview is dropped",
+    "check_in_after_business_days": "the check-in waits this many business days past decision_by",
+    "check_in_at": "the check-in goes at this local time",
+    "check_in_expire_after_days": "a check-in not delivered this many days after it fell due is dropped",
+    "email_min_words": "fewest words in an email body",
+    "email_max_words": "most words in an email body",
+    "voicemail_max_words": "most words in a voicemail script (about 30 seconds spoken)",
+    "note_max_words": "most words in a handwritten note",
+    "subject_max_chars": "most characters in a subject line",
+    "daily_cap": "most emails delivered in any rolling 24 hours",
+    "pause_seconds": "pause between two emails of one batch",
+}
+
+
+def policy_fields() -> tuple[dataclasses.Field, ...]:
+    """The fields of Policy, in declaration order."""
+    return dataclasses.fields(Policy)
+
+
+def format_value(value: object) -> str:
+    """Show a policy value the way the YAML would write it."""
+    if isinstance(value, time):
+        return value.strftime("%H:%M")
+    if isinstance(value, tuple):
+        return "[" + ", ".join(WEEKDAYS[d] for d in value) + "]"
+    return str(value)

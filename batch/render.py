@@ -1,0 +1,211 @@
+"""Templates → rendered follow-ups: a subject, a plain-text body and its HTML.
+
+A template is Markdown with a YAML front matter (the subject) and Jinja2 placeholders. Values are
+data, never markup: the body is rendered a second time with every value replaced by an inert token,
+that skeleton is converted to HTML once (and cached: the Markdown converter is the slow part), and
+the values go into the HTML escaped. The plain text is the template rendered with the real values,
+and it must equal the skeleton with the values put back, which proves the two parts say the same.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from .errors import InputError, Problem
+from .model import Dataset
+from .schedule import FollowUp
+
+STOCK = Path(__file__).resolve().parent / "templates"
+_NONCE = secrets.token_hex(4)
+_TOKEN = re.compile(rf"zq{_NONCE}x(\d+)qz")
+_FRONT = re.compile(r"\A---\r?\n(.*?)\r?\n---\r?\n", re.DOTALL)
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    """One follow-up's words: subject (emails), plain text and HTML."""
+
+    template: str  # the template's path, for messages
+    subject: str
+    text: str
+    html: str
+
+
+@dataclass(frozen=True, slots=True)
+class Template:
+    """A parsed template file: its subject and body as compiled Jinja templates."""
+
+    path: str
+    subject: Callable[..., str] | None
+    body: Callable[..., str]
+    body_line: int  # the line of the file where the body starts
+
+
+def template_name(item: FollowUp) -> str:
+    """Which stock template a follow-up uses."""
+    if item.method == "email":
+        return item.kind
+    return item.method
+
+
+def template_path(item: FollowUp) -> Path:
+    """The template file of a follow-up: the interview's own `template:` for its thank-you, else stock."""
+    own = item.interview.template
+    if own and item.kind == "thank-you":
+        return Path(item.interview.source).parent / own
+    return STOCK / f"{template_name(item)}.md"
+
+
+@lru_cache(maxsize=64)
+def load_template(path: Path) -> Template:
+    """Read and compile a template; an InputError names the file and line of any mistake."""
+    import jinja2
+
+    try:
+        source = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(Problem(str(path), 1, 1, f"cannot read the template: {exc}")) from None
+    front, body, body_line = _split_front_matter(source, str(path))
+    env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=True)
+    try:
+        subject = env.from_string(front["subject"]).render if "subject" in front else None
+        compiled = env.from_string(body).render
+    except jinja2.TemplateSyntaxError as exc:
+        line = (exc.lineno or 1) + (body_line - 1 if "subject" not in str(exc.source or "") else 0)
+        raise InputError(Problem(str(path), line, 1, f"template: {exc.message}")) from None
+    return Template(str(path), subject, compiled, body_line)
+
+
+def _split_front_matter(source: str, path: str) -> tuple[dict[str, str], str, int]:
+    match = _FRONT.match(source)
+    if not match:
+        return {}, source, 1
+    front: dict[str, str] = {}
+    for number, line in enumerate(match[1].splitlines(), start=2):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        name, sep, value = line.partition(":")
+        if not sep or name.strip() != "subject":
+            raise InputError(Problem(path, number, 1, "front matter takes only 'subject: …'"))
+        front["subject"] = value.strip()
+    return front, source[match.end() :], match[0].count("\n") + 1
+
+
+def context_for(item: FollowUp, data: Dataset) -> dict[str, object]:
+    """The values a template may use, all plain text (or lists of text)."""
+    person, interview, me = item.interviewer, item.interview, data.me
+    topics = list(person.topics)
+    return {
+        "me": {"name": me.name, "first_name": me.name.split()[0], "email": me.email,
+               "phone": me.phone or ""},
+        "interviewer": {"name": person.name, "first_name": person.name.split()[0],
+                        "title": person.title or "", "email": person.email or "",
+                        "phone": person.phone or "", "topics": topics},
+        "interview": {"company": interview.company, "role": interview.role,
+                      "day": interview.start.strftime("%A"),
+                      "date": f"{interview.start:%B} {interview.start.day}"},
+        "topics": join_words(topics),
+        "kind": item.kind,
+        "method": item.method,
+        "due": item.due_at.strftime("%A %d %B, %H:%M %Z"),
+    }  # fmt: skip
+
+
+def join_words(words: list[str]) -> str:
+    """'a', 'a and b', 'a, b and c'."""
+    if len(words) <= 2:
+        return " and ".join(words)
+    return ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def render(template: Template, context: dict[str, object]) -> Rendered:
+    """The template filled in: subject, text and HTML (values escaped in the HTML)."""
+    import jinja2
+
+    try:
+        text = _tidy(template.body(**context))
+        tokens, values = _tokenize(context)
+        skeleton = _tidy(template.body(**tokens))
+        subject = " ".join(template.subject(**context).split()) if template.subject else ""
+    except jinja2.UndefinedError as exc:
+        raise InputError(_undefined(template, exc)) from None
+    if _TOKEN.sub(lambda m: values[int(m[1])], skeleton) != text:
+        raise InputError(
+            Problem(
+                template.path,
+                template.body_line,
+                1,
+                "template: a value is changed "
+                "inside {{ }} (by a filter such as upper); write values as they are",
+            )
+        )
+    body_html = _TOKEN.sub(lambda m: _escape(values[int(m[1])]), markdown_skeleton(skeleton))
+    return Rendered(template.path, subject, text, body_html)
+
+
+def render_follow_up(item: FollowUp, data: Dataset, extra: dict[str, object] | None = None) -> Rendered:
+    """Render the template a follow-up uses with its context (and any extra values)."""
+    context = context_for(item, data)
+    if extra:
+        context.update(extra)
+    return render(load_template(template_path(item)), context)
+
+
+def _tidy(text: str) -> str:
+    return text.strip() + "\n"
+
+
+# Fixed words a template may compare against (`{% if method == "voicemail" %}`); never markup.
+_PLAIN = frozenset({"kind", "method"})
+
+
+def _tokenize(context: dict[str, object]) -> tuple[dict[str, object], list[str]]:
+    values: list[str] = []
+
+    def swap(value: object) -> object:
+        if isinstance(value, str):
+            values.append(value)
+            return f"zq{_NONCE}x{len(values) - 1}qz" if value else ""
+        if isinstance(value, dict):
+            return {k: swap(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [swap(v) for v in value]
+        return value
+
+    tokens = {k: v if k in _PLAIN else swap(v) for k, v in context.items()}
+    return tokens, values
+
+
+def _escape(value: str) -> str:
+    return html.escape(value).replace("\n", "<br>\n")
+
+
+@lru_cache(maxsize=256)
+def markdown_skeleton(skeleton: str) -> str:
+    """HTML of a tokenized body; cached, as the same few shapes recur across a batch."""
+    converter = _converter()
+    converter.reset()
+    return converter.convert(skeleton) + "\n"
+
+
+@lru_cache(maxsize=1)
+def _converter():  # type: ignore[no-untyped-def]
+    import markdown
+
+    return markdown.Markdown(extensions=["nl2br", "sane_lists"], output_format="html")
+
+
+def _undefined(template: Template, exc: Exception) -> Problem:
+    name = re.search(r"'([^']+)' is undefined|has no attribute '([^']+)'", str(exc))
+    word = (name[1] or name[2]) if name else ""
+    line = template.body_line
+    if word:
+        source = Path(template.path).read_text(encoding="utf-8").splitlines()
+        line = next((n for n, text in enumerate(source, 1) if word in text), line)
+    return Problem(template.path, line, 1, f"template: {exc} (check the spelling of the placeholder)")
