@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -11,10 +12,12 @@ from pathlib import Path
 from typing import TextIO
 
 from . import model, schedule
-from .errors import FollowUpError, InputError
+from .errors import FollowUpError, InputError, Problem
 from .fields import zone
 
 EXIT_OK, EXIT_FAILED, EXIT_INPUT, EXIT_LOCKED = 0, 1, 2, 75
+DEFAULT_STATE = Path("var/followup.db")
+DEFAULT_OUTBOX = Path("var/outbox")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -26,15 +29,10 @@ def _parser() -> argparse.ArgumentParser:
         help="a YAML file or a folder of them (default: interviews.yaml and interviews/*.yaml)",
     )
     common.add_argument(
-        "--now",
-        default=argparse.SUPPRESS,
-        help="act as if it were this ISO-8601 time (default: the clock)",
+        "--now", default=argparse.SUPPRESS, help="act as if it were this ISO-8601 time (default: the clock)"
     )
     common.add_argument(
-        "--state",
-        type=Path,
-        default=argparse.SUPPRESS,
-        help="the ledger file (default: var/followup.db)",
+        "--state", type=Path, default=argparse.SUPPRESS, help=f"the ledger file (default: {DEFAULT_STATE})"
     )
     parser = argparse.ArgumentParser(
         prog="followup",
@@ -47,30 +45,55 @@ def _parser() -> argparse.ArgumentParser:
     )
     plan = commands.add_parser("plan", parents=[common], help="list every follow-up and its state")
     plan.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    send = commands.add_parser("send", parents=[common], help="deliver what is due now")
+    send.add_argument("--dry-run", action="store_true", help="write to the outbox, send and record nothing")
+    send.add_argument(
+        "--outbox",
+        type=Path,
+        default=DEFAULT_OUTBOX,
+        help=f"the dry run's Maildir (default: {DEFAULT_OUTBOX})",
+    )
+    send.add_argument("--limit", type=_positive, default=None, help="deliver at most N in this run")
+    status = commands.add_parser("status", parents=[common], help="what the ledger holds")
+    status.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    resolve = commands.add_parser(
+        "resolve", parents=[common], help="settle an uncertain delivery after checking your Sent folder"
+    )
+    resolve.add_argument("key", help="the follow-up's key, as status shows it")
+    how = resolve.add_mutually_exclusive_group(required=True)
+    how.add_argument("--sent", action="store_true", help="it did arrive: never send it again")
+    how.add_argument("--retry", action="store_true", help="it did not arrive: send it on the next run")
     return parser
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of 1 or more")
+    return int(text)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; return its exit code (the console script exits with it)."""
     args = _parser().parse_args(argv)
-    out, err = sys.stdout, sys.stderr
     try:
-        return COMMANDS[args.command](args, out, err)
+        return COMMANDS[args.command](args, sys.stdout, sys.stderr)
     except FollowUpError as exc:
-        print(exc, file=err)
+        print(exc, file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
-        print("interrupted", file=err)
+        print("interrupted; a delivery under way is settled on the next run", file=sys.stderr)
         return 130
 
 
 def _load(args: argparse.Namespace) -> model.Dataset:
-    data = getattr(args, "data", None)
-    files = model.data_files(data, Path.cwd())
-    return model.load(files)
+    return model.load(model.data_files(getattr(args, "data", None), Path.cwd()))
 
 
-def _now(args: argparse.Namespace, data: model.Dataset) -> datetime:
+def _state(args: argparse.Namespace) -> Path:
+    return getattr(args, "state", None) or DEFAULT_STATE
+
+
+def _now(args: argparse.Namespace, data: model.Dataset | None) -> datetime:
     text = getattr(args, "now", None)
     if text is None:
         return datetime.now(UTC)
@@ -79,17 +102,30 @@ def _now(args: argparse.Namespace, data: model.Dataset) -> datetime:
     except ValueError:
         raise InputError(f"--now: {text!r} is not an ISO-8601 time (e.g. 2026-11-24T18:00)") from None
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=zone(data.me.timezone))
+        moment = moment.replace(tzinfo=zone(data.me.timezone) if data else UTC)
     return moment
 
 
 def cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    """followup check"""
+    """followup check: the data, then the lint over every message it would produce."""
+    from .compose import compose
+
     data = _load(args)
     items = schedule.plan(data, _now(args, data))
+    problems: list[Problem] = []
+    for item in items:
+        composed = compose(item, data)
+        for problem in composed.problems:
+            path, line, col = model.place_of(item.interview, item.interviewer)
+            problems.append(
+                Problem(path, line, col, f"{item.key}: {problem} (template {composed.words.template})")
+            )
+    if problems:
+        raise InputError(problems)
     files = len(data.files)
     print(
-        f"ok: {len(data.interviews)} interviews, {len(items)} follow-ups in {files} file{'s' * (files != 1)}",
+        f"ok: {len(data.interviews)} interviews, {len(items)} follow-ups, every message within the etiquette "
+        f"({files} file{'s' * (files != 1)})",
         file=out,
     )
     return EXIT_OK
@@ -97,8 +133,10 @@ def cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 def cmd_plan(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """followup plan"""
+    from .ledger import read_states
+
     data = _load(args)
-    items = schedule.plan(data, _now(args, data))
+    items = schedule.plan(data, _now(args, data), read_states(_state(args)))
     if args.json:
         json.dump([plan_row(item) for item in items], out, indent=2, ensure_ascii=False)
         out.write("\n")
@@ -130,11 +168,139 @@ def write_table(items: list[schedule.FollowUp], out: TextIO) -> None:
     for item in items:
         due = item.due_at.strftime("%a %Y-%m-%d %H:%M %Z")
         rows.append((due, item.state, item.kind, item.method, item.interviewer.name, item.interview.id))
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    for row in rows:
-        out.write("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() + "\n")
+    _write_rows(rows, out)
     if len(rows) == 1:
         out.write("(no interviews yet: add one to interviews.yaml)\n")
 
 
-COMMANDS = {"check": cmd_check, "plan": cmd_plan}
+def _write_rows(rows: list[tuple[str, ...]], out: TextIO) -> None:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        out.write("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() + "\n")
+
+
+def cmd_send(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """followup send: deliver what is due now; silent when nothing is."""
+    from .ledger import Ledger, locked, read_states
+    from .transport import smtp_settings
+
+    data = _load(args)
+    now = _now(args, data)
+    settings = None if args.dry_run else smtp_settings(os.environ)
+    state = _state(args)
+    if settings is None:
+        items = schedule.plan(data, now, read_states(state))
+        if not schedule.select(items):
+            return EXIT_OK
+        why = "--dry-run" if args.dry_run else "no SMTP settings (FOLLOWUP_SMTP_HOST is not set)"
+        print(f"dry run, {why}: writing to {args.outbox}/new/, sending and recording nothing", file=out)
+        return _deliver(args, data, items, None, None, now, out, err)
+    with locked(state):
+        ledger = Ledger(state)
+        try:
+            for key in ledger.mark_interrupted():
+                print(
+                    f"uncertain  {key}: a run stopped between claim and record; " + _resolve_hint(key),
+                    file=err,
+                )
+            items = schedule.plan(data, now, ledger.states())
+            if not schedule.select(items):
+                return EXIT_OK
+            return _deliver(args, data, items, ledger, settings, now, out, err)
+        finally:
+            ledger.close()
+
+
+def _deliver(args, data, items, ledger, settings, now, out: TextIO, err: TextIO) -> int:  # type: ignore[no-untyped-def]
+    import time
+
+    from .deliver import deliver_due
+    from .transport import Outbox, Smtp
+
+    transport = Outbox(args.outbox) if settings is None else Smtp(settings)
+    progress = err.isatty() and len(schedule.select(items)) > 20
+
+    def report(outcome) -> None:  # type: ignore[no-untyped-def]
+        if progress:
+            err.write("\r\033[K")
+        print(outcome.line, file=out if outcome.ok else err)
+
+    outcomes = deliver_due(
+        items, data, transport, ledger, now, limit=args.limit, sleep=time.sleep, report=report
+    )
+    return EXIT_OK if all(o.ok for o in outcomes) else EXIT_FAILED
+
+
+def _resolve_hint(key: str) -> str:
+    from .deliver import RESOLVE_HINT
+
+    return RESOLVE_HINT.format(key=key)
+
+
+def cmd_status(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """followup status: every delivery the ledger holds."""
+    from .ledger import Ledger
+
+    state = _state(args)
+    if not state.exists():
+        print(f"nothing delivered yet ({state} does not exist)", file=out)
+        return EXIT_OK
+    ledger = Ledger(state)
+    try:
+        entries = ledger.entries()
+    finally:
+        ledger.close()
+    known = _known_interviews(args, err)
+    rows = [dict(vars_of(e), in_data=known is None or e.interview in known) for e in entries]
+    if args.json:
+        json.dump(rows, out, indent=2, ensure_ascii=False)
+        out.write("\n")
+        return EXIT_OK
+    table = [("STATE", "WHEN (UTC)", "KIND", "TO", "INTERVIEW", "MESSAGE-ID", "SERVER'S REPLY")]
+    for row in rows:
+        interview = row["interview"] + ("" if row["in_data"] else " (no longer in the data)")
+        when = (row["finished_at"] or row["claimed_at"])[:16].replace("T", " ")
+        table.append((row["state"], when, row["kind"], row["recipient"], interview, row["message_id"],
+                      row["reply"] or ""))  # fmt: skip
+    _write_rows(table, out)
+    return EXIT_OK
+
+
+def vars_of(entry: object) -> dict[str, object]:
+    """A ledger entry as a plain dict."""
+    return {name: getattr(entry, name) for name in entry.__slots__}  # type: ignore[attr-defined]
+
+
+def _known_interviews(args: argparse.Namespace, err: TextIO) -> set[str] | None:
+    try:
+        return {i.id for i in _load(args).interviews}
+    except InputError:
+        print("(the data has problems, see followup check; listing the ledger alone)", file=err)
+        return None
+
+
+def cmd_resolve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """followup resolve KEY --sent|--retry"""
+    from .ledger import Ledger, locked
+
+    state = _state(args)
+    if not state.exists():
+        raise FollowUpError(f"{state}: no ledger yet, so nothing to resolve")
+    with locked(state):
+        ledger = Ledger(state)
+        try:
+            entry = ledger.resolve(args.key, sent=args.sent, now=_now(args, None))
+        finally:
+            ledger.close()
+    what = "recorded as sent" if args.sent else "will be sent again on the next run, with the same Message-ID"
+    print(f"{entry.key}: {what}", file=out)
+    return EXIT_OK
+
+
+COMMANDS = {
+    "check": cmd_check,
+    "plan": cmd_plan,
+    "send": cmd_send,
+    "status": cmd_status,
+    "resolve": cmd_resolve,
+}

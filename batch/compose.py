@@ -1,0 +1,67 @@
+"""A due follow-up → the finished mail that carries it, checked against the etiquette.
+
+An email follow-up goes to the interviewer. A voicemail or a handwritten note cannot be sent by a
+program: the mail is a reminder to the candidate, carrying the script or the draft.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from . import mime
+from .lint import lint
+from .model import Dataset
+from .render import STOCK, Rendered, context_for, load_template, render, render_follow_up
+from .schedule import FollowUp
+
+
+@dataclass(frozen=True, slots=True)
+class Composed:
+    """A follow-up's words, the mail that carries them, and what the lint found wrong."""
+
+    item: FollowUp
+    words: Rendered  # what the interviewer reads or hears
+    mail: Rendered  # the email: the same as words, or the reminder that carries them
+    problems: tuple[str, ...]
+
+    @property
+    def to(self) -> mime.Address:
+        """The mail's recipient: the interviewer, or the candidate for a reminder."""
+        return (self.item.interviewer.name, self.item.interviewer.email or "")
+
+
+def compose(item: FollowUp, data: Dataset) -> Composed:
+    """Render and lint one follow-up (no Message-ID or date yet: those belong to delivery)."""
+    words = render_follow_up(item, data)
+    problems = lint(words, item.method, data.policy)
+    if item.sends_email:
+        return Composed(item, words, words, tuple(problems))
+    reminder = render_follow_up_reminder(item, data, words)
+    problems += lint(reminder, "email", data.policy, is_reminder=True)
+    return Composed(item, words, reminder, tuple(problems))
+
+
+def render_follow_up_reminder(item: FollowUp, data: Dataset, words: Rendered) -> Rendered:
+    """The reminder to the candidate that carries a voicemail script or a note draft."""
+    context = context_for(item, data)
+    context["script"] = words.text.strip()
+    return render(load_template(STOCK / "reminder.md"), context)
+
+
+def to_mail(composed: Composed, data: Dataset, message_id: str, date: datetime) -> mime.Message:
+    """The mail's bytes, with its Message-ID (new, or the ledger's on a retry) and date."""
+    me = (data.me.name, data.me.email)
+    to = composed.to if composed.item.sends_email else me
+    reply_to = (data.me.name, data.me.reply_to) if data.me.reply_to else None
+    return mime.build(
+        key=composed.item.key,
+        sender=me,
+        to=to,
+        subject=composed.mail.subject,
+        text=composed.mail.text,
+        html=composed.mail.html,
+        message_id=message_id,
+        date=date,
+        reply_to=reply_to,
+    )

@@ -1,0 +1,205 @@
+"""The ledger: what was delivered, in SQLite, so that nothing is ever delivered twice.
+
+A follow-up is claimed (state `sending`, its Message-ID) in a committed transaction before it goes
+out, and recorded as `sent`, `failed` or `deferred` after. A claim still `sending` when the next run
+starts means a run died in between: it becomes `uncertain` and is never sent again by itself.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from .errors import FollowUpError, LockedError
+
+STATES = ("sending", "sent", "failed", "deferred", "uncertain")
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS deliveries (
+    key         TEXT PRIMARY KEY,
+    interview   TEXT NOT NULL,
+    kind        TEXT NOT NULL,
+    method      TEXT NOT NULL,
+    recipient   TEXT NOT NULL,
+    name        TEXT NOT NULL,
+    subject     TEXT NOT NULL,
+    message_id  TEXT NOT NULL,
+    state       TEXT NOT NULL CHECK (state IN ('sending','sent','failed','deferred','uncertain')),
+    attempts    INTEGER NOT NULL DEFAULT 1,
+    claimed_at  TEXT NOT NULL,
+    finished_at TEXT,
+    reply       TEXT
+);
+PRAGMA user_version = 1;
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One row of the ledger."""
+
+    key: str
+    interview: str
+    kind: str
+    method: str
+    recipient: str
+    name: str
+    subject: str
+    message_id: str
+    state: str
+    attempts: int
+    claimed_at: str
+    finished_at: str | None
+    reply: str | None
+
+
+class LedgerError(FollowUpError):
+    """The ledger file cannot be opened or written (a setting or the disk, not the data)."""
+
+
+class Ledger:
+    """The SQLite ledger at one path; open it with `open_ledger` or `read_states`."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self.db = sqlite3.connect(path, isolation_level=None, timeout=30)
+            self.db.execute("PRAGMA journal_mode = WAL")
+            self.db.execute("PRAGMA synchronous = FULL")
+            self.db.executescript(_SCHEMA)
+        except (OSError, sqlite3.Error) as exc:
+            raise LedgerError(f"{path}: cannot open the ledger ({_reason(exc)})") from None
+
+    def close(self) -> None:
+        """Close the database."""
+        self.db.close()
+
+    def states(self) -> dict[str, str]:
+        """Every key with its state."""
+        return dict(self.db.execute("SELECT key, state FROM deliveries"))
+
+    def entries(self) -> list[Entry]:
+        """Every row, oldest claim first."""
+        rows = self.db.execute("SELECT * FROM deliveries ORDER BY claimed_at, key")
+        return [Entry(*row) for row in rows]
+
+    def entry(self, key: str) -> Entry | None:
+        """The row of one key, if any."""
+        row = self.db.execute("SELECT * FROM deliveries WHERE key = ?", (key,)).fetchone()
+        return Entry(*row) if row else None
+
+    def mark_interrupted(self) -> list[str]:
+        """Claims left `sending` by a run that died become `uncertain`; returns their keys."""
+        with self._write():
+            keys = [k for (k,) in self.db.execute("SELECT key FROM deliveries WHERE state = 'sending'")]
+            self.db.execute("UPDATE deliveries SET state = 'uncertain' WHERE state = 'sending'")
+        return keys
+
+    def claim(self, entry: Entry, now: datetime) -> bool:
+        """Claim a follow-up before sending it; False when it is not free to send (already claimed)."""
+        with self._write():
+            row = self.db.execute("SELECT state FROM deliveries WHERE key = ?", (entry.key,)).fetchone()
+            if row is not None and row[0] != "deferred":
+                return False
+            self.db.execute(
+                "INSERT INTO deliveries VALUES (?,?,?,?,?,?,?,?,'sending',1,?,NULL,NULL) "
+                "ON CONFLICT(key) DO UPDATE SET state = 'sending', attempts = attempts + 1, "
+                "claimed_at = excluded.claimed_at",
+                (entry.key, entry.interview, entry.kind, entry.method, entry.recipient, entry.name,
+                 entry.subject, entry.message_id, _iso(now)),
+            )  # fmt: skip
+        return True
+
+    def record(self, key: str, state: str, reply: str, now: datetime) -> None:
+        """Record how a claimed delivery ended: sent, failed, deferred or uncertain."""
+        assert state in STATES and state != "sending"
+        with self._write():
+            self.db.execute(
+                "UPDATE deliveries SET state = ?, reply = ?, finished_at = ? WHERE key = ?",
+                (state, reply, _iso(now), key),
+            )
+
+    def resolve(self, key: str, sent: bool, now: datetime) -> Entry:
+        """Settle an uncertain (or failed) delivery by hand: sent, or free to retry with its Message-ID."""
+        entry = self.entry(key)
+        if entry is None:
+            raise FollowUpError(f"{key}: not in the ledger (followup status lists what is)")
+        if entry.state not in ("uncertain", "failed", "deferred"):
+            raise FollowUpError(f"{key}: is {entry.state}; only uncertain or failed ones can be resolved")
+        reply = "marked sent by hand" if sent else "to be retried, by hand"
+        self.record(key, "sent" if sent else "deferred", reply, now)
+        return self.entry(key)  # type: ignore[return-value]
+
+    def count_since(self, moment: datetime) -> int:
+        """How many deliveries were claimed at or after that moment (for the rolling daily cap)."""
+        row = self.db.execute(
+            "SELECT COUNT(*) FROM deliveries WHERE state IN ('sending','sent','uncertain') "
+            "AND claimed_at >= ?",
+            (_iso(moment),),
+        ).fetchone()
+        return int(row[0])
+
+    @contextlib.contextmanager
+    def _write(self) -> Iterator[None]:
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+            self.db.execute("COMMIT")
+        except sqlite3.Error as exc:
+            raise LedgerError(f"{self.path}: cannot write the ledger ({_reason(exc)})") from None
+
+
+def read_states(path: Path) -> dict[str, str]:
+    """The states in a ledger, without creating or changing it (an absent ledger is empty)."""
+    if not path.exists():
+        return {}
+    try:
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            return dict(db.execute("SELECT key, state FROM deliveries"))
+        finally:
+            db.close()
+    except sqlite3.Error as exc:
+        raise LedgerError(f"{path}: cannot read the ledger ({_reason(exc)})") from None
+
+
+@contextlib.contextmanager
+def locked(path: Path) -> Iterator[None]:
+    """Hold the run lock beside the ledger; LockedError at once if another run has it."""
+    lock_path = path.with_name(path.name + ".lock")
+    try:
+        lock_path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError as exc:
+        raise LedgerError(f"{lock_path}: cannot create the lock ({exc.strerror})") from None
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise LockedError(f"{lock_path}: another followup run is under way; nothing done") from None
+        yield
+    finally:
+        os.close(fd)
+
+
+def day_ago(now: datetime) -> datetime:
+    """The start of the rolling 24 hours that end now."""
+    return now - timedelta(hours=24)
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def _reason(exc: BaseException) -> str:
+    return getattr(exc, "strerror", None) or str(exc)

@@ -1,0 +1,306 @@
+"""Where finished mail goes: a Maildir outbox (dry run) or an SMTP server through yagmail.
+
+yagmail makes the connection and handles the credentials (TLS, STARTTLS, keyring, Gmail OAuth2);
+the mail itself is ours, sent over that one connection with the SMTP steps taken one by one, so a
+failure is known to come before the message was handed over (safe to retry) or after (uncertain).
+"""
+
+from __future__ import annotations
+
+import re
+import socket
+import ssl
+import stat
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from .errors import FollowUpError, InputError
+from .mime import Message
+
+SECURITIES = ("ssl", "starttls", "none")
+_PORTS = {"ssl": 465, "starttls": 587, "none": 25}
+# What common answers mean, in plain words (the server's own words are printed too).
+_MEANINGS = {
+    421: "the server is busy or closing the connection; it will be tried again",
+    454: "too many logins or a temporary TLS/auth problem; it will be tried again",
+    534: "the provider wants an app password (Gmail: turn on 2-step verification, make an app password)",
+    535: "the server refused the user name or password",
+    550: "the mailbox does not exist or refuses mail",
+    554: "the server refused the message",
+}
+
+
+class Refused(FollowUpError):
+    """The server declined a message; `temporary` for a 4xx answer, which is tried again later."""
+
+    def __init__(self, code: int, reply: str) -> None:
+        self.code, self.reply = code, reply
+        super().__init__(explain(code, reply))
+
+    @property
+    def temporary(self) -> bool:
+        """A 4xx answer (or no answer at all): the message may go on a later run."""
+        return self.code < 500
+
+
+class Uncertain(FollowUpError):
+    """The connection broke after the message was handed over: it may or may not have arrived."""
+
+
+class Unreachable(FollowUpError):
+    """No usable connection: nothing more can be sent in this run."""
+
+    exit_code = 1
+
+
+class Transport(Protocol):
+    """Something that delivers finished mail."""
+
+    dry_run: bool
+
+    def send(self, message: Message) -> str:
+        """Deliver one message; return the receiver's answer, or raise Refused/Uncertain/Unreachable."""
+        ...
+
+    def close(self) -> None:
+        """Let go of any connection."""
+        ...
+
+
+def explain(code: int, reply: str) -> str:
+    """The server's answer with what it means, on one line."""
+    words = " ".join(reply.split())
+    meaning = _MEANINGS.get(code)
+    return f"{code} {words}" + (f" ({meaning})" if meaning else "")
+
+
+class Outbox:
+    """A Maildir on disk (any mail client opens it): the dry run's destination."""
+
+    dry_run = True
+
+    def __init__(self, folder: Path) -> None:
+        import mailbox
+
+        try:
+            self.box = mailbox.Maildir(folder, create=True)
+        except OSError as exc:
+            raise FollowUpError(f"{folder}: cannot create the outbox ({exc.strerror})") from None
+        self.folder = folder
+
+    def send(self, message: Message) -> str:
+        """Write the message into new/."""
+        name = self.box.add(message.data)
+        return f"written to {self.folder / 'new' / name}"
+
+    def close(self) -> None:
+        """Nothing to let go of."""
+
+
+@dataclass(frozen=True, slots=True)
+class SmtpSettings:
+    """How to reach the SMTP server (from FOLLOWUP_SMTP_* in the environment)."""
+
+    host: str
+    port: int
+    security: str
+    user: str | None = None
+    password: str | None = field(default=None, repr=False)
+    oauth2_file: str | None = None
+    ca_file: str | None = None
+    timeout: float = 30.0
+
+
+def smtp_settings(env: Mapping[str, str]) -> SmtpSettings | None:
+    """The SMTP settings in an environment, or None when FOLLOWUP_SMTP_HOST is not set."""
+    host = env.get("FOLLOWUP_SMTP_HOST", "").strip()
+    if not host:
+        return None
+    security = env.get("FOLLOWUP_SMTP_SECURITY", "ssl").strip().lower()
+    if security not in SECURITIES:
+        raise InputError(f"FOLLOWUP_SMTP_SECURITY: {security!r} is not one of ssl, starttls, none")
+    port_text = env.get("FOLLOWUP_SMTP_PORT", "").strip() or str(_PORTS[security])
+    if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+        raise InputError(f"FOLLOWUP_SMTP_PORT: {port_text!r} is not a port number")
+    timeout_text = env.get("FOLLOWUP_SMTP_TIMEOUT", "30")
+    try:
+        timeout = float(timeout_text)
+    except ValueError:
+        raise InputError(f"FOLLOWUP_SMTP_TIMEOUT: {timeout_text!r} is not a number of seconds") from None
+    password = env.get("FOLLOWUP_SMTP_PASSWORD") or None
+    password_file = env.get("FOLLOWUP_SMTP_PASSWORD_FILE", "").strip()
+    if password_file:
+        password = read_password_file(Path(password_file))
+    return SmtpSettings(
+        host=host,
+        port=int(port_text),
+        security=security,
+        user=env.get("FOLLOWUP_SMTP_USER", "").strip() or None,
+        password=password,
+        oauth2_file=env.get("FOLLOWUP_SMTP_OAUTH2_FILE", "").strip() or None,
+        ca_file=env.get("FOLLOWUP_SMTP_CA_FILE", "").strip() or None,
+        timeout=timeout,
+    )
+
+
+def read_password_file(path: Path) -> str:
+    """The first line of a password file that only its owner can read."""
+    try:
+        mode = path.stat().st_mode
+        if mode & (stat.S_IRWXG | stat.S_IRWXO):
+            raise InputError(
+                f"FOLLOWUP_SMTP_PASSWORD_FILE: {path} can be read by others (run: chmod 600 {path})"
+            )
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise InputError(f"FOLLOWUP_SMTP_PASSWORD_FILE: cannot read {path} ({exc.strerror})") from None
+    if not lines or not lines[0].strip():
+        raise InputError(f"FOLLOWUP_SMTP_PASSWORD_FILE: {path} is empty")
+    return lines[0].strip()
+
+
+def keyring_password(user: str) -> str | None:
+    """yagmail's keyring entry for the user, if a keyring is there to ask."""
+    try:
+        import keyring
+
+        return keyring.get_password("yagmail", user)
+    except Exception:  # no keyring package or no backend: both mean "no entry"
+        return None
+
+
+class Smtp:
+    """One yagmail connection for the whole batch, opened at the first message."""
+
+    dry_run = False
+
+    def __init__(self, settings: SmtpSettings) -> None:
+        self.settings = settings
+        self.client = None
+
+    def _connect(self) -> None:
+        import yagmail
+
+        s = self.settings
+        password = s.password
+        if s.user and password is None and s.oauth2_file is None:
+            password = keyring_password(s.user)
+            if password is None:
+                raise Unreachable(
+                    f"no password for {s.user}: set FOLLOWUP_SMTP_PASSWORD_FILE (a chmod 600 file), "
+                    "FOLLOWUP_SMTP_PASSWORD, or yagmail's keyring entry"
+                )
+        context = ssl.create_default_context(cafile=s.ca_file)
+        options: dict[str, object] = {"timeout": s.timeout}
+        if s.security == "ssl":
+            options["context"] = context
+        try:
+            client = yagmail.SMTP(
+                user=s.user or "",
+                password=password,
+                host=s.host,
+                port=s.port,
+                smtp_ssl=s.security == "ssl",
+                smtp_starttls={"context": context} if s.security == "starttls" else False,
+                smtp_skip_login=not s.user,
+                oauth2_file=s.oauth2_file,
+                soft_email_validation=False,
+                **options,
+            )
+            client.login()
+        except Exception as exc:
+            raise Unreachable(f"SMTP {s.host}:{s.port}: {_connect_problem(exc)}") from None
+        self.client = client
+
+    def send(self, message: Message) -> str:
+        """Deliver over the batch's connection; reconnect once if it dropped before the hand-over."""
+        for attempt in (1, 2):
+            if self.client is None:
+                self._connect()
+            try:
+                return self._send(message)
+            except (smtplib_errors(), OSError) as exc:
+                self._drop()
+                if attempt == 2:
+                    raise Refused(421, f"connection lost before the message was handed over: {exc}") from None
+        raise AssertionError("unreachable")
+
+    def _send(self, message: Message) -> str:
+        smtp = self.client.smtp  # type: ignore[attr-defined]
+        smtp.ehlo_or_helo_if_needed()
+        code, reply = smtp.mail(message.sender)
+        if code != 250:
+            _reset(smtp)
+            raise Refused(code, _text(reply))
+        code, reply = smtp.rcpt(message.recipient)
+        if code not in (250, 251):
+            _reset(smtp)
+            raise Refused(code, _text(reply))
+        code, reply = smtp.docmd("DATA")
+        if code != 354:
+            _reset(smtp)
+            raise Refused(code, _text(reply))
+        payload = re.sub(rb"(?m)^\.", b"..", message.data)
+        if not payload.endswith(b"\r\n"):
+            payload += b"\r\n"
+        try:
+            smtp.send(payload + b".\r\n")
+            code, reply = smtp.getreply()
+        except (smtplib_errors(), OSError) as exc:
+            self._drop()
+            raise Uncertain(f"the connection broke after the message was handed over ({exc})") from None
+        if code != 250:
+            raise Refused(code, _text(reply))
+        return f"{code} {_text(reply)}"
+
+    def _drop(self) -> None:
+        if self.client is not None:
+            try:
+                self.client.smtp.close()  # type: ignore[attr-defined]
+            except Exception:  # closing a broken socket may fail; it is gone either way
+                pass
+        self.client = None
+
+    def close(self) -> None:
+        """Say QUIT and close."""
+        if self.client is not None:
+            try:
+                self.client.smtp.quit()  # type: ignore[attr-defined]
+            except Exception:  # the server may have gone already
+                pass
+        self._drop()
+
+
+def smtplib_errors() -> type[Exception]:
+    """smtplib's base error (imported late: smtplib stays off the idle path)."""
+    import smtplib
+
+    return smtplib.SMTPException
+
+
+def _reset(smtp: object) -> None:
+    try:
+        smtp.rset()  # type: ignore[attr-defined]
+    except Exception:  # a server that refused may also hang up; the next send reconnects
+        pass
+
+
+def _text(reply: bytes | str) -> str:
+    return reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
+
+
+def _connect_problem(exc: BaseException) -> str:
+    code = getattr(exc, "smtp_code", None)
+    if code is not None:
+        return explain(int(code), _text(getattr(exc, "smtp_error", b"")))
+    if isinstance(exc, ssl.SSLError | ssl.CertificateError):
+        return f"TLS failed ({exc.__class__.__name__}: {exc}); check FOLLOWUP_SMTP_SECURITY and the port"
+    if isinstance(exc, socket.timeout | TimeoutError):
+        return "no answer in time (is the host or port right?)"
+    if isinstance(exc, ConnectionRefusedError):
+        return "connection refused (is the host or port right?)"
+    if isinstance(exc, socket.gaierror):
+        return "the host name does not resolve"
+    return f"{exc.__class__.__name__}: {exc}"
