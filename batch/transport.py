@@ -7,6 +7,7 @@ failure is known to come before the message was handed over (safe to retry) or a
 
 from __future__ import annotations
 
+import contextlib
 import re
 import socket
 import ssl
@@ -257,19 +258,15 @@ class Smtp:
 
     def _drop(self) -> None:
         if self.client is not None:
-            try:
+            with contextlib.suppress(Exception):  # a broken socket may fail to close; it is gone anyway
                 self.client.smtp.close()  # type: ignore[attr-defined]
-            except Exception:  # closing a broken socket may fail; it is gone either way
-                pass
         self.client = None
 
     def close(self) -> None:
         """Say QUIT and close."""
         if self.client is not None:
-            try:
+            with contextlib.suppress(Exception):  # the server may have gone already
                 self.client.smtp.quit()  # type: ignore[attr-defined]
-            except Exception:  # the server may have gone already
-                pass
         self._drop()
 
 
@@ -281,10 +278,8 @@ def smtplib_errors() -> type[Exception]:
 
 
 def _reset(smtp: object) -> None:
-    try:
+    with contextlib.suppress(Exception):  # a server that refused may also hang up; we reconnect
         smtp.rset()  # type: ignore[attr-defined]
-    except Exception:  # a server that refused may also hang up; the next send reconnects
-        pass
 
 
 def _text(reply: bytes | str) -> str:
