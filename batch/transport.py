@@ -210,6 +210,7 @@ class Smtp:
                 soft_email_validation=False,
                 **options,
             )
+            client.user = s.user or ""  # yagmail appends @gmail.com to a user without @; keep ours
             client.login()
         except Exception as exc:
             raise Unreachable(f"SMTP {s.host}:{s.port}: {_connect_problem(exc)}") from None

@@ -6,4 +6,4 @@ import os
 
 os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
 
-pytest_plugins: list[str] = []
+pytest_plugins: list[str] = ["tests.servers", "tests.site_fixtures"]

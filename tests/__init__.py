@@ -1,0 +1,1 @@
+"""The test suite (a package, so that conftest can load tests.servers as a plugin under any runner)."""

@@ -1,0 +1,578 @@
+"""Real local mail servers for the tests: aiosmtpd (plain, STARTTLS, SMTPS, scripted faults) and dovecot.
+
+Everything listens on 127.0.0.1 on a port chosen at run time. Fixtures: ``smtp_server``, ``smtp_tls_server``,
+``smtp_ssl_server``, ``make_smtp`` (build one with ``Faults``) and ``imap_server``. Outside a fixture,
+``start_smtp(...)`` returns a running ``SmtpServer``; call ``.stop()`` when done.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import email.parser
+import email.policy
+import functools
+import grp
+import imaplib
+import os
+import pwd
+import shutil
+import signal
+import socket
+import ssl
+import subprocess
+import tempfile
+import threading
+import time
+import uuid
+import weakref
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import pytest
+import trustme
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import MISSING, SMTP, AuthResult, LoginPassword
+
+HOST = "127.0.0.1"
+SMTP_USER = "tester@example.test"  # with an "@": yagmail appends "@gmail.com" to a bare user name
+SMTP_PASSWORD = "secret"
+IMAP_USER = "tester"
+IMAP_PASSWORD = "secret"
+Security = Literal["none", "starttls", "ssl"]
+
+# Where a fault may strike: the point names are the SMTP commands, plus the greeting and the moment
+# after a message was kept.
+STALL_POINTS = frozenset({"greeting", "AUTH", "MAIL", "RCPT", "DATA"})
+DROP_POINTS = STALL_POINTS | {"after_DATA"}
+TLS_FAULTS = frozenset({"untrusted", "garbage"})
+# A dropped session waits to be cancelled by its own connection_lost; this only bounds a wait that
+# should never run out.
+_DROP_WAIT = 30.0
+
+
+# ---------------------------------------------------------------------------------------------------------
+# SMTP
+
+
+@dataclass(frozen=True)
+class Faults:
+    """What the scripted server does wrong; the default does nothing wrong.
+
+    greeting: a reply sent instead of the 220 greeting, then the server hangs up ("421 4.3.2 go away").
+    auth, mail, data: the reply to every AUTH, MAIL FROM or end of DATA (a refused DATA keeps nothing).
+    rcpt: replies per recipient address (case-insensitive); the key "*" answers every other recipient.
+    drop: hang up without a reply at a point of STALL_POINTS, or "after_DATA": the message is kept
+        (in .received) but its 250 never reaches the client, the case that can deliver twice.
+    stall: (point, seconds): say nothing for that long at the point, then go on as usual.
+    tls: "untrusted" (the certificate is issued by a CA other than .ca_file) or "garbage" (the answer to
+        the TLS handshake is not TLS). Fixed for the server's life, with or without `times`.
+    times: the faults hit only the first `times` connections after they were set; None: every one.
+    """
+
+    greeting: str | None = None
+    auth: str | None = None
+    mail: str | None = None
+    rcpt: Mapping[str, str] = field(default_factory=dict)
+    data: str | None = None
+    drop: str | None = None
+    stall: tuple[str, float] | None = None
+    tls: str | None = None
+    times: int | None = None
+
+    def __post_init__(self) -> None:
+        # A misspelt point would quietly test nothing.
+        if self.drop is not None and self.drop not in DROP_POINTS:
+            raise ValueError(f"drop={self.drop!r}: expected one of {sorted(DROP_POINTS)}")
+        if self.stall is not None and self.stall[0] not in STALL_POINTS:
+            raise ValueError(f"stall={self.stall!r}: expected (one of {sorted(STALL_POINTS)}, seconds)")
+        if self.tls is not None and self.tls not in TLS_FAULTS:
+            raise ValueError(f"tls={self.tls!r}: expected one of {sorted(TLS_FAULTS)}")
+
+    def rcpt_reply(self, address: str) -> str | None:
+        """The scripted reply to RCPT TO for this address, if any."""
+        replies = {key.lower(): value for key, value in self.rcpt.items()}
+        return replies.get(address.lower(), replies.get("*"))
+
+
+NO_FAULTS = Faults()
+
+
+@dataclass(frozen=True)
+class Received:
+    """One accepted message: the envelope, the DATA bytes as received (dot-unstuffed), the session."""
+
+    mail_from: str
+    rcpt_tos: tuple[str, ...]
+    data: bytes
+    message_id: str | None
+    peer: tuple[str, int]
+    ehlo: str | None
+    login: str | None
+    tls: bool
+
+
+@functools.cache
+def _authority(name: str) -> tuple[trustme.CA, trustme.LeafCert]:
+    """A CA and a server certificate for 127.0.0.1/localhost, made once per test session."""
+    ca = trustme.CA(organization_name=f"Follow Up tests ({name})")
+    return ca, ca.issue_cert(HOST, "localhost")
+
+
+def _server_context(name: str) -> ssl.SSLContext:
+    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    _authority(name)[1].configure_cert(ctx)
+    return ctx
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that was free a moment ago (for dovecot, which binds it itself)."""
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return sock.getsockname()[1]
+
+
+class _ScriptedSMTP(SMTP):
+    """aiosmtpd's SMTP session, with the faults that its handler hooks cannot express."""
+
+    faults: Faults = NO_FAULTS
+    tls_fault: str | None = None
+
+    async def _handle_client(self) -> None:
+        if self.faults.stall and self.faults.stall[0] == "greeting":
+            await asyncio.sleep(self.faults.stall[1])
+        if self.faults.drop == "greeting":
+            await _drop(self)
+        if self.faults.greeting:
+            await self.push(self.faults.greeting)
+            self.transport.close()
+            return
+        await super()._handle_client()
+
+    async def smtp_STARTTLS(self, arg: str) -> None:
+        if self.tls_fault != "garbage":
+            await super().smtp_STARTTLS(arg)
+            return
+        await self.push("220 2.0.0 Ready to start TLS")
+        # Wait for the ClientHello so that the client reads our answer rather than a reset.
+        await asyncio.wait_for(self._reader.read(4096), timeout=5)
+        self.transport.write(b"this is not TLS\r\n")
+        self.transport.close()
+
+
+async def _drop(session: SMTP) -> Any:
+    session.transport.abort()
+    await asyncio.sleep(_DROP_WAIT)  # connection_lost cancels this task
+    return "421 4.4.2 dropped"
+
+
+async def _scripted(session: _ScriptedSMTP, point: str, reply: str | None) -> Any:
+    faults = session.faults
+    if faults.stall and faults.stall[0] == point:
+        await asyncio.sleep(faults.stall[1])
+    if faults.drop == point:
+        return await _drop(session)
+    return MISSING if reply is None else reply
+
+
+class _Handler:
+    """aiosmtpd handler hooks: faults first, then the ordinary behaviour, then the record."""
+
+    def __init__(self, server: SmtpServer) -> None:
+        self.server = server
+
+    async def handle_AUTH(self, session: _ScriptedSMTP, _s: Any, _e: Any, _args: list[str]) -> Any:
+        return await _scripted(session, "AUTH", session.faults.auth)
+
+    async def handle_MAIL(self, session: _ScriptedSMTP, sess: Any, _e: Any, _addr: str, _o: list) -> Any:
+        reply = await _scripted(session, "MAIL", session.faults.mail)
+        if reply is MISSING and self.server.auth and not sess.authenticated:
+            return "530 5.7.0 Authentication required"
+        return reply
+
+    async def handle_RCPT(self, session: _ScriptedSMTP, _s: Any, _e: Any, address: str, _o: list) -> Any:
+        return await _scripted(session, "RCPT", session.faults.rcpt_reply(address))
+
+    async def handle_DATA(self, session: _ScriptedSMTP, sess: Any, envelope: Any) -> Any:
+        reply = await _scripted(session, "DATA", session.faults.data)
+        if reply is not MISSING:
+            return reply
+        self.server.received.append(_record(session, sess, envelope))
+        if session.faults.drop == "after_DATA":
+            return await _drop(session)
+        return "250 2.0.0 OK: queued"
+
+
+def _record(session: SMTP, sess: Any, envelope: Any) -> Received:
+    data = bytes(envelope.original_content)
+    headers = email.parser.BytesHeaderParser(policy=email.policy.compat32).parsebytes(data)
+    login = sess.auth_data.login.decode("utf-8", "replace") if sess.authenticated else None
+    return Received(
+        mail_from=envelope.mail_from,
+        rcpt_tos=tuple(envelope.rcpt_tos),
+        data=data,
+        message_id=headers["Message-ID"].strip() if headers["Message-ID"] else None,
+        peer=tuple(sess.peer),
+        ehlo=sess.host_name,
+        login=login,
+        tls=session.transport.get_extra_info("ssl_object") is not None,
+    )
+
+
+class _Controller(Controller):
+    """aiosmtpd's threaded controller, serving on a socket we bound ourselves (no race for the port)."""
+
+    def __init__(self, server: SmtpServer, sock: socket.socket, **kwargs: Any) -> None:
+        self.owner = server  # not .server: the base class keeps its asyncio server there
+        self.sock = sock
+        super().__init__(_Handler(server), hostname=HOST, port=sock.getsockname()[1], **kwargs)
+
+    def _create_server(self) -> Any:
+        return self.loop.create_server(self._factory_invoker, sock=self.sock, ssl=self.ssl_context)
+
+    def factory(self) -> SMTP:
+        return self.owner._new_session(_ScriptedSMTP(self.handler, **self.SMTP_kwargs))
+
+
+class SmtpServer:
+    """A running aiosmtpd on 127.0.0.1 that keeps every message it accepts in ``.received``."""
+
+    def __init__(
+        self, tmp_path: Path, security: Security, auth: bool, faults: Faults, user: str, password: str
+    ):
+        self.host, self.port = HOST, 0
+        self.security, self.auth, self.user, self.password = security, auth, user, password
+        self.received: list[Received] = []
+        self.connections = 0  # sessions opened by clients since start
+        self.ca_file: Path | None = None
+        self._faults, self._faulted = faults, 0
+        self._armed = False  # the controller's own start-up probe gets no faults
+        self._lock = threading.Lock()
+        self._sessions: weakref.WeakSet[SMTP] = weakref.WeakSet()
+        self._controller: _Controller | None = None
+        if security != "none":
+            self.ca_file = tmp_path / f"smtp-ca-{uuid.uuid4().hex[:8]}.pem"
+            _authority("trusted")[0].cert_pem.write_to_path(str(self.ca_file))
+
+    @property
+    def faults(self) -> Faults:
+        """The faults for the next connections; assign to change them (their `times` count restarts)."""
+        return self._faults
+
+    @faults.setter
+    def faults(self, faults: Faults) -> None:
+        with self._lock:
+            self._faults, self._faulted = faults, 0
+
+    def client_context(self) -> ssl.SSLContext:
+        """A client TLS context that trusts this server's CA (and checks the host name)."""
+        if self.ca_file is None:
+            raise ValueError("this server has no TLS")
+        return ssl.create_default_context(cafile=str(self.ca_file))
+
+    def message_id_counts(self) -> collections.Counter[str | None]:
+        """How many times each Message-ID was accepted (one per transaction, whatever the recipients)."""
+        return collections.Counter(message.message_id for message in list(self.received))
+
+    def _tls_context(self) -> ssl.SSLContext | None:
+        if self.security == "none":
+            return None
+        return _server_context("untrusted" if self._faults.tls == "untrusted" else "trusted")
+
+    def _new_session(self, session: _ScriptedSMTP) -> SMTP:
+        with self._lock:
+            if self._armed:
+                self.connections += 1
+                self._faulted += 1
+                times = self._faults.times
+                session.faults = self._faults if times is None or self._faulted <= times else NO_FAULTS
+        session.tls_fault = self._faults.tls
+        self._sessions.add(session)
+        return session
+
+    def start(self) -> None:
+        """Bind 127.0.0.1 port 0, then serve there (implicit TLS, STARTTLS or plain)."""
+        tls = self._tls_context()
+        implicit = self.security == "ssl" and self._faults.tls != "garbage"
+        sock = socket.socket()
+        sock.bind((HOST, 0))
+        self.port = sock.getsockname()[1]
+        self._controller = _Controller(
+            self,
+            sock,
+            server_hostname="mail.followup.test",  # else aiosmtpd asks DNS for the FQDN
+            ssl_context=tls if implicit else None,
+            tls_context=tls if self.security == "starttls" else None,
+            require_starttls=self.security == "starttls",
+            auth_require_tls=self.security == "starttls",  # implicit TLS is TLS already
+            authenticator=self._authenticate,
+            timeout=60,
+        )
+        self._controller.start()
+        self._armed = True
+
+    def _authenticate(self, _session: Any, _sess: Any, _env: Any, _mechanism: str, data: Any) -> AuthResult:
+        expected = LoginPassword(self.user.encode(), self.password.encode())
+        return AuthResult(success=self.auth and data == expected, handled=False, auth_data=data)
+
+    def stop(self) -> None:
+        """Hang up on every client (a stalled session too) and stop listening; safe to call twice."""
+        controller, self._controller = self._controller, None
+        if controller is None:
+            return
+
+        def abort_sessions() -> None:
+            for session in list(self._sessions):
+                if session.transport is not None:
+                    session.transport.abort()
+
+        controller.loop.call_soon_threadsafe(abort_sessions)
+        controller.stop()
+
+
+def start_smtp(
+    tmp_path: Path,
+    *,
+    security: Security = "none",
+    auth: bool | None = None,
+    faults: Faults | None = None,
+    user: str = SMTP_USER,
+    password: str = SMTP_PASSWORD,
+) -> SmtpServer:
+    """Start an aiosmtpd on 127.0.0.1; AUTH (PLAIN, LOGIN) is on by default whenever TLS is.
+
+    security: "none", "starttls" (required before anything but EHLO/NOOP/QUIT) or "ssl" (TLS on
+    connect). With auth, MAIL FROM before a successful AUTH gets 530.
+    """
+    server = SmtpServer(
+        tmp_path,
+        security,
+        security != "none" if auth is None else auth,
+        faults or NO_FAULTS,
+        user,
+        password,
+    )
+    server.start()
+    return server
+
+
+@pytest.fixture
+def make_smtp(tmp_path: Path) -> Iterator[Callable[..., SmtpServer]]:
+    """``make_smtp(security=..., auth=..., faults=Faults(...))``: start_smtp, stopped at teardown."""
+    servers: list[SmtpServer] = []
+
+    def make(**kwargs: Any) -> SmtpServer:
+        servers.append(start_smtp(tmp_path, **kwargs))
+        return servers[-1]
+
+    yield make
+    for server in servers:
+        server.stop()
+
+
+@pytest.fixture
+def smtp_server(make_smtp: Callable[..., SmtpServer]) -> SmtpServer:
+    """Plain SMTP: no TLS, no AUTH."""
+    return make_smtp()
+
+
+@pytest.fixture
+def smtp_tls_server(make_smtp: Callable[..., SmtpServer]) -> SmtpServer:
+    """STARTTLS required, then AUTH as SMTP_USER/SMTP_PASSWORD; trust ``.ca_file``."""
+    return make_smtp(security="starttls")
+
+
+@pytest.fixture
+def smtp_ssl_server(make_smtp: Callable[..., SmtpServer]) -> SmtpServer:
+    """TLS on connect (SMTPS), then AUTH as SMTP_USER/SMTP_PASSWORD; trust ``.ca_file``."""
+    return make_smtp(security="ssl")
+
+
+# ---------------------------------------------------------------------------------------------------------
+# IMAP (dovecot), as in shared/imap-testing.md
+
+_DOVECOT_CONF = """\
+instance_name = followup-test
+base_dir = {root}/run
+state_dir = {root}/state
+log_path = {root}/dovecot.log
+protocols = imap
+listen = 127.0.0.1
+ssl = no
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+auth_failure_delay = 0
+mail_location = maildir:{root}/mail/%u
+mail_uid = {uid}
+mail_gid = {gid}
+{unprivileged}passdb {{
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%u {root}/users
+}}
+userdb {{
+  driver = passwd-file
+  args = username_format=%u {root}/users
+}}
+service imap-login {{
+  inet_listener imap {{
+    address = 127.0.0.1
+    port = {port}
+  }}
+  inet_listener imaps {{
+    port = 0
+  }}
+}}
+service anvil {{
+  unix_listener anvil-auth-penalty {{
+    mode = 0
+  }}
+}}
+"""
+
+
+@dataclass
+class ImapServer:
+    """A private dovecot on 127.0.0.1 with one user and a Maildir the test can drop messages into."""
+
+    host: str
+    port: int
+    user: str
+    password: str
+    root: Path
+    process: subprocess.Popen | None = None
+
+    @property
+    def maildir(self) -> Path:
+        return self.root / "mail" / self.user
+
+    @property
+    def log_path(self) -> Path:
+        return self.root / "dovecot.log"
+
+    def deliver(self, raw: bytes) -> Path:
+        """Drop a message into INBOX the Maildir way (tmp/, then rename into new/); returns its path."""
+        uid, gid = _mail_owner()
+        for folder in (self.maildir, *(self.maildir / sub for sub in ("tmp", "new", "cur"))):
+            folder.mkdir(exist_ok=True)
+            os.chown(folder, uid, gid)
+        name = f"{time.time_ns()}.{uuid.uuid4().hex}.followup-test"
+        staged = self.maildir / "tmp" / name
+        staged.write_bytes(raw)
+        os.chown(staged, uid, gid)
+        return staged.rename(self.maildir / "new" / name)
+
+    def clear(self) -> None:
+        """Empty the mailbox (dovecot rebuilds its index on the next login)."""
+        shutil.rmtree(self.maildir, ignore_errors=True)
+
+
+# As a user other than root, dovecot runs every process as that user, without chroot.
+_UNPRIVILEGED = """\
+default_internal_user = {user}
+default_internal_group = {group}
+default_login_user = {user}
+service imap-login {{
+  chroot =
+}}
+service anvil {{
+  chroot =
+}}
+"""
+
+
+def _mail_owner() -> tuple[int, int]:
+    """Mail processes never run as root: nobody/nogroup when we are root, else ourselves."""
+    if os.geteuid() == 0:
+        return pwd.getpwnam("nobody").pw_uid, grp.getgrnam("nogroup").gr_gid
+    return os.geteuid(), os.getegid()
+
+
+def _await_greeting(server: ImapServer, deadline: float) -> bool:
+    """Ready means the `* OK` greeting, not an open port."""
+    while time.monotonic() < deadline and server.process.poll() is None:
+        try:
+            with socket.create_connection((server.host, server.port), timeout=1) as sock:
+                if sock.recv(256).startswith(b"* OK"):
+                    return True
+        except OSError:
+            time.sleep(0.02)
+    return False
+
+
+def _dovecot_conf(root: Path, port: int) -> str:
+    uid, gid = _mail_owner()
+    user, group = pwd.getpwuid(uid).pw_name, grp.getgrgid(gid).gr_name
+    unprivileged = "" if os.geteuid() == 0 else _UNPRIVILEGED.format(user=user, group=group)
+    return _DOVECOT_CONF.format(root=root, uid=user, gid=group, port=port, unprivileged=unprivileged)
+
+
+def start_dovecot(root: Path, binary: str) -> ImapServer:
+    """Start ``dovecot -F -c CONF`` in root (a folder of mode 0755); retry when the port was taken."""
+    uid, gid = _mail_owner()
+    (root / "mail").mkdir()
+    os.chown(root / "mail", uid, gid)
+    (root / "users").write_text(f"{IMAP_USER}:{{PLAIN}}{IMAP_PASSWORD}::::::\n")
+    for _attempt in range(3):
+        server = ImapServer(HOST, free_port(), IMAP_USER, IMAP_PASSWORD, root)
+        (root / "run" / "master.pid").unlink(missing_ok=True)  # left by an attempt that lost its port
+        conf = root / "dovecot.conf"
+        conf.write_text(_dovecot_conf(root, server.port))
+        with open(root / "dovecot.out", "ab") as out:
+            server.process = subprocess.Popen(
+                [binary, "-F", "-c", str(conf)], stdin=subprocess.DEVNULL, stdout=out, stderr=out
+            )
+        if _await_greeting(server, time.monotonic() + 10):
+            return server
+        stop_dovecot(server)  # exit 89: the port was taken in the meantime
+    log = server.log_path.read_text(errors="replace") if server.log_path.exists() else ""
+    raise RuntimeError(f"dovecot did not greet on 127.0.0.1:{server.port}\n{log[-2000:]}")
+
+
+def stop_dovecot(server: ImapServer) -> None:
+    """SIGTERM to the master (about a second to a clean exit), SIGKILL if it will not go."""
+    proc = server.process
+    if proc is None or proc.poll() is not None:
+        return
+    # master.pid names the master, which under -F is this very child: signal it through Popen, so that a
+    # stale file or a reused PID can never send SIGTERM elsewhere.
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def _dovecot() -> Iterator[ImapServer]:
+    # /usr/sbin is often missing from a user's PATH, and dovecot lives there on Debian.
+    binary = shutil.which("dovecot") or shutil.which("dovecot", path="/usr/sbin:/usr/local/sbin")
+    if binary is None:
+        pytest.skip("dovecot is not installed (apt-get install dovecot-imapd)")
+    # A fresh folder per session: a stale master.pid would block the next start. Not under pytest's
+    # tmp_path: dovecot's login user must traverse it (0700 there, 0755 here).
+    root = Path(tempfile.mkdtemp(prefix="followup-dovecot-"))
+    root.chmod(0o755)
+    try:
+        server = start_dovecot(root, binary)
+        yield server
+        stop_dovecot(server)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture
+def imap_server(_dovecot: ImapServer) -> Iterator[ImapServer]:
+    """Dovecot on 127.0.0.1, user IMAP_USER/IMAP_PASSWORD, an empty INBOX; ``.deliver(raw_bytes)``."""
+    _dovecot.clear()
+    yield _dovecot
+    _dovecot.clear()
+
+
+def imap_login(server: ImapServer) -> imaplib.IMAP4:
+    """An imaplib client logged in to the fixture's server (the caller logs out)."""
+    client = imaplib.IMAP4(server.host, server.port, timeout=5)
+    client.login(server.user, server.password)
+    return client

@@ -1,0 +1,144 @@
+"""The SQLite ledger: claims, records, interrupted runs, hand resolution, the cap and the lock."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from batch.errors import FollowUpError, LockedError
+from batch.ledger import Entry, Ledger, LedgerError, day_ago, locked, read_states
+
+NOW = datetime(2026, 11, 24, 21, 0, tzinfo=UTC)
+
+
+def entry(key: str = "acme/thank-you/ann@acme.example", message_id: str = "<1@example.com>") -> Entry:
+    return Entry(key, "acme", "thank-you", "email", "ann@acme.example", "Ann", "Thank you", message_id,
+                 "sending", 1, "", None, None)  # fmt: skip
+
+
+@pytest.fixture
+def ledger(tmp_path: Path):
+    opened = Ledger(tmp_path / "var" / "followup.db")
+    yield opened
+    opened.close()
+
+
+def test_a_claim_is_granted_once_and_never_again(ledger: Ledger) -> None:
+    assert ledger.claim(entry(), NOW) is True
+    assert ledger.claim(entry(), NOW) is False
+    ledger.record(entry().key, "sent", "250 OK", NOW)
+    assert ledger.claim(entry(), NOW + timedelta(days=1)) is False
+    assert ledger.states() == {entry().key: "sent"}
+
+
+def test_a_claim_is_committed_before_the_send_so_another_connection_sees_it(ledger: Ledger) -> None:
+    ledger.claim(entry(), NOW)
+    other = sqlite3.connect(ledger.path)
+    assert other.execute("SELECT state, message_id FROM deliveries").fetchall() == [
+        ("sending", "<1@example.com>")
+    ]
+    other.close()
+
+
+def test_a_deferred_delivery_may_be_claimed_again_and_keeps_its_message_id(ledger: Ledger) -> None:
+    ledger.claim(entry(), NOW)
+    ledger.record(entry().key, "deferred", "451 4.3.0 try later", NOW)
+    assert ledger.claim(entry(message_id="<2@example.com>"), NOW + timedelta(minutes=15)) is True
+    row = ledger.entry(entry().key)
+    assert row is not None
+    assert (row.state, row.message_id, row.attempts) == ("sending", "<1@example.com>", 2)
+
+
+@pytest.mark.parametrize("final", ["failed", "uncertain"])
+def test_failed_and_uncertain_deliveries_are_never_claimed_again(ledger: Ledger, final: str) -> None:
+    ledger.claim(entry(), NOW)
+    ledger.record(entry().key, final, "550 no such user", NOW)
+    assert ledger.claim(entry(), NOW + timedelta(hours=1)) is False
+
+
+def test_a_claim_left_sending_by_a_dead_run_becomes_uncertain(ledger: Ledger) -> None:
+    ledger.claim(entry(), NOW)
+    assert ledger.mark_interrupted() == [entry().key]
+    assert ledger.states() == {entry().key: "uncertain"}
+    assert ledger.mark_interrupted() == []
+
+
+def test_resolve_sent_settles_an_uncertain_delivery_for_good(ledger: Ledger) -> None:
+    ledger.claim(entry(), NOW)
+    ledger.mark_interrupted()
+    settled = ledger.resolve(entry().key, sent=True, now=NOW)
+    assert settled.state == "sent"
+    assert ledger.claim(entry(), NOW) is False
+
+
+def test_resolve_retry_frees_an_uncertain_delivery_with_the_same_message_id(ledger: Ledger) -> None:
+    ledger.claim(entry(), NOW)
+    ledger.mark_interrupted()
+    assert ledger.resolve(entry().key, sent=False, now=NOW).state == "deferred"
+    assert ledger.claim(entry(message_id="<other@example.com>"), NOW) is True
+    assert ledger.entry(entry().key).message_id == "<1@example.com>"  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("key, message", [("nope", "not in the ledger"), (entry().key, "only uncertain")])
+def test_resolve_refuses_unknown_keys_and_finished_deliveries(ledger: Ledger, key: str, message: str) -> None:
+    ledger.claim(entry(), NOW)
+    ledger.record(entry().key, "sent", "250 OK", NOW)
+    with pytest.raises(FollowUpError, match=message):
+        ledger.resolve(key, sent=True, now=NOW)
+
+
+def test_the_rolling_day_counts_claims_of_the_last_24_hours_only(ledger: Ledger) -> None:
+    for hours, name in ((30, "old"), (20, "recent"), (1, "fresh")):
+        ledger.claim(entry(key=name), NOW - timedelta(hours=hours))
+    ledger.record("old", "sent", "250", NOW)
+    ledger.record("recent", "sent", "250", NOW)
+    ledger.record("fresh", "deferred", "451", NOW)
+    assert ledger.count_since(day_ago(NOW)) == 1
+
+
+def test_read_states_never_creates_a_ledger(tmp_path: Path) -> None:
+    path = tmp_path / "absent" / "followup.db"
+    assert read_states(path) == {}
+    assert not path.exists()
+    assert not path.parent.exists()
+
+
+def test_a_ledger_in_a_folder_that_cannot_be_made_is_one_clear_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    with pytest.raises(LedgerError, match="cannot open the ledger"):
+        Ledger(blocker / "followup.db")
+
+
+def test_a_file_that_is_not_sqlite_is_one_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "followup.db"
+    path.write_bytes(b"this is not a database" * 100)
+    with pytest.raises(LedgerError, match=str(path)):
+        Ledger(path)
+
+
+def test_the_lock_turns_a_second_holder_away_at_once(tmp_path: Path) -> None:
+    path = tmp_path / "followup.db"
+    with locked(path), pytest.raises(LockedError), locked(path):
+        pass  # pragma: no cover
+    with locked(path):
+        pass  # free again once the first holder let go
+
+
+def test_the_lock_holds_against_another_process(tmp_path: Path) -> None:
+    path = tmp_path / "followup.db"
+    code = (
+        "import sys; from pathlib import Path; from batch.ledger import locked\n"
+        "from batch.errors import LockedError\n"
+        f"try:\n    with locked(Path({str(path)!r})): sys.exit(0)\n"
+        "except LockedError: sys.exit(75)\n"
+    )
+    with locked(path):
+        busy = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).parent.parent)
+    free = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).parent.parent)
+    assert (busy.returncode, free.returncode) == (75, 0)

@@ -1,0 +1,315 @@
+"""`followup send` against real SMTP servers on 127.0.0.1: what arrives, what the ledger says, never twice."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import json
+import os
+import shutil
+import sqlite3
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from batch import model, schedule
+from batch.cli import main
+from batch.compose import compose
+from batch.ledger import locked
+from tests.servers import Faults, SmtpServer
+
+ROOT = Path(__file__).resolve().parent.parent
+NOW = "2026-11-24T16:00:00-05:00"
+DUE_TO = {"marcus.chen@northwind.example", "sam.rivera@example.com"}  # two reminders go to Sam
+
+
+@pytest.fixture
+def work(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of the shipped example, and no SMTP settings from the machine."""
+    shutil.copy(ROOT / "interviews.yaml", tmp_path / "interviews.yaml")
+    for name in list(os.environ):
+        if name.startswith("FOLLOWUP_"):
+            monkeypatch.delenv(name)
+    return tmp_path
+
+
+def use(monkeypatch: pytest.MonkeyPatch, server: SmtpServer, **extra: str) -> None:
+    monkeypatch.setenv("FOLLOWUP_SMTP_HOST", server.host)
+    monkeypatch.setenv("FOLLOWUP_SMTP_PORT", str(server.port))
+    monkeypatch.setenv("FOLLOWUP_SMTP_SECURITY", server.security)
+    monkeypatch.setenv("FOLLOWUP_SMTP_TIMEOUT", "3")
+    if server.ca_file:
+        monkeypatch.setenv("FOLLOWUP_SMTP_CA_FILE", str(server.ca_file))
+    if server.auth:
+        monkeypatch.setenv("FOLLOWUP_SMTP_USER", server.user)
+        monkeypatch.setenv("FOLLOWUP_SMTP_PASSWORD", server.password)
+    for name, value in extra.items():
+        monkeypatch.setenv(name, value)
+
+
+def send(work: Path, *args: str, now: str = NOW) -> int:
+    return main(["--data", str(work / "interviews.yaml"), "--state", str(work / "var" / "followup.db"),
+                 "--now", now, "send", *args])  # fmt: skip
+
+
+def ledger_rows(work: Path) -> dict[str, tuple[str, str]]:
+    db = sqlite3.connect(work / "var" / "followup.db")
+    try:
+        return {
+            key: (state, mid)
+            for key, state, mid in db.execute("SELECT key, state, message_id FROM deliveries")
+        }
+    finally:
+        db.close()
+
+
+def parsed(raw: bytes) -> email.message.EmailMessage:
+    return email.message_from_bytes(raw, policy=email.policy.default)  # type: ignore[return-value]
+
+
+def test_due_follow_ups_arrive_once_each_exactly_as_rendered(
+    work: Path, smtp_server: SmtpServer, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    use(monkeypatch, smtp_server)
+    assert send(work) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 3 and all(line.startswith(("sent ", "reminded ")) for line in lines)
+    assert sorted(r.rcpt_tos[0] for r in smtp_server.received) == sorted(
+        ["marcus.chen@northwind.example", "sam.rivera@example.com", "sam.rivera@example.com"]
+    )
+    assert {r.mail_from for r in smtp_server.received} == {"sam.rivera@example.com"}
+
+    data = model.load([work / "interviews.yaml"])
+    items = {i.key: i for i in schedule.plan(data, datetime.fromisoformat(NOW))}
+    rows = ledger_rows(work)
+    for received in smtp_server.received:
+        message = parsed(received.data)
+        for header in ("From", "To", "Subject", "Date", "Message-ID", "MIME-Version"):
+            assert len(message.get_all(header, [])) == 1, header
+        key = next(k for k, (_, mid) in rows.items() if mid == message["Message-ID"])
+        assert rows[key][0] == "sent"
+        expected = compose(items[key], data).mail
+        assert message["Subject"] == expected.subject
+        assert message.get_body(("plain",)).get_content().replace("\r\n", "\n") == expected.text
+        assert message.get_body(("html",)).get_content().replace("\r\n", "\n") == expected.html
+    assert parsed(next(r.data for r in smtp_server.received if "marcus" in r.rcpt_tos[0]))["To"] == (
+        "Marcus Chen <marcus.chen@northwind.example>"
+    )
+
+    assert send(work) == 0
+    assert capsys.readouterr() == ("", "")
+    assert len(smtp_server.received) == 3
+
+
+def test_starttls_with_auth_logs_in_once_and_delivers_the_batch_over_one_connection(
+    work: Path, smtp_tls_server: SmtpServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    use(monkeypatch, smtp_tls_server)
+    assert send(work) == 0
+    assert len(smtp_tls_server.received) == 3
+    assert all(r.tls and r.login == smtp_tls_server.user for r in smtp_tls_server.received)
+    assert smtp_tls_server.connections == 1
+
+
+def test_implicit_tls_with_a_password_file_delivers(
+    work: Path, smtp_ssl_server: SmtpServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    secret = work / "password"
+    secret.write_text(smtp_ssl_server.password + "\n")
+    secret.chmod(0o600)
+    use(monkeypatch, smtp_ssl_server)
+    monkeypatch.delenv("FOLLOWUP_SMTP_PASSWORD")
+    monkeypatch.setenv("FOLLOWUP_SMTP_PASSWORD_FILE", str(secret))
+    assert send(work) == 0
+    assert len(smtp_ssl_server.received) == 3
+
+
+def test_a_password_file_others_can_read_is_refused_before_anything_is_sent(
+    work: Path,
+    smtp_ssl_server: SmtpServer,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    secret = work / "password"
+    secret.write_text(smtp_ssl_server.password)
+    secret.chmod(0o644)
+    use(monkeypatch, smtp_ssl_server, FOLLOWUP_SMTP_PASSWORD_FILE=str(secret))
+    assert send(work) == 2
+    err = capsys.readouterr().err
+    assert "chmod 600" in err and err.count("\n") == 1
+    assert smtp_ssl_server.received == []
+    assert not (work / "var" / "followup.db").exists()
+
+
+def test_a_wrong_password_stops_the_batch_with_one_line_and_a_later_run_delivers(
+    work: Path,
+    smtp_tls_server: SmtpServer,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    use(monkeypatch, smtp_tls_server, FOLLOWUP_SMTP_PASSWORD="not-the-password")
+    assert send(work) == 1
+    err = capsys.readouterr().err
+    assert "535" in err and "user name or password" in err
+    assert "not-the-password" not in err
+    assert smtp_tls_server.received == []
+    assert {state for state, _ in ledger_rows(work).values()} <= {"deferred"}
+    monkeypatch.setenv("FOLLOWUP_SMTP_PASSWORD", smtp_tls_server.password)
+    assert send(work) == 0
+    assert len(smtp_tls_server.received) == 3
+
+
+def test_a_4xx_on_data_defers_and_the_next_run_delivers_with_the_same_message_id(
+    work: Path, make_smtp: Callable[..., SmtpServer], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server = make_smtp(faults=Faults(data="451 4.3.0 try again later", times=1))
+    use(monkeypatch, server)
+    assert send(work) == 1
+    first = ledger_rows(work)
+    assert sorted(state for state, _ in first.values()) == ["deferred", "deferred", "deferred"]
+    assert send(work, now="2026-11-24T16:15:00-05:00") == 0
+    assert sorted(r.message_id for r in server.received) == sorted(mid for _, mid in first.values())
+    assert all(count == 1 for count in server.message_id_counts().values())
+
+
+def test_a_5xx_for_one_recipient_fails_that_one_only_and_it_is_never_retried(
+    work: Path,
+    make_smtp: Callable[..., SmtpServer],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    server = make_smtp(faults=Faults(rcpt={"marcus.chen@northwind.example": "550 5.1.1 no such user"}))
+    use(monkeypatch, server)
+    assert send(work) == 1
+    err = capsys.readouterr().err
+    assert "550 5.1.1 no such user" in err and "does not exist" in err
+    assert len(server.received) == 2
+    server.faults = Faults()
+    assert send(work, now="2026-11-24T16:15:00-05:00") == 0
+    assert len(server.received) == 2
+    assert ledger_rows(work)["northwind-data-analyst/thank-you/marcus.chen@northwind.example"][0] == "failed"
+
+
+def test_a_connection_dropped_before_data_is_reopened_and_the_batch_goes_on(
+    work: Path, make_smtp: Callable[..., SmtpServer], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server = make_smtp(faults=Faults(drop="MAIL", times=1))
+    use(monkeypatch, server)
+    assert send(work) == 0
+    assert len(server.received) == 3
+    assert server.connections == 2
+
+
+def test_a_connection_dropped_after_data_leaves_it_uncertain_and_it_is_not_resent(
+    work: Path,
+    make_smtp: Callable[..., SmtpServer],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    server = make_smtp(faults=Faults(drop="after_DATA", times=1))
+    use(monkeypatch, server)
+    assert send(work) == 1
+    assert "followup resolve" in capsys.readouterr().err
+    states = sorted(state for state, _ in ledger_rows(work).values())
+    assert states == ["sent", "sent", "uncertain"]
+    assert send(work, now="2026-11-24T16:30:00-05:00") == 0
+    assert len(server.received) == 3  # the uncertain one arrived once, and was not sent again
+    uncertain = next(k for k, (s, _) in ledger_rows(work).items() if s == "uncertain")
+    state = ["--state", str(work / "var" / "followup.db")]
+    assert main([*state, "resolve", uncertain, "--retry"]) == 0
+    assert send(work, now="2026-11-24T16:45:00-05:00") == 0
+    again = [r for r in server.received if r.message_id == ledger_rows(work)[uncertain][1]]
+    assert len(again) == 2  # resent on request, under the same Message-ID so the receiver can de-duplicate
+    assert ledger_rows(work)[uncertain][0] == "sent"
+
+
+def test_a_run_finding_the_lock_held_does_nothing_and_exits_75(
+    work: Path, smtp_server: SmtpServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    use(monkeypatch, smtp_server)
+    with locked(work / "var" / "followup.db"):
+        assert send(work) == 75
+    assert smtp_server.received == []
+
+
+def test_the_daily_cap_holds_the_rest_for_a_later_day(
+    work: Path, smtp_server: SmtpServer, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = (work / "interviews.yaml").read_text().replace("policy: {}", "policy: {daily_cap: 2}")
+    (work / "interviews.yaml").write_text(text)
+    use(monkeypatch, smtp_server)
+    assert send(work) == 0
+    assert "held  1 more" in capsys.readouterr().out
+    assert send(work, now="2026-11-24T17:00:00-05:00") == 0
+    assert len(smtp_server.received) == 2
+    assert send(work, now="2026-11-25T16:30:00-05:00") == 0  # a day on: Marcus, and Priya now due too
+    later = [r.rcpt_tos[0] for r in smtp_server.received[2:]]
+    assert sorted(later) == ["marcus.chen@northwind.example", "priya.shah@northwind.example"]
+
+
+def test_limit_caps_one_run(work: Path, smtp_server: SmtpServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    use(monkeypatch, smtp_server)
+    assert send(work, "--limit", "1") == 0
+    assert len(smtp_server.received) == 1
+
+
+def test_a_message_failing_the_etiquette_is_not_sent_and_the_others_go(
+    work: Path, smtp_server: SmtpServer, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (work / "short.md").write_text("---\nsubject: Thanks\n---\nThanks, {{ interviewer.first_name }}!\n")
+    text = (work / "interviews.yaml").read_text()
+    text = text.replace("    role: Data Analyst\n", "    role: Data Analyst\n    template: short.md\n")
+    (work / "interviews.yaml").write_text(text)
+    use(monkeypatch, smtp_server)
+    assert send(work) == 1
+    err = capsys.readouterr().err
+    assert "not sent" in err and "words" in err and "short.md" in err
+    assert [r.rcpt_tos[0] for r in smtp_server.received].count("marcus.chen@northwind.example") == 0
+    assert len(smtp_server.received) == 2
+    assert main(["--data", str(work / "interviews.yaml"), "--now", NOW, "check"]) == 2
+
+
+def test_without_smtp_settings_send_is_a_dry_run_into_a_maildir_and_records_nothing(
+    work: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    outbox = work / "outbox"
+    assert send(work, "--outbox", str(outbox)) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("dry run, no SMTP settings")
+    files = sorted((outbox / "new").iterdir())
+    assert len(files) == 3
+    subjects = {parsed(f.read_bytes())["Subject"] for f in files}
+    assert "Thank you for Tuesday's interview" in subjects
+    assert not (work / "var" / "followup.db").exists()
+
+
+def test_nothing_due_is_silent(
+    work: Path, smtp_server: SmtpServer, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    use(monkeypatch, smtp_server)
+    assert send(work, now="2027-03-01T12:00:00-05:00") == 0
+    assert capsys.readouterr() == ("", "")
+    assert smtp_server.received == []
+
+
+def test_the_password_appears_in_no_output_ledger_or_outbox(
+    work: Path,
+    smtp_tls_server: SmtpServer,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    use(monkeypatch, smtp_tls_server)
+    assert send(work) == 0
+    sending = capsys.readouterr()
+    assert main(["--state", str(work / "var" / "followup.db"), "status", "--json"]) == 0
+    captured = capsys.readouterr()
+    status = json.loads(captured.out)
+    assert {row["state"] for row in status} == {"sent"}
+    secret = smtp_tls_server.password.encode()
+    assert secret not in (sending.out + sending.err + captured.out + captured.err).encode()
+    for path in (work / "var").rglob("*"):
+        if path.is_file():
+            assert secret not in path.read_bytes(), path
+    assert all(secret not in r.data for r in smtp_tls_server.received)
