@@ -9,7 +9,7 @@ DEMO_NOW ?= 2026-11-24T16:00:00-05:00
 OUTBOX ?= var/outbox
 ARGS ?=
 
-.PHONY: help demo test check plan preview send status cron site serve publish lint fmt bench reliability calendar doctor clean
+.PHONY: help demo test check plan preview send status cron calendar doctor site serve publish lint fmt bench reliability clean
 
 help:
 	@echo "make demo     the shipped example at $(DEMO_NOW): plan, then a dry run into $(OUTBOX)/"
@@ -20,7 +20,10 @@ help:
 	@echo "make send     deliver what is due now (what cron runs); a dry run without SMTP settings"
 	@echo "make status   what the ledger holds"
 	@echo "make cron     print a crontab line for make send"
+	@echo "make calendar every follow-up as an iCalendar file, var/followups.ics"
+	@echo "make doctor   pre-flight: data, templates, ledger, SMTP and IMAP logins (sends nothing)"
 	@echo "make site     build the guide into site/   (make serve: preview it)"
+	@echo "make reliability  crash, overlap, fault and hostile-input trials, with the figures"
 	@echo "make lint | fmt | bench | clean"
 
 $(BIN)/.installed: pyproject.toml
@@ -52,6 +55,12 @@ send: $(BIN)/.installed
 status: $(BIN)/.installed
 	@$(FOLLOWUP) status
 
+calendar: $(BIN)/.installed
+	@$(FOLLOWUP) calendar
+
+doctor: $(BIN)/.installed
+	@$(FOLLOWUP) doctor
+
 cron:
 	@echo "*/15 * * * * cd $(CURDIR) && make -s send >> $(CURDIR)/var/cron.log 2>&1"
 
@@ -74,6 +83,9 @@ fmt: $(BIN)/.installed
 
 bench: $(BIN)/.installed
 	$(BIN)/python -m bench $(ARGS)
+
+reliability: $(BIN)/.installed
+	$(BIN)/python -m tests.reliability --trials 200
 
 clean:
 	rm -rf site build *.egg-info .pytest_cache .ruff_cache .hypothesis
