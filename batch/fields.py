@@ -9,9 +9,13 @@ from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 _EMAIL = re.compile(r"^[^@\s<>(),;:\"\[\]]+@[^@\s<>(),;:\"\[\]]+\.[^@\s<>(),;:\"\[\]]+$")
-_DURATION = re.compile(r"^\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m(?:in)?)?\s*$")
+_DURATION = re.compile(r"^\s*(?:([0-9]{1,4})\s*h)?\s*(?:([0-9]{1,5})\s*m(?:in)?)?\s*$")
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
+# C0 and C1 controls and the Unicode line separators: any of them could split a mail header.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+# Dates outside these years are typos; refusing them keeps date arithmetic far from its limits.
+FIRST_YEAR, LAST_YEAR = 1900, 2999
+MAX_COUNT = 10_000
 
 
 def closest(word: str, choices: list[str] | tuple[str, ...] | set[str]) -> str | None:
@@ -66,11 +70,21 @@ def parse_zone(raw: object) -> str:
     value = parse_text(raw)
     try:
         zone(value)
-    except (ZoneInfoNotFoundError, ValueError):
-        hint = closest(value, available_timezones())
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a folder such as 'America'
+        hint = closest(value, _zone_names())
         more = f" (did you mean {hint!r}?)" if hint else " (an IANA name such as Europe/Berlin)"
         raise ValueError(f"unknown time zone {value!r}{more}") from None
     return value
+
+
+@cache
+def _zone_names() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+def _check_year(moment: date, value: str) -> None:
+    if not FIRST_YEAR <= moment.year <= LAST_YEAR:
+        raise ValueError(f"{value!r} is not a plausible date (the year must be {FIRST_YEAR}–{LAST_YEAR})")
 
 
 def parse_wall_time(raw: object) -> datetime:
@@ -84,6 +98,7 @@ def parse_wall_time(raw: object) -> datetime:
         raise ValueError("write the local time without an offset; the zone comes from timezone:")
     if len(value) <= 10:
         raise ValueError(f"{value!r} has no time of day (write YYYY-MM-DD HH:MM)")
+    _check_year(moment, value)
     return moment
 
 
@@ -91,9 +106,11 @@ def parse_date(raw: object) -> date:
     """A calendar date, 'YYYY-MM-DD'."""
     value = parse_text(raw)
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         raise ValueError(f"{value!r} is not a date (write YYYY-MM-DD)") from None
+    _check_year(day, value)
+    return day
 
 
 def parse_duration(raw: object) -> timedelta:
@@ -112,16 +129,21 @@ def parse_clock(raw: object) -> time:
     """A time of day, 'HH:MM'."""
     value = parse_text(raw)
     try:
-        return time.fromisoformat(value)
+        clock = time.fromisoformat(value)
     except ValueError:
         raise ValueError(f"{value!r} is not a time of day (write HH:MM)") from None
+    if clock.tzinfo is not None:  # the clock is read in the recipient's zone, never a fixed offset
+        raise ValueError(f"{value!r}: write the time of day without an offset")
+    return clock
 
 
 def parse_count(raw: object) -> int:
-    """A whole number, zero or more."""
+    """A whole number, zero or more (at most MAX_COUNT: larger numbers are typos)."""
     value = parse_text(raw)
-    if not value.isdigit():
+    if not value.isascii() or not value.isdigit():
         raise ValueError(f"{value!r} is not a whole number")
+    if len(value.lstrip("0")) > 5 or int(value) > MAX_COUNT:
+        raise ValueError(f"{value} is too large (at most {MAX_COUNT})")
     return int(value)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -76,6 +77,13 @@ class Dataset:
     files: tuple[str, ...] = ()
 
 
+def interviewer_handle(person: Interviewer) -> str:
+    """Who a follow-up goes to, as its key names them: the email, else the name as a slug."""
+    if person.email:
+        return person.email.lower()
+    return re.sub(r"[\W_]+", "-", person.name.casefold()).strip("-") or person.name
+
+
 Spec = dict[str, tuple[Callable[[object], object], bool]]  # key -> (parser, required)
 
 ME_SPEC: Spec = {
@@ -125,6 +133,9 @@ class _Checker:
     def __init__(self, path: str) -> None:
         self.path = path
         self.found: list[tuple[Key, bool, str]] = []
+        # A long file says the same zones, companies, titles, topics and times thousands of times;
+        # each distinct value is kept once (the parser makes a new copy of every one).
+        self.copies: dict[object, object] = {}
 
     def fail(self, key: Key, message: str, at_key: bool = False) -> None:
         self.found.append((key, at_key, message))
@@ -146,13 +157,21 @@ class _Checker:
                 self.fail((*key, name), f"{name}: needs a value")
                 continue
             try:
-                values[name] = parse(value)
+                values[name] = self.shared(parse(value))
             except ValueError as exc:
                 self.fail((*key, name), f"{name}: {exc}")
         for name, (_, required) in spec.items():
             if required and name not in raw:
                 self.fail(key, f"{what} needs {name}:")
         return values
+
+    def shared(self, value: object) -> object:
+        """The file's first copy of a value equal to this text, tuple of texts or naive date and time."""
+        if type(value) is tuple and all(type(item) is str for item in value):
+            value = tuple([self.copies.setdefault(item, item) for item in value])
+        elif type(value) not in (str, date, datetime) or getattr(value, "tzinfo", None) is not None:
+            return value  # an aware time equals the same instant in another zone: never shared
+        return self.copies.setdefault(value, value)
 
     def problems(self, text: str) -> list[Problem]:
         wanted = {(key, at_key) for key, at_key, _ in self.found}
@@ -165,9 +184,10 @@ class _Checker:
 
 
 def build_interviewer(check: _Checker, raw: object, key: Key) -> Interviewer | None:
-    """An Interviewer from its YAML mapping."""
+    """An Interviewer from its YAML mapping, or None when it has problems (they are noted)."""
+    before = len(check.found)
     values = check.mapping(raw, key, INTERVIEWER_SPEC, "an interviewer")
-    if values is None or "name" not in values:
+    if values is None or len(check.found) > before:  # a half-read person would only add noise
         return None
     return Interviewer(**values)  # type: ignore[arg-type]
 
@@ -187,12 +207,17 @@ def build_interview(check: _Checker, raw: object, key: Key) -> Interview | None:
             values["end"] = start + (duration or timedelta(hours=1))
         elif end <= start:  # type: ignore[operator]
             check.fail((*key, "end"), f"end {end:%Y-%m-%d %H:%M} is not after start {start:%H:%M}")
+    seen: dict[str, Interviewer] = {}
     for i, person in enumerate(people or ()):
         if (person.method or values.get("method", "email")) == "email" and not person.email:
             check.fail(
                 (*key, "interviewers", i),
                 f"{person.name} has no email: add email:, or method: voicemail or note",
             )
+        first = seen.setdefault(interviewer_handle(person), person)
+        if first is not person:  # the two would share one follow-up key, so one would never be sent
+            what = "email" if person.email else "name"
+            check.fail((*key, "interviewers", i), f"{person.name} has the same {what} as {first.name}")
     if len(check.found) > before or people is None:
         return None
     return Interview(**values, interviewers=people, source=check.path, index=key[-1])  # type: ignore[arg-type]
@@ -222,7 +247,17 @@ def build_policy(check: _Checker, raw: object, key: Key) -> Policy:
     values = check.mapping(raw if raw is not None else {}, key, spec, "policy")
     if not values:
         return Policy()
-    return dataclasses.replace(Policy(), **values)
+    policy = dataclasses.replace(Policy(), **values)
+    if not policy.workdays:
+        check.fail((*key, "workdays"), "workdays: name at least one day (e.g. [mon, tue, wed, thu, fri])")
+    if policy.window_end <= policy.window_start:
+        where = "window_end" if "window_end" in values else "window_start"
+        check.fail(
+            (*key, where),
+            f"the working day must close after it opens "
+            f"(window_start {policy.window_start:%H:%M}, window_end {policy.window_end:%H:%M})",
+        )
+    return policy
 
 
 def _parse_weekday(raw: object) -> int:
@@ -234,7 +269,10 @@ def data_files(data: Path | None, cwd: Path) -> list[Path]:
     """The files to read: --data (a file, or every *.yaml in a folder), else the default places."""
     if data is not None:
         if data.is_dir():
-            return sorted([*data.glob("*.yaml"), *data.glob("*.yml")])
+            found = sorted(p for p in [*data.glob("*.yaml"), *data.glob("*.yml")] if p.is_file())
+            if not found:
+                raise InputError(Problem(str(data), 1, 1, "no .yaml or .yml files in this folder"))
+            return found
         return [data]
     found = [cwd / "interviews.yaml"] if (cwd / "interviews.yaml").exists() else []
     folder = cwd / "interviews"
@@ -260,7 +298,8 @@ def load(paths: Iterable[Path]) -> Dataset:
         problems += file_problems
         for found, held, name in ((file_me, me, "me"), (file_policy, policy, "policy")):
             if found is not None and held is not None:
-                problems.append(Problem(path, 1, 1, f"{name}: is already given in {held[1]}"))
+                line, col = _key_place(path, name)
+                problems.append(Problem(path, line, col, f"{name}: is already given in {held[1]}"))
         me = me or (file_me and (file_me, path))  # type: ignore[assignment]
         policy = policy or (file_policy and (file_policy, path))  # type: ignore[assignment]
         interviews += file_interviews
@@ -306,6 +345,11 @@ def _load_file(path: str) -> tuple[Me | None, Policy | None, list[Interview], li
     return me, policy, interviews, check.problems(text)
 
 
+def _key_place(path: str, name: str) -> tuple[int, int]:
+    wanted = ((name,), True)
+    return locate(read_text(Path(path)), {wanted}).get(wanted, (1, 1))
+
+
 def _missing(values: dict[str, object], spec: Spec) -> bool:
     return any(required and name not in values for name, (_, required) in spec.items())
 
@@ -320,21 +364,33 @@ def _duplicate_ids(interviews: list[Interview]) -> list[Problem]:
             first[interview.id] = interview
     if not clashes:
         return []
-    lines = _id_lines({i.source for pair in clashes for i in pair})
+    lines = _id_lines({(i.source, i.index) for pair in clashes for i in pair})
     problems = []
     for a, b in clashes:
-        la, lb = lines[(a.source, a.index)], lines[(b.source, b.index)]
+        la, lb = lines.get((a.source, a.index), (1, 1)), lines.get((b.source, b.index), (1, 1))
         problems.append(
             Problem(b.source, lb[0], lb[1], f"duplicate id {b.id!r} (first used at {a.source}:{la[0]})")
         )
     return problems
 
 
-def _id_lines(sources: set[str]) -> dict[tuple[str, int], tuple[int, int]]:
+def _id_lines(places: set[tuple[str, int]]) -> dict[tuple[str, int], tuple[int, int]]:
     lines: dict[tuple[str, int], tuple[int, int]] = {}
-    for source in sources:
+    for source in {source for source, _ in places}:
         text = read_text(Path(source))
-        wanted = {(("interviews", i, "id"), False) for i in range(text.count("id:") + 1)}
+        wanted = {(("interviews", i, "id"), False) for s, i in places if s == source}
         for (key, _), place in locate(text, wanted).items():
             lines[(source, key[1])] = place
     return lines
+
+
+def place_of(interview: Interview, person: Interviewer | None = None) -> tuple[str, int, int]:
+    """Path, line and column of an interview (or of one of its interviewers), for messages about it."""
+    key: Key = ("interviews", interview.index)
+    if person is not None and person in interview.interviewers:
+        key = (*key, "interviewers", interview.interviewers.index(person))
+    try:
+        line, col = locate(read_text(Path(interview.source)), {(key, False)}).get((key, False), (1, 1))
+    except InputError:
+        line, col = 1, 1
+    return interview.source, line, col

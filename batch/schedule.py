@@ -6,13 +6,13 @@ so a Monday 08:00 after a daylight-saving change carries that Monday's offset.
 
 from __future__ import annotations
 
-import re
+import sys
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from .fields import zone
-from .model import Dataset, Interview, Interviewer, Me
+from .model import Dataset, Interview, Interviewer, Me, interviewer_handle
 from .policy import Policy
 
 STATES = ("scheduled", "due", "expired", "cancelled", "done")
@@ -45,8 +45,7 @@ class FollowUp:
 
 def follow_up_key(interview_id: str, kind: str, interviewer: Interviewer) -> str:
     """The stable key of a follow-up: the ledger keys on it, so it never depends on order."""
-    who = interviewer.email or re.sub(r"[^a-z0-9]+", "-", interviewer.name.lower()).strip("-")
-    return f"{interview_id}/{kind}/{who.lower()}"
+    return f"{interview_id}/{kind}/{interviewer_handle(interviewer)}"
 
 
 def plan(data: Dataset, now: datetime, delivered: Mapping[str, str] | None = None) -> list[FollowUp]:
@@ -110,6 +109,7 @@ def _follow_up(
     else:
         state = "scheduled"
     key = follow_up_key(interview.id, kind, person)
+    why = sys.intern(why)  # a few dozen distinct sentences, shared by every follow-up that says one
     return FollowUp(key, interview, person, kind, method, due, expires, state, why)
 
 

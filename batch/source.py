@@ -8,7 +8,7 @@ with their line and column. Places of values are found again only when something
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import yaml
@@ -23,7 +23,15 @@ Key = tuple[str | int, ...]
 _HINTS = {
     "found character '\\t' that cannot start any token": "YAML indents with spaces, not tabs",
     "found a tab character where an indentation space is expected": "indent with spaces",
+    "found a tab character that violates indentation": "YAML indents with spaces, not tabs",
     "mapping values are not allowed here": "is a colon missing a space, or a value unquoted?",
+    "mapping values are not allowed in this context": "is a colon missing a space, or a value unquoted?",
+}
+# Errors libyaml finds only where the file ends or the next line begins: shown where the thing opened.
+_OPENED = {
+    "while scanning a quoted scalar": "the quoted text that starts here is never closed",
+    "while parsing a flow sequence": "the [ that starts here is not closed",
+    "while parsing a flow mapping": "the { that starts here is not closed",
 }
 
 
@@ -38,7 +46,7 @@ def read_text(path: Path) -> str:
     except UnicodeDecodeError as exc:
         before = data[: exc.start]
         line = before.count(b"\n") + 1
-        col = exc.start - (before.rfind(b"\n") + 1) + 1
+        col = len(before[before.rfind(b"\n") + 1 :].decode("utf-8", "replace")) + 1
         raise InputError(Problem(str(path), line, col, "not UTF-8 text (save the file as UTF-8)")) from None
 
 
@@ -48,14 +56,30 @@ def _problem(path: str, mark: yaml.Mark | None, message: str) -> Problem:
     return Problem(path, mark.line + 1, mark.column + 1, message)
 
 
-def _parse_error(path: str, exc: yaml.YAMLError) -> InputError:
+def _parse_error(path: str, exc: yaml.YAMLError, text: str) -> InputError:
+    if isinstance(exc, yaml.reader.ReaderError):
+        return InputError(_reader_problem(path, exc, text))
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     problem = getattr(exc, "problem", None) or str(exc)
+    opened = _OPENED.get(getattr(exc, "context", None) or "")
+    context_mark = getattr(exc, "context_mark", None)
+    if opened and context_mark is not None and mark is not None:
+        where = f"{problem} at line {mark.line + 1}"
+        return InputError(_problem(path, context_mark, f"YAML syntax: {opened} ({where})"))
     hint = _HINTS.get(problem)
     message = f"YAML syntax: {problem}" + (f" ({hint})" if hint else "")
-    if isinstance(exc, yaml.reader.ReaderError):
-        message = "the file holds a character YAML does not allow (is it a text file?)"
     return InputError(_problem(path, mark, message))
+
+
+def _reader_problem(path: str, exc: yaml.reader.ReaderError, text: str) -> Problem:
+    # libyaml reports a byte offset, the pure-Python reader a character index; the character
+    # itself is refused anywhere in a file, so its first occurrence is the place either way.
+    character = exc.character if isinstance(exc.character, int) else 0
+    index = max(text.find(chr(character)), 0)
+    line = text.count("\n", 0, index) + 1
+    col = index - (text.rfind("\n", 0, index) + 1) + 1
+    message = f"the file holds a control character (U+{character:04X}) that YAML does not allow"
+    return Problem(path, line, col, message + " (is it a text file?)")
 
 
 def iter_entries(text: str, path: str, stream_key: str = "interviews") -> Iterator[tuple[Key, object]]:
@@ -64,100 +88,119 @@ def iter_entries(text: str, path: str, stream_key: str = "interviews") -> Iterat
     Only the item being read is held in memory, so a file of any length costs the size of its
     largest item.
     """
+    loader = _Loader(text)
     try:
-        yield from _build(yaml.parse(text, Loader=_Loader), path, stream_key)
+        yield from _build(loader.get_event, path, stream_key)
     except yaml.YAMLError as exc:
-        raise _parse_error(path, exc) from None
+        raise _parse_error(path, exc, text) from None
+    finally:
+        loader.dispose()
 
 
-def _build(events: Iterator[yaml.Event], path: str, stream_key: str) -> Iterator[tuple[Key, object]]:
-    # A mapping's frame: [dict, pending key or None, key -> line of first use, own key path];
-    # a sequence's: [list, items so far, None, own key path].
-    stack: list[list] = []
-    documents = 0
-    for ev in events:
+def _build(
+    next_event: Callable[[], yaml.Event | None], path: str, stream_key: str
+) -> Iterator[tuple[Key, object]]:
+    # One loop over every event of the file, so it keeps all it touches in local variables: the
+    # innermost open container is unpacked into locals, the enclosing ones wait on `stack`.
+    scalar, mapping_start, sequence_start = yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent
+    mapping_end, sequence_end = yaml.MappingEndEvent, yaml.SequenceEndEvent
+    safe_tags, nulls = _SAFE_TAGS, _NULLS
+    stack: list[tuple] = []
+    container: dict | list | None = None
+    is_map = streaming = False  # streaming: the stream_key list, whose items are yielded, not kept
+    key: str | None = None  # a mapping's pending key
+    seen: dict[str, yaml.Mark] = {}  # a mapping's keys so far, each with its place
+    count = depth = documents = 0
+    while True:
+        ev = next_event()
         kind = type(ev)
-        if kind is yaml.ScalarEvent:
-            if ev.tag not in _SAFE_TAGS:
+        if kind is scalar:
+            if ev.tag not in safe_tags:
                 raise InputError(_problem(path, ev.start_mark, _tag_message(ev.tag)))
-            value = None if ev.style is None and ev.value in _NULLS else ev.value
-            if not stack:
+            value = ev.value
+            # implicit[0]: plain and untagged (libyaml gives plain scalars the style '', PyYAML None)
+            if value in nulls and ev.implicit[0]:
+                value = None
+            if not depth:
+                if value is None:  # a document with nothing in it, e.g. only ---
+                    raise InputError(Problem(path, 1, 1, _EMPTY_MESSAGE))
                 raise InputError(_problem(path, ev.start_mark, _TOP_MESSAGE))
-            item = _attach(stack, value, ev, path, stream_key)
-            if item is not None:
-                yield item
-        elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
-            if ev.tag not in _SAFE_TAGS:
+        elif kind is mapping_end or kind is sequence_end:
+            value = container
+            container, is_map, key, seen, count, streaming = stack.pop()
+            depth -= 1
+            if not depth:
+                continue
+        elif kind is mapping_start or kind is sequence_start:
+            if ev.tag not in safe_tags:
                 raise InputError(_problem(path, ev.start_mark, _tag_message(ev.tag)))
-            if not stack and kind is not yaml.MappingStartEvent:
+            if not depth and kind is not mapping_start:
                 raise InputError(_problem(path, ev.start_mark, _TOP_MESSAGE))
-            if stack and stack[-1][1] is None and isinstance(stack[-1][0], dict):
+            if is_map and key is None:
                 raise InputError(_problem(path, ev.start_mark, "a key must be plain text"))
-            own = _child_key(stack) if stack else ()
-            if kind is yaml.MappingStartEvent:
-                stack.append([{}, None, {}, own])
+            stack.append((container, is_map, key, seen, count, streaming))
+            streaming = depth == 1 and key == stream_key and kind is sequence_start
+            depth += 1
+            if kind is mapping_start:
+                container, is_map, key, seen = {}, True, None, {}
+            else:  # a list leaves `seen` as it is: the enclosing mapping's, unused until it returns
+                container, is_map, key, count = [], False, None, 0
+            continue
+        else:
+            documents = _other_event(ev, kind, path, documents)
+            if documents < 0:
+                return
+            continue
+        # The value (a scalar, or a container just closed) goes into the innermost container.
+        if not is_map:
+            if streaming:
+                count += 1
+                yield ((stream_key, count - 1), value)  # streamed out, not kept
             else:
-                stack.append([[], 0, None, own])
-        elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
-            frame = stack.pop()
-            if stack:
-                item = _attach(stack, frame[0], ev, path, stream_key)
-                if item is not None:
-                    yield item
-        elif kind is yaml.AliasEvent:
-            raise InputError(
-                _problem(path, ev.start_mark, "aliases (*name) are not supported; write the value out")
-            )
-        elif kind is yaml.DocumentStartEvent:
-            documents += 1
-            if documents > 1:
+                container.append(value)  # type: ignore[union-attr]
+        elif key is None:
+            if not isinstance(value, str):
+                raise InputError(_problem(path, ev.start_mark, "a key must be plain text"))
+            if value in seen:
+                first = seen[value].line + 1
                 raise InputError(
-                    _problem(path, ev.start_mark, "one YAML document per file (remove the second ---)")
+                    _problem(path, ev.start_mark, f"duplicate key {value!r} (first at line {first})")
                 )
-        elif kind is yaml.StreamEndEvent and documents == 0:
-            raise InputError(Problem(path, 1, 1, "the file is empty (it needs me: or interviews:)"))
+            seen[value] = ev.start_mark
+            key = value
+        elif depth == 1:
+            entry, key = ((key,), value), None
+            yield entry
+        else:
+            container[key] = value  # type: ignore[index]
+            key = None
+
+
+def _other_event(ev: yaml.Event | None, kind: type, path: str, documents: int) -> int:
+    """The documents seen so far after an event that is neither a scalar nor a container; -1 at the end."""
+    if kind is yaml.AliasEvent:
+        raise InputError(
+            _problem(path, ev.start_mark, "aliases (*name) are not supported; write the value out")
+        )
+    if kind is yaml.DocumentStartEvent:
+        if documents >= 1:
+            raise InputError(
+                _problem(path, ev.start_mark, "one YAML document per file (remove the second ---)")
+            )
+        return documents + 1
+    if kind is yaml.StreamEndEvent or ev is None:
+        if documents == 0:
+            raise InputError(Problem(path, 1, 1, _EMPTY_MESSAGE))
+        return -1
+    return documents
 
 
 _TOP_MESSAGE = "the file must be a mapping of me:, policy: and interviews:"
+_EMPTY_MESSAGE = "the file is empty (it needs me: or interviews:)"
 
 
 def _tag_message(tag: str) -> str:
     return f"YAML tags such as {tag!r} are not allowed here (write plain values)"
-
-
-def _child_key(stack: list[list]) -> Key:
-    parent = stack[-1]
-    return (*parent[3], parent[1])
-
-
-def _attach(
-    stack: list[list], value: object, ev: yaml.Event, path: str, stream_key: str
-) -> tuple[Key, object] | None:
-    frame = stack[-1]
-    container = frame[0]
-    if isinstance(container, list):
-        frame[1] += 1
-        if len(stack) == 2 and frame[3] == (stream_key,):
-            return ((stream_key, frame[1] - 1), value)  # streamed out, not kept
-        container.append(value)
-        return None
-    key = frame[1]
-    if key is None:
-        if not isinstance(value, str):
-            raise InputError(_problem(path, ev.start_mark, "a key must be plain text"))
-        seen = frame[2]
-        if value in seen:
-            raise InputError(
-                _problem(path, ev.start_mark, f"duplicate key {value!r} (first at line {seen[value]})")
-            )
-        seen[value] = ev.start_mark.line + 1
-        frame[1] = value
-        return None
-    frame[1] = None
-    if len(stack) == 1:
-        return ((key,), value)
-    container[key] = value
-    return None
 
 
 def locate(text: str, wanted: set[tuple[Key, bool]]) -> dict[tuple[Key, bool], tuple[int, int]]:
