@@ -11,7 +11,7 @@ import contextlib
 import fcntl
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -81,8 +81,8 @@ class Ledger:
         self.db.close()
 
     def states(self) -> dict[str, str]:
-        """Every key with its state."""
-        return dict(self.db.execute("SELECT key, state FROM deliveries"))
+        """Every key with its state, and each thank-you also under its interviewer's name and email."""
+        return _with_aliases(self.db.execute(_STATES_QUERY))
 
     def entries(self) -> list[Entry]:
         """Every row, oldest claim first."""
@@ -166,11 +166,45 @@ def read_states(path: Path) -> dict[str, str]:
     try:
         db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         try:
-            return dict(db.execute("SELECT key, state FROM deliveries"))
+            return _with_aliases(db.execute(_STATES_QUERY))
         finally:
             db.close()
     except sqlite3.Error as exc:
         raise LedgerError(f"{path}: cannot read the ledger ({_reason(exc)})") from None
+
+
+def read_entries(path: Path) -> list[Entry]:
+    """Every row of a ledger, oldest claim first, without creating or changing it (absent: none)."""
+    if not path.exists():
+        return []
+    try:
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            return [Entry(*row) for row in db.execute("SELECT * FROM deliveries ORDER BY claimed_at, key")]
+        finally:
+            db.close()
+    except sqlite3.Error as exc:
+        raise LedgerError(f"{path}: cannot read the ledger ({_reason(exc)})") from None
+
+
+_STATES_QUERY = "SELECT key, state, interview, kind, method, recipient, name FROM deliveries"
+
+
+def _with_aliases(rows: Iterable[tuple[str, ...]]) -> dict[str, str]:
+    """Keys with states, plus `interview/kind/name:NAME` and `interview/kind/EMAIL` for each thank-you.
+
+    A later edit of the interviewer's name or email changes the follow-up's key; the plan finds the
+    delivery under the part that did not change (schedule.alias_keys).
+    """
+    states: dict[str, str] = {}
+    aliases: dict[str, str] = {}
+    for key, state, interview, kind, method, recipient, name in rows:
+        states[key] = state
+        if kind != "check-in":
+            aliases.setdefault(f"{interview}/{kind}/name:{name.casefold()}", state)
+            if method == "email":
+                aliases.setdefault(f"{interview}/{kind}/{recipient.lower()}", state)
+    return {**aliases, **states}
 
 
 @contextlib.contextmanager

@@ -336,7 +336,7 @@ def _load_file(path: str) -> tuple[Me | None, Policy | None, list[Interview], li
         elif key == ("policy",):
             policy = build_policy(check, raw, key)
         elif key == ("interviews",):
-            if not isinstance(raw, list):
+            if raw is not None and not isinstance(raw, list):  # empty: no interviews yet
                 check.fail(key, "interviews: must be a list (each item starts with '- ')")
         else:
             hint = f.closest(str(key[0]), TOP_KEYS)

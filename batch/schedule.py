@@ -45,7 +45,18 @@ class FollowUp:
 
 def follow_up_key(interview_id: str, kind: str, interviewer: Interviewer) -> str:
     """The stable key of a follow-up: the ledger keys on it, so it never depends on order."""
+    if kind == "check-in":  # one per interview: reordering the panel must not start a second one
+        return f"{interview_id}/check-in"
     return f"{interview_id}/{kind}/{interviewer_handle(interviewer)}"
+
+
+def alias_keys(item: FollowUp) -> tuple[str, ...]:
+    """Other keys the ledger knows a thank-you by, so that editing a name or an email never resends it."""
+    if item.kind == "check-in":
+        return ()
+    person, head = item.interviewer, f"{item.interview.id}/{item.kind}/"
+    names = (f"{head}name:{person.name.casefold()}",)
+    return names + ((head + person.email.lower(),) if person.email else ())
 
 
 def plan(data: Dataset, now: datetime, delivered: Mapping[str, str] | None = None) -> list[FollowUp]:
@@ -115,6 +126,8 @@ def _follow_up(
 
 def _with_state(item: FollowUp, moment: datetime, ledger: Mapping[str, str]) -> FollowUp:
     recorded = ledger.get(item.key)
+    if recorded is None:
+        recorded = next((ledger[k] for k in alias_keys(item) if k in ledger), None)
     if recorded is not None and recorded != "deferred":
         state = recorded
     elif item.state != "scheduled":

@@ -79,7 +79,7 @@ EXPECTED_PLAN = [
         "scheduled",
     ),
     (
-        "contoso-bi-developer/check-in/dana.okafor@contoso.example",
+        "contoso-bi-developer/check-in",
         "contoso-bi-developer",
         "check-in",
         "email",
@@ -89,7 +89,7 @@ EXPECTED_PLAN = [
         "scheduled",
     ),
     (
-        "northwind-data-analyst/check-in/priya.shah@northwind.example",
+        "northwind-data-analyst/check-in",
         "northwind-data-analyst",
         "check-in",
         "email",

@@ -33,7 +33,7 @@ def test_a_claim_is_granted_once_and_never_again(ledger: Ledger) -> None:
     assert ledger.claim(entry(), NOW) is False
     ledger.record(entry().key, "sent", "250 OK", NOW)
     assert ledger.claim(entry(), NOW + timedelta(days=1)) is False
-    assert ledger.states() == {entry().key: "sent"}
+    assert ledger.states()[entry().key] == "sent"
 
 
 def test_a_claim_is_committed_before_the_send_so_another_connection_sees_it(ledger: Ledger) -> None:
@@ -64,7 +64,7 @@ def test_failed_and_uncertain_deliveries_are_never_claimed_again(ledger: Ledger,
 def test_a_claim_left_sending_by_a_dead_run_becomes_uncertain(ledger: Ledger) -> None:
     ledger.claim(entry(), NOW)
     assert ledger.mark_interrupted() == [entry().key]
-    assert ledger.states() == {entry().key: "uncertain"}
+    assert ledger.states()[entry().key] == "uncertain"
     assert ledger.mark_interrupted() == []
 
 
@@ -99,6 +99,15 @@ def test_the_rolling_day_counts_claims_of_the_last_24_hours_only(ledger: Ledger)
     ledger.record("recent", "sent", "250", NOW)
     ledger.record("fresh", "deferred", "451", NOW)
     assert ledger.count_since(day_ago(NOW)) == 1
+
+
+def test_states_know_a_thank_you_also_by_the_interviewers_name_and_email(ledger: Ledger) -> None:
+    ledger.claim(entry(), NOW)
+    ledger.record(entry().key, "sent", "250 OK", NOW)
+    states = ledger.states()
+    assert states["acme/thank-you/name:ann"] == "sent"
+    assert states["acme/thank-you/ann@acme.example"] == "sent"
+    assert states == read_states(ledger.path)
 
 
 def test_read_states_never_creates_a_ledger(tmp_path: Path) -> None:

@@ -313,3 +313,42 @@ def test_the_password_appears_in_no_output_ledger_or_outbox(
         if path.is_file():
             assert secret not in path.read_bytes(), path
     assert all(secret not in r.data for r in smtp_tls_server.received)
+
+
+@pytest.mark.parametrize(
+    "old, new",
+    [
+        ("marcus.chen@northwind.example", "m.chen@northwind.example"),  # the email corrected
+        ("name: Marcus Chen", "name: Marcus J. Chen"),  # the name corrected
+        ("  - id: fabrikam-product-analyst", "  - id: fabrikam-product-analyst\n    notes: moved"),
+    ],
+)
+def test_editing_the_yaml_after_a_delivery_never_sends_it_again(
+    work: Path, smtp_server: SmtpServer, monkeypatch: pytest.MonkeyPatch, old: str, new: str
+) -> None:
+    use(monkeypatch, smtp_server)
+    assert send(work) == 0
+    text = (work / "interviews.yaml").read_text()
+    assert old in text
+    (work / "interviews.yaml").write_text(text.replace(old, new))
+    assert send(work, now="2026-11-24T16:20:00-05:00") == 0
+    assert len(smtp_server.received) == 3
+
+
+def test_reordering_the_panel_after_the_check_in_does_not_send_a_second_one(
+    work: Path, smtp_server: SmtpServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    use(monkeypatch, smtp_server)
+    after_decision = "2026-12-08T10:30:00+01:00"  # Priya's check-in is due; the thank-yous have expired
+    assert send(work, now=after_decision) == 0
+    assert sorted(r.rcpt_tos[0] for r in smtp_server.received) == [
+        "dana.okafor@contoso.example",  # Contoso's check-in, due since December 1
+        "priya.shah@northwind.example",
+    ]
+    text = (work / "interviews.yaml").read_text()
+    priya = text[text.index("      - name: Priya Shah") : text.index("      - name: Marcus Chen")]
+    (work / "interviews.yaml").write_text(
+        text.replace(priya, "").replace("      - name: Elena", priya + "      - name: Elena")
+    )
+    assert send(work, now="2026-12-08T11:00:00+01:00") == 0
+    assert len(smtp_server.received) == 2
