@@ -1,0 +1,473 @@
+"""MkDocs hook: the guide's generated parts, made at build time by the job's own code.
+
+A page in content/ carries markers such as ``<!-- followup: rules-table -->``; this hook replaces
+each with Markdown made from `batch.policy`, `batch.model`, the planner and the real renderer, so
+the guide shows exactly what the job does. The examples come from the fictional interview below:
+the hook never reads the user's interviews.yaml. Any problem (an unknown marker, a schema key with
+no description, an example that fails the etiquette lint) is a warning, which fails a strict build.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+import logging
+import re
+import shutil
+import tempfile
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from batch import compose, lint, model, policy, render, schedule
+
+if TYPE_CHECKING:
+    import jinja2
+    from mkdocs.config.defaults import MkDocsConfig
+    from mkdocs.structure.files import Files
+    from mkdocs.structure.pages import Page
+
+log = logging.getLogger("mkdocs.hooks.followup")
+
+# Fictional from end to end (`.example` domains, 555-01xx numbers). A Tuesday panel of two.
+EXAMPLE_YAML = """\
+me:
+  name: Alex Morgan
+  email: alex.morgan@example.com
+  phone: "+1 416 555 0107"
+  timezone: America/Toronto
+
+interviews:
+  - id: lakeside-ux-researcher
+    company: Lakeside Books
+    role: UX Researcher
+    start: 2026-05-12 14:00
+    duration: 45m
+    decision_by: 2026-05-22
+    interviewers:
+      - name: Nadia Brooks
+        email: nadia.brooks@lakeside.example
+        title: Head of Research
+        phone: "+1 416 555 0163"
+        topics: [the reader survey, testing the new checkout]
+      - name: Tom Okoye
+        email: tom.okoye@lakeside.example
+        title: Product Designer
+        timezone: Europe/London
+        topics: [the accessibility audit]
+"""
+EXAMPLE_NOW = datetime.fromisoformat("2026-05-12T09:00:00-04:00")  # the morning of the interview
+
+POLICY_EXAMPLE = """\
+policy:
+  window_start: "09:00"
+  workdays: [mon, tue, wed, thu]
+  email_max_words: 120
+"""
+
+# What each key of interviews.yaml means; a key the model has and this lacks fails the build.
+MEANINGS: dict[str, dict[str, str]] = {
+    "me": {
+        "name": "Your name; it signs every message.",
+        "email": "Your address. Emails go out from it (unless `FOLLOWUP_SMTP_FROM` is set) and "
+        "reminders come to it.",
+        "timezone": "Where you live; every interview without a `timezone:` of its own uses it.",
+        "phone": "Your number, put under your name and read out at the end of a voicemail.",
+        "reply_to": "Where replies should go, when that is not `email`.",
+    },
+    "interviews": {
+        "id": "A short name, unique across all your files. The ledger remembers deliveries by it: "
+        "keep it once something was sent.",
+        "company": "The employer.",
+        "role": "The job, as its title reads.",
+        "start": "When the interview began, by the clock of its `timezone`.",
+        "duration": "How long it lasted (`45m`, `1h30m`). Give this or `end:`; with neither, 1 h.",
+        "end": "When it ended, instead of `duration:`.",
+        "timezone": "Where the interview took place. Default: `me.timezone`.",
+        "delay": "When the thank-you goes: `same-day`, `next-day` or `two-days` (see the rules).",
+        "method": "How the panel is thanked, unless an interviewer says otherwise.",
+        "decision_by": "The date they said they would decide by; it enables the check-in.",
+        "status": "`open` while you wait; anything else cancels what has not gone out yet.",
+        "done": "Follow-ups you made by hand, so the job skips them for everyone.",
+        "template": "A template file of your own for this interview's thank-you, relative to the YAML file.",
+        "notes": "Anything you want to remember. Never sent.",
+        "interviewers": "The people you met: a list, one message each (their keys are below).",
+    },
+    "interviewers": {
+        "name": "Their full name; the message greets them by the first word of it.",
+        "email": "Needed when they are thanked by email.",
+        "title": "Their job title, shown in note reminders.",
+        "timezone": "Where they read their mail. Default: the interview's.",
+        "phone": "Their number, put in the voicemail reminder.",
+        "method": "`email`, `voicemail` or `note` for this person. Default: the interview's.",
+        "topics": "What you talked about; the message mentions it.",
+        "done": "Follow-ups you made by hand to this person.",
+    },
+}
+SPECS = {"me": model.ME_SPEC, "interviews": model.INTERVIEW_SPEC, "interviewers": model.INTERVIEWER_SPEC}
+DATACLASSES = {"me": model.Me, "interviews": model.Interview, "interviewers": model.Interviewer}
+
+MARKER = re.compile(r"<!--\s*followup:\s*([\w.-]+)\s*-->")
+
+
+# --- the example data, through the real loader and planner ---------------------------------------
+
+
+@cache
+def example() -> model.Dataset:
+    """The fictional dataset, loaded and checked by the job's own loader."""
+    with tempfile.TemporaryDirectory(prefix="followup-guide-") as folder:
+        path = Path(folder) / "example.yaml"
+        path.write_text(EXAMPLE_YAML, encoding="utf-8")
+        return model.load([path])
+
+
+def with_interview(interview: model.Interview) -> model.Dataset:
+    """The example dataset holding just this interview."""
+    return dataclasses.replace(example(), interviews=(interview,))
+
+
+def follow_up(kind: str, method: str | None = None, who: int = 0, **changes: object) -> schedule.FollowUp:
+    """One planned follow-up of the example, its interview changed as asked."""
+    interview = dataclasses.replace(example().interviews[0], **changes)
+    if method:
+        interview = dataclasses.replace(interview, method=method)
+    person = interview.interviewers[who]
+    items = schedule.plan(with_interview(interview), EXAMPLE_NOW)
+    return next(i for i in items if i.kind == kind and i.interviewer == person)
+
+
+def words_of(item: schedule.FollowUp) -> compose.Composed:
+    """What the job makes of a follow-up: the words, the mail that carries them, and the lint's findings."""
+    return compose.compose(item, example())
+
+
+# --- Markdown builders ----------------------------------------------------------------------------
+
+
+def indent(text: str, by: int = 4) -> str:
+    """Text indented for a tab or an admonition (blank lines stay blank)."""
+    pad = " " * by
+    return "\n".join(pad + line if line.strip() else "" for line in text.splitlines())
+
+
+def fenced(text: str, lang: str = "text", classes: str = ".followup-message") -> str:
+    """A fenced block that shows text exactly."""
+    return f"``` {{ .{lang} {classes} }}\n{text.rstrip()}\n```"
+
+
+def when(moment: datetime, year: bool = True) -> str:
+    """A due time as the recipient reads it."""
+    day = f"{moment:%a} {moment.day} {moment:%b}" + (f" {moment:%Y}" if year else "")
+    return f"{day}, {moment:%H:%M} {moment.tzname()}"
+
+
+def message_block(item: schedule.FollowUp, label: str) -> str:
+    """One follow-up as the job composes it; for a call or a card, the reminder folded below."""
+    composed = words_of(item)
+    check(label, list(composed.problems))
+    words, limits = composed.words, lint.word_limits(item.method, example().policy)
+    parts = [f"**Subject:** {words.subject}"] if item.sends_email else []
+    parts.append(fenced(words.text))
+    article = "an" if item.method[0] in "aeiou" else "a"
+    span = f"{limits[0]} to {limits[1]}" if limits[0] > 1 else f"at most {limits[1]}"
+    parts.append(f"{lint.count_words(words.text)} words; the job accepts {span} in {article} {item.method}.")
+    if not item.sends_email:
+        title = f'??? info "The reminder email you receive at {when(item.due_at)}"'
+        mail = f"**Subject:** {composed.mail.subject}\n\n" + fenced(composed.mail.text)
+        parts.append(title + "\n\n" + indent(mail))
+    return "\n\n".join(parts)
+
+
+def tabs(blocks: dict[str, str]) -> str:
+    """Content tabs, one per label."""
+    return "\n\n".join(f'=== "{label}"\n\n{indent(body)}' for label, body in blocks.items())
+
+
+def check(label: str, problems: list[str]) -> None:
+    """Report an example that breaks the etiquette (a warning fails the strict build)."""
+    for problem in problems:
+        log.warning("followup: the %s example fails the etiquette check: %s", label, problem)
+
+
+def table(head: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
+    """A Markdown table."""
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    lines += ["| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+# --- the generated parts --------------------------------------------------------------------------
+
+
+def part_example_yaml() -> str:
+    """The fictional interviews.yaml."""
+    return fenced(EXAMPLE_YAML, "yaml", ".followup-yaml")
+
+
+def part_example_plan() -> str:
+    """The planner's timeline for the example."""
+    rows = [
+        (item.kind, item.interviewer.name, item.method, when(item.due_at), item.why)
+        for item in schedule.plan(example(), EXAMPLE_NOW)
+    ]
+    return table(("Follow-up", "To", "How", "Due (their clock)", "Why then"), rows)
+
+
+def part_example_thank_you() -> str:
+    """The same thank-you as an email, a voicemail and a note."""
+    names = {"email": "Email", "voicemail": "Voicemail", "note": "Note"}
+    return tabs({names[m]: message_block(follow_up("thank-you", m), f"{m} thank-you") for m in model.METHODS})
+
+
+def part_example_panel() -> str:
+    """The second interviewer's own thank-you."""
+    return message_block(follow_up("thank-you", who=1), "second interviewer's thank-you")
+
+
+def part_example_check_in() -> str:
+    """The check-in, by email and (for someone without an address) by voicemail."""
+    first = example().interviews[0].interviewers[0]
+    unreachable = (dataclasses.replace(first, email=None), *example().interviews[0].interviewers[1:])
+    return tabs(
+        {
+            "Email": message_block(follow_up("check-in"), "check-in email"),
+            "Voicemail": message_block(follow_up("check-in", interviewers=unreachable), "check-in voicemail"),
+        }
+    )
+
+
+def part_rules_table() -> str:
+    """Every etiquette number, its default and its meaning."""
+    rows = []
+    for field in policy.policy_fields():
+        meaning = policy.DESCRIPTIONS.get(field.name)
+        if meaning is None:
+            log.warning("followup: policy field %r has no entry in batch.policy.DESCRIPTIONS", field.name)
+            meaning = ""
+        rows.append((f"`{field.name}`", f"`{default_value(field.name)}`", meaning))
+    return table(("Key under `policy:`", "Default", "What it sets"), rows)
+
+
+def default_value(name: str) -> str:
+    """A policy default as the YAML would write it ("not set" for an optional one)."""
+    value = getattr(policy.DEFAULT, name)
+    return "not set" if value is None else policy.format_value(value)
+
+
+def part_rules_cases() -> str:
+    """Worked cases: interviews that end at various moments, and when the planner sends."""
+    tue = datetime(2026, 5, 12, 14, 0)
+    fri = datetime(2026, 5, 15, 16, 45)
+    thu = datetime(2026, 5, 14, 10, 0)
+    cases = [
+        ("same-day", tue, None, "thank-you"),
+        ("same-day", fri, None, "thank-you"),
+        ("next-day", tue, None, "thank-you"),
+        ("two-days", thu, None, "thank-you"),
+        ("same-day", tue, "Europe/London", "thank-you"),
+        ("same-day", tue, None, "check-in"),
+    ]
+    rows = []
+    for delay, start, zone, kind in cases:
+        base = example().interviews[0]
+        person = dataclasses.replace(base.interviewers[0], timezone=zone)
+        ends = start + timedelta(minutes=45)
+        item = follow_up(kind, start=start, end=ends, delay=delay, interviewers=(person,))
+        ended = f"{ends:%a %H:%M}" + (
+            f", decision by {base.decision_by:%a %d %b}" if kind == "check-in" else ""
+        )
+        place = (zone or base.timezone or example().me.timezone).split("/")[-1].replace("_", " ")
+        due, dropped = when(item.due_at, year=False), when(item.expires_at, year=False)
+        rows.append((kind, ended, f"`{delay}`", place, due, dropped, item.why))
+    return table(
+        ("Follow-up", "Interview ends", "Delay", "They read mail in", "Due", "Dropped at", "Why"), rows
+    )
+
+
+def part_policy_yaml() -> str:
+    """An example of overriding the numbers, proven to load."""
+    with tempfile.TemporaryDirectory(prefix="followup-guide-") as folder:
+        path = Path(folder) / "policy.yaml"
+        path.write_text(EXAMPLE_YAML.replace("interviews:", POLICY_EXAMPLE + "\ninterviews:", 1), "utf-8")
+        model.load([path])
+    return fenced(POLICY_EXAMPLE, "yaml", ".followup-yaml")
+
+
+def describe_parser(parse: Callable[[object], object]) -> str:
+    """What a schema parser accepts, in the parser's own words."""
+    names = inspect.getclosurevars(parse).nonlocals
+    if "choices" in names:
+        return "one of " + ", ".join(f"`{c}`" for c in names["choices"])
+    if "parse_item" in names:
+        return "a list, each " + describe_parser(names["parse_item"])
+    doc = (parse.__doc__ or "").strip()
+    if not doc:
+        return "a list of mappings"
+    first = re.split(r": |;", doc.splitlines()[0])[0].strip().rstrip(".")
+    return re.sub(r"'([^']+)'", r"`\1`", first[0].lower() + first[1:])
+
+
+def part_schema(section: str) -> str:
+    """The keys of one part of interviews.yaml, from the model's spec."""
+    spec, meanings = SPECS[section], MEANINGS[section]
+    defaults = {f.name: f.default for f in dataclasses.fields(DATACLASSES[section])}
+    for key in sorted(set(meanings) - set(spec)):
+        log.warning("followup: the guide describes %s.%s, which the model no longer has", section, key)
+    rows = []
+    for key, (parse, required) in spec.items():
+        if key not in meanings:
+            log.warning("followup: %s.%s has no description in batch/sitehooks.py MEANINGS", section, key)
+        default = defaults.get(key)
+        need = (
+            "required" if required else (f"default `{default}`" if isinstance(default, str) else "optional")
+        )
+        rows.append((f"`{key}`", need, describe_parser(parse), meanings.get(key, "")))
+    return table(("Key", "Needed", "Takes", "What it is for"), rows)
+
+
+def part_example_key() -> str:
+    """The ledger key of the example's first thank-you."""
+    return f"`{follow_up('thank-you').key}`"
+
+
+def part_template_values() -> str:
+    """Every placeholder a template may use, with its value in the example."""
+    context = render.context_for(follow_up("thank-you"), example())
+    rows = [(f"`{{{{ {name} }}}}`", f"`{value}`" if value else "(empty)") for name, value in flatten(context)]
+    return table(("Placeholder", "In the example"), rows)
+
+
+def flatten(context: dict[str, object], prefix: str = "") -> list[tuple[str, str]]:
+    """Dotted names and values of a template context."""
+    found: list[tuple[str, str]] = []
+    for key, value in context.items():
+        if isinstance(value, dict):
+            found += flatten(value, f"{prefix}{key}.")
+        else:
+            shown = "a list: " + ", ".join(value) if isinstance(value, list) else str(value)
+            found.append((prefix + key, shown))
+    return found
+
+
+# Mistakes people make in interviews.yaml; the guide shows the loader's real answer to each.
+MISTAKES = {
+    "A misspelt key": ("    interviewers:", "    interviewr:"),
+    "A time zone that does not exist": (
+        "    duration: 45m",
+        "    duration: 45m\n    timezone: America/Toronot",
+    ),
+    "An end before the start": ("    duration: 45m", "    end: 2026-05-12 13:00"),
+    "An email follow-up to someone without an address": ("        email: tom.okoye@lakeside.example\n", ""),
+}
+
+
+def part_mistakes() -> str:
+    """Broken copies of the example and what `followup check` says about each."""
+    blocks = []
+    for title, (old, new) in MISTAKES.items():
+        broken = EXAMPLE_YAML.replace(old, new, 1)
+        with tempfile.TemporaryDirectory(prefix="followup-guide-") as folder:
+            path = Path(folder) / "interviews.yaml"
+            path.write_text(broken, "utf-8")
+            try:
+                model.load([path])
+            except model.InputError as exc:
+                said = str(exc).replace(str(path), "interviews.yaml")
+            else:
+                log.warning("followup: the mistake %r loads without an error", title)
+                said = ""
+        blocks.append(f"**{title}**\n\n" + fenced(said, "text", ".followup-error"))
+    return "\n\n".join(blocks)
+
+
+def part_filler() -> str:
+    """The phrases the lint refuses."""
+    return "\n".join(f"- *{phrase[0].upper()}{phrase[1:]}*" for phrase in lint.FILLER)
+
+
+PARTS: dict[str, Callable[[], str]] = {
+    "example-yaml": part_example_yaml,
+    "example-plan": part_example_plan,
+    "example-thank-you": part_example_thank_you,
+    "example-panel": part_example_panel,
+    "example-check-in": part_example_check_in,
+    "rules-table": part_rules_table,
+    "rules-cases": part_rules_cases,
+    "policy-yaml": part_policy_yaml,
+    "schema-me": lambda: part_schema("me"),
+    "schema-interviews": lambda: part_schema("interviews"),
+    "schema-interviewers": lambda: part_schema("interviewers"),
+    "filler": part_filler,
+    "example-key": part_example_key,
+    "template-values": part_template_values,
+    "mistakes": part_mistakes,
+}
+
+
+def expand(markdown: str, where: str = "") -> str:
+    """Markdown with every marker replaced: a part name, or `policy.FIELD` for one default value."""
+
+    def one(match: re.Match[str]) -> str:
+        name = match[1]
+        if name.startswith("policy."):
+            field = name.removeprefix("policy.")
+            if hasattr(policy.DEFAULT, field):
+                return default_value(field)
+        elif name in PARTS:
+            return PARTS[name]()
+        log.warning("followup: %s: unknown marker %r", where or "page", name)
+        return match[0]
+
+    return MARKER.sub(one, markdown)
+
+
+def write_expanded_docs(source: Path, target: Path) -> None:
+    """Copy a docs folder with every marker expanded (for builds without this hook: bench, zensical)."""
+    shutil.copytree(source, target, dirs_exist_ok=True)
+    for page in target.rglob("*.md"):
+        page.write_text(expand(page.read_text("utf-8"), str(page)), "utf-8")
+
+
+# --- MkDocs events --------------------------------------------------------------------------------
+
+
+def on_pre_build(config: MkDocsConfig) -> None:
+    """Re-read the templates on every build, so `mkdocs serve` shows an edited template at once."""
+    render.load_template.cache_clear()
+
+
+def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
+    """Expand the markers of one page."""
+    return expand(markdown, page.file.src_uri)
+
+
+def on_env(env: jinja2.Environment, config: MkDocsConfig, files: Files) -> jinja2.Environment:
+    """Theme touches: a repo link that asks no third party for star counts, and a helpful 404."""
+    import jinja2
+
+    assert env.loader is not None
+    source, _, _ = env.loader.get_source(env, "partials/source.html")
+    private = source.replace(' data-md-component="source"', "")
+    if private == source:
+        log.warning("followup: partials/source.html changed upstream; the repo link may call its host's API")
+    overrides = {"partials/source.html": private, "404.html": NOT_FOUND}
+    env.loader = jinja2.ChoiceLoader([jinja2.DictLoader(overrides), env.loader])
+    return env
+
+
+NOT_FOUND = """\
+{% extends "main.html" %}
+{% block content %}
+  <h1 id="not-found">This page is not here</h1>
+  <p>The address may have changed when the guide was reorganised, or a letter slipped.</p>
+  <p>Try the search box above, or start again from one of these:</p>
+  <ul>
+    <li><a href="{{ 'index.html' | url }}">the guide's home page</a></li>
+    <li><a href="{{ 'etiquette/timing.html' | url }}">when to send a follow-up</a></li>
+    <li><a href="{{ 'tool/commands.html' | url }}">the followup commands</a></li>
+  </ul>
+{% endblock %}
+"""

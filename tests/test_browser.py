@@ -1,0 +1,184 @@
+"""The guide in a real browser: Playwright driving Debian's chromium against the strict build on 127.0.0.1."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.site_fixtures import ROOT, BuiltSite
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+PAGE_COUNT = len(list((ROOT / "content").rglob("*.md")))
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not CHROMIUM.exists(), reason="no /usr/bin/chromium (apt-get install chromium; .ci/run does)"
+    ),
+]
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
+    """Debian's chromium, headless; Playwright's own browsers cannot be downloaded here."""
+    return {
+        **browser_type_launch_args,
+        "executable_path": str(CHROMIUM),
+        "headless": True,
+        "args": CHROMIUM_ARGS,
+    }
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args: dict) -> dict:
+    """A desktop-sized window (the sidebar and the search box show from 1220 px), light scheme."""
+    return {**browser_context_args, "viewport": {"width": 1280, "height": 900}, "color_scheme": "light"}
+
+
+@dataclass
+class Visit:
+    """A page under watch: console errors, page errors, failed requests and any request off 127.0.0.1."""
+
+    page: object
+    site: BuiltSite
+    problems: list[str] = field(default_factory=list)
+
+    def go(self, path: str) -> object:
+        """Open a page of the guide; the response."""
+        return self.page.goto(self.site.url + path)  # type: ignore[attr-defined]
+
+
+def heading(page) -> str:
+    """The page's title as a reader sees it (without the permalink sign)."""
+    return page.locator("article h1").first.inner_text().replace("¶", "").strip()
+
+
+@pytest.fixture
+def visit(page, built_site: BuiltSite) -> Iterator[Visit]:
+    """The test's page, watched from its first request."""
+    assert built_site.result.returncode == 0, built_site.result.stderr
+    seen = Visit(page, built_site)
+
+    def request(req) -> None:
+        parts = urlsplit(req.url)
+        if parts.scheme not in ("data", "blob") and parts.hostname != "127.0.0.1":
+            seen.problems.append(f"request left 127.0.0.1: {req.url}")
+
+    page.on("request", request)
+    page.on(
+        "console",
+        lambda m: seen.problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None,
+    )
+    page.on("pageerror", lambda e: seen.problems.append(f"page error: {e}"))
+    page.on("requestfailed", lambda r: seen.problems.append(f"request failed: {r.url} {r.failure}"))
+    yield seen
+
+
+def test_home_page_renders_with_the_theme(visit: Visit, tmp_path: Path) -> None:
+    page = visit.page
+    response = visit.go("index.html")
+    assert response.status == 200
+    assert heading(page) == "Follow up after an interview"
+    header = page.locator("header.md-header")
+    assert header.is_visible()
+    assert header.evaluate("e => getComputedStyle(e).backgroundColor") not in ("", "rgba(0, 0, 0, 0)")
+    assert page.locator("nav.md-nav--primary").is_visible()
+    assert page.locator(".md-typeset .grid.cards").is_visible()
+    assert page.locator("a.md-source").first.get_attribute("href").startswith("http")
+    assert "Jeevan Bhagwat" in page.locator(".md-copyright").inner_text()
+    shot = tmp_path / "home.png"
+    page.screenshot(path=str(shot), full_page=True)
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 20_000
+    assert not visit.problems
+
+
+def test_instant_navigation_reaches_every_page(visit: Visit) -> None:
+    page = visit.page
+    visit.go("index.html")
+    page.evaluate("window.__stayed = true")  # a full page load would forget this
+    links = page.eval_on_selector_all(
+        "nav.md-nav--primary a.md-nav__link[href]",
+        "els => els.filter(e => !e.hash).map(e => [e.textContent.trim(), e.href])",
+    )
+    assert len({url for _, url in links}) == len(links) == PAGE_COUNT
+    for title, url in links:
+        nav = page.locator("nav.md-nav--primary a.md-nav__link:visible")
+        nav.filter(has_text=re.compile(rf"^\s*{re.escape(title)}\s*$")).first.click()
+        page.wait_for_url(url)
+        expect(page).to_have_title(re.compile(re.escape("Follow up after" if title == "Home" else title)))
+        assert heading(page), url
+        assert page.evaluate("window.__stayed === true"), f"{title}: a full page load, not instant navigation"
+    assert not visit.problems
+
+
+def test_search_suggests_and_lists_the_methods_page_for_voicemail(visit: Visit) -> None:
+    page = visit.page
+    visit.go("index.html")
+    box = page.locator(".md-search__input")
+    box.click()
+    box.press_sequentially("voicem", delay=20)
+    page.wait_for_selector(".md-search-result__item")
+    assert page.locator(".md-search__suggest").inner_text().strip().endswith("voicemail")
+    box.press_sequentially("ail", delay=20)
+    hit = page.locator(".md-search-result__item > a[href*='etiquette/methods.html']").first
+    hit.wait_for()
+    hit.click()
+    page.wait_for_url(re.compile(r"etiquette/methods\.html\?h=voicemail"))
+    marks = page.locator("article mark:visible")
+    marks.first.wait_for()
+    assert marks.first.inner_text().lower() == "voicemail"
+    assert not visit.problems
+
+
+def test_palette_toggle_switches_between_light_and_dark(visit: Visit) -> None:
+    page = visit.page
+    visit.go("index.html")
+    body = page.locator("body")
+    assert body.get_attribute("data-md-color-scheme") == "default"
+    page.locator("form[data-md-component=palette] label:visible").click()
+    assert body.get_attribute("data-md-color-scheme") == "slate"
+    page.locator("form[data-md-component=palette] label:visible").click()
+    assert body.get_attribute("data-md-color-scheme") == "default"
+    assert not visit.problems
+
+
+def test_content_tabs_switch_together_across_the_examples(visit: Visit) -> None:
+    page = visit.page
+    visit.go("etiquette/examples.html")
+    sets = page.locator(".tabbed-set")
+    assert sets.count() == 2
+    sets.first.locator("label", has_text="Voicemail").click()
+    assert "this is Alex Morgan" in sets.first.locator(".tabbed-block:visible").inner_text()
+    assert "Voicemail" in sets.nth(1).locator("label", has_text="Voicemail").evaluate(
+        "l => document.getElementById(l.htmlFor).checked ? l.textContent : ''"
+    )  # content.tabs.link: the check-in's tabs followed
+    assert not visit.problems
+
+
+def test_a_missing_page_gets_the_themed_404(visit: Visit) -> None:
+    page = visit.page
+    response = visit.go("etiquette/no/such/page.html")
+    assert response.status == 404
+    assert heading(page) == "This page is not here"
+    header = page.locator("header.md-header")
+    assert header.evaluate("e => getComputedStyle(e).backgroundColor") not in ("", "rgba(0, 0, 0, 0)")
+    page.get_by_role("link", name="the guide's home page").click()
+    page.wait_for_url(visit.site.url + "index.html")
+    assert heading(page) == "Follow up after an interview"
+    expected = "the server responded with a status of 404"
+    assert [p for p in visit.problems if expected not in p] == []
