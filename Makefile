@@ -23,6 +23,7 @@ help:
 	@echo "make calendar every follow-up as an iCalendar file, var/followups.ics"
 	@echo "make doctor   pre-flight: data, templates, ledger, SMTP and IMAP logins (sends nothing)"
 	@echo "make site     build the guide into site/   (make serve: preview it)"
+	@echo "make publish  push the guide to the gh-pages branch (set FOLLOWUP_SITE_URL to its address)"
 	@echo "make reliability  crash, overlap, fault and hostile-input trials, with the figures"
 	@echo "make lint | fmt | bench | clean"
 
