@@ -6,18 +6,22 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from . import model, schedule
 from .errors import FollowUpError, InputError, Problem
 from .fields import zone
 
+if TYPE_CHECKING:
+    from .ledger import Entry
+
 EXIT_OK, EXIT_FAILED, EXIT_INPUT, EXIT_LOCKED = 0, 1, 2, 75
 DEFAULT_STATE = Path("var/followup.db")
 DEFAULT_OUTBOX = Path("var/outbox")
+DEFAULT_CALENDAR = Path("var/followups.ics")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -56,6 +60,17 @@ def _parser() -> argparse.ArgumentParser:
     send.add_argument("--limit", type=_positive, default=None, help="deliver at most N in this run")
     status = commands.add_parser("status", parents=[common], help="what the ledger holds")
     status.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    commands.add_parser(
+        "doctor", parents=[common], help="would a cron run work? data, state, mail logins; sends nothing"
+    )
+    calendar = commands.add_parser(
+        "calendar", parents=[common], help="write every follow-up as an event in an iCalendar file"
+    )
+    calendar.add_argument(
+        "--output",
+        default=str(DEFAULT_CALENDAR),
+        help=f"the .ics file, updated in place on each export; - for stdout (default: {DEFAULT_CALENDAR})",
+    )
     resolve = commands.add_parser(
         "resolve", parents=[common], help="settle an uncertain delivery after checking your Sent folder"
     )
@@ -103,6 +118,8 @@ def _now(args: argparse.Namespace, data: model.Dataset | None) -> datetime:
         raise InputError(f"--now: {text!r} is not an ISO-8601 time (e.g. 2026-11-24T18:00)") from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=zone(data.me.timezone) if data else UTC)
+    if not 1900 <= moment.year <= 2999:  # far enough for any interview; date arithmetic stays in range
+        raise InputError(f"--now: {text!r} is outside the years 1900-2999")
     return moment
 
 
@@ -133,10 +150,14 @@ def cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 def cmd_plan(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """followup plan"""
-    from .ledger import read_states
+    from .ledger import read_entries, read_states
 
     data = _load(args)
-    items = schedule.plan(data, _now(args, data), read_states(_state(args)))
+    now, states = _now(args, data), read_states(_state(args))
+    items = schedule.plan(data, now, states)
+    items, problem = _with_replies(data, now, states, items, lambda: read_entries(_state(args)))
+    if problem:
+        print(f"cannot look for replies, so due check-ins show as due (send holds them): {problem}", file=err)
     if args.json:
         json.dump([plan_row(item) for item in items], out, indent=2, ensure_ascii=False)
         out.write("\n")
@@ -181,7 +202,7 @@ def _write_rows(rows: list[tuple[str, ...]], out: TextIO) -> None:
 
 def cmd_send(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """followup send: deliver what is due now; silent when nothing is."""
-    from .ledger import Ledger, locked, read_states
+    from .ledger import Ledger, locked, read_entries, read_states
     from .transport import smtp_settings
 
     data = _load(args)
@@ -189,12 +210,18 @@ def cmd_send(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     settings = None if args.dry_run else smtp_settings(os.environ)
     state = _state(args)
     if settings is None:
-        items = schedule.plan(data, now, read_states(state))
+        states = read_states(state)
+        items = schedule.plan(data, now, states)
         if not schedule.select(items):
             return EXIT_OK
+        items, held = _stop_on_reply(data, now, states, items, lambda: read_entries(state), err)
+        if not schedule.select(items):
+            return held
         why = "--dry-run" if args.dry_run else "no SMTP settings (FOLLOWUP_SMTP_HOST is not set)"
         print(f"dry run, {why}: writing to {args.outbox}/new/, sending and recording nothing", file=out)
-        return _deliver(args, data, items, None, None, now, out, err)
+        code = _deliver(args, data, items, None, None, now, out, err)
+        print(f"preview: {_write_preview(args.outbox, items, data, now)}", file=out)
+        return max(code, held)
     with locked(state):
         ledger = Ledger(state)
         try:
@@ -203,10 +230,14 @@ def cmd_send(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                     f"uncertain  {key}: a run stopped between claim and record; " + _resolve_hint(key),
                     file=err,
                 )
-            items = schedule.plan(data, now, ledger.states())
+            states = ledger.states()
+            items = schedule.plan(data, now, states)
             if not schedule.select(items):
                 return EXIT_OK
-            return _deliver(args, data, items, ledger, settings, now, out, err)
+            items, held = _stop_on_reply(data, now, states, items, ledger.entries, err)
+            if not schedule.select(items):
+                return held
+            return max(held, _deliver(args, data, items, ledger, settings, now, out, err))
         finally:
             ledger.close()
 
@@ -229,6 +260,43 @@ def _deliver(args, data, items, ledger, settings, now, out: TextIO, err: TextIO)
         items, data, transport, ledger, now, limit=args.limit, sleep=time.sleep, report=report
     )
     return EXIT_OK if all(o.ok for o in outcomes) else EXIT_FAILED
+
+
+def _with_replies(
+    data: model.Dataset,
+    now: datetime,
+    states: dict[str, str],
+    items: list[schedule.FollowUp],
+    entries: Callable[[], list[Entry]],
+) -> tuple[list[schedule.FollowUp], str | None]:
+    """The plan after a look for replies (replies.plan_with_replies), made only when a check-in is due."""
+    if not any(item.kind == "check-in" and item.state == "due" for item in items):
+        return items, None
+    from .replies import plan_with_replies
+
+    return plan_with_replies(data, now, states, items, entries, os.environ)
+
+
+def _stop_on_reply(
+    data: model.Dataset,
+    now: datetime,
+    states: dict[str, str],
+    items: list[schedule.FollowUp],
+    entries: Callable[[], list[Entry]],
+    err: TextIO,
+) -> tuple[list[schedule.FollowUp], int]:
+    """For send: the plan after replies; when the mailbox cannot be read, due check-ins wait (exit 1)."""
+    items, problem = _with_replies(data, now, states, items, entries)
+    if problem is None:
+        return items, EXIT_OK
+    print(f"held  due check-ins, not sent blindly: cannot look for replies: {problem}", file=err)
+    return [i for i in items if not (i.kind == "check-in" and i.state == "due")], EXIT_FAILED
+
+
+def _write_preview(outbox: Path, items: list[schedule.FollowUp], data: model.Dataset, now: datetime) -> Path:
+    from .preview import write_preview
+
+    return write_preview(outbox, items, data, now)
 
 
 def _resolve_hint(key: str) -> str:
@@ -279,6 +347,37 @@ def _known_interviews(args: argparse.Namespace, err: TextIO) -> set[str] | None:
         return None
 
 
+def cmd_calendar(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """followup calendar: every follow-up as an event, in a file a calendar app imports or subscribes to."""
+    from .calendar import export_calendar, write_calendar
+    from .ledger import read_states
+
+    data = _load(args)
+    now = _now(args, data)
+    items = schedule.plan(data, now, read_states(_state(args)))
+    if args.output == "-":
+        out.write(export_calendar(items, data, now)[0].decode("utf-8"))
+        return EXIT_OK
+    counts = write_calendar(Path(args.output), items, data, now)
+    print(
+        f"calendar: {args.output}: {counts.to_do} calls and cards to do, {counts.emails} emails, "
+        f"{counts.cancelled} cancelled",
+        file=out,
+    )
+    return EXIT_OK
+
+
+def cmd_doctor(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """followup doctor: a line per check of what a cron run needs; exits as that run would; sends nothing."""
+    from .doctor import run_checks, verdict
+
+    findings = run_checks(lambda: _load(args), lambda data: _now(args, data), _state(args), os.environ)
+    for finding in findings:
+        print(finding.line, file=out)
+    print(verdict(findings), file=out)
+    return max(finding.exit_code for finding in findings)
+
+
 def cmd_resolve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """followup resolve KEY --sent|--retry"""
     from .ledger import Ledger, locked
@@ -303,4 +402,6 @@ COMMANDS = {
     "send": cmd_send,
     "status": cmd_status,
     "resolve": cmd_resolve,
+    "doctor": cmd_doctor,
+    "calendar": cmd_calendar,
 }

@@ -15,7 +15,7 @@ from .fields import zone
 from .model import Dataset, Interview, Interviewer, Me, interviewer_handle
 from .policy import Policy
 
-STATES = ("scheduled", "due", "expired", "cancelled", "done")
+STATES = ("scheduled", "due", "expired", "cancelled", "done", "replied")  # replied: see replies.py
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,7 +126,7 @@ def _follow_up(
 
 def _with_state(item: FollowUp, moment: datetime, ledger: Mapping[str, str]) -> FollowUp:
     recorded = ledger.get(item.key)
-    if recorded is None:
+    if recorded is None and ledger:  # an empty ledger (a fresh clone, a dry run) knows no alias either
         recorded = next((ledger[k] for k in alias_keys(item) if k in ledger), None)
     if recorded is not None and recorded != "deferred":
         state = recorded

@@ -86,6 +86,7 @@ class Outbox:
         import mailbox
 
         try:
+            folder.parent.mkdir(parents=True, exist_ok=True)  # a fresh clone has no var/ yet
             self.box = mailbox.Maildir(folder, create=True)
         except OSError as exc:
             raise FollowUpError(f"{folder}: cannot create the outbox ({exc.strerror})") from None
@@ -146,19 +147,17 @@ def smtp_settings(env: Mapping[str, str]) -> SmtpSettings | None:
     )
 
 
-def read_password_file(path: Path) -> str:
-    """The first line of a password file that only its owner can read."""
+def read_password_file(path: Path, setting: str = "FOLLOWUP_SMTP_PASSWORD_FILE") -> str:
+    """The first line of a password file that only its owner can read (`setting` names it in errors)."""
     try:
         mode = path.stat().st_mode
         if mode & (stat.S_IRWXG | stat.S_IRWXO):
-            raise InputError(
-                f"FOLLOWUP_SMTP_PASSWORD_FILE: {path} can be read by others (run: chmod 600 {path})"
-            )
+            raise InputError(f"{setting}: {path} can be read by others (run: chmod 600 {path})")
         lines = path.read_text(encoding="utf-8").splitlines()
     except OSError as exc:
-        raise InputError(f"FOLLOWUP_SMTP_PASSWORD_FILE: cannot read {path} ({exc.strerror})") from None
+        raise InputError(f"{setting}: cannot read {path} ({exc.strerror})") from None
     if not lines or not lines[0].strip():
-        raise InputError(f"FOLLOWUP_SMTP_PASSWORD_FILE: {path} is empty")
+        raise InputError(f"{setting}: {path} is empty")
     return lines[0].strip()
 
 
@@ -180,6 +179,11 @@ class Smtp:
     def __init__(self, settings: SmtpSettings) -> None:
         self.settings = settings
         self.client = None
+
+    def open(self) -> None:
+        """Connect and log in now rather than at the first message (followup doctor); sends nothing."""
+        if self.client is None:
+            self._connect()
 
     def _connect(self) -> None:
         import yagmail
@@ -225,8 +229,12 @@ class Smtp:
                 return self._send(message)
             except (smtplib_errors(), OSError) as exc:
                 self._drop()
-                if attempt == 2:
-                    raise Refused(421, f"connection lost before the message was handed over: {exc}") from None
+                if attempt == 2:  # broken twice in a row: stop the run rather than wait out every message
+                    where = f"SMTP {self.settings.host}:{self.settings.port}"
+                    raise Unreachable(
+                        f"{where}: the connection broke twice before the message was handed over "
+                        f"({_connect_problem(exc)}); it will be tried again"
+                    ) from None
         raise AssertionError("unreachable")
 
     def _send(self, message: Message) -> str:
@@ -293,7 +301,7 @@ def _connect_problem(exc: BaseException) -> str:
         return explain(int(code), _text(getattr(exc, "smtp_error", b"")))
     if isinstance(exc, ssl.SSLError | ssl.CertificateError):
         return f"TLS failed ({exc.__class__.__name__}: {exc}); check FOLLOWUP_SMTP_SECURITY and the port"
-    if isinstance(exc, socket.timeout | TimeoutError):
+    if isinstance(exc, socket.timeout | TimeoutError) or "timed out" in str(exc):  # smtplib wraps timeouts
         return "no answer in time (is the host or port right?)"
     if isinstance(exc, ConnectionRefusedError):
         return "connection refused (is the host or port right?)"

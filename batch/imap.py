@@ -1,0 +1,211 @@
+"""The user's mailbox over IMAP, read-only: the settings, a logged-in session on one folder, and what
+went wrong in plain words when there is none.
+
+The folder is opened with EXAMINE, so nothing in it can change; the callers fetch headers only, with
+BODY.PEEK. imaplib is imported late, so the idle cron path never loads it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import ssl
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .errors import FollowUpError, InputError
+from .transport import SECURITIES, keyring_password, read_password_file
+
+if TYPE_CHECKING:
+    import imaplib
+
+_PORTS = {"ssl": 993, "starttls": 143, "none": 143}
+_SECURE_PORTS = {"SMTP": "ssl on 465, starttls on 587", "IMAP": "ssl on 993, starttls on 143"}
+
+
+@dataclass(frozen=True, slots=True)
+class ImapSettings:
+    """How to reach the mailbox (from FOLLOWUP_IMAP_* in the environment)."""
+
+    host: str
+    port: int
+    security: str
+    user: str
+    password: str | None = field(default=None, repr=False)
+    folder: str = "INBOX"
+    ca_file: str | None = None
+    timeout: float = 30.0
+
+    @property
+    def where(self) -> str:
+        """The server, as messages name it."""
+        return f"IMAP {self.host}:{self.port} ({self.security})"
+
+
+class MailboxError(FollowUpError):
+    """The mailbox could not be read: refused login, no connection, no such folder."""
+
+    exit_code = 1
+
+
+def imap_settings(env: Mapping[str, str]) -> ImapSettings | None:
+    """The IMAP settings in an environment, or None when FOLLOWUP_IMAP_HOST is not set."""
+    host = env.get("FOLLOWUP_IMAP_HOST", "").strip()
+    if not host:
+        return None
+    security = env.get("FOLLOWUP_IMAP_SECURITY", "ssl").strip().lower()
+    if security not in SECURITIES:
+        raise InputError(f"FOLLOWUP_IMAP_SECURITY: {security!r} is not one of ssl, starttls, none")
+    port_text = env.get("FOLLOWUP_IMAP_PORT", "").strip() or str(_PORTS[security])
+    if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+        raise InputError(f"FOLLOWUP_IMAP_PORT: {port_text!r} is not a port number")
+    user = env.get("FOLLOWUP_IMAP_USER", "").strip()
+    if not user:
+        raise InputError("FOLLOWUP_IMAP_USER: not set (the mailbox's login, often your address)")
+    timeout_text = env.get("FOLLOWUP_IMAP_TIMEOUT", "30")
+    try:
+        timeout = float(timeout_text)
+    except ValueError:
+        raise InputError(f"FOLLOWUP_IMAP_TIMEOUT: {timeout_text!r} is not a number of seconds") from None
+    folder = env.get("FOLLOWUP_IMAP_FOLDER", "").strip() or "INBOX"
+    if not folder.isascii():
+        raise InputError(f"FOLLOWUP_IMAP_FOLDER: {folder!r}: give the folder's IMAP name (ASCII)")
+    password = env.get("FOLLOWUP_IMAP_PASSWORD") or None
+    password_file = env.get("FOLLOWUP_IMAP_PASSWORD_FILE", "").strip()
+    if password_file:
+        password = read_password_file(Path(password_file), "FOLLOWUP_IMAP_PASSWORD_FILE")
+    return ImapSettings(
+        host=host,
+        port=int(port_text),
+        security=security,
+        user=user,
+        password=password,
+        folder=folder,
+        ca_file=env.get("FOLLOWUP_IMAP_CA_FILE", "").strip() or None,
+        timeout=timeout,
+    )
+
+
+def open_mailbox(settings: ImapSettings) -> imaplib.IMAP4:
+    """Connect, log in and EXAMINE the folder (read-only); a MailboxError says in plain words why not."""
+    import imaplib
+
+    password = settings.password or keyring_password(settings.user)
+    if password is None:
+        raise MailboxError(
+            f"{settings.where}: no password for {settings.user}: set FOLLOWUP_IMAP_PASSWORD_FILE "
+            "(a chmod 600 file), FOLLOWUP_IMAP_PASSWORD, or yagmail's keyring entry"
+        )
+    try:
+        client = _connect(settings)
+    except (OSError, imaplib.IMAP4.error) as exc:
+        raise MailboxError(f"{settings.where}: {describe_problem(exc, settings)}") from None
+    try:
+        _login(client, settings.user, password)
+    except imaplib.IMAP4.abort as exc:
+        _logout(client)
+        raise MailboxError(f"{settings.where}: {describe_problem(exc, settings)}") from None
+    except imaplib.IMAP4.error as exc:
+        _logout(client)
+        raise MailboxError(
+            f"{settings.where}: login refused ({_words(exc)}): wrong user or password "
+            "(Gmail: an app password, which needs 2-step verification, and IMAP turned on)"
+        ) from None
+    except OSError as exc:
+        _logout(client)
+        raise MailboxError(f"{settings.where}: {describe_problem(exc, settings)}") from None
+    try:
+        kind, data = client.select(quoted(settings.folder), readonly=True)
+    except (OSError, imaplib.IMAP4.error) as exc:
+        _logout(client)
+        raise MailboxError(f"{settings.where}: {describe_problem(exc, settings)}") from None
+    if kind != "OK":
+        _logout(client)
+        raise MailboxError(
+            f"{settings.where}: no folder {settings.folder!r} ({text_of(data)}); "
+            "set FOLLOWUP_IMAP_FOLDER to the folder's IMAP name"
+        )
+    return client
+
+
+def message_count(client: imaplib.IMAP4) -> int:
+    """How many messages the examined folder holds."""
+    kind, data = client.uid("SEARCH", "ALL")
+    return len(data[0].split()) if kind == "OK" and data and data[0] else 0
+
+
+def _connect(settings: ImapSettings) -> imaplib.IMAP4:
+    import imaplib
+
+    context = ssl.create_default_context(cafile=settings.ca_file)
+    if settings.security == "ssl":
+        return imaplib.IMAP4_SSL(settings.host, settings.port, ssl_context=context, timeout=settings.timeout)
+    client = imaplib.IMAP4(settings.host, settings.port, timeout=settings.timeout)
+    if settings.security == "starttls":
+        try:
+            client.starttls(ssl_context=context)
+        except BaseException:
+            _logout(client)
+            raise
+    return client
+
+
+def _login(client: imaplib.IMAP4, user: str, password: str) -> None:
+    if user.isascii() and password.isascii():
+        client.login(quoted(user), password)  # imaplib quotes the password, not the user
+    else:  # LOGIN takes ASCII only; SASL PLAIN carries UTF-8
+        client.authenticate("PLAIN", lambda _: f"\0{user}\0{password}".encode())
+
+
+def _logout(client: imaplib.IMAP4) -> None:
+    with contextlib.suppress(Exception):  # the server may have hung up already
+        client.logout()
+
+
+def describe_problem(exc: BaseException, settings: ImapSettings) -> str:
+    """What went wrong reaching the IMAP server, in plain words."""
+    return connection_problem(exc, "IMAP", settings.timeout)
+
+
+def connection_problem(exc: BaseException, service: str, timeout: float) -> str:
+    """Why a connection to an SMTP or IMAP server failed, in plain words naming the setting to check."""
+    prefix, ports = f"FOLLOWUP_{service}", _SECURE_PORTS[service]
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return (
+            f"TLS failed: the server's certificate is not trusted ({exc.verify_message}); "
+            f"set {prefix}_CA_FILE for a private CA, or check the host name"
+        )
+    if isinstance(exc, ssl.SSLError | ssl.CertificateError):
+        return f"TLS failed ({exc}); {prefix}_SECURITY may not match the port ({ports})"
+    if isinstance(exc, socket.timeout | TimeoutError):
+        return f"no answer within {timeout:g} s; check the host, the port and {prefix}_SECURITY ({ports})"
+    if isinstance(exc, ConnectionRefusedError):
+        return f"connection refused: nothing answers there; check {prefix}_HOST and {prefix}_PORT"
+    if isinstance(exc, socket.gaierror):
+        return f"the host name does not resolve; check {prefix}_HOST"
+    words = str(exc).lower()
+    if "tls not supported" in words or "starttls extension" in words or "establish tls" in words:
+        return f"the server offers no STARTTLS here; {prefix}_SECURITY does not match this port ({ports})"
+    if isinstance(exc, ConnectionError | EOFError) or "closed" in words:
+        return f"the server closed the connection; if at once, check the port and {prefix}_SECURITY ({ports})"
+    return f"{exc.__class__.__name__}: {exc}"
+
+
+def _words(exc: BaseException) -> str:
+    """imaplib's error text without the bytes repr around the server's words."""
+    args = exc.args[0] if exc.args else ""
+    return text_of(args) if isinstance(args, bytes) else str(exc)
+
+
+def quoted(text: str) -> str:
+    """A string as an IMAP quoted string."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def text_of(data: object) -> str:
+    """imaplib's response data (bytes, or a list of them) as text."""
+    if isinstance(data, list | tuple):
+        data = b" ".join(d for d in data if isinstance(d, bytes))
+    return data.decode("utf-8", "replace") if isinstance(data, bytes) else str(data)

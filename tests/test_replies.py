@@ -1,0 +1,400 @@
+"""Stop on reply: a reply in a real mailbox (dovecot on 127.0.0.1) cancels the check-ins of its interview.
+
+Two runs of `followup send` against a real SMTP server: the thank-yous on Monday (the ledger keeps their
+Message-IDs), then Friday, when the check-ins are due and the mailbox is read first.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import imaplib
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from batch.cli import main
+from tests.servers import ImapServer, SmtpServer, free_port, imap_login
+
+MONDAY = "2026-11-23T13:30:00-05:00"  # both thank-yous of the panel and Dana's are due
+FRIDAY = "2026-11-27T10:30:00-05:00"  # the check-ins are due; so is Arjun's thank-you
+TUESDAY = datetime.fromisoformat("2026-11-24T09:15:00-05:00")  # when the replies arrive
+NORTHWIND = "northwind-data-analyst"
+CONTOSO = "contoso-bi-developer"
+PANEL = ("priya.shah@northwind.example", "marcus.chen@northwind.example")
+ARJUN = "arjun.mehta@adatum.example"
+DATA = """\
+me:
+  name: Sam Rivera
+  email: sam.rivera@example.com
+  timezone: America/Toronto
+
+interviews:
+  - id: northwind-data-analyst
+    company: Northwind Traders
+    role: Data Analyst
+    start: 2026-11-23 10:00
+    duration: 1h
+    timezone: America/Toronto
+    decision_by: 2026-11-25
+    interviewers:
+      - name: Priya Shah
+        email: priya.shah@northwind.example
+        topics: [the churn dashboard]
+      - name: Marcus Chen
+        email: marcus.chen@northwind.example
+        topics: [the nightly load into the warehouse]
+  - id: contoso-bi-developer
+    company: Contoso
+    role: BI Developer
+    start: 2026-11-23 11:00
+    duration: 1h
+    timezone: America/Toronto
+    decision_by: 2026-11-25
+    interviewers:
+      - name: Dana Okafor
+        email: dana.okafor@contoso.example
+        topics: [the Power BI migration]
+  - id: adatum-analytics-engineer
+    company: A. Datum
+    role: Analytics Engineer
+    start: 2026-11-27 08:00
+    duration: 1h
+    timezone: America/Toronto
+    interviewers:
+      - name: Arjun Mehta
+        email: arjun.mehta@adatum.example
+        topics: [testing dbt models]
+"""
+
+
+@pytest.fixture
+def work(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The data above, and no FOLLOWUP_* settings from the machine."""
+    (tmp_path / "interviews.yaml").write_text(DATA)
+    for name in list(os.environ):
+        if name.startswith("FOLLOWUP_"):
+            monkeypatch.delenv(name)
+    return tmp_path
+
+
+@pytest.fixture
+def thanked(work: Path, smtp_server: SmtpServer, monkeypatch: pytest.MonkeyPatch) -> SmtpServer:
+    """Monday's run has sent the three thank-yous; the ledger holds their Message-IDs."""
+    monkeypatch.setenv("FOLLOWUP_SMTP_HOST", smtp_server.host)
+    monkeypatch.setenv("FOLLOWUP_SMTP_PORT", str(smtp_server.port))
+    monkeypatch.setenv("FOLLOWUP_SMTP_SECURITY", "none")
+    assert run(work, "send", now=MONDAY) == 0
+    assert len(smtp_server.received) == 3
+    return smtp_server
+
+
+def use_imap(monkeypatch: pytest.MonkeyPatch, server: ImapServer, **extra: str) -> None:
+    settings = {"HOST": server.host, "PORT": str(server.port), "SECURITY": "none", "USER": server.user,
+                "PASSWORD": server.password, "TIMEOUT": "5", "FOLDER": "INBOX", **extra}  # fmt: skip
+    for name, value in settings.items():
+        monkeypatch.setenv(f"FOLLOWUP_IMAP_{name}", value)
+
+
+def run(work: Path, *args: str, now: str = FRIDAY) -> int:
+    return main(["--data", str(work / "interviews.yaml"), "--state", str(work / "var" / "followup.db"),
+                 "--now", now, *args])  # fmt: skip
+
+
+def thank_you_id(work: Path, recipient: str) -> str:
+    db = sqlite3.connect(work / "var" / "followup.db")
+    try:
+        query = "SELECT message_id FROM deliveries WHERE kind = 'thank-you' AND recipient = ?"
+        return db.execute(query, (recipient,)).fetchone()[0]
+    finally:
+        db.close()
+
+
+def mail(sender: str, at: datetime = TUESDAY, subject: str = "Re: Thank you", **headers: str) -> bytes:
+    lines = [
+        f"From: {sender}",
+        "To: Sam Rivera <sam.rivera@example.com>",
+        f"Subject: {subject}",
+        f"Date: {email.utils.format_datetime(at)}",
+        f"Message-ID: {email.utils.make_msgid(domain='mail.example')}",
+    ]
+    lines += [f"{name.replace('_', '-')}: {value}" for name, value in headers.items()]
+    return ("\r\n".join(lines) + "\r\n\r\nThanks, Sam. We will be in touch next week.\r\n").encode()
+
+
+def deliver(server: ImapServer, raw: bytes, at: datetime = TUESDAY) -> None:
+    """Into INBOX, arrived at `at` (dovecot takes a Maildir file's mtime as the arrival date)."""
+    path = server.deliver(raw)
+    os.utime(path, (at.timestamp(), at.timestamp()))
+
+
+def plan_states(work: Path, capsys: pytest.CaptureFixture[str]) -> dict[str, dict[str, str]]:
+    assert run(work, "plan", "--json") == 0
+    return {row["key"]: row for row in json.loads(capsys.readouterr().out)}
+
+
+def check_ins_sent(server: SmtpServer) -> list[str]:
+    return sorted(r.rcpt_tos[0] for r in server.received if b"Subject: Thank you" not in r.data)
+
+
+# What each reply looks like: built from the Message-IDs of Monday's thank-yous.
+REPLIES: dict[str, Callable[[Path], bytes]] = {
+    "in-reply-to from another address": lambda work: mail(
+        "Lee Recruiter <lee@northwind.example>", In_Reply_To=thank_you_id(work, PANEL[1])
+    ),
+    "references, among others": lambda work: mail(
+        "someone@elsewhere.example", References=f"<a@b.example> {thank_you_id(work, PANEL[0])} <c@d.example>"
+    ),
+    "sender address of the panel member with no check-in": lambda work: mail(
+        "Marcus Chen <Marcus.Chen@northwind.example>", subject="Next steps"
+    ),
+}
+
+
+@pytest.mark.parametrize("reply", REPLIES.values(), ids=REPLIES.keys())
+def test_a_reply_cancels_the_check_ins_of_that_interview_and_no_other(
+    reply: Callable[[Path], bytes],
+    work: Path,
+    thanked: SmtpServer,
+    imap_server: ImapServer,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    deliver(imap_server, reply(work))
+    deliver(imap_server, mail("news@jobs.example", subject="Ten jobs for you"))
+    use_imap(monkeypatch, imap_server)
+    capsys.readouterr()
+
+    rows = plan_states(work, capsys)
+    northwind = [row for row in rows.values() if row["interview"] == NORTHWIND and row["kind"] == "check-in"]
+    assert northwind and {row["state"] for row in northwind} == {"replied"}
+    assert "replied" in northwind[0]["why"]
+    assert rows[f"{CONTOSO}/check-in"]["state"] == "due"
+
+    assert run(work, "send") == 0
+    assert check_ins_sent(thanked) == ["dana.okafor@contoso.example"]  # Northwind's check-in was not sent
+    assert ARJUN in [r.rcpt_tos[0] for r in thanked.received]
+    assert run(work, "send", now="2026-11-27T11:30:00-05:00") == 0
+    assert check_ins_sent(thanked) == ["dana.okafor@contoso.example"]
+
+
+NOT_REPLIES: dict[str, Callable[[Path], bytes]] = {
+    "someone else": lambda work: mail("Pat Other <pat@other.example>", subject="Hello"),
+    "an address that contains a panel address": lambda work: mail("xmarcus.chen@northwind.example.org"),
+    "a panel member, before the thank-you": lambda work: mail(
+        PANEL[1], at=datetime.fromisoformat("2026-11-23T09:00:00-05:00"), subject="Directions to the office"
+    ),
+    "the candidate's own copy of the thread": lambda work: mail(
+        "sam.rivera@example.com", In_Reply_To=thank_you_id(work, PANEL[0])
+    ),
+    "a reply to some other message": lambda work: mail(
+        "lee@northwind.example", In_Reply_To="<not-ours@northwind.example>"
+    ),
+}
+
+
+@pytest.mark.parametrize("other", NOT_REPLIES.values(), ids=NOT_REPLIES.keys())
+def test_mail_that_is_no_reply_leaves_the_check_ins_to_go(
+    other: Callable[[Path], bytes],
+    work: Path,
+    thanked: SmtpServer,
+    imap_server: ImapServer,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    raw = other(work)
+    deliver(imap_server, raw, at=email.utils.parsedate_to_datetime(email.message_from_bytes(raw)["Date"]))
+    use_imap(monkeypatch, imap_server)
+    capsys.readouterr()
+    rows = plan_states(work, capsys)
+    assert {rows[f"{i}/check-in"]["state"] for i in (NORTHWIND, CONTOSO)} == {"due"}
+    assert run(work, "send") == 0
+    assert check_ins_sent(thanked) == ["dana.okafor@contoso.example", PANEL[0]]
+
+
+def mailbox_snapshot(server: ImapServer) -> tuple[int, dict[bytes, bytes]]:
+    client = imap_login(server)
+    try:
+        _, count = client.select("INBOX", readonly=True)
+        _, data = client.fetch("1:*", "(UID FLAGS)")
+        return int(count[0]), {line.split(b" FLAGS")[0]: line.split(b" FLAGS")[1] for line in data}
+    finally:
+        client.logout()
+
+
+def test_the_mailbox_is_left_exactly_as_it_was(
+    work: Path,
+    thanked: SmtpServer,
+    imap_server: ImapServer,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    deliver(imap_server, mail(PANEL[0], In_Reply_To=thank_you_id(work, PANEL[0])))
+    deliver(imap_server, mail("Pat Other <pat@other.example>", subject="Hello"))
+    deliver(imap_server, mail("dana.okafor@contoso.example", at=datetime.fromisoformat(MONDAY)))
+    before = mailbox_snapshot(imap_server)
+    assert before[0] == 3 and all(b"\\Seen" not in flags for flags in before[1].values())
+    use_imap(monkeypatch, imap_server)
+    plan_states(work, capsys)
+    assert run(work, "send") == 0
+    assert mailbox_snapshot(imap_server) == before
+    assert check_ins_sent(thanked) == []  # both interviews were answered
+
+
+def test_without_imap_settings_the_check_ins_go_out_as_before(
+    work: Path, thanked: SmtpServer, imap_server: ImapServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    deliver(imap_server, mail(PANEL[1], In_Reply_To=thank_you_id(work, PANEL[1])))
+    assert run(work, "send") == 0
+    assert check_ins_sent(thanked) == ["dana.okafor@contoso.example", PANEL[0]]
+    assert capsys.readouterr().err == ""
+
+
+@pytest.mark.parametrize(
+    "settings, words",
+    [
+        ({"PASSWORD": "not-the-password"}, "login refused"),
+        ({"PORT": "closed"}, "connection refused"),
+        ({"SECURITY": "ssl"}, "TLS failed"),
+        ({"SECURITY": "starttls"}, "no STARTTLS"),
+        ({"FOLDER": "Replies"}, "no folder 'Replies'"),
+    ],
+    ids=["wrong password", "nothing listening", "TLS to a plain server", "no STARTTLS", "no such folder"],
+)
+def test_a_mailbox_that_cannot_be_read_holds_the_check_ins_with_one_line_and_the_rest_goes(
+    settings: dict[str, str],
+    words: str,
+    work: Path,
+    thanked: SmtpServer,
+    imap_server: ImapServer,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    deliver(imap_server, mail(PANEL[1]))
+    if settings.get("PORT") == "closed":
+        settings = {"PORT": str(free_port())}
+    use_imap(monkeypatch, imap_server, **settings)
+    capsys.readouterr()
+    assert run(work, "send") == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("held") and words in err
+    assert "not-the-password" not in err
+    assert check_ins_sent(thanked) == []
+    assert thanked.received[-1].rcpt_tos == (ARJUN,)  # the thank-you still went
+
+    use_imap(monkeypatch, imap_server)  # fixed: the next run reads the mailbox and finds Marcus's reply
+    assert run(work, "send", now="2026-11-27T10:45:00-05:00") == 0
+    assert check_ins_sent(thanked) == ["dana.okafor@contoso.example"]
+
+
+def test_an_imap_password_file_others_can_read_holds_the_check_ins_and_names_the_setting(
+    work: Path,
+    thanked: SmtpServer,
+    imap_server: ImapServer,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    secret = work / "imap-password"
+    secret.write_text(imap_server.password)
+    secret.chmod(0o644)
+    use_imap(monkeypatch, imap_server, PASSWORD_FILE=str(secret))
+    monkeypatch.delenv("FOLLOWUP_IMAP_PASSWORD")
+    capsys.readouterr()
+    assert run(work, "send") == 1
+    err = capsys.readouterr().err
+    assert "FOLLOWUP_IMAP_PASSWORD_FILE" in err and "chmod 600" in err and err.count("\n") == 1
+    secret.chmod(0o600)
+    assert run(work, "send", now="2026-11-27T10:45:00-05:00") == 0
+    assert len(check_ins_sent(thanked)) == 2
+
+
+def test_the_mailbox_is_not_opened_when_no_check_in_is_due(
+    work: Path, smtp_server: SmtpServer, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("FOLLOWUP_SMTP_HOST", smtp_server.host)
+    monkeypatch.setenv("FOLLOWUP_SMTP_PORT", str(smtp_server.port))
+    monkeypatch.setenv("FOLLOWUP_SMTP_SECURITY", "none")
+    for name, value in {"HOST": "127.0.0.1", "PORT": str(free_port()), "USER": "u", "PASSWORD": "p"}.items():
+        monkeypatch.setenv(f"FOLLOWUP_IMAP_{name}", value)  # nothing listens there: any look would fail
+    assert run(work, "plan", now=MONDAY) == 0
+    assert run(work, "send", now=MONDAY) == 0  # thank-yous only
+    assert run(work, "send", now="2026-11-23T14:00:00-05:00") == 0  # nothing due
+    assert capsys.readouterr().err == ""
+    assert len(smtp_server.received) == 3
+
+
+def test_a_dry_run_leaves_out_the_answered_check_ins_too(
+    work: Path, thanked: SmtpServer, imap_server: ImapServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    deliver(imap_server, mail(PANEL[0]))
+    use_imap(monkeypatch, imap_server)
+    outbox = work / "outbox"
+    assert run(work, "send", "--dry-run", "--outbox", str(outbox)) == 0
+    recipients = sorted(
+        email.message_from_bytes(path.read_bytes())["To"] for path in (outbox / "new").iterdir()
+    )
+    assert recipients == [
+        f"Arjun Mehta <{ARJUN}>",
+        "Dana Okafor <dana.okafor@contoso.example>",
+    ]
+
+
+def test_the_servers_from_search_matches_substrings_so_every_hit_is_checked_again(
+    imap_server: ImapServer,
+) -> None:
+    """The premise of the second look at each header: the server's FROM search is a substring match."""
+    deliver(imap_server, mail("xmarcus.chen@northwind.example.org"))
+    client: imaplib.IMAP4 = imap_login(imap_server)
+    try:
+        client.select("INBOX", readonly=True)
+        _, found = client.uid("SEARCH", "FROM", '"marcus.chen@northwind.example"')
+    finally:
+        client.logout()
+    assert found[0].split()  # found, though it is not Marcus
+
+
+def test_a_reply_from_a_panel_address_that_is_not_ascii_is_found(
+    work: Path,
+    smtp_server: SmtpServer,
+    imap_server: ImapServer,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    zoe = "zoë@northwind.example"  # searched for as a UTF-8 literal; the header holds it as raw UTF-8
+    text = (work / "interviews.yaml").read_text()
+    panel_end = "        topics: [the nightly load into the warehouse]\n"
+    text = text.replace(
+        panel_end, panel_end + f"      - name: Zoë Adler\n        email: {zoe}\n        method: note\n"
+    )
+    (work / "interviews.yaml").write_text(text)
+    for name, value in {"HOST": smtp_server.host, "PORT": str(smtp_server.port), "SECURITY": "none"}.items():
+        monkeypatch.setenv(f"FOLLOWUP_SMTP_{name}", value)
+    assert run(work, "send", now=MONDAY) == 0
+    deliver(imap_server, mail(f"Zoë Adler <{zoe}>", subject="Lovely card"))
+    use_imap(monkeypatch, imap_server)
+    capsys.readouterr()
+    row = plan_states(work, capsys)[f"{NORTHWIND}/check-in"]
+    assert row["state"] == "replied" and zoe in row["why"]
+
+
+def test_the_idle_cron_path_does_not_even_import_the_imap_code(work: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FOLLOWUP_")}
+    env |= {"FOLLOWUP_IMAP_HOST": "127.0.0.1", "FOLLOWUP_IMAP_PORT": str(free_port()),
+            "FOLLOWUP_IMAP_USER": "u", "FOLLOWUP_IMAP_PASSWORD": "p"}  # fmt: skip
+    script = (
+        "import sys\n"
+        "from batch.cli import main\n"
+        "code = main(['--data', 'interviews.yaml', '--now', '2027-03-01T12:00:00-05:00', 'send'])\n"
+        "loaded = sorted(m for m in ('imaplib', 'batch.replies', 'batch.imap') if m in sys.modules)\n"
+        "print(code, loaded)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=work, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.stdout == "0 []\n", done.stderr
