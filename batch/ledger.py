@@ -18,7 +18,7 @@ from pathlib import Path
 
 from .errors import FollowUpError, LockedError
 
-STATES = ("sending", "sent", "failed", "deferred", "uncertain")
+STATES = ("sending", "sent", "failed", "deferred", "uncertain", "replied")
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS deliveries (
     key         TEXT PRIMARY KEY,
@@ -29,13 +29,21 @@ CREATE TABLE IF NOT EXISTS deliveries (
     name        TEXT NOT NULL,
     subject     TEXT NOT NULL,
     message_id  TEXT NOT NULL,
-    state       TEXT NOT NULL CHECK (state IN ('sending','sent','failed','deferred','uncertain')),
+    state       TEXT NOT NULL
+                CHECK (state IN ('sending','sent','failed','deferred','uncertain','replied')),
     attempts    INTEGER NOT NULL DEFAULT 1,
     claimed_at  TEXT NOT NULL,
     finished_at TEXT,
     reply       TEXT
 );
-PRAGMA user_version = 1;
+PRAGMA user_version = 2;
+"""
+# Version 1 lacked the `replied` state; its rows move over unchanged.
+_MIGRATE_FROM_1 = """
+ALTER TABLE deliveries RENAME TO deliveries_v1;
+{create}
+INSERT INTO deliveries SELECT * FROM deliveries_v1;
+DROP TABLE deliveries_v1;
 """
 
 
@@ -72,6 +80,9 @@ class Ledger:
             self.db = sqlite3.connect(path, isolation_level=None, timeout=30)
             self.db.execute("PRAGMA journal_mode = WAL")
             self.db.execute("PRAGMA synchronous = FULL")
+            if self.db.execute("PRAGMA user_version").fetchone()[0] == 1:
+                create = _SCHEMA.split(";")[0].replace("IF NOT EXISTS ", "") + ";"
+                self.db.executescript("BEGIN;" + _MIGRATE_FROM_1.format(create=create) + "COMMIT;")
             self.db.executescript(_SCHEMA)
         except (OSError, sqlite3.Error) as exc:
             raise LedgerError(f"{path}: cannot open the ledger ({_reason(exc)})") from None
@@ -115,6 +126,16 @@ class Ledger:
                  entry.subject, entry.message_id, _iso(now)),
             )  # fmt: skip
         return True
+
+    def note_replied(self, entry: Entry, reply: str, now: datetime) -> None:
+        """Record that a check-in will never go because the interviewer wrote back (kept, so the
+        mailbox is not searched again for it)."""
+        with self._write():
+            self.db.execute(
+                "INSERT OR IGNORE INTO deliveries VALUES (?,?,?,?,?,?,'','','replied',0,?,?,?)",
+                (entry.key, entry.interview, entry.kind, entry.method, entry.recipient, entry.name,
+                 _iso(now), _iso(now), reply),
+            )  # fmt: skip
 
     def record(self, key: str, state: str, reply: str, now: datetime) -> None:
         """Record how a claimed delivery ended: sent, failed, deferred or uncertain."""

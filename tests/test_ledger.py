@@ -151,3 +151,27 @@ def test_the_lock_holds_against_another_process(tmp_path: Path) -> None:
         busy = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).parent.parent)
     free = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).parent.parent)
     assert (busy.returncode, free.returncode) == (75, 0)
+
+
+def test_a_version_1_ledger_keeps_its_rows_and_learns_the_replied_state(tmp_path: Path) -> None:
+    path = tmp_path / "followup.db"
+    old = sqlite3.connect(path)
+    old.executescript(
+        "CREATE TABLE deliveries (key TEXT PRIMARY KEY, interview TEXT NOT NULL, kind TEXT NOT NULL,"
+        " method TEXT NOT NULL, recipient TEXT NOT NULL, name TEXT NOT NULL, subject TEXT NOT NULL,"
+        " message_id TEXT NOT NULL, state TEXT NOT NULL"
+        " CHECK (state IN ('sending','sent','failed','deferred','uncertain')),"
+        " attempts INTEGER NOT NULL DEFAULT 1, claimed_at TEXT NOT NULL, finished_at TEXT, reply TEXT);"
+        "INSERT INTO deliveries VALUES ('k', 'acme', 'thank-you', 'email', 'a@acme.example', 'Ann', 'Hi',"
+        " '<1@x>', 'sent', 1, '2026-11-24T21:00:00+00:00', NULL, '250 OK');"
+        "PRAGMA user_version = 1;"
+    )
+    old.close()
+    ledger = Ledger(path)
+    try:
+        assert ledger.entry("k").message_id == "<1@x>"  # type: ignore[union-attr]
+        ledger.note_replied(entry(key="acme/check-in"), "Ann replied", NOW)
+        assert ledger.states()["acme/check-in"] == "replied"
+        assert ledger.db.execute("PRAGMA user_version").fetchone()[0] == 2
+    finally:
+        ledger.close()

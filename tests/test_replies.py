@@ -398,3 +398,25 @@ def test_the_idle_cron_path_does_not_even_import_the_imap_code(work: Path) -> No
         [sys.executable, "-c", script], cwd=work, env=env, capture_output=True, text=True, timeout=60
     )
     assert done.stdout == "0 []\n", done.stderr
+
+
+def test_a_reply_found_by_send_is_kept_so_later_runs_do_not_open_the_mailbox(
+    work: Path,
+    thanked: SmtpServer,
+    imap_server: ImapServer,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    deliver(imap_server, mail("Marcus Chen <marcus.chen@northwind.example>", subject="Next steps"))
+    use_imap(monkeypatch, imap_server)
+    assert run(work, "send") == 0
+    capsys.readouterr()
+    # Now the mailbox cannot be read at all; a run that still searched it would hold and exit 1.
+    use_imap(monkeypatch, imap_server, PASSWORD="wrong", PORT="1")
+    assert run(work, "send", now="2026-11-27T11:30:00-05:00") == 0
+    assert capsys.readouterr().err == ""
+    assert run(work, "status", "--json") == 0
+    rows = {row["key"]: row for row in json.loads(capsys.readouterr().out)}
+    assert rows[f"{NORTHWIND}/check-in"]["state"] == "replied"
+    assert "replied" in rows[f"{NORTHWIND}/check-in"]["reply"]
+    assert check_ins_sent(thanked) == ["dana.okafor@contoso.example"]
