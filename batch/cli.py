@@ -16,7 +16,7 @@ from .errors import FollowUpError, InputError, Problem
 from .fields import zone
 
 if TYPE_CHECKING:
-    from .ledger import Entry
+    from .ledger import Entry, Ledger
 
 EXIT_OK, EXIT_FAILED, EXIT_INPUT, EXIT_LOCKED = 0, 1, 2, 75
 DEFAULT_STATE = Path("var/followup.db")
@@ -235,6 +235,7 @@ def cmd_send(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             if not schedule.select(items):
                 return EXIT_OK
             items, held = _stop_on_reply(data, now, states, items, ledger.entries, err)
+            _keep_replies(ledger, items, states, now)
             if not schedule.select(items):
                 return held
             return max(held, _deliver(args, data, items, ledger, settings, now, out, err))
@@ -275,6 +276,20 @@ def _with_replies(
     from .replies import plan_with_replies
 
     return plan_with_replies(data, now, states, items, entries, os.environ)
+
+
+def _keep_replies(
+    ledger: Ledger, items: list[schedule.FollowUp], states: dict[str, str], now: datetime
+) -> None:
+    """Check-ins cancelled by a reply go into the ledger, so later runs need not open the mailbox."""
+    from .ledger import Entry
+
+    for item in items:
+        if item.state == "replied" and item.key not in states:
+            person = item.interviewer
+            entry = Entry(item.key, item.interview.id, item.kind, item.method, person.email or "",
+                          person.name, "", "", "replied", 0, "", None, None)  # fmt: skip
+            ledger.note_replied(entry, item.why, now)
 
 
 def _stop_on_reply(
