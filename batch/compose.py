@@ -27,7 +27,7 @@ class Composed:
 
     @property
     def to(self) -> mime.Address:
-        """The mail's recipient: the interviewer, or the candidate for a reminder."""
+        """The interviewer as an address; a reminder goes to the candidate instead (see to_mail)."""
         return (self.item.interviewer.name, self.item.interviewer.email or "")
 
 

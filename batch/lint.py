@@ -7,7 +7,7 @@ import re
 from .policy import Policy
 from .render import Rendered
 
-_WORD = re.compile(r"[\w'’-]+")
+_WORD = re.compile(r"\w[\w'’-]*")  # a dash or quote on its own is no word
 _THANKS = re.compile(r"\b(thank|thanks|grateful|appreciate[ds]?)\b", re.IGNORECASE)
 _PLACEHOLDER = re.compile(r"\{\{|\}\}|\{%|%\}|\[(?:name|company|role|date|your [a-z ]+)\]|\bTODO\b|\bXXX\b",
                           re.IGNORECASE)  # fmt: skip
@@ -45,11 +45,11 @@ def lint(rendered: Rendered, method: str, policy: Policy, is_reminder: bool = Fa
         found.append("an unfilled placeholder is left in the message")
     if method == "email" and not rendered.subject:
         found.append("an email needs a subject (front matter 'subject: …')")
+    if is_reminder:
+        return found  # the user's own reminder: only what would make it unreadable matters
     if len(rendered.subject) > policy.subject_max_chars:
         found.append(f"subject is {len(rendered.subject)} characters; keep it to "
                      f"{policy.subject_max_chars} or fewer")  # fmt: skip
-    if is_reminder:
-        return found
     words = count_words(text)
     low, high = word_limits(method, policy)
     if words < low:

@@ -16,10 +16,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .errors import InputError, Problem
 from .model import Dataset
 from .schedule import FollowUp
+
+if TYPE_CHECKING:
+    import jinja2
 
 STOCK = Path(__file__).resolve().parent / "templates"
 _NONCE = secrets.token_hex(4)
@@ -45,6 +49,7 @@ class Template:
     subject: Callable[..., str] | None
     body: Callable[..., str]
     body_line: int  # the line of the file where the body starts
+    subject_line: int = 1  # the line of the file that holds `subject:`
 
 
 def template_name(item: FollowUp) -> str:
@@ -73,27 +78,34 @@ def load_template(path: Path) -> Template:
         raise InputError(Problem(str(path), 1, 1, f"cannot read the template: {exc}")) from None
     front, body, body_line = _split_front_matter(source, str(path))
     env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=True)
+    subject_text, subject_line = front.get("subject", ("", 1))
+    subject = _compile(env, subject_text, str(path), subject_line) if "subject" in front else None
+    compiled = _compile(env, body, str(path), body_line)
+    return Template(str(path), subject, compiled, body_line, subject_line)
+
+
+def _compile(env: jinja2.Environment, source: str, path: str, first_line: int) -> Callable[..., str]:
+    import jinja2
+
     try:
-        subject = env.from_string(front["subject"]).render if "subject" in front else None
-        compiled = env.from_string(body).render
+        return env.from_string(source).render
     except jinja2.TemplateSyntaxError as exc:
-        line = (exc.lineno or 1) + (body_line - 1 if "subject" not in str(exc.source or "") else 0)
-        raise InputError(Problem(str(path), line, 1, f"template: {exc.message}")) from None
-    return Template(str(path), subject, compiled, body_line)
+        line = first_line + (exc.lineno or 1) - 1
+        raise InputError(Problem(path, line, 1, f"template: {exc.message}")) from None
 
 
-def _split_front_matter(source: str, path: str) -> tuple[dict[str, str], str, int]:
+def _split_front_matter(source: str, path: str) -> tuple[dict[str, tuple[str, int]], str, int]:
     match = _FRONT.match(source)
     if not match:
         return {}, source, 1
-    front: dict[str, str] = {}
+    front: dict[str, tuple[str, int]] = {}
     for number, line in enumerate(match[1].splitlines(), start=2):
         if not line.strip() or line.lstrip().startswith("#"):
             continue
         name, sep, value = line.partition(":")
         if not sep or name.strip() != "subject":
             raise InputError(Problem(path, number, 1, "front matter takes only 'subject: …'"))
-        front["subject"] = value.strip()
+        front["subject"] = (value.strip(), number)
     return front, source[match.end() :], match[0].count("\n") + 1
 
 
@@ -129,13 +141,16 @@ def render(template: Template, context: dict[str, object]) -> Rendered:
     import jinja2
 
     try:
-        text = _tidy(template.body(**context))
-        tokens, values = _tokenize(context)
-        skeleton = _tidy(template.body(**tokens))
         subject = " ".join(template.subject(**context).split()) if template.subject else ""
     except jinja2.UndefinedError as exc:
-        raise InputError(_undefined(template, exc)) from None
-    if _TOKEN.sub(lambda m: values[int(m[1])], skeleton) != text:
+        raise InputError(_undefined(template, exc, template.subject_line)) from None
+    try:
+        text = _tidy(template.body(**context))
+        shape, values = _tokenize(context)
+        text_parts, html_parts = _skeleton(template, shape)
+    except jinja2.UndefinedError as exc:
+        raise InputError(_undefined(template, exc, template.body_line)) from None
+    if _fill(text_parts, values) != text:
         raise InputError(
             Problem(
                 template.path,
@@ -145,7 +160,7 @@ def render(template: Template, context: dict[str, object]) -> Rendered:
                 "inside {{ }} (by a filter such as upper); write values as they are",
             )
         )
-    body_html = _TOKEN.sub(lambda m: _escape(values[int(m[1])]), markdown_skeleton(skeleton))
+    body_html = _fill(html_parts, values, _escape)
     return Rendered(template.path, subject, text, body_html)
 
 
@@ -165,21 +180,73 @@ def _tidy(text: str) -> str:
 _PLAIN = frozenset({"kind", "method"})
 
 
-def _tokenize(context: dict[str, object]) -> tuple[dict[str, object], list[str]]:
+def _tokenize(context: dict[str, object]) -> tuple[tuple[object, ...], list[str]]:
+    """The context's shape (each text value as its index, or "" when empty) and its text values.
+
+    Contexts of one shape render the same skeleton, so the shape keys the cache of skeletons.
+    """
     values: list[str] = []
 
     def swap(value: object) -> object:
         if isinstance(value, str):
             values.append(value)
-            return f"zq{_NONCE}x{len(values) - 1}qz" if value else ""
+            return len(values) - 1 if value else ""
         if isinstance(value, dict):
-            return {k: swap(v) for k, v in value.items()}
+            return ("dict", tuple((k, swap(v)) for k, v in value.items()))
         if isinstance(value, list):
-            return [swap(v) for v in value]
-        return value
+            return ("list", tuple(swap(v) for v in value))
+        return ("raw", type(value), value)
 
-    tokens = {k: v if k in _PLAIN else swap(v) for k, v in context.items()}
-    return tokens, values
+    shape = tuple((k, ("raw", type(v), v) if k in _PLAIN else swap(v)) for k, v in context.items())
+    return shape, values
+
+
+def _tokens(shape: object) -> object:
+    """The context a shape stands for, every text value replaced by its inert token."""
+    if isinstance(shape, int):
+        return f"zq{_NONCE}x{shape}qz"
+    if shape == "":
+        return ""
+    kind, inner = shape[0], shape[-1]  # type: ignore[index]
+    if kind == "dict":
+        return {k: _tokens(v) for k, v in inner}
+    if kind == "list":
+        return [_tokens(v) for v in inner]
+    return inner
+
+
+Parts = tuple[str | int, ...]  # literal text at even places, the index of a value at odd ones
+
+
+def _skeleton(template: Template, shape: tuple[object, ...]) -> tuple[Parts, Parts]:
+    """The tokenized body and its HTML, split at the tokens; cached by shape (a batch has few shapes)."""
+    try:
+        hash(shape)
+    except TypeError:  # a value that cannot be hashed: render it without the cache
+        return _render_skeleton(template, shape)
+    return _cached_skeleton(template, shape)
+
+
+def _render_skeleton(template: Template, shape: tuple[object, ...]) -> tuple[Parts, Parts]:
+    skeleton = _tidy(template.body(**{k: _tokens(v) for k, v in shape}))
+    return _split_tokens(skeleton), _split_tokens(markdown_skeleton(skeleton))
+
+
+def _split_tokens(text: str) -> Parts:
+    parts: list[str | int] = _TOKEN.split(text)  # type: ignore[assignment]
+    parts[1::2] = [int(index) for index in parts[1::2]]
+    return tuple(parts)
+
+
+def _fill(parts: Parts, values: list[str], escape: Callable[[str], str] | None = None) -> str:
+    """The text of split parts with every token replaced by its value (what `_TOKEN.sub` would give)."""
+    filled = list(parts)
+    used = [values[index] for index in parts[1::2]]  # type: ignore[index]
+    filled[1::2] = used if escape is None else [escape(value) for value in used]
+    return "".join(filled)  # type: ignore[arg-type]
+
+
+_cached_skeleton = lru_cache(maxsize=256)(_render_skeleton)
 
 
 def _escape(value: str) -> str:
@@ -201,11 +268,11 @@ def _converter():  # type: ignore[no-untyped-def]
     return markdown.Markdown(extensions=["nl2br", "sane_lists"], output_format="html")
 
 
-def _undefined(template: Template, exc: Exception) -> Problem:
-    name = re.search(r"'([^']+)' is undefined|has no attribute '([^']+)'", str(exc))
-    word = (name[1] or name[2]) if name else ""
-    line = template.body_line
-    if word:
-        source = Path(template.path).read_text(encoding="utf-8").splitlines()
-        line = next((n for n, text in enumerate(source, 1) if word in text), line)
+def _undefined(template: Template, exc: Exception, first_line: int) -> Problem:
+    # Jinja puts a frame named <template> in the traceback, at the line of the template that failed.
+    line, tb = first_line, exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == "<template>":
+            line = first_line + tb.tb_lineno - 1
+        tb = tb.tb_next
     return Problem(template.path, line, 1, f"template: {exc} (check the spelling of the placeholder)")

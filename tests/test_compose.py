@@ -1,0 +1,129 @@
+"""A due follow-up → the mail that carries it: to the interviewer, or a reminder to the candidate."""
+
+from __future__ import annotations
+
+import dataclasses
+import email
+import email.policy
+from datetime import datetime
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+
+from batch.compose import Composed, compose, to_mail
+from batch.model import Dataset, load
+from batch.schedule import FollowUp, plan
+
+ROOT = Path(__file__).resolve().parent.parent
+NOW = datetime.fromisoformat("2026-11-24T16:00-05:00")
+THANK_YOU = "northwind-data-analyst/thank-you/marcus.chen@northwind.example"
+CHECK_IN = "contoso-bi-developer/check-in"
+VOICEMAIL = "fabrikam-product-analyst/thank-you/jordan-blake"
+NOTE = "northwind-data-analyst/thank-you/elena-torres"
+MESSAGE_ID = "<20261124160000.00112233aabbccdd@example.com>"
+
+EXAMPLE = load([ROOT / "interviews.yaml"])
+ITEMS = {item.key: item for item in plan(EXAMPLE, NOW)}
+
+
+def mail_of(key: str, data: Dataset = EXAMPLE, item: FollowUp | None = None) -> tuple[Composed, EmailMessage]:
+    """Compose a follow-up of the example and parse its mail back the way a mail client would."""
+    composed = compose(item or ITEMS[key], data)
+    message = to_mail(composed, data, MESSAGE_ID, NOW)
+    parsed = email.message_from_bytes(message.data, policy=email.policy.default)
+    return composed, parsed  # type: ignore[return-value]
+
+
+def plain(parsed: EmailMessage) -> str:
+    """The text part as the reader sees it, with plain newlines."""
+    part = parsed.get_body(("plain",))
+    assert part is not None
+    return part.get_content().replace("\r\n", "\n")
+
+
+def addresses(parsed: EmailMessage, name: str) -> list[tuple[str, str]]:
+    """The (display name, address) pairs of an address header."""
+    return [(a.display_name, a.addr_spec) for a in parsed[name].addresses]
+
+
+@pytest.mark.parametrize(("key", "method"), [(VOICEMAIL, "voicemail"), (NOTE, "note")])
+def test_a_voicemail_or_a_note_becomes_a_reminder_to_me_with_the_words_verbatim(
+    key: str, method: str
+) -> None:
+    composed, parsed = mail_of(key)
+    message = to_mail(composed, EXAMPLE, MESSAGE_ID, NOW)
+    assert message.recipient == "sam.rivera@example.com"
+    assert addresses(parsed, "To") == [("Sam Rivera", "sam.rivera@example.com")]
+    assert addresses(parsed, "From") == [("Sam Rivera", "sam.rivera@example.com")]
+    assert Path(composed.words.template).name == f"{method}.md"
+    assert Path(composed.mail.template).name == "reminder.md"
+    script = composed.words.text.strip()
+    assert script.count("\n") >= 2  # several lines, kept as they are
+    assert script in plain(parsed)
+    assert composed.mail.text in plain(parsed)
+    assert parsed["Subject"] == composed.mail.subject
+    assert composed.problems == ()
+
+
+def test_the_voicemail_reminder_gives_the_number_to_call() -> None:
+    _, parsed = mail_of(VOICEMAIL)
+    assert parsed["Subject"] == "Reminder: call Jordan Blake"
+    assert "call Jordan Blake on +1 647 555 0188" in plain(parsed)
+
+
+def test_the_note_reminder_names_the_card_and_never_reaches_the_interviewer() -> None:
+    _, parsed = mail_of(NOTE)
+    assert parsed["Subject"] == "Reminder: a card for Elena Torres"
+    assert "Dear Elena," in plain(parsed)
+    assert "Elena" not in str(parsed["To"])
+
+
+@pytest.mark.parametrize(
+    ("key", "to"),
+    [(THANK_YOU, ("Marcus Chen", "marcus.chen@northwind.example")),
+     (CHECK_IN, ("Dana Okafor", "dana.okafor@contoso.example"))],
+)  # fmt: skip
+def test_an_email_follow_up_goes_to_the_interviewer_by_name(key: str, to: tuple[str, str]) -> None:
+    composed, parsed = mail_of(key)
+    message = to_mail(composed, EXAMPLE, MESSAGE_ID, NOW)
+    assert composed.mail is composed.words
+    assert message.recipient == to[1] and message.sender == "sam.rivera@example.com"
+    assert addresses(parsed, "To") == [to]
+    assert addresses(parsed, "From") == [("Sam Rivera", "sam.rivera@example.com")]
+    assert plain(parsed) == composed.words.text
+    html = parsed.get_body(("html",))
+    assert html is not None and html.get_content().replace("\r\n", "\n") == composed.words.html
+    assert parsed["Subject"] == composed.words.subject
+    assert parsed["Message-ID"] == MESSAGE_ID == message.message_id
+    assert parsed["Date"].datetime == NOW
+    assert composed.to == to
+
+
+@pytest.mark.parametrize("key", [THANK_YOU, VOICEMAIL, NOTE])
+def test_reply_to_is_set_only_when_me_has_reply_to(key: str) -> None:
+    _, parsed = mail_of(key)
+    assert parsed["Reply-To"] is None
+    data = dataclasses.replace(EXAMPLE, me=dataclasses.replace(EXAMPLE.me, reply_to="replies@sam.example"))
+    _, parsed = mail_of(key, data)
+    assert addresses(parsed, "Reply-To") == [("Sam Rivera", "replies@sam.example")]
+    assert len(parsed.get_all("Reply-To")) == 1
+
+
+def test_a_long_interviewer_name_still_gets_its_reminder() -> None:
+    # The reminder subject names the interviewer; a long name must not hold the user's reminder back.
+    item = ITEMS[NOTE]
+    person = dataclasses.replace(item.interviewer, name="Maria Fernanda Rodríguez de la Santísima Trinidad")
+    item = dataclasses.replace(item, interviewer=person)
+    composed, parsed = mail_of(NOTE, item=item)
+    assert len(composed.mail.subject) > 60
+    assert composed.problems == ()
+    assert parsed["Subject"] == composed.mail.subject
+    assert "Dear Maria," in plain(parsed)
+
+
+def test_a_script_over_its_word_limit_is_reported_against_the_words() -> None:
+    data = dataclasses.replace(EXAMPLE, policy=dataclasses.replace(EXAMPLE.policy, voicemail_max_words=20))
+    composed = compose(ITEMS[VOICEMAIL], data)
+    assert len(composed.problems) == 1
+    assert "keep a voicemail to 20 or fewer" in composed.problems[0]

@@ -1,0 +1,177 @@
+"""The etiquette check, table by table: word limits by method, thanks, placeholders, filler, subject."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from batch.compose import compose
+from batch.lint import count_words, lint
+from batch.model import load
+from batch.policy import Policy
+from batch.render import Rendered
+from batch.schedule import plan
+
+ROOT = Path(__file__).resolve().parent.parent
+NOW = datetime.fromisoformat("2026-11-24T16:00-05:00")
+SUBJECT = "Thank you for Tuesday's interview"
+DEFAULT = Policy()
+
+
+def words(n: int) -> str:
+    """A body of exactly n words (n ≥ 2) that thanks the reader and says nothing wrong."""
+    assert n >= 2
+    return "Thank you " + " ".join(["warmly"] * (n - 2)) + "\n"
+
+
+def message(text: str, subject: str = SUBJECT) -> Rendered:
+    """A rendered message with that body and subject."""
+    return Rendered("test.md", subject, text, "<p>unused</p>\n")
+
+
+def test_the_helper_makes_exactly_that_many_words() -> None:
+    assert [count_words(words(n)) for n in (2, 50, 151)] == [2, 50, 151]
+
+
+def test_words_are_counted_as_a_reader_counts_them() -> None:
+    assert count_words("Thank you - it's a well-known fact – really — yes") == 8
+    assert count_words("O'Brien’s well-known — “quoted” text ' ’") == 4
+    assert count_words("-- \n* * *\n") == 0
+
+
+@pytest.mark.parametrize(
+    ("method", "n", "verdict"),
+    [
+        ("email", 49, "49 words; a email says enough in 50 to 150"),
+        ("email", 50, None),
+        ("email", 150, None),
+        ("email", 151, "151 words; keep a email to 150 or fewer"),
+        ("voicemail", 2, None),
+        ("voicemail", 75, None),
+        ("voicemail", 76, "76 words; keep a voicemail to 75 or fewer"),
+        ("note", 2, None),
+        ("note", 80, None),
+        ("note", 81, "81 words; keep a note to 80 or fewer"),
+    ],
+)
+def test_word_limits_by_method(method: str, n: int, verdict: str | None) -> None:
+    subject = SUBJECT if method == "email" else ""
+    assert lint(message(words(n), subject), method, DEFAULT) == ([verdict] if verdict else [])
+
+
+@pytest.mark.parametrize(
+    ("policy", "method", "n", "too"),
+    [
+        (Policy(email_min_words=10, email_max_words=20), "email", 15, None),
+        (Policy(email_min_words=10, email_max_words=20), "email", 21, "many"),
+        (Policy(email_min_words=10, email_max_words=20), "email", 9, "few"),
+        (Policy(email_min_words=10, email_max_words=200), "email", 180, None),
+        (Policy(voicemail_max_words=40), "voicemail", 41, "many"),
+        (Policy(voicemail_max_words=100), "voicemail", 90, None),
+        (Policy(note_max_words=30), "note", 31, "many"),
+        (Policy(note_max_words=120), "note", 110, None),
+    ],
+)
+def test_the_policy_numbers_decide_the_word_limits(
+    policy: Policy, method: str, n: int, too: str | None
+) -> None:
+    subject = SUBJECT if method == "email" else ""
+    found = lint(message(words(n), subject), method, policy)
+    default = lint(message(words(n), subject), method, DEFAULT)
+    if too is None:
+        assert found == []
+        assert default != []  # the same message fails the default numbers: the policy made the difference
+    else:
+        assert len(found) == 1 and found[0].startswith(f"{n} words")
+        assert ("fewer" in found[0]) == (too == "many")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["We met on Tuesday about the role. " * 8, "Thankless work, the thankfulness of it, appreciation. " * 8],
+)
+def test_a_message_that_does_not_thank_the_reader_is_refused(text: str) -> None:
+    assert lint(message(text), "email", DEFAULT) == ["it does not thank the reader"]
+
+
+@pytest.mark.parametrize(
+    "thanks", ["Thank you", "Many thanks", "I am grateful", "I appreciated it", "THANKS"]
+)
+def test_any_way_of_thanking_counts(thanks: str) -> None:
+    assert lint(message(f"{thanks}. " + "More words here. " * 20), "email", DEFAULT) == []
+
+
+@pytest.mark.parametrize(
+    "leftover",
+    ["{{ x }}", "{{interviewer.name}}", "{% if topics %}", "[Name]", "[your phone number]", "TODO", "XXX"],
+)
+def test_a_placeholder_left_in_the_body_is_refused(leftover: str) -> None:
+    found = lint(message(words(60) + f"Regards, {leftover}\n"), "email", DEFAULT)
+    assert found == ["an unfilled placeholder is left in the message"]
+
+
+def test_a_placeholder_left_in_the_subject_is_refused() -> None:
+    found = lint(message(words(60), "Thanks, {{ interviewer.first_name }}"), "email", DEFAULT)
+    assert found == ["an unfilled placeholder is left in the message"]
+
+
+@pytest.mark.parametrize(
+    "phrase",
+    ["just checking in", "Just following up", "I just wanted to", "touching base", "Sorry to bother you",
+     "I hope this email finds you well", "I hope this finds you well", "Per my last email",
+     "Just\nchecking   in"],
+)  # fmt: skip
+def test_each_filler_phrase_is_refused(phrase: str) -> None:
+    found = lint(message(f"Dear Ann,\n\n{phrase} about the role.\n\n" + words(60)), "email", DEFAULT)
+    assert len(found) == 1 and found[0].startswith("filler phrase")
+
+
+@pytest.mark.parametrize(
+    ("length", "ok"),
+    [(60, True), (61, False), (120, False), (1, True)],
+)
+def test_a_subject_of_more_than_60_characters_is_refused(length: int, ok: bool) -> None:
+    found = lint(message(words(60), "T" * length), "email", DEFAULT)
+    assert found == ([] if ok else [f"subject is {length} characters; keep it to 60 or fewer"])
+
+
+def test_the_subject_limit_comes_from_the_policy() -> None:
+    assert lint(message(words(60), "T" * 70), "email", Policy(subject_max_chars=80)) == []
+    assert lint(message(words(60), "T" * 41), "email", Policy(subject_max_chars=40)) != []
+
+
+def test_an_email_needs_a_subject() -> None:
+    assert lint(message(words(60), ""), "email", DEFAULT) == [
+        "an email needs a subject (front matter 'subject: …')"
+    ]
+
+
+def test_a_reminder_to_oneself_is_not_held_to_the_etiquette() -> None:
+    # No thanks, few words, a long subject (a long interviewer name): still the user's own reminder.
+    reminder = message(
+        "Call Ann now.\n", "Reminder: a card for " + "Maria Fernanda Rodríguez de la Santísima Trinidad"
+    )
+    assert lint(reminder, "email", DEFAULT, is_reminder=True) == []
+
+
+def test_a_reminder_with_a_placeholder_left_is_still_refused() -> None:
+    reminder = message("Call {{ interviewer.name }} now.\n", "Reminder: call Ann")
+    assert lint(reminder, "email", DEFAULT, is_reminder=True) == [
+        "an unfilled placeholder is left in the message"
+    ]
+
+
+def test_every_message_of_the_shipped_example_passes() -> None:
+    data = load([ROOT / "interviews.yaml"])
+    items = plan(data, NOW)
+    assert {item.method for item in items} == {"email", "voicemail", "note"}
+    assert {item.kind for item in items} == {"thank-you", "check-in"}
+    for item in items:
+        composed = compose(item, data)
+        assert composed.problems == (), item.key
+        method = item.method
+        assert lint(composed.words, method, data.policy) == []
+        low, high = (50, 150) if method == "email" else (1, 75 if method == "voicemail" else 80)
+        assert low <= count_words(composed.words.text) <= high, item.key
