@@ -105,7 +105,10 @@ def _split_front_matter(source: str, path: str) -> tuple[dict[str, tuple[str, in
         name, sep, value = line.partition(":")
         if not sep or name.strip() != "subject":
             raise InputError(Problem(path, number, 1, "front matter takes only 'subject: …'"))
-        front["subject"] = (value.strip(), number)
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":  # quoted as YAML would be
+            value = value[1:-1]
+        front["subject"] = (value, number)
     return front, source[match.end() :], match[0].count("\n") + 1
 
 

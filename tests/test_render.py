@@ -18,6 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from batch import render
 from batch.compose import compose
 from batch.errors import InputError
 from batch.fields import parse_text
@@ -341,3 +342,12 @@ def test_a_missing_template_file_is_an_input_error_naming_it(tmp_path: Path) -> 
     with pytest.raises(InputError) as exc:
         render_follow_up(items[0], data)
     assert place(exc) == (str(tmp_path / "mine.md"), 1)
+
+
+@pytest.mark.parametrize(
+    "line", ['subject: "Re: our talk"', "subject: 'Re: our talk'", "subject: Re: our talk"]
+)
+def test_a_subject_may_be_written_with_or_without_yaml_quotes(tmp_path: Path, line: str) -> None:
+    path = tmp_path / "quoted.md"
+    path.write_text(f"---\n{line}\n---\nThank you.\n")
+    assert render.render(render.load_template(path), {}).subject == "Re: our talk"
