@@ -1,0 +1,160 @@
+"""The planner's figures (issue 2): `followup plan` against a bare `yaml.load` of the same file.
+
+1. `followup plan --json` over 100,000 generated interviews vs `yaml.load(f, Loader=yaml.CSafeLoader)`,
+   each in a fresh process: seconds (goal ≤ 1.5×) and our peak RSS (goal ≤ 300 MB).
+2. An idle cron run, 200 interviews with nothing due: `followup send` once the CLI has it (`plan`
+   until then) vs `import yaml` plus the same parse (goal ≤ 2×), and the heavy modules imported on
+   that path (goal: none).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from collections import Counter
+
+from . import generate
+from .harness import (
+    MB,
+    PYTHON,
+    Row,
+    Run,
+    checked,
+    compare,
+    followup,
+    median_cpu,
+    median_seconds,
+    megabytes,
+    peak,
+    print_table,
+    python_env,
+    ratio,
+    run,
+    seconds,
+)
+
+BUSY_COUNT, QUICK_COUNT, IDLE_COUNT = 100_000, 10_000, 200
+LOAD_GOAL, IDLE_GOAL, RSS_GOAL = 1.5, 2.0, 300 * MB
+HEAVY = ("jinja2", "markdown", "yagmail", "email.mime")
+SCRATCH = generate.CACHE / "run"  # the working folder of every run: whatever they write lands here
+STATE = ("--state", str(SCRATCH / "ledger.db"))  # never the user's var/followup.db
+# A server that is never contacted: nothing is due. Were something due, port 9 (discard) refuses.
+IDLE_SMTP = {"FOLLOWUP_SMTP_HOST": "127.0.0.1", "FOLLOWUP_SMTP_PORT": "9", "FOLLOWUP_SMTP_SECURITY": "none"}
+BARE_LOAD = "import sys, yaml; yaml.load(open(sys.argv[1], encoding='utf-8'), Loader=yaml.CSafeLoader)"
+
+
+def main(quick: bool = False) -> None:
+    """Measure both, print the table."""
+    notes: list[str] = []
+    SCRATCH.mkdir(parents=True, exist_ok=True)
+    rows = busy_rows(QUICK_COUNT if quick else BUSY_COUNT, 1 if quick else 3, notes)
+    rows += idle_rows(5 if quick else 20, notes)
+    notes.append("each command in a fresh process, stdout to /dev/null; runs taken in turn, medians shown;")
+    notes.append("peak RSS from wait4 (as /usr/bin/time -v), the largest of the runs; MB = 10^6 bytes")
+    print_table("plan: the planner against a bare yaml.load", notes, rows)
+
+
+def busy_rows(count: int, repeats: int, notes: list[str]) -> list[Row]:
+    """`plan --json` over `count` interviews vs a bare yaml.load of the same file."""
+    path = generate.interviews_file(count)
+    ours = [*followup(), "--data", str(path), "--now", generate.BUSY_NOW, *STATE, "plan", "--json"]
+    bare = [PYTHON, "-c", BARE_LOAD, str(path)]
+    runs = compare({"ours": ours, "yaml.load": bare}, repeats, warmup=0, cwd=SCRATCH, env=python_env())
+    notes.append(
+        f"{count:,} interviews: {path.relative_to(generate.ROOT)} ({path.stat().st_size / MB:.1f} MB), "
+        f"--now {generate.BUSY_NOW}, {repeats} run(s) each"
+    )
+    notes.append(f"slotted (no per-object __dict__): {slotted()}")
+    rss, base_rss = peak(runs["ours"]), peak(runs["yaml.load"])
+    full = count == BUSY_COUNT
+    return [
+        *timed(f"plan --json, {count:,} interviews", runs["ours"], runs["yaml.load"], LOAD_GOAL),
+        Row("  peak RSS", megabytes(rss), megabytes(base_rss), ratio(rss, base_rss),
+            f"<= {megabytes(RSS_GOAL)}" if full else f"({megabytes(RSS_GOAL)} at {BUSY_COUNT:,})",
+            rss <= RSS_GOAL if full else None),
+    ]  # fmt: skip
+
+
+def idle_rows(repeats: int, notes: list[str]) -> list[Row]:
+    """An idle cron run (nothing due) vs `import yaml` plus a parse of the same file."""
+    path = generate.interviews_file(IDLE_COUNT, idle=True)
+    common = [*followup(), "--data", str(path), "--now", generate.IDLE_NOW, *STATE]
+    notes.append(f"idle: {IDLE_COUNT} interviews, --now {generate.IDLE_NOW}: {states(common)}")
+    plain = python_env({k: v for k, v in os.environ.items() if not k.startswith("FOLLOWUP_")})
+    if has_command("send"):
+        # cron has SMTP settings: the ledger is opened, but nothing is due, so no server is contacted
+        variants = {"send, SMTP set (cron)": {**plain, **IDLE_SMTP}, "send, no SMTP (dry run)": plain}
+        command = "send"
+    else:
+        variants, command = {"plan (no send yet)": plain}, "plan"
+    commands = {name: [*common, command] for name in variants}
+    runs = compare({**commands, "bare": [PYTHON, "-c", BARE_LOAD, str(path)]}, repeats,
+                   envs=variants, env=plain, cwd=SCRATCH)  # fmt: skip
+    smtp = " ".join(f"{k}={v}" for k, v in IDLE_SMTP.items())
+    notes.append(f"idle: {repeats} runs each after a warm-up; SMTP set: {smtp} (never contacted)")
+    rows = []
+    for name, env in variants.items():
+        rows += timed(f"idle run: {name}", runs[name], runs["bare"], IDLE_GOAL)
+        modules = imported(commands[name], env)
+        heavy = sorted(m for m in modules if any(m == h or m.startswith(h + ".") for h in HEAVY))
+        rows.append(Row("  heavy modules imported", ", ".join(heavy) or "none", "-", "-",
+                        "none of " + ", ".join(HEAVY), not heavy))  # fmt: skip
+        slowest = ", ".join(f"{m} {us / 1000:.0f} ms" for m, us in modules.most_common(5))
+        notes.append(f"idle, {name}: {len(modules)} modules imported; slowest (cumulative): {slowest}")
+    return rows
+
+
+def timed(name: str, ours: list[Run], base: list[Run], goal: float) -> list[Row]:
+    """Two rows: wall-clock time, and CPU time (steadier when the machine is shared)."""
+    wall, base_wall = median_seconds(ours), median_seconds(base)
+    cpu, base_cpu = median_cpu(ours), median_cpu(base)
+    return [
+        Row(name, seconds(wall), seconds(base_wall), ratio(wall, base_wall), f"<= {goal:.2f}x",
+            wall <= goal * base_wall),
+        Row("  cpu (user+sys)", seconds(cpu), seconds(base_cpu), ratio(cpu, base_cpu), f"<= {goal:.2f}x",
+            cpu <= goal * base_cpu),
+    ]  # fmt: skip
+
+
+def slotted() -> str:
+    """Which of the objects held for every interview and follow-up lack a __dict__, as they should."""
+    from batch import model, schedule  # the bench's own process: nothing measured imports it
+
+    kinds = (model.Interview, model.Interviewer, schedule.FollowUp)
+    return ", ".join(f"{k.__name__} {'yes' if '__dict__' not in dir(k) else 'NO'}" for k in kinds)
+
+
+def has_command(name: str) -> bool:
+    """Whether the CLI has that command yet."""
+    return run([*followup(), name, "--help"]).returncode == 0
+
+
+def states(common: list[str]) -> str:
+    """How many follow-ups the idle file holds in each state; refuses a file in which any is due."""
+    done = subprocess.run(
+        [*common, "plan", "--json"],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=SCRATCH,
+        env=python_env(),
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"bench: plan of the idle file exited {done.returncode}:\n{done.stderr}")
+    count = Counter(item["state"] for item in json.loads(done.stdout))
+    if count["due"]:
+        raise SystemExit(f"bench: the idle file has {count['due']} follow-ups due; it must have none")
+    return ", ".join(f"{n} {state}" for state, n in sorted(count.items())) + ", none due"
+
+
+def imported(cmd: list[str], env: dict[str, str]) -> Counter[str]:
+    """Every module a command imports, with its cumulative import time in µs (-X importtime)."""
+    result = checked(run(cmd, cwd=SCRATCH, env={**env, "PYTHONPROFILEIMPORTTIME": "1"}), "import profile")
+    found: Counter[str] = Counter()
+    for line in result.stderr.splitlines():
+        if line.startswith("import time:") and line.count("|") == 2:
+            _, cumulative, name = line.split("|")
+            if cumulative.strip().isdigit():
+                found[name.strip()] = int(cumulative)
+    return found
