@@ -6,7 +6,7 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
@@ -98,6 +98,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted; a delivery under way is settled on the next run", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader went away (`followup plan | head`); what was done is recorded
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # the exit's flush fails otherwise
+        return EXIT_FAILED
 
 
 def _load(args: argparse.Namespace) -> model.Dataset:
@@ -159,11 +162,20 @@ def cmd_plan(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if problem:
         print(f"cannot look for replies, so due check-ins show as due (send holds them): {problem}", file=err)
     if args.json:
-        json.dump([plan_row(item) for item in items], out, indent=2, ensure_ascii=False)
-        out.write("\n")
+        write_json_rows((plan_row(item) for item in items), out)
     else:
         write_table(items, out)
     return EXIT_OK
+
+
+def write_json_rows(rows: Iterable[dict[str, object]], out: TextIO) -> None:
+    """A JSON list written a row at a time (the same text as json.dump with indent=2), so a plan of
+    any length never holds all its rows in memory at once."""
+    separator = "[\n  "
+    for row in rows:
+        out.write(separator + json.dumps(row, indent=2, ensure_ascii=False).replace("\n", "\n  "))
+        separator = ",\n  "
+    out.write("[]\n" if separator.startswith("[") else "\n]\n")
 
 
 def plan_row(item: schedule.FollowUp) -> dict[str, str]:
@@ -203,7 +215,7 @@ def _write_rows(rows: list[tuple[str, ...]], out: TextIO) -> None:
 def cmd_send(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """followup send: deliver what is due now; silent when nothing is."""
     from .ledger import Ledger, locked, read_entries, read_states
-    from .transport import smtp_settings
+    from .settings import smtp_settings
 
     data = _load(args)
     now = _now(args, data)

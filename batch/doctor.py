@@ -155,7 +155,8 @@ def check_state(state: Path) -> Finding:
 def check_smtp(env: Mapping[str, str], sender: str | None) -> Finding:
     """Connect and log in as `send` does (yagmail); MAIL FROM then RSET, then QUIT: nothing is sent."""
     from .imap import connection_problem
-    from .transport import Refused, Smtp, Unreachable, smtp_settings, smtplib_errors
+    from .settings import smtp_settings
+    from .transport import Refused, Smtp, Unreachable, smtplib_errors
 
     try:
         settings = smtp_settings(env)

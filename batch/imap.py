@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .errors import FollowUpError, InputError
-from .transport import SECURITIES, keyring_password, read_password_file
+from .settings import SECURITIES, keyring_password, read_password_file
 
 if TYPE_CHECKING:
     import imaplib

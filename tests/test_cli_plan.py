@@ -217,3 +217,16 @@ def test_check_of_bad_data_as_a_process_is_path_line_col_and_no_traceback(tmp_pa
     assert done.stderr == (
         f"{bad}:1:51: timezone: unknown time zone 'America/Toronot' (did you mean 'America/Toronto'?)\n"
     )
+
+
+@pytest.mark.parametrize(
+    "rows", [[], [{"a": 1}], [{"key": "x/é", "n": [1, 2], "m": {"k": None}}, {"c": "two"}, {}]]
+)
+def test_plan_json_written_row_by_row_is_the_text_json_dump_would_write(rows: list[dict]) -> None:
+    import io
+
+    from batch.cli import write_json_rows
+
+    out = io.StringIO()
+    write_json_rows(iter(rows), out)
+    assert out.getvalue() == json.dumps(rows, indent=2, ensure_ascii=False) + "\n"

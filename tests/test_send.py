@@ -352,3 +352,26 @@ def test_reordering_the_panel_after_the_check_in_does_not_send_a_second_one(
     )
     assert send(work, now="2026-12-08T11:00:00+01:00") == 0
     assert len(smtp_server.received) == 2
+
+
+@pytest.mark.parametrize("smtp", [True, False], ids=["smtp-set", "dry-run"])
+def test_the_idle_cron_run_imports_nothing_heavy(work: Path, smtp: bool) -> None:
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FOLLOWUP_")}
+    if smtp:
+        env |= {
+            "FOLLOWUP_SMTP_HOST": "127.0.0.1",
+            "FOLLOWUP_SMTP_PORT": "9",
+            "FOLLOWUP_SMTP_SECURITY": "none",
+        }
+    heavy = ("jinja2", "markdown", "yagmail", "ssl", "email.mime", "batch.transport", "batch.render")
+    code = (
+        "import sys; from batch.cli import main\n"
+        f"code = main(['--data', {str(work / 'interviews.yaml')!r}, '--state', {str(work / 'v.db')!r},"
+        " '--now', '2027-03-01T12:00:00-05:00', 'send'])\n"
+        f"print(code, sorted(m for m in {heavy!r} if m in sys.modules))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, cwd=ROOT)
+    assert done.stdout == "0 []\n", done.stderr
