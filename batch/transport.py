@@ -8,9 +8,12 @@ failure is known to come before the message was handed over (safe to retry) or a
 from __future__ import annotations
 
 import contextlib
+import os
 import re
+import secrets
 import socket
 import ssl
+import time
 from pathlib import Path
 from typing import Protocol
 
@@ -74,23 +77,34 @@ def explain(code: int, reply: str) -> str:
 
 
 class Outbox:
-    """A Maildir on disk (any mail client opens it): the dry run's destination."""
+    """A Maildir on disk (any mail client opens it): the dry run's destination.
+
+    Files are written to tmp/ and renamed into new/, as Maildir asks, but not fsynced: a dry run
+    records nothing, and the fsync per file that `mailbox.Maildir.add` makes was most of its time.
+    """
 
     dry_run = True
 
     def __init__(self, folder: Path) -> None:
-        import mailbox
-
         try:
-            folder.parent.mkdir(parents=True, exist_ok=True)  # a fresh clone has no var/ yet
-            self.box = mailbox.Maildir(folder, create=True)
+            for part in ("tmp", "new", "cur"):
+                (folder / part).mkdir(parents=True, exist_ok=True)  # a fresh clone has no var/ yet
         except OSError as exc:
             raise FollowUpError(f"{folder}: cannot create the outbox ({exc.strerror})") from None
         self.folder = folder
+        self.stem = f"{int(time.time())}.P{os.getpid()}R{secrets.token_hex(4)}"
+        self.count = 0
 
     def send(self, message: Message) -> str:
         """Write the message into new/."""
-        name = self.box.add(message.data)
+        self.count += 1
+        name = f"{self.stem}Q{self.count}.followup"
+        draft = self.folder / "tmp" / name
+        try:
+            draft.write_bytes(message.data)
+            draft.rename(self.folder / "new" / name)
+        except OSError as exc:
+            raise FollowUpError(f"{self.folder}: cannot write to the outbox ({exc.strerror})") from None
         return f"written to {self.folder / 'new' / name}"
 
     def close(self) -> None:
