@@ -296,7 +296,9 @@ class SmtpServer:
         """Bind 127.0.0.1 port 0, then serve there (implicit TLS, STARTTLS or plain)."""
         tls = self._tls_context()
         implicit = self.security == "ssl" and self._faults.tls != "garbage"
-        sock = socket.socket()
+        sock = socket.socket(
+            socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP
+        )  # asyncio sets TCP_NODELAY only then
         sock.bind((HOST, 0))
         self.port = sock.getsockname()[1]
         self._controller = _Controller(
