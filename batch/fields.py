@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import difflib
 import re
+from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta
 from functools import cache
+from types import MappingProxyType
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 _EMAIL = re.compile(r"^[^@\s<>(),;:\"\[\]]+@[^@\s<>(),;:\"\[\]]+\.[^@\s<>(),;:\"\[\]]+$")
@@ -20,6 +21,8 @@ MAX_COUNT = 10_000
 
 def closest(word: str, choices: list[str] | tuple[str, ...] | set[str]) -> str | None:
     """The choice nearest to a mistyped word, if one is near enough."""
+    import difflib  # only a mistake needs it: kept off the path of a file with none
+
     found = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return found[0] if found else None
 
@@ -31,7 +34,8 @@ def parse_text(raw: object) -> str:
     value = raw.strip()
     if not value:
         raise ValueError("must not be empty")
-    if _CONTROL.search(value):
+    # isprintable() is False for every character _CONTROL matches; it is the cheap test of the two
+    if not value.isprintable() and _CONTROL.search(value):
         raise ValueError("must be one line with no control characters")
     return value
 
@@ -56,6 +60,14 @@ def parse_email(raw: object) -> str:
     value = parse_text(raw)
     if not _EMAIL.match(value):
         raise ValueError(f"{value!r} is not an email address")
+    local, _, domain = value.rpartition("@")
+    if not local.isascii():  # it would need SMTPUTF8, which few servers and no yagmail path offer
+        raise ValueError(f"{value!r}: letters outside ASCII before the @ cannot be sent (ask for another)")
+    if not domain.isascii():
+        try:
+            domain.encode("idna")
+        except UnicodeError:
+            raise ValueError(f"{value!r}: the domain is not a valid international name") from None
     return value
 
 
@@ -80,6 +92,83 @@ def parse_zone(raw: object) -> str:
 @cache
 def _zone_names() -> frozenset[str]:
     return frozenset(available_timezones())
+
+
+def parse_country(raw: object) -> str:
+    """A country as its two-letter ISO 3166 code, such as CA or GB."""
+    value = parse_text(raw)
+    if _countries().get(value.casefold()) == value.upper():
+        return value.upper()
+    hint = _nearest(_letters(value), _countries(), 0.8)  # CAN, Canada, Canda and UK all have a code
+    more = f"did you mean {hint!r}?" if hint else "a two-letter code such as CA, GB or US"
+    raise ValueError(f"unknown country {value!r} ({more})")
+
+
+def parse_subdivision(country: str, raw: object) -> str:
+    """A province, state or region of that country by its code, such as ON in CA or ENG in GB."""
+    value = parse_text(raw)
+    entity = _holiday_entity(country)
+    codes: tuple[str, ...] = tuple(getattr(entity, "subdivisions", ()))
+    found = {code.casefold(): code for code in codes}
+    if value.casefold() in found:
+        return found[value.casefold()]
+    if not codes:
+        raise ValueError(f"the holiday calendar of {country} has no subdivisions (leave subdivision: out)")
+    names = {name.casefold(): code for name, code in getattr(entity, "subdivisions_aliases", {}).items()}
+    hint = _nearest(value.casefold(), names, 0.7) or _nearest(value.casefold(), found, 0.6)
+    listed = ", ".join(codes) if len(codes) <= 30 else ", ".join(codes[:10]) + f" … ({len(codes)} in all)"
+    more = (f"did you mean {hint!r}? " if hint else "") + f"{country} has {listed}"
+    raise ValueError(f"unknown subdivision {value!r} of {country} ({more})")
+
+
+@cache
+def holiday_calendar(country: str, subdivision: str | None, year: int) -> Mapping[date, str]:
+    """The public holidays of a country (or of one of its regions) in one year, by date, named in English."""
+    entity = _holiday_entity(country)
+    language = _english(entity)
+    return MappingProxyType(dict(entity(subdiv=subdivision, years=year, language=language)))
+
+
+@cache
+def _holiday_entity(country: str) -> type:
+    import holidays  # ~50–100 ms to import: only a policy that names a country pays for it
+
+    return getattr(holidays, country)
+
+
+def _english(entity: type) -> str | None:
+    # Named explicitly: left to itself, the package follows the locale of whoever runs the job.
+    default = getattr(entity, "default_language", None)
+    if default is None or default.startswith("en"):
+        return default
+    english = [lang for lang in getattr(entity, "supported_languages", ()) if lang.startswith("en")]
+    return english[0] if english else default
+
+
+@cache
+def _countries() -> dict[str, str]:
+    """The code of every country the holiday calendars know, by its code, alpha-3 code and name, squeezed."""
+    from holidays.registry import COUNTRIES  # the list alone: listing the calendars imports all 250
+
+    found: dict[str, str] = {}
+    for key, (name, code, *others) in COUNTRIES.items():
+        for word in (code, key, name, *others):
+            found.setdefault(_letters(word), code)
+    return found
+
+
+def _letters(word: str) -> str:
+    return re.sub(r"[^a-z]", "", word.casefold())
+
+
+def _nearest(word: str, table: Mapping[str, str], cutoff: float) -> str | None:
+    """The value of the key equal or nearest to word, if one is near enough."""
+    if word in table:
+        return table[word]
+    import difflib  # only a mistake needs it
+
+    near = difflib.get_close_matches(word, list(table), n=1, cutoff=cutoff)
+    return table[near[0]] if near else None
 
 
 def _check_year(moment: date, value: str) -> None:
@@ -173,6 +262,13 @@ def one_of(*choices: str):
     return parse
 
 
+def parse_mapping(raw: object) -> dict:
+    """A mapping of keys and values."""
+    if not isinstance(raw, dict):
+        raise ValueError(f"expected a mapping of keys and values, found {_kind(raw)}")
+    return raw
+
+
 def list_of(parse_item):
     """A parser for a list whose every item goes through parse_item; a single value is a list of one."""
 
@@ -186,4 +282,4 @@ def list_of(parse_item):
 def _kind(raw: object) -> str:
     if raw is None:
         return "nothing"
-    return {dict: "a mapping", list: "a list"}.get(type(raw), type(raw).__name__)
+    return {dict: "a mapping", list: "a list", str: "text"}.get(type(raw), type(raw).__name__)

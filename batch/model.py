@@ -11,7 +11,7 @@ from pathlib import Path
 
 from . import fields as f
 from .errors import InputError, Problem
-from .policy import WEEKDAYS, Policy
+from .policy import WEEKDAYS, LocalPolicy, Policy
 from .source import Key, iter_entries, locate, read_text
 
 KINDS = ("thank-you", "check-in")
@@ -43,6 +43,7 @@ class Interviewer:
     method: str | None = None
     topics: tuple[str, ...] = ()
     done: tuple[str, ...] = ()
+    policy: LocalPolicy | None = None  # their public holidays, when not the interview's
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +64,7 @@ class Interview:
     done: tuple[str, ...] = ()
     template: str | None = None
     notes: str | None = None
+    policy: LocalPolicy | None = None  # its interviewers' public holidays, when not the top level's
     source: str = ""
     index: int = 0
 
@@ -102,6 +104,7 @@ INTERVIEWER_SPEC: Spec = {
     "method": (f.one_of(*METHODS), False),
     "topics": (f.list_of(f.parse_text), False),
     "done": (f.list_of(f.one_of(*KINDS)), False),
+    "policy": (f.parse_mapping, False),
 }
 INTERVIEW_SPEC: Spec = {
     "id": (f.parse_id, True),
@@ -118,12 +121,15 @@ INTERVIEW_SPEC: Spec = {
     "done": (f.list_of(f.one_of(*KINDS)), False),
     "template": (f.parse_text, False),
     "notes": (f.parse_long_text, False),
+    "policy": (f.parse_mapping, False),
     "interviewers": (lambda raw: raw, True),
 }
 _POLICY_PARSERS: dict[type, Callable[[object], object]] = {
     int: f.parse_count,
     float: f.parse_seconds,
 }
+# An interview or an interviewer sets only where its recipients are; the etiquette stays the user's.
+LOCAL_POLICY_SPEC: Spec = {"country": (f.parse_country, False), "subdivision": (f.parse_text, False)}
 TOP_KEYS = ("me", "policy", "interviews")
 
 
@@ -167,9 +173,12 @@ class _Checker:
 
     def shared(self, value: object) -> object:
         """The file's first copy of a value equal to this text, tuple of texts or naive date and time."""
-        if type(value) is tuple and all(type(item) is str for item in value):
-            value = tuple([self.copies.setdefault(item, item) for item in value])
-        elif type(value) not in (str, date, datetime) or getattr(value, "tzinfo", None) is not None:
+        kind = type(value)
+        if kind is str:
+            return self.copies.setdefault(value, value)
+        if kind is tuple and all(type(item) is str for item in value):  # type: ignore[attr-defined]
+            value = tuple([self.copies.setdefault(item, item) for item in value])  # type: ignore[attr-defined]
+        elif kind is not date and (kind is not datetime or value.tzinfo is not None):  # type: ignore[attr-defined]
             return value  # an aware time equals the same instant in another zone: never shared
         return self.copies.setdefault(value, value)
 
@@ -187,6 +196,8 @@ def build_interviewer(check: _Checker, raw: object, key: Key) -> Interviewer | N
     """An Interviewer from its YAML mapping, or None when it has problems (they are noted)."""
     before = len(check.found)
     values = check.mapping(raw, key, INTERVIEWER_SPEC, "an interviewer")
+    if values is not None and "policy" in values:
+        values["policy"] = build_local_policy(check, values["policy"], (*key, "policy"))
     if values is None or len(check.found) > before:  # a half-read person would only add noise
         return None
     return Interviewer(**values)  # type: ignore[arg-type]
@@ -198,13 +209,15 @@ def build_interview(check: _Checker, raw: object, key: Key) -> Interview | None:
     values = check.mapping(raw, key, INTERVIEW_SPEC, "an interview")
     if values is None:
         return None
+    if "policy" in values:
+        values["policy"] = build_local_policy(check, values["policy"], (*key, "policy"))
     people = _build_interviewers(check, values.pop("interviewers", None), (*key, "interviewers"))
     start, duration, end = values.get("start"), values.pop("duration", None), values.get("end")
     if duration is not None and end is not None:
         check.fail((*key, "end"), "give duration: or end:, not both")
     elif isinstance(start, datetime):
         if end is None:
-            values["end"] = start + (duration or timedelta(hours=1))
+            values["end"] = check.shared(start + (duration or timedelta(hours=1)))
         elif end <= start:  # type: ignore[operator]
             check.fail((*key, "end"), f"end {end:%Y-%m-%d %H:%M} is not after start {start:%H:%M}")
     seen: dict[str, Interviewer] = {}
@@ -238,7 +251,9 @@ def build_policy(check: _Checker, raw: object, key: Key) -> Policy:
     spec: Spec = {}
     for field in dataclasses.fields(Policy):
         default = field.default
-        if isinstance(default, tuple):
+        if field.name in LOCAL_POLICY_SPEC:
+            spec[field.name] = LOCAL_POLICY_SPEC[field.name]
+        elif isinstance(default, tuple):
             spec[field.name] = (f.list_of(_parse_weekday), False)
         elif type(default).__name__ == "time":
             spec[field.name] = (f.parse_clock, False)
@@ -247,6 +262,7 @@ def build_policy(check: _Checker, raw: object, key: Key) -> Policy:
     values = check.mapping(raw if raw is not None else {}, key, spec, "policy")
     if not values:
         return Policy()
+    _check_subdivision(check, values, key)
     policy = dataclasses.replace(Policy(), **values)
     if not policy.workdays:
         check.fail((*key, "workdays"), "workdays: name at least one day (e.g. [mon, tue, wed, thu, fri])")
@@ -258,6 +274,34 @@ def build_policy(check: _Checker, raw: object, key: Key) -> Policy:
             f"(window_start {policy.window_start:%H:%M}, window_end {policy.window_end:%H:%M})",
         )
     return policy
+
+
+def build_local_policy(check: _Checker, raw: object, key: Key) -> LocalPolicy | None:
+    """The country and subdivision an interview or interviewer sets; None when it sets neither."""
+    if isinstance(raw, dict):
+        top_only = Policy.__dataclass_fields__.keys() - LOCAL_POLICY_SPEC
+        for name in [name for name in raw if name in top_only]:
+            where = "set it in the top-level policy: (here only country and subdivision may be set)"
+            check.fail((*key, name), f"{name}: {where}", at_key=True)
+        raw = {name: value for name, value in raw.items() if name not in top_only}
+    values = check.mapping(raw, key, LOCAL_POLICY_SPEC, "policy") or {}
+    _check_subdivision(check, values, key)
+    return LocalPolicy(**values) if "country" in values else None  # type: ignore[arg-type]
+
+
+def _check_subdivision(check: _Checker, values: dict[str, object], key: Key) -> None:
+    """The subdivision made its country's own spelling of it, or dropped with a problem noted."""
+    if "subdivision" not in values:
+        return
+    country, given = values.get("country"), values.pop("subdivision")
+    if country is None:  # with a country that is wrong, that problem is the one to fix first
+        if not any(found == (*key, "country") for found, _, _ in check.found):
+            check.fail((*key, "subdivision"), "subdivision: needs country: beside it (e.g. country: CA)")
+        return
+    try:
+        values["subdivision"] = f.parse_subdivision(str(country), given)
+    except ValueError as exc:
+        check.fail((*key, "subdivision"), f"subdivision: {exc}")
 
 
 def _parse_weekday(raw: object) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from datetime import time
+from typing import NamedTuple
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +28,18 @@ class Policy:
     subject_max_chars: int = 60
     daily_cap: int = 100
     pause_seconds: float = 0.0
+    country: str | None = None  # ISO 3166 code: its public holidays are not working days
+    subdivision: str | None = None  # a province, state or region of country, with holidays of its own
+
+
+class LocalPolicy(NamedTuple):  # immutable like a frozen dataclass, at a tenth of its import cost
+    """What an interview or an interviewer may set of the policy: where its recipients' holidays come from.
+
+    Given at one level, the two go together: a country set here replaces the one above, with its region.
+    """
+
+    country: str
+    subdivision: str | None = None
 
 
 DEFAULT = Policy()
@@ -51,6 +64,8 @@ DESCRIPTIONS: dict[str, str] = {
     "subject_max_chars": "most characters in a subject line",
     "daily_cap": "most emails delivered in any rolling 24 hours",
     "pause_seconds": "pause between two emails of one batch",
+    "country": "the recipient's country (a code such as CA or GB): its public holidays are not working days",
+    "subdivision": "their province, state or region within country (such as ON), for its holidays too",
 }
 
 

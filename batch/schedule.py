@@ -1,19 +1,24 @@
 """The planner: interviews and a moment in time → every follow-up the etiquette calls for, and when.
 
 A pure function of its arguments. Times are computed as wall-clock times in the recipient's zone,
-so a Monday 08:00 after a daylight-saving change carries that Monday's offset.
+so a Monday 08:00 after a daylight-saving change carries that Monday's offset. A public holiday
+where the recipient works is not a working day; its calendar (the `holidays` package, deterministic
+and cached per country, region and year) is looked up only when a policy names a country.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
+from itertools import groupby
 
-from .fields import zone
+from .fields import holiday_calendar, zone
 from .model import Dataset, Interview, Interviewer, Me, interviewer_handle
-from .policy import Policy
+from .policy import LocalPolicy, Policy
 
 STATES = ("scheduled", "due", "expired", "cancelled", "done", "replied")  # replied: see replies.py
 
@@ -84,21 +89,63 @@ def follow_ups(interview: Interview, me: Me, policy: Policy) -> Iterator[FollowU
     expires = end + timedelta(days=policy.expire_after_days)
     for person in interview.interviewers:
         there = zone(person.timezone or interview.timezone or me.timezone)
-        earliest, why = _thank_you_earliest(end, interview.delay, there, policy)
-        due = next_opening(earliest, there, policy)
+        local = person.policy or interview.policy  # as recipient_policy does, without a call per person
+        rules = policy if local is None else _placed(policy, local)
+        earliest, why = _thank_you_earliest(end, interview.delay, there, rules)
+        due = next_opening(earliest, there, rules)
         if due != earliest:
             why += f", moved to the next opening of {person.name.split()[0]}'s working day"
+        if rules.country is not None:
+            why += _thank_you_holidays(interview.delay, end, earliest, due, there, rules)
         done = "thank-you" in interview.done or "thank-you" in person.done
         yield _follow_up(interview, person, "thank-you", due, expires, why, done)
     if interview.decision_by is not None and interview.interviewers:
         person = interview.interviewers[0]
         there = zone(person.timezone or interview.timezone or me.timezone)
-        day = add_business_days(interview.decision_by, policy.check_in_after_business_days, policy)
-        due = next_opening(_at(day, policy.check_in_at, there), there, policy)
-        lapse = due + timedelta(days=policy.check_in_expire_after_days)
-        why = f"{policy.check_in_after_business_days} business days after decision_by"
+        local = person.policy or interview.policy
+        rules = policy if local is None else _placed(policy, local)
+        day = add_business_days(interview.decision_by, rules.check_in_after_business_days, rules)
+        due = next_opening(_at(day, rules.check_in_at, there), there, rules)
+        lapse = due + timedelta(days=rules.check_in_expire_after_days)
+        why = f"{rules.check_in_after_business_days} business days after decision_by"
+        if rules.country is not None:
+            why += _check_in_holidays(interview.decision_by, due, rules)
         done = "check-in" in interview.done or "check-in" in person.done
         yield _follow_up(interview, person, "check-in", due, lapse, why, done)
+
+
+def _thank_you_holidays(
+    delay: str, end: datetime, earliest: datetime, due: datetime, there: object, rules: Policy
+) -> str:
+    """What the plan adds about the holidays that held a thank-you back, from the first day that counted."""
+    moved = due != earliest
+    if delay == "same-day" and not moved:
+        return ""
+    if delay == "same-day":
+        first = earliest.astimezone(there).date()  # type: ignore[arg-type]
+    else:
+        first = end.astimezone(there).date() + timedelta(days=1)  # type: ignore[arg-type]
+    passed = holidays_between(first, due.date(), rules)
+    if not passed:
+        return ""
+    return f", past {passed}" if moved else f", moved past {passed}"
+
+
+def _check_in_holidays(decided: date, due: datetime, rules: Policy) -> str:
+    """What the plan adds about the holidays that held a check-in back."""
+    passed = holidays_between(decided + timedelta(days=1), due.date(), rules)
+    return f", moved past {passed}" if passed else ""
+
+
+def recipient_policy(policy: Policy, interview: Interview, person: Interviewer) -> Policy:
+    """The policy for one recipient: their own holidays, else the interview's, else the top level's."""
+    local = person.policy or interview.policy
+    return policy if local is None else _placed(policy, local)
+
+
+@cache
+def _placed(policy: Policy, local: LocalPolicy) -> Policy:
+    return dataclasses.replace(policy, country=local.country, subdivision=local.subdivision)
 
 
 def _follow_up(
@@ -163,7 +210,8 @@ def next_opening(moment: datetime, there: object, policy: Policy) -> datetime:
     """The moment itself if it falls inside the recipient's working hours, else the next opening."""
     local = moment.astimezone(there)  # type: ignore[arg-type]
     day, clock = local.date(), local.time()
-    if day.weekday() in policy.workdays and clock < policy.window_end:
+    working = day.weekday() in policy.workdays and (policy.country is None or is_working_day(day, policy))
+    if working and clock < policy.window_end:
         if clock >= policy.window_start:
             return local
         return _at(day, policy.window_start, there)
@@ -171,14 +219,49 @@ def next_opening(moment: datetime, there: object, policy: Policy) -> datetime:
 
 
 def add_business_days(day: date, count: int, policy: Policy) -> date:
-    """The date `count` working days after `day` (days off are skipped)."""
+    """The date `count` working days after `day` (days off and public holidays are skipped)."""
     if not policy.workdays:
         raise ValueError("policy.workdays is empty")
+    workdays, country = policy.workdays, policy.country
     while count > 0:
         day += timedelta(days=1)
-        if day.weekday() in policy.workdays:
+        # the country test first spares the call where none is set (the idle cron run, the benchmark)
+        if day.weekday() in workdays and (country is None or is_working_day(day, policy)):
             count -= 1
     return day
+
+
+def is_working_day(day: date, policy: Policy) -> bool:
+    """Whether the recipient works that day: one of the workdays, and no public holiday where they are."""
+    if day.weekday() not in policy.workdays:
+        return False
+    return policy.country is None or day not in holiday_calendar(policy.country, policy.subdivision, day.year)
+
+
+def holidays_between(first: date, last: date, policy: Policy) -> str:
+    """The public holidays on workdays from `first` up to `last` (excluded), named with their place."""
+    found: dict[tuple[str, str], None] = {}  # in date order, each once (a festival may last days)
+    day = first
+    while day < last:
+        if day.weekday() in policy.workdays and (holiday := _holiday(day, policy)) is not None:
+            found[holiday] = None
+        day += timedelta(days=1)
+    if not found:
+        return ""
+    groups = groupby(found, key=lambda holiday: holiday[1])
+    return ", ".join(" and ".join(name for name, _ in names) + f" ({place})" for place, names in groups)
+
+
+def _holiday(day: date, policy: Policy) -> tuple[str, str] | None:
+    """('Canada Day', 'CA'); ('Family Day', 'CA-ON') for a holiday of the region alone; None on other days."""
+    country, region = policy.country, policy.subdivision
+    if country is None:
+        return None
+    name = holiday_calendar(country, region, day.year).get(day)
+    if name is None:
+        return None
+    national = region is None or day in holiday_calendar(country, None, day.year)
+    return name, country if national else f"{country}-{region}"
 
 
 def _at(day: date, clock: time, there: object) -> datetime:

@@ -1,0 +1,407 @@
+"""Public holidays: a recipient's holiday is not a working day, and the plan says which one it skipped.
+
+The calendars are the real ones of the `holidays` package; each case names dates that the package
+itself confirms (see test_the_cases_rest_on_the_packages_own_calendars).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from batch import fields, schedule
+from batch.cli import main
+from batch.policy import LocalPolicy, Policy
+
+from .test_schedule import MARCUS, PRIYA, interview, load, only, plan
+
+ON = {"country": "CA", "subdivision": "ON"}
+QC = {"country": "CA", "subdivision": "QC"}
+ENG = {"country": "GB", "subdivision": "ENG"}
+TOM = {"name": "Tom Okoye", "email": "tom.okoye@northwind.example", "timezone": "Europe/London"}
+ROOT = Path(__file__).parent.parent
+
+# Canada Day is Wednesday 2026-07-01; Family Day (Ontario, not Quebec) Monday 2026-02-16; Victoria
+# Day (not Quebec) Monday 2026-05-18; the Late Summer Bank Holiday (England, not Scotland) Monday
+# 2026-08-31; Christmas Day is a Friday and Boxing Day is observed on Monday 2026-12-28.
+PREMISES = [
+    ("CA", "ON", date(2026, 7, 1), "Canada Day"),
+    ("CA", None, date(2026, 7, 1), "Canada Day"),
+    ("CA", "ON", date(2026, 2, 16), "Family Day"),
+    ("CA", "QC", date(2026, 2, 16), None),
+    ("CA", None, date(2026, 2, 16), None),
+    ("CA", "ON", date(2026, 5, 18), "Victoria Day"),
+    ("CA", None, date(2026, 5, 18), None),
+    ("GB", "ENG", date(2026, 8, 31), "Late Summer Bank Holiday"),
+    ("GB", "SCT", date(2026, 8, 31), None),
+    ("GB", None, date(2026, 12, 25), "Christmas Day"),
+    ("GB", None, date(2026, 12, 28), "Boxing Day (observed)"),
+]
+
+
+@pytest.mark.parametrize(("country", "region", "day", "name"), PREMISES)
+def test_the_cases_rest_on_the_packages_own_calendars(country, region, day, name):
+    import holidays
+
+    assert (day in holidays.country_holidays(country, subdiv=region)) == (name is not None)
+    assert fields.holiday_calendar(country, region, day.year).get(day) == name
+
+
+# (top-level policy, interview fields, interviewer, due_at, why)
+THANK_YOU_CASES = [
+    pytest.param(
+        ON,
+        {"start": "2026-06-30 17:00", "duration": "30m"},
+        PRIYA,
+        "2026-07-02T08:00:00-04:00",
+        "same day, 60 min after the interview, moved to the next opening of Priya's working day, "
+        "past Canada Day (CA)",
+        id="same-day-due-on-canada-day-morning-moves-to-thursday-08-00",
+    ),
+    pytest.param(
+        None,
+        {"start": "2026-06-30 17:00", "duration": "30m"},
+        PRIYA,
+        "2026-07-01T08:00:00-04:00",
+        "same day, 60 min after the interview, moved to the next opening of Priya's working day",
+        id="without-a-country-the-same-thank-you-goes-on-canada-day",
+    ),
+    pytest.param(
+        ON,
+        {"start": "2026-06-30 10:00", "delay": "next-day"},
+        PRIYA,
+        "2026-07-02T09:00:00-04:00",
+        "next business day, 09:00, moved past Canada Day (CA)",
+        id="next-day-after-june-30-is-july-2-09-00",
+    ),
+    pytest.param(
+        {"country": "CA"},
+        {"start": "2026-06-29 10:00", "delay": "two-days"},
+        PRIYA,
+        "2026-07-02T09:00:00-04:00",
+        "second business day, 09:00, moved past Canada Day (CA)",
+        id="two-days-after-monday-counts-tuesday-and-thursday",
+    ),
+    pytest.param(
+        ON,
+        {"start": "2026-07-01 10:00"},
+        PRIYA,
+        "2026-07-02T08:00:00-04:00",
+        "same day, 60 min after the interview, moved to the next opening of Priya's working day, "
+        "past Canada Day (CA)",
+        id="an-interview-held-on-canada-day-is-thanked-the-next-morning",
+    ),
+    pytest.param(
+        ON,
+        {"start": "2026-02-13 16:30", "duration": "1h"},
+        PRIYA,
+        "2026-02-17T08:00:00-05:00",
+        "same day, 60 min after the interview, moved to the next opening of Priya's working day, "
+        "past Family Day (CA-ON)",
+        id="ontario-family-day-moves-a-friday-evening-thank-you-to-tuesday",
+    ),
+    pytest.param(
+        QC,
+        {"start": "2026-02-13 16:30", "duration": "1h"},
+        PRIYA,
+        "2026-02-16T08:00:00-05:00",
+        "same day, 60 min after the interview, moved to the next opening of Priya's working day",
+        id="quebec-works-on-family-day-monday-08-00",
+    ),
+    pytest.param(
+        None,
+        {"start": "2026-08-28 11:00", "duration": "1h"},
+        TOM | {"policy": ENG},
+        "2026-09-01T08:00:00+01:00",
+        "same day, 60 min after the interview, moved to the next opening of Tom's working day, "
+        "past Late Summer Bank Holiday (GB-ENG)",
+        id="london-interviewer-skips-the-english-bank-holiday",
+    ),
+    pytest.param(
+        None,
+        {"start": "2026-08-28 11:00", "duration": "1h"},
+        TOM | {"policy": {"country": "GB", "subdivision": "SCT"}},
+        "2026-08-31T08:00:00+01:00",
+        "same day, 60 min after the interview, moved to the next opening of Tom's working day",
+        id="scotland-works-on-the-english-bank-holiday",
+    ),
+    pytest.param(
+        {"country": "GB"},
+        {"start": "2026-12-24 11:00", "duration": "1h"},
+        TOM,
+        "2026-12-29T08:00:00+00:00",
+        "same day, 60 min after the interview, moved to the next opening of Tom's working day, "
+        "past Christmas Day and Boxing Day (observed) (GB)",
+        id="christmas-and-the-observed-boxing-day-are-both-named",
+    ),
+    pytest.param(
+        ON,
+        {"start": "2026-06-30 17:00", "duration": "30m"},
+        PRIYA | {"policy": ENG, "timezone": "Europe/London"},
+        "2026-07-01T08:00:00+01:00",
+        "same day, 60 min after the interview, moved to the next opening of Priya's working day",
+        id="an-interviewer-in-england-gets-it-on-canada-day",
+    ),
+    pytest.param(
+        ON,
+        {"start": "2026-06-30 17:00", "duration": "30m", "policy": ENG},
+        PRIYA | {"timezone": "Europe/London"},
+        "2026-07-01T08:00:00+01:00",
+        "same day, 60 min after the interview, moved to the next opening of Priya's working day",
+        id="the-interviews-policy-overrides-the-top-level",
+    ),
+    pytest.param(
+        None,
+        {"start": "2026-02-13 16:30", "duration": "1h", "policy": ON},
+        PRIYA | {"policy": QC},
+        "2026-02-16T08:00:00-05:00",
+        "same day, 60 min after the interview, moved to the next opening of Priya's working day",
+        id="the-interviewers-policy-overrides-the-interviews",
+    ),
+    pytest.param(
+        None,
+        {"start": "2026-02-13 16:30", "duration": "1h", "policy": ON},
+        PRIYA,
+        "2026-02-17T08:00:00-05:00",
+        "same day, 60 min after the interview, moved to the next opening of Priya's working day, "
+        "past Family Day (CA-ON)",
+        id="an-interviewer-without-a-policy-keeps-the-interviews",
+    ),
+    pytest.param(
+        ON,
+        {"start": "2026-07-02 10:00"},
+        PRIYA,
+        "2026-07-02T11:45:00-04:00",
+        "same day, 60 min after the interview",
+        id="a-holiday-before-the-interview-changes-nothing",
+    ),
+]
+
+
+@pytest.mark.parametrize(("top", "fields_", "person", "due_at", "why"), THANK_YOU_CASES)
+def test_thank_you_skips_the_recipients_holidays(tmp_path, top, fields_, person, due_at, why):
+    policy = {"policy": top} if top else {}
+    item = only(plan(tmp_path, interview(**fields_, interviewers=[person]), **policy), "thank-you")
+    assert (item.due_at.isoformat(), item.why) == (due_at, why)
+
+
+# (top-level policy, interview fields, first interviewer, due_at, why)
+CHECK_IN_CASES = [
+    pytest.param(
+        ON,
+        {"decision_by": "2026-05-15"},
+        PRIYA,
+        "2026-05-20T10:00:00-04:00",
+        "2 business days after decision_by, moved past Victoria Day (CA-ON)",
+        id="after-a-friday-decision-before-victoria-day-it-is-wednesday",
+    ),
+    pytest.param(
+        None,
+        {"decision_by": "2026-05-15"},
+        PRIYA,
+        "2026-05-19T10:00:00-04:00",
+        "2 business days after decision_by",
+        id="without-a-country-it-is-tuesday",
+    ),
+    pytest.param(
+        ON,
+        {"decision_by": "2026-05-15"},
+        PRIYA | {"policy": QC},
+        "2026-05-20T10:00:00-04:00",
+        "2 business days after decision_by, moved past National Patriots' Day (CA-QC)",
+        id="quebec-has-its-own-name-for-that-monday",
+    ),
+    pytest.param(
+        {"country": "US"},
+        {"decision_by": "2026-09-04"},
+        PRIYA,
+        "2026-09-09T10:00:00-04:00",
+        "2 business days after decision_by, moved past Labor Day (US)",
+        id="us-labor-day-after-a-friday-decision",
+    ),
+    pytest.param(
+        ON,
+        {"decision_by": "2026-05-15"},
+        TOM | {"policy": ENG},
+        "2026-05-19T10:00:00+01:00",
+        "2 business days after decision_by",
+        id="the-first-interviewers-own-calendar-decides",
+    ),
+]
+
+
+@pytest.mark.parametrize(("top", "fields_", "person", "due_at", "why"), CHECK_IN_CASES)
+def test_check_in_skips_the_recipients_holidays(tmp_path, top, fields_, person, due_at, why):
+    policy = {"policy": top} if top else {}
+    items = plan(tmp_path, interview(**fields_, interviewers=[person, MARCUS]), **policy)
+    item = only(items, "check-in")
+    assert (item.due_at.isoformat(), item.why) == (due_at, why)
+
+
+# Interviews just before Canada Day, Christmas and Family Day: a plan without a country ignores them all.
+NEAR_HOLIDAYS = [
+    ("2026-06-30 17:00", "same-day"),
+    ("2026-12-24 10:00", "next-day"),
+    ("2026-02-13 16:30", "two-days"),
+]
+
+
+@pytest.mark.parametrize("policy", [None, {}, {"window_start": "08:00"}], ids=["none", "empty", "no-country"])
+def test_without_a_country_holidays_are_working_days(tmp_path, policy):
+    cases = [
+        interview(id=f"i{n}", start=start, delay=delay, decision_by="2026-12-24", interviewers=[PRIYA, TOM])
+        for n, (start, delay) in enumerate(NEAR_HOLIDAYS)
+    ]
+    items = plan(tmp_path, *cases, **({} if policy is None else {"policy": policy}))
+    due = sorted((item.key, item.due_at.isoformat()) for item in items)
+    assert due == [
+        ("i0/check-in", "2026-12-28T10:00:00-05:00"),
+        ("i0/thank-you/priya.shah@northwind.example", "2026-07-01T08:00:00-04:00"),
+        ("i0/thank-you/tom.okoye@northwind.example", "2026-07-01T08:00:00+01:00"),
+        ("i1/check-in", "2026-12-28T10:00:00-05:00"),
+        ("i1/thank-you/priya.shah@northwind.example", "2026-12-25T09:00:00-05:00"),
+        ("i1/thank-you/tom.okoye@northwind.example", "2026-12-25T09:00:00+00:00"),
+        ("i2/check-in", "2026-12-28T10:00:00-05:00"),
+        ("i2/thank-you/priya.shah@northwind.example", "2026-02-17T09:00:00-05:00"),
+        ("i2/thank-you/tom.okoye@northwind.example", "2026-02-17T09:00:00+00:00"),
+    ]
+    assert not any("past" in item.why for item in items)
+
+
+BUSINESS_DAY_CASES = [
+    pytest.param(Policy(), date(2026, 6, 30), 1, date(2026, 7, 1), id="no-country-counts-canada-day"),
+    pytest.param(Policy(country="CA"), date(2026, 6, 30), 1, date(2026, 7, 2), id="canada-skips-it"),
+    pytest.param(Policy(country="CA"), date(2026, 12, 24), 1, date(2026, 12, 28), id="ca-christmas-only"),
+    pytest.param(
+        Policy(country="CA", subdivision="ON"), date(2026, 12, 24), 1, date(2026, 12, 29), id="on-boxing-day"
+    ),
+    pytest.param(
+        Policy(country="GB", subdivision="ENG"), date(2026, 4, 2), 1, date(2026, 4, 7), id="eng-easter"
+    ),
+    pytest.param(
+        Policy(country="GB", subdivision="SCT"), date(2026, 4, 2), 1, date(2026, 4, 6), id="sct-easter"
+    ),
+]
+
+
+@pytest.mark.parametrize(("policy", "day", "count", "expected"), BUSINESS_DAY_CASES)
+def test_add_business_days_skips_public_holidays(policy, day, count, expected):
+    assert schedule.add_business_days(day, count, policy) == expected
+
+
+def test_recipient_policy_takes_the_nearest_place(tmp_path):
+    data = load(
+        tmp_path,
+        interview(policy=ON, interviewers=[PRIYA | {"policy": QC}, MARCUS]),
+        interview(id="other", interviewers=[MARCUS]),
+        policy={"country": "GB", "window_start": "09:00"},
+    )
+    first, second = data.interviews
+    places = [
+        (p.country, p.subdivision, p.window_start.hour)
+        for p in (
+            schedule.recipient_policy(data.policy, first, first.interviewers[0]),
+            schedule.recipient_policy(data.policy, first, first.interviewers[1]),
+            schedule.recipient_policy(data.policy, second, second.interviewers[0]),
+        )
+    ]
+    assert places == [("CA", "QC", 9), ("CA", "ON", 9), ("GB", None, 9)]
+    assert first.interviewers[0].policy == LocalPolicy("CA", "QC")
+
+
+def test_codes_are_read_in_any_case_and_kept_in_the_packages(tmp_path):
+    data = load(tmp_path, interview(policy={"country": "ca", "subdivision": "qc"}), policy={"country": "gb"})
+    assert data.interviews[0].policy == LocalPolicy("CA", "QC")
+    assert (data.policy.country, data.policy.subdivision) == ("GB", None)
+
+
+def test_plan_json_says_why_the_thank_you_moved(tmp_path, capsys):
+    load(tmp_path, interview(start="2026-06-30 10:00", delay="next-day"), policy=ON)
+    path = tmp_path / "interviews.yaml"
+    now = "2026-06-30T12:00:00-04:00"
+    assert main(["--data", str(path), "--now", now, "--state", str(tmp_path / "s.db"), "plan", "--json"]) == 0
+    (item,) = json.loads(capsys.readouterr().out)
+    assert (item["due_at"], item["why"]) == (
+        "2026-07-02T09:00:00-04:00",
+        "next business day, 09:00, moved past Canada Day (CA)",
+    )
+
+
+def test_holiday_names_do_not_follow_the_locale_of_the_machine(tmp_path):
+    # Without an explicit language, the package would name Canada Day "Fête du Canada" here.
+    code = (
+        "import locale, sys; from datetime import date; from batch.fields import holiday_calendar;"
+        "print(holiday_calendar('CA', 'QC', 2026)[date(2026, 7, 1)])"
+    )
+    env = {"LANG": "fr_CA.UTF-8", "LC_ALL": "fr_CA.UTF-8", "LANGUAGE": "fr", "PATH": "/usr/bin:/bin"}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=ROOT)
+    assert done.stdout.strip() == "Canada Day", done.stderr
+
+
+IMPORTS = (
+    "import sys; from batch.cli import main; code = main(sys.argv[1:]);"
+    "print('holidays' in sys.modules, file=sys.stderr); raise SystemExit(code)"
+)
+
+
+@pytest.mark.parametrize(
+    ("policy", "imported"), [("policy: {}", "False"), ("policy: {country: CA}", "True")], ids=["none", "CA"]
+)
+def test_holidays_is_imported_only_when_a_policy_names_a_country(tmp_path, policy, imported):
+    text = (ROOT / "interviews.yaml").read_text("utf-8").replace("policy: {}", policy, 1)
+    path = tmp_path / "interviews.yaml"
+    path.write_text(text, "utf-8")
+    args = ["--data", str(path), "--now", "2026-11-24T16:00:00-05:00", "--state", str(tmp_path / "s.db")]
+    done = subprocess.run(
+        [sys.executable, "-c", IMPORTS, *args, "plan"], capture_output=True, text=True, cwd=ROOT, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.strip().splitlines()[-1] == imported
+
+
+@pytest.mark.parametrize(
+    ("country", "region", "kept"),
+    [("CA", None, ("CA", None)), (" gb ", "eng", ("GB", "ENG")), ("fr", "zone a", ("FR", "Zone A"))],
+    ids=["a-code", "any-case", "spelt-as-the-package-spells-it"],
+)
+def test_codes_are_kept_as_the_package_spells_them(country, region, kept):
+    code = fields.parse_country(country)
+    assert (code, region and fields.parse_subdivision(code, region)) == kept
+
+
+# (what is written, a fragment of the refusal)
+BAD_COUNTRIES = [
+    pytest.param("CAN", "did you mean 'CA'?", id="alpha-3-names-its-code"),
+    pytest.param("UK", "did you mean 'GB'?", id="uk-is-gb"),
+    pytest.param("United Kingdom", "did you mean 'GB'?", id="a-name"),
+    pytest.param("Germny", "did you mean 'DE'?", id="a-misspelt-name"),
+    pytest.param("ZZ", "a two-letter code such as CA, GB or US", id="nothing-near"),
+    pytest.param(["CA"], "expected text, found a list", id="a-list"),
+]
+
+
+@pytest.mark.parametrize(("raw", "refusal"), BAD_COUNTRIES)
+def test_an_unknown_country_is_refused_with_the_nearest_code(raw, refusal):
+    with pytest.raises(ValueError, match=re.escape(refusal)):
+        fields.parse_country(raw)
+
+
+# (country, what is written, a fragment of the refusal)
+BAD_SUBDIVISIONS = [
+    pytest.param("CA", "Québec", "did you mean 'QC'? CA has AB, BC, MB,", id="a-name-names-its-code"),
+    pytest.param("US", "Californa", "did you mean 'CA'? US has AK, AL,", id="a-misspelt-name"),
+    pytest.param("US", "XX", "(US has AK, AL, AR, AS, AZ, CA, CO, CT, DC, DE … (", id="a-long-list-is-cut"),
+    pytest.param("IS", "RKV", "the holiday calendar of IS has no subdivisions", id="none-there"),
+]
+
+
+@pytest.mark.parametrize(("country", "raw", "refusal"), BAD_SUBDIVISIONS)
+def test_an_unknown_subdivision_is_refused_with_its_countrys_codes(country, raw, refusal):
+    with pytest.raises(ValueError, match=re.escape(refusal)):
+        fields.parse_subdivision(country, raw)
