@@ -237,11 +237,12 @@ def cmd_send(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     with locked(state):
         ledger = Ledger(state)
         try:
-            for key in ledger.mark_interrupted():
-                print(
+            ledger.mark_interrupted(
+                lambda key: print(
                     f"uncertain  {key}: a run stopped between claim and record; " + _resolve_hint(key),
                     file=err,
                 )
+            )
             states = ledger.states()
             items = schedule.plan(data, now, states)
             if not schedule.select(items):

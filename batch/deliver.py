@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from .compose import Composed, compose, to_mail
+from .errors import InputError
 from .ledger import Entry, Ledger, day_ago
 from .mime import new_message_id
 from .model import Dataset
@@ -78,9 +79,12 @@ def _deliver_one(
 ) -> Outcome | None:
     item = composed.item
     earlier = ledger.entry(item.key) if ledger is not None else None
-    message_id = earlier.message_id if earlier else new_message_id(data.me.email, now)
-    mail = to_mail(composed, data, message_id, now)
     what = describe(composed)
+    try:
+        message_id = earlier.message_id if earlier else new_message_id(data.me.email, now)
+        mail = to_mail(composed, data, message_id, now)
+    except InputError as exc:  # an address mail cannot carry: this one is not sent, the batch goes on
+        return Outcome(item.key, "rejected", f"not sent  {what}: {exc}")
     if ledger is None:
         reply = transport.send(mail)
         return Outcome(item.key, "written", f"dry run  {what}  {reply}")

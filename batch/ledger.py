@@ -11,7 +11,7 @@ import contextlib
 import fcntl
 import os
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -107,10 +107,15 @@ class Ledger:
         row = self.db.execute("SELECT * FROM deliveries WHERE key = ?", (key,)).fetchone()
         return Entry(*row) if row else None
 
-    def mark_interrupted(self) -> list[str]:
-        """Claims left `sending` by a run that died become `uncertain`; returns their keys."""
+    def mark_interrupted(self, announce: Callable[[str], None] = lambda key: None) -> list[str]:
+        """Claims left `sending` by a run that died become `uncertain`; returns their keys.
+
+        Each key is announced before the change commits, so a run killed in between says it again.
+        """
         with self._write():
             keys = [k for (k,) in self.db.execute("SELECT key FROM deliveries WHERE state = 'sending'")]
+            for key in keys:
+                announce(key)
             self.db.execute("UPDATE deliveries SET state = 'uncertain' WHERE state = 'sending'")
         return keys
 

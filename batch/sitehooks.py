@@ -93,6 +93,8 @@ MEANINGS: dict[str, dict[str, str]] = {
         "done": "Follow-ups you made by hand, so the job skips them for everyone.",
         "template": "A template file of your own for this interview's thank-you, relative to the YAML file.",
         "notes": "Anything you want to remember. Never sent.",
+        "policy": "Where the panel works, for its public holidays: `{country: CA, subdivision: ON}`. "
+        "Default: the top-level `policy:`.",
         "interviewers": "The people you met: a list, one message each (their keys are below).",
     },
     "interviewers": {
@@ -104,6 +106,8 @@ MEANINGS: dict[str, dict[str, str]] = {
         "method": "`email`, `voicemail` or `note` for this person. Default: the interview's.",
         "topics": "What you talked about; the message mentions it.",
         "done": "Follow-ups you made by hand to this person.",
+        "policy": "Where this person works, when not where the interview says: `{country: GB, "
+        "subdivision: ENG}`.",
     },
 }
 SPECS = {"me": model.ME_SPEC, "interviews": model.INTERVIEW_SPEC, "interviewers": model.INTERVIEWER_SPEC}
@@ -388,6 +392,17 @@ def part_filler() -> str:
     return "\n".join(f"- *{phrase[0].upper()}{phrase[1:]}*" for phrase in lint.FILLER)
 
 
+FIGURES = Path(__file__).resolve().parent.parent / "figures"
+
+
+def part_reliability_figures() -> str:
+    """The table `make reliability` last wrote (figures/reliability.md), as it is."""
+    path = FIGURES / "reliability.md"
+    if not path.exists():  # a partial copy of the repo (the site tests build one)
+        return '!!! note "No figures yet"\n    Run `make reliability` to produce them.\n'
+    return path.read_text("utf-8")
+
+
 PARTS: dict[str, Callable[[], str]] = {
     "example-yaml": part_example_yaml,
     "example-plan": part_example_plan,
@@ -404,6 +419,7 @@ PARTS: dict[str, Callable[[], str]] = {
     "example-key": part_example_key,
     "template-values": part_template_values,
     "mistakes": part_mistakes,
+    "reliability-figures": part_reliability_figures,
 }
 
 

@@ -366,7 +366,7 @@ def test_a_reply_from_a_panel_address_that_is_not_ascii_is_found(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    zoe = "zoë@northwind.example"  # searched for as a UTF-8 literal; the header holds it as raw UTF-8
+    zoe = "zoe@nordwind-bücher.example"  # an international domain, searched for as a UTF-8 literal
     text = (work / "interviews.yaml").read_text()
     panel_end = "        topics: [the nightly load into the warehouse]\n"
     text = text.replace(
