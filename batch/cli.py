@@ -16,7 +16,9 @@ from .errors import FollowUpError, InputError, Problem
 from .fields import zone
 
 if TYPE_CHECKING:
+    from .deliver import Outcome
     from .ledger import Entry, Ledger
+    from .settings import SmtpSettings
 
 EXIT_OK, EXIT_FAILED, EXIT_INPUT, EXIT_LOCKED = 0, 1, 2, 75
 DEFAULT_STATE = Path("var/followup.db")
@@ -248,7 +250,7 @@ def cmd_send(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             if not schedule.select(items):
                 return EXIT_OK
             items, held = _stop_on_reply(data, now, states, items, ledger.entries, err)
-            _keep_replies(ledger, items, states, now)
+            _record_replies(ledger, items, states, now)
             if not schedule.select(items):
                 return held
             return max(held, _deliver(args, data, items, ledger, settings, now, out, err))
@@ -256,7 +258,17 @@ def cmd_send(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             ledger.close()
 
 
-def _deliver(args, data, items, ledger, settings, now, out: TextIO, err: TextIO) -> int:  # type: ignore[no-untyped-def]
+def _deliver(
+    args: argparse.Namespace,
+    data: model.Dataset,
+    items: list[schedule.FollowUp],
+    ledger: Ledger | None,
+    settings: SmtpSettings | None,
+    now: datetime,
+    out: TextIO,
+    err: TextIO,
+) -> int:
+    """Deliver the due items to the outbox (no settings) or over SMTP; print a line per outcome."""
     import time
 
     from .deliver import deliver_due
@@ -265,7 +277,7 @@ def _deliver(args, data, items, ledger, settings, now, out: TextIO, err: TextIO)
     transport = Outbox(args.outbox) if settings is None else Smtp(settings)
     progress = err.isatty() and len(schedule.select(items)) > 20
 
-    def report(outcome) -> None:  # type: ignore[no-untyped-def]
+    def report(outcome: Outcome) -> None:
         if progress:
             err.write("\r\033[K")
         print(outcome.line, file=out if outcome.ok else err)
@@ -291,20 +303,6 @@ def _with_replies(
     return plan_with_replies(data, now, states, items, entries, os.environ)
 
 
-def _keep_replies(
-    ledger: Ledger, items: list[schedule.FollowUp], states: dict[str, str], now: datetime
-) -> None:
-    """Check-ins cancelled by a reply go into the ledger, so later runs need not open the mailbox."""
-    from .ledger import Entry
-
-    for item in items:
-        if item.state == "replied" and item.key not in states:
-            person = item.interviewer
-            entry = Entry(item.key, item.interview.id, item.kind, item.method, person.email or "",
-                          person.name, "", "", "replied", 0, "", None, None)  # fmt: skip
-            ledger.note_replied(entry, item.why, now)
-
-
 def _stop_on_reply(
     data: model.Dataset,
     now: datetime,
@@ -319,6 +317,15 @@ def _stop_on_reply(
         return items, EXIT_OK
     print(f"held  due check-ins, not sent blindly: cannot look for replies: {problem}", file=err)
     return [i for i in items if not (i.kind == "check-in" and i.state == "due")], EXIT_FAILED
+
+
+def _record_replies(
+    ledger: Ledger, items: list[schedule.FollowUp], states: dict[str, str], now: datetime
+) -> None:
+    if any(item.state == "replied" and item.key not in states for item in items):
+        from .replies import record_replies
+
+        record_replies(ledger, items, states, now)
 
 
 def _write_preview(outbox: Path, items: list[schedule.FollowUp], data: model.Dataset, now: datetime) -> Path:

@@ -28,7 +28,7 @@ from .imap import (
     quoted,
     text_of,
 )
-from .ledger import Entry
+from .ledger import Entry, Ledger
 from .model import Dataset
 from .schedule import FollowUp, plan
 
@@ -222,3 +222,15 @@ def plan_with_replies(
     if not replied:
         return items, None
     return with_reasons(plan(data, now, {**states, **replied}), replies), None
+
+
+def record_replies(
+    ledger: Ledger, items: Iterable[FollowUp], states: Mapping[str, str], now: datetime
+) -> None:
+    """Check-ins a reply cancelled go into the ledger, so later runs need not search the mailbox."""
+    for item in items:
+        if item.state == "replied" and item.key not in states:
+            person = item.interviewer
+            entry = Entry(item.key, item.interview.id, item.kind, item.method, person.email or "",
+                          person.name, "", "", "replied", 0, "", None, None)  # fmt: skip
+            ledger.note_replied(entry, item.why, now)

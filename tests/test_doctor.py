@@ -4,7 +4,6 @@ have, and never a message delivered."""
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -19,16 +18,6 @@ from tests.servers import Faults, ImapServer, SmtpServer, free_port
 ROOT = Path(__file__).resolve().parent.parent
 NOW = "2026-11-24T16:00:00-05:00"
 CHECKS = ("data", "templates", "state", "smtp", "imap")
-
-
-@pytest.fixture
-def work(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A copy of the shipped example, and no FOLLOWUP_* settings from the machine."""
-    shutil.copy(ROOT / "interviews.yaml", tmp_path / "interviews.yaml")
-    for name in list(os.environ):
-        if name.startswith("FOLLOWUP_"):
-            monkeypatch.delenv(name)
-    return tmp_path
 
 
 def use_smtp(monkeypatch: pytest.MonkeyPatch, server: SmtpServer, **extra: str) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import html
 import os
-import shutil
 import subprocess
 import sys
 from datetime import datetime
@@ -31,16 +30,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-
-
-@pytest.fixture
-def work(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A copy of the shipped example, and no SMTP settings from the machine."""
-    shutil.copy(ROOT / "interviews.yaml", tmp_path / "interviews.yaml")
-    for name in list(os.environ):
-        if name.startswith("FOLLOWUP_"):
-            monkeypatch.delenv(name)
-    return tmp_path
 
 
 def dry_run(work: Path, now: str = NOW) -> int:

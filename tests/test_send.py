@@ -6,7 +6,6 @@ import email
 import email.policy
 import json
 import os
-import shutil
 import sqlite3
 from collections.abc import Callable
 from datetime import datetime
@@ -23,16 +22,6 @@ from tests.servers import Faults, SmtpServer
 ROOT = Path(__file__).resolve().parent.parent
 NOW = "2026-11-24T16:00:00-05:00"
 DUE_TO = {"marcus.chen@northwind.example", "sam.rivera@example.com"}  # two reminders go to Sam
-
-
-@pytest.fixture
-def work(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A copy of the shipped example, and no SMTP settings from the machine."""
-    shutil.copy(ROOT / "interviews.yaml", tmp_path / "interviews.yaml")
-    for name in list(os.environ):
-        if name.startswith("FOLLOWUP_"):
-            monkeypatch.delenv(name)
-    return tmp_path
 
 
 def use(monkeypatch: pytest.MonkeyPatch, server: SmtpServer, **extra: str) -> None:
