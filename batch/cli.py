@@ -182,16 +182,19 @@ def write_json_rows(rows: Iterable[dict[str, object]], out: TextIO) -> None:
 
 def plan_row(item: schedule.FollowUp) -> dict[str, str]:
     """One follow-up as the JSON object `plan --json` prints."""
+    due, expires = item.due_at.isoformat(), item.expires_at.isoformat()
     return {
         "key": item.key,
+        "id": item.key,  # design.md's name for the key
         "interview": item.interview.id,
         "company": item.interview.company,
         "kind": item.kind,
         "method": item.method,
         "recipient": item.recipient,
         "name": item.interviewer.name,
-        "due_at": item.due_at.isoformat(),
-        "expires_at": item.expires_at.isoformat(),
+        "due_at": due,
+        "expires_at": expires,
+        "deadline": expires,  # design.md's name for expires_at
         "state": item.state,
         "why": item.why,
     }

@@ -230,3 +230,8 @@ def test_plan_json_written_row_by_row_is_the_text_json_dump_would_write(rows: li
     out = io.StringIO()
     write_json_rows(iter(rows), out)
     assert out.getvalue() == json.dumps(rows, indent=2, ensure_ascii=False) + "\n"
+
+
+def test_plan_json_also_answers_to_the_design_notes_names_id_and_deadline(capsys, state):
+    rows = run_json(capsys, "--data", str(EXAMPLE), "--now", NOW, "--state", state, "plan", "--json")
+    assert all(row["id"] == row["key"] and row["deadline"] == row["expires_at"] for row in rows)
