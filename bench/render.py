@@ -8,8 +8,7 @@ thank-you is due at NOW, and a mailmerge CSV of the same people with an equivale
   `TemplateMessage.render`, with and without flattening its message to bytes (both shown);
 - the command users run: `followup send --dry-run` (YAML load, plan, render, Maildir files written)
   vs `mailmerge --dry-run --no-limit` (its faster output format, colorized or raw, is the baseline),
-  with where our command's time goes (start-up, load, plan, render, Maildir writes with and without
-  an fsync per file).
+  with where our command's time goes (start-up, load, plan, render, Maildir writes).
 
 The generated rows and mailmerge's files are shared with bench/send.py.
 
@@ -356,20 +355,6 @@ class Ours:
         return time.perf_counter() - begin
 
 
-def write_without_fsync(folder: Path, messages: list) -> float:  # type: ignore[type-arg]
-    """Seconds to write the messages as Maildir files (tmp/ then new/) without an fsync per file."""
-    for sub in ("tmp", "new", "cur"):
-        (folder / sub).mkdir(parents=True, exist_ok=True)
-    stem = f"{int(time.time())}.P{os.getpid()}"
-    begin = time.perf_counter()
-    for n, message in enumerate(messages):
-        name = f"{stem}Q{n}.bench"
-        with open(folder / "tmp" / name, "xb") as out:
-            out.write(message.data)
-        os.rename(folder / "tmp" / name, folder / "new" / name)
-    return time.perf_counter() - begin
-
-
 class Mailmerge:
     """mailmerge's own renderer in this process, over the rows of its CSV."""
 
@@ -434,7 +419,6 @@ def main(quick: bool = False) -> None:
             keep("mm flatten", flattened)
             if n == 0:  # the breakdown of our CLI's time: once is enough
                 keep("outbox", ours.write_outbox(folder / "outbox-in-process"))
-                keep("no fsync", write_without_fsync(folder / "plain", ours.messages))
             outbox = folder / f"outbox-{n}"
             command = followup_command(data_path, "--state", str(folder / f"state-{n}.db"), "send")
             keep("cli", run_timed([*command, "--dry-run", "--outbox", str(outbox)]))
@@ -462,8 +446,7 @@ def main(quick: bool = False) -> None:
         info("  load the YAML (in-process)", seconds_row(ours.load_seconds, best["cli"])),
         info("  plan (in-process)", seconds_row(ours.plan_seconds, best["cli"])),
         info("  compose + to_mail (in-process)", seconds_row(best["ours"], best["cli"])),
-        info("  Maildir writes: Outbox, an fsync per file", seconds_row(best["outbox"], best["cli"])),
-        info("  (the same files without fsync, for comparison)", seconds_row(best["no fsync"], best["cli"])),
+        info("  Maildir writes (Outbox: tmp/ then new/)", seconds_row(best["outbox"], best["cli"])),
     ]  # fmt: skip
     print_table(
         f"render: {count:,} thank-you emails, full MIME (text + HTML), ours vs mailmerge",
