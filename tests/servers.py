@@ -334,6 +334,21 @@ class SmtpServer:
         controller.stop()
 
 
+def smtp_env(server: SmtpServer, timeout: float = 3) -> dict[str, str]:
+    """The FOLLOWUP_SMTP_* settings that point `followup` at this server (its CA, and its login if any)."""
+    env = {
+        "FOLLOWUP_SMTP_HOST": server.host,
+        "FOLLOWUP_SMTP_PORT": str(server.port),
+        "FOLLOWUP_SMTP_SECURITY": server.security,
+        "FOLLOWUP_SMTP_TIMEOUT": str(timeout),
+    }
+    if server.ca_file:
+        env["FOLLOWUP_SMTP_CA_FILE"] = str(server.ca_file)
+    if server.auth:
+        env |= {"FOLLOWUP_SMTP_USER": server.user, "FOLLOWUP_SMTP_PASSWORD": server.password}
+    return env
+
+
 def start_smtp(
     tmp_path: Path,
     *,

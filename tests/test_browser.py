@@ -11,18 +11,8 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import expect
 
-from tests.site_fixtures import ROOT, BuiltSite
+from tests.site_fixtures import CHROMIUM, CHROMIUM_ARGS, ROOT, BuiltSite
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 PAGE_COUNT = len(list((ROOT / "content").rglob("*.md")))
 
 pytestmark = [

@@ -13,7 +13,7 @@ import pytest
 
 from batch.cli import main
 from batch.ledger import Ledger
-from tests.servers import Faults, ImapServer, SmtpServer, free_port
+from tests.servers import Faults, ImapServer, SmtpServer, free_port, smtp_env
 
 ROOT = Path(__file__).resolve().parent.parent
 NOW = "2026-11-24T16:00:00-05:00"
@@ -21,17 +21,9 @@ CHECKS = ("data", "templates", "state", "smtp", "imap")
 
 
 def use_smtp(monkeypatch: pytest.MonkeyPatch, server: SmtpServer, **extra: str) -> None:
-    monkeypatch.setenv("FOLLOWUP_SMTP_HOST", server.host)
-    monkeypatch.setenv("FOLLOWUP_SMTP_PORT", str(server.port))
-    monkeypatch.setenv("FOLLOWUP_SMTP_SECURITY", server.security)
-    monkeypatch.setenv("FOLLOWUP_SMTP_TIMEOUT", "3")
-    if server.ca_file:
-        monkeypatch.setenv("FOLLOWUP_SMTP_CA_FILE", str(server.ca_file))
-    if server.auth:
-        monkeypatch.setenv("FOLLOWUP_SMTP_USER", server.user)
-        monkeypatch.setenv("FOLLOWUP_SMTP_PASSWORD", server.password)
-    for name, value in extra.items():
-        monkeypatch.setenv(f"FOLLOWUP_SMTP_{name}", value)
+    extra = {f"FOLLOWUP_SMTP_{name}": value for name, value in extra.items()}
+    for name, value in {**smtp_env(server), **extra}.items():
+        monkeypatch.setenv(name, value)
 
 
 def use_imap(monkeypatch: pytest.MonkeyPatch, server: ImapServer, **extra: str) -> None:

@@ -16,20 +16,11 @@ import pytest
 from batch import model, schedule
 from batch.cli import main
 from batch.compose import compose
+from tests.site_fixtures import CHROMIUM, CHROMIUM_ARGS
 
 ROOT = Path(__file__).resolve().parent.parent
 NOW = "2026-11-24T16:00:00-05:00"  # the Makefile's DEMO_NOW: a voicemail, a note and an email are due
 HOSTILE = "<script>alert(1)</script>"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 def dry_run(work: Path, now: str = NOW) -> int:

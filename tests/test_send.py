@@ -17,7 +17,7 @@ from batch import model, schedule
 from batch.cli import main
 from batch.compose import compose
 from batch.ledger import locked
-from tests.servers import Faults, SmtpServer
+from tests.servers import Faults, SmtpServer, smtp_env
 
 ROOT = Path(__file__).resolve().parent.parent
 NOW = "2026-11-24T16:00:00-05:00"
@@ -25,16 +25,7 @@ DUE_TO = {"marcus.chen@northwind.example", "sam.rivera@example.com"}  # two remi
 
 
 def use(monkeypatch: pytest.MonkeyPatch, server: SmtpServer, **extra: str) -> None:
-    monkeypatch.setenv("FOLLOWUP_SMTP_HOST", server.host)
-    monkeypatch.setenv("FOLLOWUP_SMTP_PORT", str(server.port))
-    monkeypatch.setenv("FOLLOWUP_SMTP_SECURITY", server.security)
-    monkeypatch.setenv("FOLLOWUP_SMTP_TIMEOUT", "3")
-    if server.ca_file:
-        monkeypatch.setenv("FOLLOWUP_SMTP_CA_FILE", str(server.ca_file))
-    if server.auth:
-        monkeypatch.setenv("FOLLOWUP_SMTP_USER", server.user)
-        monkeypatch.setenv("FOLLOWUP_SMTP_PASSWORD", server.password)
-    for name, value in extra.items():
+    for name, value in {**smtp_env(server), **extra}.items():
         monkeypatch.setenv(name, value)
 
 
