@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from .generate import FIRST, LAST  # the same name pools as the planner bench
 from .harness import Row, print_table, ratio
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,14 +47,6 @@ ME_NAME, ME_EMAIL, ME_PHONE = "Sam Rivera", "sam.rivera@example.com", "+1 416 55
 SIZE, QUICK_SIZE = 10_000, 1_000
 GOAL = 10.0
 
-FIRST = (
-    "Priya", "Marcus", "Elena", "Jordan", "Dana", "Arjun", "Sofia", "Liam", "Mei", "Tomás", "Aisha",
-    "Noah", "Ingrid", "Kenji", "Fatima", "Oliver", "Chloé", "Mateo", "Hannah", "Ravi", "Zoë", "Lukas",
-)  # fmt: skip
-LAST = (
-    "Shah", "Chen", "Torres", "Blake", "Okafor", "Mehta", "Rossi", "Murphy", "Wang", "García", "Khan",
-    "Schmidt", "Tanaka", "Haddad", "Nguyen", "Dubois", "Kowalski", "Silva", "Andersen", "Iyer",
-)  # fmt: skip
 COMPANIES = (
     "Northwind Traders", "Fabrikam", "Contoso", "A. Datum", "Tailspin Toys", "Wide World Importers",
     "Litware", "Proseware", "Adventure Works", "Fourth Coffee", "Woodgrove Bank", "Lucerne Publishing",
