@@ -17,7 +17,7 @@ class Policy:
     workdays: tuple[int, ...] = (0, 1, 2, 3, 4)  # Monday is 0, as in date.weekday()
     same_day_after_minutes: int = 60
     next_day_at: time = time(9, 0)
-    expire_after_days: int = 7
+    expire_after_business_days: int = 2
     check_in_after_business_days: int = 2
     check_in_at: time = time(10, 0)
     check_in_expire_after_days: int = 14
@@ -53,7 +53,9 @@ DESCRIPTIONS: dict[str, str] = {
     "workdays": "the days that count as working days",
     "same_day_after_minutes": "a same-day thank-you waits this long after the interview ends",
     "next_day_at": "a next-day or two-days thank-you goes at this local time",
-    "expire_after_days": "a thank-you not delivered this many days after the interview is dropped",
+    "expire_after_business_days": (
+        "a thank-you not delivered this many of the recipient's working days after it fell due is dropped"
+    ),
     "check_in_after_business_days": "the check-in waits this many business days past decision_by",
     "check_in_at": "the check-in goes at this local time",
     "check_in_expire_after_days": "a check-in not delivered this many days after it fell due is dropped",

@@ -86,7 +86,6 @@ def follow_ups(interview: Interview, me: Me, policy: Policy) -> Iterator[FollowU
     """The follow-ups one interview calls for, each with the state it has by the calendar alone."""
     home = zone(interview.timezone or me.timezone)
     end = _local(interview.end, home)
-    expires = end + timedelta(days=policy.expire_after_days)
     for person in interview.interviewers:
         there = zone(person.timezone or interview.timezone or me.timezone)
         local = person.policy or interview.policy  # as recipient_policy does, without a call per person
@@ -98,6 +97,7 @@ def follow_ups(interview: Interview, me: Me, policy: Policy) -> Iterator[FollowU
         if rules.country is not None:
             why += _thank_you_holidays(interview.delay, end, earliest, due, there, rules)
         done = "thank-you" in interview.done or "thank-you" in person.done
+        expires = thank_you_deadline(due, there, rules)
         yield _follow_up(interview, person, "thank-you", due, expires, why, done)
     if interview.decision_by is not None and interview.interviewers:
         person = interview.interviewers[0]
@@ -112,6 +112,15 @@ def follow_ups(interview: Interview, me: Me, policy: Policy) -> Iterator[FollowU
             why += _check_in_holidays(interview.decision_by, due, rules)
         done = "check-in" in interview.done or "check-in" in person.done
         yield _follow_up(interview, person, "check-in", due, lapse, why, done)
+
+
+def thank_you_deadline(due: datetime, there: object, policy: Policy) -> datetime:
+    """When an unsent thank-you is dropped: the same clock time, N of the recipient's working days on.
+
+    The article's line is one or two days, never a week: past that a thank-you reads as an afterthought.
+    """
+    day = add_business_days(due.astimezone(there).date(), policy.expire_after_business_days, policy)  # type: ignore[arg-type]
+    return _at(day, due.astimezone(there).time(), there)  # type: ignore[arg-type]
 
 
 def _thank_you_holidays(

@@ -64,7 +64,7 @@ NAMES = [
     *model.ME_SPEC,
     *model.INTERVIEW_SPEC,
     *model.INTERVIEWER_SPEC,
-    *("workdays", "window_start", "window_end", "expire_after_days", "interviewr", "compnay"),
+    *("workdays", "window_start", "window_end", "expire_after_business_days", "interviewr", "compnay"),
 ]
 KEYS = st.sampled_from(NAMES) | st.text(max_size=8)
 VALUES = st.recursive(
