@@ -7,7 +7,7 @@ import json
 import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -16,9 +16,12 @@ from .errors import FollowUpError, InputError, Problem
 from .fields import zone
 
 if TYPE_CHECKING:
+    from .compose import Composed
     from .deliver import Outcome
-    from .ledger import Entry, Ledger
+    from .keys import Known
+    from .ledger import Entry
     from .settings import SmtpSettings
+    from .transport import Transport
 
 EXIT_OK, EXIT_FAILED, EXIT_INPUT, EXIT_LOCKED = 0, 1, 2, 75
 DEFAULT_STATE = Path("var/followup.db")
@@ -62,6 +65,7 @@ def _parser() -> argparse.ArgumentParser:
     send.add_argument("--limit", type=_positive, default=None, help="deliver at most N in this run")
     status = commands.add_parser("status", parents=[common], help="what the ledger holds")
     status.add_argument("--json", action="store_true", help="print JSON instead of a table")
+
     commands.add_parser(
         "doctor", parents=[common], help="would a cron run work? data, state, mail logins; sends nothing"
     )
@@ -195,6 +199,7 @@ def plan_row(item: schedule.FollowUp) -> dict[str, str]:
         "due_at": due,
         "expires_at": expires,
         "deadline": expires,  # design.md's name for expires_at
+        "sends_at": item.sends_at.isoformat(),  # the next opening while it is waiting, else due_at
         "state": item.state,
         "why": item.why,
     }
@@ -204,7 +209,7 @@ def write_table(items: list[schedule.FollowUp], out: TextIO) -> None:
     """The plan as an aligned table, one follow-up a line."""
     rows = [("DUE (recipient's time)", "STATE", "KIND", "METHOD", "TO", "INTERVIEW")]
     for item in items:
-        due = item.due_at.strftime("%a %Y-%m-%d %H:%M %Z")
+        due = item.sends_at.strftime("%a %Y-%m-%d %H:%M %Z")
         rows.append((due, item.state, item.kind, item.method, item.interviewer.name, item.interview.id))
     _write_rows(rows, out)
     if len(rows) == 1:
@@ -219,82 +224,67 @@ def _write_rows(rows: list[tuple[str, ...]], out: TextIO) -> None:
 
 def cmd_send(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """followup send: deliver what is due now; silent when nothing is."""
-    from .ledger import Ledger, locked, read_entries, read_states
-    from .settings import smtp_settings
+    from .deliver import send_due
 
     data = _load(args)
     now = _now(args, data)
-    settings = None if args.dry_run else smtp_settings(os.environ)
-    state = _state(args)
-    if settings is None:
-        states = read_states(state)
-        items = schedule.plan(data, now, states)
-        if not schedule.select(items):
-            return EXIT_OK
-        items, held = _stop_on_reply(data, now, states, items, lambda: read_entries(state), err)
-        if not schedule.select(items):
-            return held
+    settings = None if args.dry_run else _smtp_settings()
+    dry_run = settings is None
+    progress = err.isatty()
+    said_dry = False
+
+    def transport() -> Transport:
+        nonlocal said_dry
+        from .transport import Outbox, Smtp
+
+        if settings is not None:
+            return Smtp(settings)
         why = "--dry-run" if args.dry_run else "no SMTP settings (FOLLOWUP_SMTP_HOST is not set)"
         print(f"dry run, {why}: writing to {args.outbox}/new/, sending and recording nothing", file=out)
-        code = _deliver(args, data, items, None, None, now, out, err)
-        print(f"preview: {_write_preview(args.outbox, items, data, now)}", file=out)
-        return max(code, held)
-    with locked(state):
-        ledger = Ledger(state)
-        try:
-            ledger.mark_interrupted(
-                lambda key: print(
-                    f"uncertain  {key}: a run stopped between claim and record; " + _resolve_hint(key),
-                    file=err,
-                )
-            )
-            states = ledger.states()
-            items = schedule.plan(data, now, states)
-            if not schedule.select(items):
-                return EXIT_OK
-            items, held = _stop_on_reply(data, now, states, items, ledger.entries, err)
-            _record_replies(ledger, items, states, now)
-            if not schedule.select(items):
-                return held
-            return max(held, _deliver(args, data, items, ledger, settings, now, out, err))
-        finally:
-            ledger.close()
-
-
-def _deliver(
-    args: argparse.Namespace,
-    data: model.Dataset,
-    items: list[schedule.FollowUp],
-    ledger: Ledger | None,
-    settings: SmtpSettings | None,
-    now: datetime,
-    out: TextIO,
-    err: TextIO,
-) -> int:
-    """Deliver the due items to the outbox (no settings) or over SMTP; print a line per outcome."""
-    import time
-
-    from .deliver import deliver_due
-    from .transport import Outbox, Smtp
-
-    transport = Outbox(args.outbox) if settings is None else Smtp(settings)
-    progress = err.isatty() and len(schedule.select(items)) > 20
+        said_dry = True
+        return Outbox(args.outbox)
 
     def report(outcome: Outcome) -> None:
         if progress:
             err.write("\r\033[K")
         print(outcome.line, file=out if outcome.ok else err)
 
-    outcomes = deliver_due(
-        items, data, transport, ledger, now, limit=args.limit, sleep=time.sleep, report=report
-    )
-    return EXIT_OK if all(o.ok for o in outcomes) else EXIT_FAILED
+    result = send_due(
+        data, now, state=_state(args), transport=transport, dry_run=dry_run, clock=_clock(now, args),
+        env=os.environ, limit=args.limit, sleep=_sleep, announce=lambda line: print(line, file=err),
+        report=report,
+    )  # fmt: skip
+    if said_dry:
+        print(f"preview: {_write_preview(args.outbox, result.composed, data, now)}", file=out)
+    return EXIT_OK if result.ok else EXIT_FAILED
+
+
+def _smtp_settings() -> SmtpSettings | None:
+    from .settings import smtp_settings
+
+    return smtp_settings(os.environ)
+
+
+def _clock(now: datetime, args: argparse.Namespace) -> Callable[[], datetime]:
+    """The time at each moment of a run: the clock, or --now moving on as the run takes time."""
+    import time
+
+    if getattr(args, "now", None) is None:
+        return lambda: datetime.now(UTC)
+    started = time.monotonic()
+    return lambda: now + timedelta(seconds=time.monotonic() - started)
+
+
+def _sleep(seconds: float) -> None:
+    import time
+
+    time.sleep(seconds)
 
 
 def _with_replies(
     data: model.Dataset,
     now: datetime,
-    states: dict[str, str],
+    states: Known,
     items: list[schedule.FollowUp],
     entries: Callable[[], list[Entry]],
 ) -> tuple[list[schedule.FollowUp], str | None]:
@@ -306,70 +296,46 @@ def _with_replies(
     return plan_with_replies(data, now, states, items, entries, os.environ)
 
 
-def _stop_on_reply(
-    data: model.Dataset,
-    now: datetime,
-    states: dict[str, str],
-    items: list[schedule.FollowUp],
-    entries: Callable[[], list[Entry]],
-    err: TextIO,
-) -> tuple[list[schedule.FollowUp], int]:
-    """For send: the plan after replies; when the mailbox cannot be read, due check-ins wait (exit 1)."""
-    items, problem = _with_replies(data, now, states, items, entries)
-    if problem is None:
-        return items, EXIT_OK
-    print(f"held  due check-ins, not sent blindly: cannot look for replies: {problem}", file=err)
-    return [i for i in items if not (i.kind == "check-in" and i.state == "due")], EXIT_FAILED
-
-
-def _record_replies(
-    ledger: Ledger, items: list[schedule.FollowUp], states: dict[str, str], now: datetime
-) -> None:
-    if any(item.state == "replied" and item.key not in states for item in items):
-        from .replies import record_replies
-
-        record_replies(ledger, items, states, now)
-
-
-def _write_preview(outbox: Path, items: list[schedule.FollowUp], data: model.Dataset, now: datetime) -> Path:
+def _write_preview(outbox: Path, composed: list[Composed], data: model.Dataset, now: datetime) -> Path:
     from .preview import write_preview
 
-    return write_preview(outbox, items, data, now)
-
-
-def _resolve_hint(key: str) -> str:
-    from .deliver import RESOLVE_HINT
-
-    return RESOLVE_HINT.format(key=key)
+    return write_preview(outbox, composed, data, now)
 
 
 def cmd_status(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    """followup status: every delivery the ledger holds."""
-    from .ledger import Ledger
+    """followup status: every delivery the ledger holds, and when `send` last ran."""
+    from .ledger import read_entries, read_heartbeat
 
     state = _state(args)
-    if not state.exists():
-        print(f"nothing delivered yet ({state} does not exist)", file=out)
-        return EXIT_OK
-    ledger = Ledger(state)
-    try:
-        entries = ledger.entries()
-    finally:
-        ledger.close()
-    known = _known_interviews(args, err)
+    last = read_heartbeat(state)
+    entries = read_entries(state)
+    data = _data_or_none(args, err)
+    known = None if data is None else {i.id for i in data.interviews}
+    home = zone(data.me.timezone if data else "UTC")
     rows = [dict(vars_of(e), in_data=known is None or e.interview in known) for e in entries]
     if args.json:
         json.dump(rows, out, indent=2, ensure_ascii=False)
         out.write("\n")
         return EXIT_OK
-    table = [("STATE", "WHEN (UTC)", "KIND", "TO", "INTERVIEW", "MESSAGE-ID", "SERVER'S REPLY")]
+    ran = f"{last.astimezone(home):%a %Y-%m-%d %H:%M %Z}" if last else "never (no heartbeat yet)"
+    print(f"last send run: {ran}", file=out)
+    if not entries:
+        print(f"nothing delivered yet ({state} holds no deliveries)", file=out)
+        return EXIT_OK
+    table = [("KEY", "STATE", f"WHEN ({home.key})", "KIND", "TO", "INTERVIEW", "SERVER'S REPLY")]
     for row in rows:
-        interview = row["interview"] + ("" if row["in_data"] else " (no longer in the data)")
-        when = (row["finished_at"] or row["claimed_at"])[:16].replace("T", " ")
-        table.append((row["state"], when, row["kind"], row["recipient"], interview, row["message_id"],
-                      row["reply"] or ""))  # fmt: skip
+        interview = str(row["interview"]) + ("" if row["in_data"] else " (no longer in the data)")
+        when = datetime.fromisoformat(str(row["finished_at"] or row["claimed_at"])).astimezone(home)
+        to = f"{row['name']} (reminder to you)" if row["method"] != "email" else str(row["recipient"])
+        table.append((str(row["key"]), str(row["state"]), f"{when:%Y-%m-%d %H:%M}", str(row["kind"]), to,
+                      interview, _one_line(str(row["reply"] or ""))))  # fmt: skip
     _write_rows(table, out)
     return EXIT_OK
+
+
+def _one_line(text: str) -> str:
+    """A server's reply on one line, with no control characters left to reach the terminal."""
+    return " ".join("".join(c if c.isprintable() else " " for c in text).split())
 
 
 def vars_of(entry: object) -> dict[str, object]:
@@ -377,11 +343,11 @@ def vars_of(entry: object) -> dict[str, object]:
     return {name: getattr(entry, name) for name in entry.__slots__}  # type: ignore[attr-defined]
 
 
-def _known_interviews(args: argparse.Namespace, err: TextIO) -> set[str] | None:
+def _data_or_none(args: argparse.Namespace, err: TextIO) -> model.Dataset | None:
     try:
-        return {i.id for i in _load(args).interviews}
+        return _load(args)
     except InputError:
-        print("(the data has problems, see followup check; listing the ledger alone)", file=err)
+        print("(the data has problems, see followup check; listing the ledger alone, times in UTC)", file=err)
         return None
 
 

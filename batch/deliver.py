@@ -1,18 +1,23 @@
-"""Deliver what is due: compose every message first, then claim, send and record each in turn."""
+"""The one send path: what is due now, composed, passed through the gates, delivered at most once."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .compose import Composed, compose, to_mail
 from .errors import InputError
-from .ledger import Entry, Ledger, day_ago
-from .mime import new_message_id
+from .keys import Known
+from .ledger import Entry, Ledger, day_ago, locked, read_entries, read_states
 from .model import Dataset
-from .schedule import FollowUp
-from .transport import Refused, Transport, Uncertain, Unreachable
+from .schedule import FollowUp, plan, select
+from .workdays import is_open, next_opening
+
+if TYPE_CHECKING:  # composing and transports are imported only once something is due
+    from .compose import Composed
+    from .transport import Transport
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,35 +25,128 @@ class Outcome:
     """How one due follow-up ended in this run, with the line the user reads."""
 
     key: str
-    state: str  # sent | written | deferred | failed | uncertain | rejected | held
+    state: str  # sent | written | deferred | failed | uncertain | rejected | held | waiting | expired
     line: str
 
     @property
     def ok(self) -> bool:
         """Whether this outcome needs no attention."""
-        return self.state in ("sent", "written", "held")
+        return self.state in ("sent", "written", "held", "waiting")
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    """What one `send` run did: each outcome, and the messages it composed (the preview shows them)."""
+
+    outcomes: list[Outcome]
+    composed: list[Composed]
+    mailbox_problem: str | None = None  # replies could not be looked for: due check-ins were held
+
+    @property
+    def ok(self) -> bool:
+        """Whether nothing in the run needs the user's attention."""
+        return self.mailbox_problem is None and all(o.ok for o in self.outcomes)
+
+
+def send_due(
+    data: Dataset,
+    now: datetime,
+    *,
+    state: Path,
+    transport: Callable[[], Transport],
+    dry_run: bool,
+    clock: Callable[[], datetime],
+    env: Mapping[str, str],
+    limit: int | None = None,
+    sleep: Callable[[float], None] = lambda seconds: None,
+    announce: Callable[[str], None] = lambda line: None,
+    report: Callable[[Outcome], None] = lambda outcome: None,
+) -> Result:
+    """The one send path: lock, settle interrupted claims, plan, stop on reply, compose, gate, deliver,
+    record. A dry run reads the ledger without writing it or taking the lock, and records nothing."""
+    if dry_run:
+        known = read_states(state)
+        return _run(data, now, known, None, transport, clock, env, limit, sleep, announce, report,
+                    lambda: read_entries(state))  # fmt: skip
+    with locked(state), Ledger(state) as ledger:
+        ledger.mark_interrupted(
+            lambda key: announce(f"uncertain  {key}: a run stopped between claim and record; {_hint(key)}")
+        )
+        ledger.beat(now)
+        return _run(data, now, ledger.states(), ledger, transport, clock, env, limit, sleep, announce,
+                    report, ledger.entries)  # fmt: skip
+
+
+def _run(
+    data: Dataset,
+    now: datetime,
+    known: Known,
+    ledger: Ledger | None,
+    transport: Callable[[], Transport],
+    clock: Callable[[], datetime],
+    env: Mapping[str, str],
+    limit: int | None,
+    sleep: Callable[[float], None],
+    announce: Callable[[str], None],
+    report: Callable[[Outcome], None],
+    entries: Callable[[], list[Entry]],
+) -> Result:
+    items = plan(data, now, known)
+    _announce_held(items, ledger, now, announce)
+    if not select(items):
+        return Result([], [])
+    problem = None
+    if any(item.kind == "check-in" and item.state == "due" for item in items):
+        from .replies import plan_with_replies, record_replies
+
+        items, problem = plan_with_replies(data, now, known, items, entries, env)
+        if problem is not None:
+            announce(f"held  due check-ins, not sent blindly: cannot look for replies: {problem}")
+            items = [i for i in items if not (i.kind == "check-in" and i.state == "due")]
+        elif ledger is not None:
+            record_replies(ledger, items, known, now)
+    if not select(items):
+        return Result([], [], problem)
+    from .compose import compose
+
+    composed = [compose(item, data) for item in select(items)]
+    outcomes = deliver_due(composed, data, transport(), ledger, now, clock=clock, limit=limit,
+                           sleep=sleep, report=report)  # fmt: skip
+    written = {o.key for o in outcomes if o.state in ("sent", "written")}
+    return Result(outcomes, [c for c in composed if c.item.key in written or c.problems], problem)
+
+
+def _announce_held(
+    items: list[FollowUp], ledger: Ledger | None, now: datetime, announce: Callable[[str], None]
+) -> None:
+    """A line for each follow-up held for the user's word: once in the ledger's memory, every dry run."""
+    for item in items:
+        if item.state != "held" or now < item.due_at:
+            continue
+        if ledger is None or ledger.notice_once(item.key, "held", now):
+            announce(f"held  {item.kind} to {item.interviewer.name} ({item.interview.id}): "
+                     f"{item.why.partition('; held: ')[2]}")  # fmt: skip
 
 
 def deliver_due(
-    items: list[FollowUp],
+    ready: list[Composed],
     data: Dataset,
     transport: Transport,
     ledger: Ledger | None,
     now: datetime,
     *,
+    clock: Callable[[], datetime] | None = None,
     limit: int | None = None,
     sleep: Callable[[float], None] = lambda seconds: None,
     report: Callable[[Outcome], None] = lambda outcome: None,
 ) -> list[Outcome]:
-    """Deliver every due follow-up at most once; lint failures are reported and the rest go on."""
+    """Deliver composed follow-ups at most once each; lint failures are reported and the rest go on."""
+    clock = clock or (lambda: now)
     outcomes: list[Outcome] = []
-    ready: list[Composed] = []
-    for composed in (compose(item, data) for item in items if item.state == "due"):
-        if composed.problems:
-            outcomes.append(_rejected(composed))
-            report(outcomes[-1])
-        else:
-            ready.append(composed)
+    for composed in [c for c in ready if c.problems]:
+        outcomes.append(_rejected(composed))
+        report(outcomes[-1])
+    ready = [c for c in ready if not c.problems]
     room = _room(ledger, data, now, limit)
     try:
         for index, composed in enumerate(ready):
@@ -58,7 +156,7 @@ def deliver_due(
                 break
             if index and data.policy.pause_seconds and not transport.dry_run:
                 sleep(data.policy.pause_seconds)
-            outcome = _deliver_one(composed, data, transport, ledger, now)
+            outcome = _deliver_one(composed, data, transport, ledger, clock())
             if outcome is not None:
                 outcomes.append(outcome)
                 report(outcome)
@@ -78,8 +176,15 @@ def _deliver_one(
     composed: Composed, data: Dataset, transport: Transport, ledger: Ledger | None, now: datetime
 ) -> Outcome | None:
     item = composed.item
-    earlier = ledger.entry(item.key) if ledger is not None else None
     what = describe(composed)
+    closed = _outside_hours(item, now)
+    if closed is not None:
+        return Outcome(item.key, closed[0], f"{closed[0]}  {what}: {closed[1]}")
+    from .compose import to_mail
+    from .mime import new_message_id
+    from .transport import Refused, Uncertain, Unreachable
+
+    earlier = ledger.entry(item.key) if ledger is not None else None
     try:
         message_id = earlier.message_id if earlier else new_message_id(data.me.email, now)
         mail = to_mail(composed, data, message_id, now)
@@ -89,8 +194,10 @@ def _deliver_one(
         reply = transport.send(mail)
         return Outcome(item.key, "written", f"dry run  {what}  {reply}")
     entry = Entry(item.key, item.interview.id, item.kind, item.method, mail.recipient,
-                  item.interviewer.name, mail.subject, message_id, "sending", 1, "", None, None)  # fmt: skip
-    if not ledger.claim(entry, now):
+                  item.interviewer.name, mail.subject, message_id, "sending", 1, "", None, None,
+                  item.interview.company, f"{item.interview.start:%Y-%m-%d %H:%M}")  # fmt: skip
+    fixes = _check_in_to(item) if item.kind == "thank-you" else None
+    if not ledger.claim(entry, now, supersedes=item.supersedes, check_in_to=fixes):
         return None  # claimed already: never twice
     try:
         reply = transport.send(mail)
@@ -110,6 +217,28 @@ def _deliver_one(
     ledger.record(item.key, "sent", reply, now)
     verb = "sent" if item.sends_email else "reminded"
     return Outcome(item.key, "sent", f"{verb}  {what}  [{reply}]")
+
+
+def _outside_hours(item: FollowUp, now: datetime) -> tuple[str, str] | None:
+    """The send-time gate: (state, why) when this moment is past the drop or outside working hours."""
+    if now >= item.expires_at:
+        return "expired", f"its time ran out at {item.expires_at:%a %d %b %H:%M %Z}; not sent"
+    if is_open(now, item.zone, item.rules):
+        return None
+    opening = next_opening(now, item.zone, item.rules)
+    return "waiting", f"outside working hours there now; next opening {opening:%a %d %b %H:%M %Z}"
+
+
+def _check_in_to(item: FollowUp) -> tuple[str, str] | None:
+    """Who the interview's check-in goes to, fixed when its first thank-you goes out."""
+    if item.interview.decision_by is None:
+        return None
+    person = next((p for p in item.interview.interviewers if p.check_in), item.interview.interviewers[0])
+    return person.name, person.email or ""
+
+
+def _hint(key: str) -> str:
+    return RESOLVE_HINT.format(key=key)
 
 
 RESOLVE_HINT = (

@@ -6,8 +6,9 @@ import re
 from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta
 from functools import cache
-from types import MappingProxyType
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from .workdays import holiday_entity
 
 _EMAIL = re.compile(r"^[^@\s<>(),;:\"\[\]]+@[^@\s<>(),;:\"\[\]]+\.[^@\s<>(),;:\"\[\]]+$")
 _DURATION = re.compile(r"^\s*(?:([0-9]{1,4})\s*h)?\s*(?:([0-9]{1,5})\s*m(?:in)?)?\s*$")
@@ -107,7 +108,7 @@ def parse_country(raw: object) -> str:
 def parse_subdivision(country: str, raw: object) -> str:
     """A province, state or region of that country by its code, such as ON in CA or ENG in GB."""
     value = parse_text(raw)
-    entity = _holiday_entity(country)
+    entity = holiday_entity(country)
     codes: tuple[str, ...] = tuple(getattr(entity, "subdivisions", ()))
     found = {code.casefold(): code for code in codes}
     if value.casefold() in found:
@@ -119,30 +120,6 @@ def parse_subdivision(country: str, raw: object) -> str:
     listed = ", ".join(codes) if len(codes) <= 30 else ", ".join(codes[:10]) + f" … ({len(codes)} in all)"
     more = (f"did you mean {hint!r}? " if hint else "") + f"{country} has {listed}"
     raise ValueError(f"unknown subdivision {value!r} of {country} ({more})")
-
-
-@cache
-def holiday_calendar(country: str, subdivision: str | None, year: int) -> Mapping[date, str]:
-    """The public holidays of a country (or of one of its regions) in one year, by date, named in English."""
-    entity = _holiday_entity(country)
-    language = _english(entity)
-    return MappingProxyType(dict(entity(subdiv=subdivision, years=year, language=language)))
-
-
-@cache
-def _holiday_entity(country: str) -> type:
-    import holidays  # ~50–100 ms to import: only a policy that names a country pays for it
-
-    return getattr(holidays, country)
-
-
-def _english(entity: type) -> str | None:
-    # Named explicitly: left to itself, the package follows the locale of whoever runs the job.
-    default = getattr(entity, "default_language", None)
-    if default is None or default.startswith("en"):
-        return default
-    english = [lang for lang in getattr(entity, "supported_languages", ()) if lang.startswith("en")]
-    return english[0] if english else default
 
 
 @cache
@@ -224,6 +201,16 @@ def parse_clock(raw: object) -> time:
     if clock.tzinfo is not None:  # the clock is read in the recipient's zone, never a fixed offset
         raise ValueError(f"{value!r}: write the time of day without an offset")
     return clock
+
+
+def parse_flag(raw: object) -> bool:
+    """true or false (also yes/no, as YAML 1.1 writes them)."""
+    value = parse_text(raw).casefold()
+    if value in ("true", "yes", "on"):
+        return True
+    if value in ("false", "no", "off"):
+        return False
+    raise ValueError(f"{value!r} is not true or false")
 
 
 def parse_count(raw: object) -> int:

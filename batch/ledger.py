@@ -11,15 +11,18 @@ import contextlib
 import fcntl
 import os
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from .errors import FollowUpError, LockedError
+from .keys import Delivery, Known
 
-STATES = ("sending", "sent", "failed", "deferred", "uncertain", "replied")
-_SCHEMA = """
+# superseded: a failed delivery whose address the user corrected (the new one went under its own key);
+# bounced: a delivery report came back for it (replies.py).
+STATES = ("sending", "sent", "failed", "deferred", "uncertain", "replied", "superseded", "bounced")
+_CREATE = """
 CREATE TABLE IF NOT EXISTS deliveries (
     key         TEXT PRIMARY KEY,
     interview   TEXT NOT NULL,
@@ -29,22 +32,46 @@ CREATE TABLE IF NOT EXISTS deliveries (
     name        TEXT NOT NULL,
     subject     TEXT NOT NULL,
     message_id  TEXT NOT NULL,
-    state       TEXT NOT NULL
-                CHECK (state IN ('sending','sent','failed','deferred','uncertain','replied')),
+    state       TEXT NOT NULL CHECK (state IN ({states})),
     attempts    INTEGER NOT NULL DEFAULT 1,
     claimed_at  TEXT NOT NULL,
     finished_at TEXT,
-    reply       TEXT
+    reply       TEXT,
+    company     TEXT NOT NULL DEFAULT '',
+    start       TEXT NOT NULL DEFAULT ''
+)""".format(states=",".join(f"'{state}'" for state in STATES))
+_SCHEMA = (
+    _CREATE
+    + """;
+CREATE TABLE IF NOT EXISTS check_in_to (
+    interview   TEXT PRIMARY KEY,
+    name        TEXT NOT NULL,
+    email       TEXT NOT NULL
 );
-PRAGMA user_version = 2;
+CREATE TABLE IF NOT EXISTS notices (
+    key         TEXT NOT NULL,
+    what        TEXT NOT NULL,
+    at          TEXT NOT NULL,
+    PRIMARY KEY (key, what)
+);
+PRAGMA user_version = 3;
 """
-# Version 1 lacked the `replied` state; its rows move over unchanged.
-_MIGRATE_FROM_1 = """
-ALTER TABLE deliveries RENAME TO deliveries_v1;
-{create}
-INSERT INTO deliveries SELECT * FROM deliveries_v1;
-DROP TABLE deliveries_v1;
+)
+# Versions 1 and 2 lacked states, the interview's company and start, and the two small tables; their
+# rows move over unchanged (company and start empty: keys.py then skips the id-reuse check for them).
+_MIGRATE = """
+ALTER TABLE deliveries RENAME TO deliveries_old;
+{create};
+INSERT INTO deliveries (key, interview, kind, method, recipient, name, subject, message_id, state, attempts,
+                        claimed_at, finished_at, reply)
+    SELECT key, interview, kind, method, recipient, name, subject, message_id, state, attempts,
+           claimed_at, finished_at, reply FROM deliveries_old;
+DROP TABLE deliveries_old;
 """
+_COLUMNS = (
+    "key, interview, kind, method, recipient, name, subject, message_id, state, attempts, claimed_at, "
+    "finished_at, reply, company, start"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +91,8 @@ class Entry:
     claimed_at: str
     finished_at: str | None
     reply: str | None
+    company: str = ""
+    start: str = ""  # the interview's start, YYYY-MM-DD HH:MM
 
 
 class LedgerError(FollowUpError):
@@ -80,12 +109,22 @@ class Ledger:
             self.db = sqlite3.connect(path, isolation_level=None, timeout=30)
             self.db.execute("PRAGMA journal_mode = WAL")
             self.db.execute("PRAGMA synchronous = FULL")
-            if self.db.execute("PRAGMA user_version").fetchone()[0] == 1:
-                create = _SCHEMA.split(";")[0].replace("IF NOT EXISTS ", "") + ";"
-                self.db.executescript("BEGIN;" + _MIGRATE_FROM_1.format(create=create) + "COMMIT;")
+            if self.db.execute("PRAGMA user_version").fetchone()[0] in (1, 2):
+                create = _CREATE.replace("IF NOT EXISTS ", "")
+                self.db.executescript("BEGIN;" + _MIGRATE.format(create=create) + "COMMIT;")
             self.db.executescript(_SCHEMA)
         except (OSError, sqlite3.Error) as exc:
             raise LedgerError(f"{path}: cannot open the ledger ({_reason(exc)})") from None
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def beat(self, now: datetime) -> None:
+        """Leave the time of this run beside the ledger, so `status` can show that cron does run."""
+        write_heartbeat(self.path, now)
 
     def close(self) -> None:
         """Close the database (the last record is made durable by the checkpoint on the way out)."""
@@ -93,18 +132,18 @@ class Ledger:
             self.db.execute("PRAGMA wal_checkpoint(FULL)")
         self.db.close()
 
-    def states(self) -> dict[str, str]:
-        """Every key with its state, and each thank-you also under its interviewer's name and email."""
-        return _with_aliases(self.db.execute(_STATES_QUERY))
+    def states(self) -> Known:
+        """What the plan needs to know of every row (keys.py matches today's people against it)."""
+        return _known(self.db)
 
     def entries(self) -> list[Entry]:
         """Every row, oldest claim first."""
-        rows = self.db.execute("SELECT * FROM deliveries ORDER BY claimed_at, key")
+        rows = self.db.execute(f"SELECT {_COLUMNS} FROM deliveries ORDER BY claimed_at, key")
         return [Entry(*row) for row in rows]
 
     def entry(self, key: str) -> Entry | None:
         """The row of one key, if any."""
-        row = self.db.execute("SELECT * FROM deliveries WHERE key = ?", (key,)).fetchone()
+        row = self.db.execute(f"SELECT {_COLUMNS} FROM deliveries WHERE key = ?", (key,)).fetchone()
         return Entry(*row) if row else None
 
     def mark_interrupted(self, announce: Callable[[str], None] = lambda key: None) -> list[str]:
@@ -119,29 +158,57 @@ class Ledger:
             self.db.execute("UPDATE deliveries SET state = 'uncertain' WHERE state = 'sending'")
         return keys
 
-    def claim(self, entry: Entry, now: datetime) -> bool:
-        """Claim a follow-up before sending it; False when it is not free to send (already claimed)."""
+    def claim(
+        self,
+        entry: Entry,
+        now: datetime,
+        *,
+        supersedes: str | None = None,
+        check_in_to: tuple[str, str] | None = None,
+    ) -> bool:
+        """Claim a follow-up before sending it; False when it is not free to send (already claimed).
+
+        In the same transaction: an earlier key it replaces becomes `superseded`, and the interview's
+        check-in recipient is fixed (the first thank-you claimed fixes it; see keys.check_in_person).
+        """
         with self._write():
             row = self.db.execute("SELECT state FROM deliveries WHERE key = ?", (entry.key,)).fetchone()
             if row is not None and row[0] != "deferred":
                 return False
             self.db.execute(
-                "INSERT INTO deliveries VALUES (?,?,?,?,?,?,?,?,'sending',1,?,NULL,NULL) "
+                f"INSERT INTO deliveries ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,'sending',1,?,NULL,NULL,?,?) "
                 "ON CONFLICT(key) DO UPDATE SET state = 'sending', attempts = attempts + 1, "
                 "claimed_at = excluded.claimed_at",
                 (entry.key, entry.interview, entry.kind, entry.method, entry.recipient, entry.name,
-                 entry.subject, entry.message_id, _iso(now)),
+                 entry.subject, entry.message_id, _iso(now), entry.company, entry.start),
             )  # fmt: skip
+            if supersedes is not None:
+                self.db.execute(
+                    "UPDATE deliveries SET state = 'superseded', reply = ? WHERE key = ? "
+                    "AND state IN ('failed','deferred','bounced')",
+                    (f"replaced by {entry.key}", supersedes),
+                )
+            if check_in_to is not None:
+                self.db.execute(
+                    "INSERT OR IGNORE INTO check_in_to VALUES (?,?,?)", (entry.interview, *check_in_to)
+                )
         return True
+
+    def notice_once(self, key: str, what: str, now: datetime) -> bool:
+        """True the first time (key, what) is noticed, False after: a line the user needs to read once."""
+        with self._write():
+            cursor = self.db.execute("INSERT OR IGNORE INTO notices VALUES (?,?,?)", (key, what, _iso(now)))
+        return cursor.rowcount == 1
 
     def note_replied(self, entry: Entry, reply: str, now: datetime) -> None:
         """Record that a check-in will never go because the interviewer wrote back (kept, so the
         mailbox is not searched again for it)."""
         with self._write():
             self.db.execute(
-                "INSERT OR IGNORE INTO deliveries VALUES (?,?,?,?,?,?,'','','replied',0,?,?,?)",
+                f"INSERT OR IGNORE INTO deliveries ({_COLUMNS}) "
+                "VALUES (?,?,?,?,?,?,'','','replied',0,?,?,?,?,?)",
                 (entry.key, entry.interview, entry.kind, entry.method, entry.recipient, entry.name,
-                 _iso(now), _iso(now), reply),
+                 _iso(now), _iso(now), reply, entry.company, entry.start),
             )  # fmt: skip
 
     def record(self, key: str, state: str, reply: str, now: datetime) -> None:
@@ -196,14 +263,14 @@ class Ledger:
             raise LedgerError(f"{self.path}: cannot write the ledger ({_reason(exc)})") from None
 
 
-def read_states(path: Path) -> dict[str, str]:
-    """The states in a ledger, without creating or changing it (an absent ledger is empty)."""
+def read_states(path: Path) -> Known:
+    """What the plan needs of a ledger, without creating or changing it (an absent ledger is empty)."""
     if not path.exists():
-        return {}
+        return Known()
     try:
         db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         try:
-            return _with_aliases(db.execute(_STATES_QUERY))
+            return _known(db)
         finally:
             db.close()
     except sqlite3.Error as exc:
@@ -217,31 +284,24 @@ def read_entries(path: Path) -> list[Entry]:
     try:
         db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         try:
-            return [Entry(*row) for row in db.execute("SELECT * FROM deliveries ORDER BY claimed_at, key")]
+            rows = db.execute(f"SELECT {_COLUMNS} FROM deliveries ORDER BY claimed_at, key")
+            return [Entry(*row) for row in rows]
         finally:
             db.close()
     except sqlite3.Error as exc:
         raise LedgerError(f"{path}: cannot read the ledger ({_reason(exc)})") from None
 
 
-_STATES_QUERY = "SELECT key, state, interview, kind, method, recipient, name FROM deliveries"
-
-
-def _with_aliases(rows: Iterable[tuple[str, ...]]) -> dict[str, str]:
-    """Keys with states, plus `interview/kind/name:NAME` and `interview/kind/EMAIL` for each thank-you.
-
-    A later edit of the interviewer's name or email changes the follow-up's key; the plan finds the
-    delivery under the part that did not change (schedule.alias_keys).
-    """
-    states: dict[str, str] = {}
-    aliases: dict[str, str] = {}
-    for key, state, interview, kind, method, recipient, name in rows:
-        states[key] = state
-        if kind != "check-in":
-            aliases.setdefault(f"{interview}/{kind}/name:{name.casefold()}", state)
-            if method == "email":
-                aliases.setdefault(f"{interview}/{kind}/{recipient.lower()}", state)
-    return {**aliases, **states}
+def _known(db: sqlite3.Connection) -> Known:
+    known = Known()
+    version = db.execute("PRAGMA user_version").fetchone()[0]
+    extra = ", company, start" if version >= 3 else ""
+    query = f"SELECT key, state, interview, kind, method, recipient, name{extra} FROM deliveries"
+    for row in db.execute(query):
+        known.add(Delivery(*row))
+    if version >= 3:
+        known.check_in_to.update((i, (n, e)) for i, n, e in db.execute("SELECT * FROM check_in_to"))
+    return known
 
 
 @contextlib.contextmanager
@@ -261,6 +321,28 @@ def locked(path: Path) -> Iterator[None]:
         yield
     finally:
         os.close(fd)
+
+
+def heartbeat_path(path: Path) -> Path:
+    """The file beside the ledger that holds the time of the last `send` run."""
+    return path.with_name(path.name + ".last-run")
+
+
+def write_heartbeat(path: Path, now: datetime) -> None:
+    """Record the time of a run (best effort: a heartbeat that cannot be written stops nothing)."""
+    beat = heartbeat_path(path)
+    with contextlib.suppress(OSError):
+        partial = beat.with_name(beat.name + ".partial")
+        partial.write_text(_iso(now) + "\n", encoding="ascii")
+        os.replace(partial, beat)
+
+
+def read_heartbeat(path: Path) -> datetime | None:
+    """The time of the last `send` run, if one left it."""
+    try:
+        return datetime.fromisoformat(heartbeat_path(path).read_text(encoding="ascii").strip())
+    except (OSError, ValueError):
+        return None
 
 
 def day_ago(now: datetime) -> datetime:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -11,6 +10,7 @@ from pathlib import Path
 
 from . import fields as f
 from .errors import InputError, Problem
+from .keys import handle
 from .policy import WEEKDAYS, LocalPolicy, Policy
 from .source import Key, iter_entries, locate, read_text
 
@@ -44,6 +44,8 @@ class Interviewer:
     topics: tuple[str, ...] = ()
     done: tuple[str, ...] = ()
     policy: LocalPolicy | None = None  # their public holidays, when not the interview's
+    check_in: bool = False  # the check-in goes to them (else to the first interviewer listed)
+    new_person: bool = False  # not the thanked person who left the panel (see keys.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,13 +81,6 @@ class Dataset:
     files: tuple[str, ...] = ()
 
 
-def interviewer_handle(person: Interviewer) -> str:
-    """Who a follow-up goes to, as its key names them: the email, else the name as a slug."""
-    if person.email:
-        return person.email.lower()
-    return re.sub(r"[\W_]+", "-", person.name.casefold()).strip("-") or person.name
-
-
 Spec = dict[str, tuple[Callable[[object], object], bool]]  # key -> (parser, required)
 
 ME_SPEC: Spec = {
@@ -105,6 +100,8 @@ INTERVIEWER_SPEC: Spec = {
     "topics": (f.list_of(f.parse_text), False),
     "done": (f.list_of(f.one_of(*KINDS)), False),
     "policy": (f.parse_mapping, False),
+    "check_in": (f.parse_flag, False),
+    "new_person": (f.parse_flag, False),
 }
 INTERVIEW_SPEC: Spec = {
     "id": (f.parse_id, True),
@@ -227,10 +224,13 @@ def build_interview(check: _Checker, raw: object, key: Key) -> Interview | None:
                 (*key, "interviewers", i),
                 f"{person.name} has no email: add email:, or method: voicemail or note",
             )
-        first = seen.setdefault(interviewer_handle(person), person)
+        first = seen.setdefault(handle(person), person)
         if first is not person:  # the two would share one follow-up key, so one would never be sent
             what = "email" if person.email else "name"
             check.fail((*key, "interviewers", i), f"{person.name} has the same {what} as {first.name}")
+    marked = [i for i, person in enumerate(people or ()) if person.check_in]
+    for i in marked[1:]:
+        check.fail((*key, "interviewers", i, "check_in"), "only one interviewer gets the check-in")
     if len(check.found) > before or people is None:
         return None
     return Interview(**values, interviewers=people, source=check.path, index=key[-1])  # type: ignore[arg-type]

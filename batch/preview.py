@@ -9,15 +9,13 @@ from __future__ import annotations
 
 import html
 import os
-from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
 
-from .compose import Composed, compose
+from .compose import Composed
 from .errors import FollowUpError
 from .fields import zone
 from .model import Dataset
-from .schedule import FollowUp
 
 PAGE = "index.html"
 _WHEN = "%a %d %b %Y, %H:%M %Z"
@@ -46,9 +44,8 @@ _FRAME = (
 )
 
 
-def write_preview(outbox: Path, items: Iterable[FollowUp], data: Dataset, now: datetime) -> Path:
-    """Compose the due follow-ups and write the page to <outbox>/index.html (whole, then moved)."""
-    due = [compose(item, data) for item in items if item.state == "due"]
+def write_preview(outbox: Path, due: list[Composed], data: Dataset, now: datetime) -> Path:
+    """Write the page of the run's composed messages to <outbox>/index.html (whole, then moved)."""
     path = outbox / PAGE
     try:
         outbox.mkdir(parents=True, exist_ok=True)

@@ -28,6 +28,7 @@ from .imap import (
     quoted,
     text_of,
 )
+from .keys import known_from
 from .ledger import Entry, Ledger
 from .model import Dataset
 from .schedule import FollowUp, plan
@@ -38,7 +39,7 @@ if TYPE_CHECKING:
 _FIELDS = "(BODY.PEEK[HEADER.FIELDS (FROM IN-REPLY-TO REFERENCES MESSAGE-ID DATE)])"
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _MESSAGE_ID = re.compile(r"<[^<>\s]+>")
-PENDING = ("scheduled", "due")  # check-in states a reply cancels
+PENDING = ("scheduled", "due", "waiting")  # check-in states a reply cancels
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,7 +222,7 @@ def plan_with_replies(
         return items, " ".join(str(exc).split())
     if not replied:
         return items, None
-    return with_reasons(plan(data, now, {**states, **replied}), replies), None
+    return with_reasons(plan(data, now, known_from(states).with_states(replied)), replies), None
 
 
 def record_replies(

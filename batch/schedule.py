@@ -1,26 +1,42 @@
 """The planner: interviews and a moment in time → every follow-up the etiquette calls for, and when.
 
-A pure function of its arguments. Times are computed as wall-clock times in the recipient's zone,
-so a Monday 08:00 after a daylight-saving change carries that Monday's offset. A public holiday
-where the recipient works is not a working day; its calendar (the `holidays` package, deterministic
-and cached per country, region and year) is looked up only when a policy names a country.
+A pure function of its arguments; working time (windows, business days, holidays) is `workdays`'s.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import sys
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
-from functools import cache
-from itertools import groupby
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
-from .fields import holiday_calendar, zone
-from .model import Dataset, Interview, Interviewer, Me, interviewer_handle
-from .policy import LocalPolicy, Policy
+from .fields import zone
+from .keys import (
+    Known,
+    Match,
+    check_in_person,
+    follow_up_key,
+    interview_conflict,
+    known_from,
+    match_thank_yous,
+)
+from .model import Dataset, Interview, Interviewer, Me
+from .policy import DEFAULT, Policy
+from .workdays import (
+    add_business_days,
+    at,
+    holidays_between,
+    is_open,
+    next_opening,
+    recipient_policy,
+    thank_you_deadline,
+)
 
-STATES = ("scheduled", "due", "expired", "cancelled", "done", "replied")  # replied: see replies.py
+UTC_ZONE = ZoneInfo("UTC")
+# waiting: due, but the recipient is not at work now; held: it waits for the user's word (see keys.py);
+# replied and bounced: see replies.py. Ledger states (sent, failed, uncertain …) win over these.
+STATES = ("scheduled", "due", "waiting", "held", "expired", "cancelled", "done", "replied", "bounced")
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +52,10 @@ class FollowUp:
     expires_at: datetime
     state: str
     why: str  # how due_at was reached, in a few words
+    zone: ZoneInfo = UTC_ZONE  # where the working-hours gate looks: the recipient's, or yours for a reminder
+    rules: Policy = DEFAULT  # the working days and hours of that place
+    opens_at: datetime | None = None  # waiting: the next moment the recipient is at work
+    supersedes: str | None = None  # an earlier key whose delivery failed to an address since corrected
 
     @property
     def recipient(self) -> str:
@@ -47,49 +67,57 @@ class FollowUp:
         """Whether the job emails the interviewer (else it reminds the candidate)."""
         return self.method == "email"
 
-
-def follow_up_key(interview_id: str, kind: str, interviewer: Interviewer) -> str:
-    """The stable key of a follow-up: the ledger keys on it, so it never depends on order."""
-    if kind == "check-in":  # one per interview: reordering the panel must not start a second one
-        return f"{interview_id}/check-in"
-    return f"{interview_id}/{kind}/{interviewer_handle(interviewer)}"
+    @property
+    def sends_at(self) -> datetime:
+        """When it goes, as far as the plan knows: the next opening while it waits, else its due time."""
+        return self.opens_at or self.due_at
 
 
-def alias_keys(item: FollowUp) -> tuple[str, ...]:
-    """Other keys the ledger knows a thank-you by, so that editing a name or an email never resends it."""
-    if item.kind == "check-in":
-        return ()
-    person, head = item.interviewer, f"{item.interview.id}/{item.kind}/"
-    names = (f"{head}name:{person.name.casefold()}",)
-    return names + ((head + person.email.lower(),) if person.email else ())
-
-
-def plan(data: Dataset, now: datetime, delivered: Mapping[str, str] | None = None) -> list[FollowUp]:
+def plan(data: Dataset, now: datetime, delivered: Known | Mapping[str, str] | None = None) -> list[FollowUp]:
     """Every follow-up of every interview, with its state at `now`, sorted by due time.
 
-    `delivered` maps keys to ledger states (sent, failed, uncertain …); those win over the plan's.
+    `delivered` is the ledger (keys.Known, or {key: state}); its states win over the plan's.
     """
     if now.tzinfo is None:
         raise ValueError("now must carry a time zone")
     moment = now.astimezone(UTC)
-    ledger = delivered or {}
-    found = [
-        _with_state(item, moment, ledger)
-        for interview in data.interviews
-        for item in follow_ups(interview, data.me, data.policy)
-    ]
+    known = known_from(delivered)
+    found: list[FollowUp] = []
+    for interview in data.interviews:
+        items = list(follow_ups(interview, data.me, data.policy, known))
+        matches = _matches(interview, items, known) if known else {}
+        found.extend(_with_state(item, moment, matches.get(item.key)) for item in items)
     found.sort(key=lambda item: (item.due_at.astimezone(UTC), item.key))
     return found
 
 
-def follow_ups(interview: Interview, me: Me, policy: Policy) -> Iterator[FollowUp]:
+def _matches(interview: Interview, items: list[FollowUp], known: Known) -> dict[str, Match]:
+    conflict = interview_conflict(interview, known)
+    if conflict is not None:
+        return {item.key: Match(state=_recorded(item.key, known), held=conflict) for item in items}
+    thanks = ((i.key, i.interviewer) for i in items if i.kind == "thank-you")
+    found = match_thank_yous(interview, thanks, known)
+    for item in items:
+        if item.kind == "check-in" and item.key in known.by_key:
+            found[item.key] = Match(state=known.by_key[item.key].state)
+    return found
+
+
+def _recorded(key: str, known: Known) -> str | None:
+    row = known.by_key.get(key)
+    return row.state if row is not None else None
+
+
+def follow_ups(
+    interview: Interview, me: Me, policy: Policy, known: Known | None = None
+) -> Iterator[FollowUp]:
     """The follow-ups one interview calls for, each with the state it has by the calendar alone."""
+    yours = zone(me.timezone)
     home = zone(interview.timezone or me.timezone)
     end = _local(interview.end, home)
     for person in interview.interviewers:
         there = zone(person.timezone or interview.timezone or me.timezone)
-        local = person.policy or interview.policy  # as recipient_policy does, without a call per person
-        rules = policy if local is None else _placed(policy, local)
+        rules = recipient_policy(policy, interview, person)
         earliest, why = _thank_you_earliest(end, interview.delay, there, rules)
         due = next_opening(earliest, there, rules)
         if due != earliest:
@@ -98,29 +126,21 @@ def follow_ups(interview: Interview, me: Me, policy: Policy) -> Iterator[FollowU
             why += _thank_you_holidays(interview.delay, end, earliest, due, there, rules)
         done = "thank-you" in interview.done or "thank-you" in person.done
         expires = thank_you_deadline(due, there, rules)
-        yield _follow_up(interview, person, "thank-you", due, expires, why, done)
+        gate = (there, rules) if (person.method or interview.method) == "email" else (yours, policy)
+        yield _follow_up(interview, person, "thank-you", due, expires, why, done, gate)
     if interview.decision_by is not None and interview.interviewers:
-        person = interview.interviewers[0]
+        person = check_in_person(interview, known or Known())
         there = zone(person.timezone or interview.timezone or me.timezone)
-        local = person.policy or interview.policy
-        rules = policy if local is None else _placed(policy, local)
+        rules = recipient_policy(policy, interview, person)
         day = add_business_days(interview.decision_by, rules.check_in_after_business_days, rules)
-        due = next_opening(_at(day, rules.check_in_at, there), there, rules)
+        due = next_opening(at(day, rules.check_in_at, there), there, rules)
         lapse = due + timedelta(days=rules.check_in_expire_after_days)
         why = f"{rules.check_in_after_business_days} business days after decision_by"
         if rules.country is not None:
             why += _check_in_holidays(interview.decision_by, due, rules)
         done = "check-in" in interview.done or "check-in" in person.done
-        yield _follow_up(interview, person, "check-in", due, lapse, why, done)
-
-
-def thank_you_deadline(due: datetime, there: object, policy: Policy) -> datetime:
-    """When an unsent thank-you is dropped: the same clock time, N of the recipient's working days on.
-
-    The article's line is one or two days, never a week: past that a thank-you reads as an afterthought.
-    """
-    day = add_business_days(due.astimezone(there).date(), policy.expire_after_business_days, policy)  # type: ignore[arg-type]
-    return _at(day, due.astimezone(there).time(), there)  # type: ignore[arg-type]
+        gate = (there, rules) if person.email else (yours, policy)
+        yield _follow_up(interview, person, "check-in", due, lapse, why, done, gate)
 
 
 def _thank_you_holidays(
@@ -146,17 +166,6 @@ def _check_in_holidays(decided: date, due: datetime, rules: Policy) -> str:
     return f", moved past {passed}" if passed else ""
 
 
-def recipient_policy(policy: Policy, interview: Interview, person: Interviewer) -> Policy:
-    """The policy for one recipient: their own holidays, else the interview's, else the top level's."""
-    local = person.policy or interview.policy
-    return policy if local is None else _placed(policy, local)
-
-
-@cache
-def _placed(policy: Policy, local: LocalPolicy) -> Policy:
-    return dataclasses.replace(policy, country=local.country, subdivision=local.subdivision)
-
-
 def _follow_up(
     interview: Interview,
     person: Interviewer,
@@ -165,6 +174,7 @@ def _follow_up(
     expires: datetime,
     why: str,
     done: bool,
+    gate: tuple[ZoneInfo, Policy],
 ) -> FollowUp:
     method = person.method or interview.method
     if kind == "check-in":  # a check-in is a short email; without an address, a call
@@ -177,31 +187,37 @@ def _follow_up(
         state = "scheduled"
     key = follow_up_key(interview.id, kind, person)
     why = sys.intern(why)  # a few dozen distinct sentences, shared by every follow-up that says one
-    return FollowUp(key, interview, person, kind, method, due, expires, state, why)
+    return FollowUp(key, interview, person, kind, method, due, expires, state, why, *gate)
 
 
-def _with_state(item: FollowUp, moment: datetime, ledger: Mapping[str, str]) -> FollowUp:
-    recorded = ledger.get(item.key)
-    if recorded is None and ledger:  # an empty ledger (a fresh clone, a dry run) knows no alias either
-        recorded = next((ledger[k] for k in alias_keys(item) if k in ledger), None)
+def _with_state(item: FollowUp, moment: datetime, match: Match | None) -> FollowUp:
+    recorded = match.state if match is not None else None
     if recorded is not None and recorded != "deferred":
-        state = recorded
-    elif item.state != "scheduled":
-        state = item.state
-    elif moment >= item.expires_at or item.due_at >= item.expires_at:
-        state = "expired"
-    elif moment >= item.due_at:
-        state = "due"
-    else:
+        return _replace(item, state=recorded)
+    if item.state != "scheduled":  # done or cancelled by the data
         return item
-    return _replace_state(item, state)
+    if moment >= item.expires_at or item.due_at >= item.expires_at:
+        return _replace(item, state="expired")
+    if match is not None and match.held is not None:
+        return _replace(item, state="held", why=f"{item.why}; held: {match.held}")
+    supersedes = match.supersedes if match is not None else None
+    if moment < item.due_at:
+        return item if supersedes is None else _replace(item, supersedes=supersedes)
+    if is_open(moment, item.zone, item.rules):
+        return _replace(item, state="due", supersedes=supersedes)
+    opening = next_opening(moment, item.zone, item.rules)
+    if opening >= item.expires_at:
+        return _replace(item, state="expired", why=f"{item.why}; no working hours left before it drops")
+    whose = "your" if not item.sends_email else f"{item.interviewer.name.split()[0]}'s"
+    why = f"{item.why}; waits for {whose} next working hours, {opening:%a %d %b %H:%M %Z}"
+    return _replace(item, state="waiting", why=why, opens_at=opening, supersedes=supersedes)
 
 
-def _replace_state(item: FollowUp, state: str) -> FollowUp:
-    return FollowUp(
-        item.key, item.interview, item.interviewer, item.kind, item.method,
-        item.due_at, item.expires_at, state, item.why,
-    )  # fmt: skip
+def _replace(item: FollowUp, **changes: object) -> FollowUp:
+    """A copy with some fields changed (spelled out: plan makes one per follow-up, and replace() is slow)."""
+    values = {name: getattr(item, name) for name in FollowUp.__slots__}  # type: ignore[attr-defined]
+    values.update(changes)
+    return FollowUp(**values)  # type: ignore[arg-type]
 
 
 def _thank_you_earliest(end: datetime, delay: str, there: object, policy: Policy) -> tuple[datetime, str]:
@@ -212,72 +228,7 @@ def _thank_you_earliest(end: datetime, delay: str, there: object, policy: Policy
     local_day = end.astimezone(there).date()  # type: ignore[arg-type]
     day = add_business_days(local_day, days, policy)
     label = "next business day" if days == 1 else "second business day"
-    return _at(day, policy.next_day_at, there), f"{label}, {policy.next_day_at:%H:%M}"
-
-
-def next_opening(moment: datetime, there: object, policy: Policy) -> datetime:
-    """The moment itself if it falls inside the recipient's working hours, else the next opening."""
-    local = moment.astimezone(there)  # type: ignore[arg-type]
-    day, clock = local.date(), local.time()
-    working = day.weekday() in policy.workdays and (policy.country is None or is_working_day(day, policy))
-    if working and clock < policy.window_end:
-        if clock >= policy.window_start:
-            return local
-        return _at(day, policy.window_start, there)
-    return _at(add_business_days(day, 1, policy), policy.window_start, there)
-
-
-def add_business_days(day: date, count: int, policy: Policy) -> date:
-    """The date `count` working days after `day` (days off and public holidays are skipped)."""
-    if not policy.workdays:
-        raise ValueError("policy.workdays is empty")
-    workdays, country = policy.workdays, policy.country
-    while count > 0:
-        day += timedelta(days=1)
-        # the country test first spares the call where none is set (the idle cron run, the benchmark)
-        if day.weekday() in workdays and (country is None or is_working_day(day, policy)):
-            count -= 1
-    return day
-
-
-def is_working_day(day: date, policy: Policy) -> bool:
-    """Whether the recipient works that day: one of the workdays, and no public holiday where they are."""
-    if day.weekday() not in policy.workdays:
-        return False
-    return policy.country is None or day not in holiday_calendar(policy.country, policy.subdivision, day.year)
-
-
-def holidays_between(first: date, last: date, policy: Policy) -> str:
-    """The public holidays on workdays from `first` up to `last` (excluded), named with their place."""
-    found: dict[tuple[str, str], None] = {}  # in date order, each once (a festival may last days)
-    day = first
-    while day < last:
-        if day.weekday() in policy.workdays and (holiday := _holiday(day, policy)) is not None:
-            found[holiday] = None
-        day += timedelta(days=1)
-    if not found:
-        return ""
-    groups = groupby(found, key=lambda holiday: holiday[1])
-    return ", ".join(" and ".join(name for name, _ in names) + f" ({place})" for place, names in groups)
-
-
-def _holiday(day: date, policy: Policy) -> tuple[str, str] | None:
-    """('Canada Day', 'CA'); ('Family Day', 'CA-ON') for a holiday of the region alone; None on other days."""
-    country, region = policy.country, policy.subdivision
-    if country is None:
-        return None
-    name = holiday_calendar(country, region, day.year).get(day)
-    if name is None:
-        return None
-    national = region is None or day in holiday_calendar(country, None, day.year)
-    return name, country if national else f"{country}-{region}"
-
-
-def _at(day: date, clock: time, there: object) -> datetime:
-    """That wall-clock time on that day in that zone; a time skipped by DST moves forward."""
-    naive = datetime.combine(day, clock)
-    local = naive.replace(tzinfo=there)  # type: ignore[arg-type]
-    return local.astimezone(UTC).astimezone(there)  # type: ignore[arg-type]
+    return at(day, policy.next_day_at, there), f"{label}, {policy.next_day_at:%H:%M}"
 
 
 def _local(naive: datetime, there: object) -> datetime:

@@ -106,6 +106,10 @@ MEANINGS: dict[str, dict[str, str]] = {
         "method": "`email`, `voicemail` or `note` for this person. Default: the interview's.",
         "topics": "What you talked about; the message mentions it.",
         "done": "Follow-ups you made by hand to this person.",
+        "check_in": "`true` on the one person the check-in goes to. Default: the first listed, fixed once "
+        "the thank-yous are out.",
+        "new_person": "`true` when this person is not the thanked one who left the panel in the same edit "
+        "(until then their thank-you is held).",
         "policy": "Where this person works, when not where the interview says: `{country: GB, "
         "subdivision: ENG}`.",
     },

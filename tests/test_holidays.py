@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from batch import fields, schedule
+from batch import fields, workdays
 from batch.cli import main
 from batch.policy import LocalPolicy, Policy
 
@@ -50,7 +50,7 @@ def test_the_cases_rest_on_the_packages_own_calendars(country, region, day, name
     import holidays
 
     assert (day in holidays.country_holidays(country, subdiv=region)) == (name is not None)
-    assert fields.holiday_calendar(country, region, day.year).get(day) == name
+    assert workdays.holiday_calendar(country, region, day.year).get(day) == name
 
 
 # (top-level policy, interview fields, interviewer, due_at, why)
@@ -292,7 +292,7 @@ BUSINESS_DAY_CASES = [
 
 @pytest.mark.parametrize(("policy", "day", "count", "expected"), BUSINESS_DAY_CASES)
 def test_add_business_days_skips_public_holidays(policy, day, count, expected):
-    assert schedule.add_business_days(day, count, policy) == expected
+    assert workdays.add_business_days(day, count, policy) == expected
 
 
 def test_recipient_policy_takes_the_nearest_place(tmp_path):
@@ -306,9 +306,9 @@ def test_recipient_policy_takes_the_nearest_place(tmp_path):
     places = [
         (p.country, p.subdivision, p.window_start.hour)
         for p in (
-            schedule.recipient_policy(data.policy, first, first.interviewers[0]),
-            schedule.recipient_policy(data.policy, first, first.interviewers[1]),
-            schedule.recipient_policy(data.policy, second, second.interviewers[0]),
+            workdays.recipient_policy(data.policy, first, first.interviewers[0]),
+            workdays.recipient_policy(data.policy, first, first.interviewers[1]),
+            workdays.recipient_policy(data.policy, second, second.interviewers[0]),
         )
     ]
     assert places == [("CA", "QC", 9), ("CA", "ON", 9), ("GB", None, 9)]
@@ -336,7 +336,7 @@ def test_plan_json_says_why_the_thank_you_moved(tmp_path, capsys):
 def test_holiday_names_do_not_follow_the_locale_of_the_machine(tmp_path):
     # Without an explicit language, the package would name Canada Day "Fête du Canada" here.
     code = (
-        "import locale, sys; from datetime import date; from batch.fields import holiday_calendar;"
+        "import locale, sys; from datetime import date; from batch.workdays import holiday_calendar;"
         "print(holiday_calendar('CA', 'QC', 2026)[date(2026, 7, 1)])"
     )
     env = {"LANG": "fr_CA.UTF-8", "LC_ALL": "fr_CA.UTF-8", "LANGUAGE": "fr", "PATH": "/usr/bin:/bin"}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 import subprocess
 import sys
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -101,18 +102,25 @@ def test_the_rolling_day_counts_claims_of_the_last_24_hours_only(ledger: Ledger)
     assert ledger.count_since(day_ago(NOW)) == 1
 
 
-def test_states_know_a_thank_you_also_by_the_interviewers_name_and_email(ledger: Ledger) -> None:
-    ledger.claim(entry(), NOW)
+def test_states_keep_who_each_delivery_went_to_and_for_which_interview(ledger: Ledger) -> None:
+    ledger.claim(replace(entry(), company="Acme", start="2026-11-24 14:00"), NOW, check_in_to=("Ann", "a@x"))
     ledger.record(entry().key, "sent", "250 OK", NOW)
-    states = ledger.states()
-    assert states["acme/thank-you/name:ann"] == "sent"
-    assert states["acme/thank-you/ann@acme.example"] == "sent"
-    assert states == read_states(ledger.path)
+    known = ledger.states()
+    row = known.by_key[entry().key]
+    assert (row.state, row.name, row.recipient, row.company, row.start) == (
+        "sent",
+        "Ann",
+        "ann@acme.example",
+        "Acme",
+        "2026-11-24 14:00",
+    )
+    assert known.check_in_to == {"acme": ("Ann", "a@x")}
+    assert known == read_states(ledger.path)
 
 
 def test_read_states_never_creates_a_ledger(tmp_path: Path) -> None:
     path = tmp_path / "absent" / "followup.db"
-    assert read_states(path) == {}
+    assert not read_states(path)
     assert not path.exists()
     assert not path.parent.exists()
 
@@ -172,6 +180,6 @@ def test_a_version_1_ledger_keeps_its_rows_and_learns_the_replied_state(tmp_path
         assert ledger.entry("k").message_id == "<1@x>"  # type: ignore[union-attr]
         ledger.note_replied(entry(key="acme/check-in"), "Ann replied", NOW)
         assert ledger.states()["acme/check-in"] == "replied"
-        assert ledger.db.execute("PRAGMA user_version").fetchone()[0] == 2
+        assert ledger.db.execute("PRAGMA user_version").fetchone()[0] == 3
     finally:
         ledger.close()

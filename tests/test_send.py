@@ -224,7 +224,8 @@ def test_the_daily_cap_holds_the_rest_for_a_later_day(
     assert "held  1 more" in capsys.readouterr().out
     assert send(work, now="2026-11-24T17:00:00-05:00") == 0
     assert len(smtp_server.received) == 2
-    assert send(work, now="2026-11-25T16:30:00-05:00") == 0  # a day on: Marcus, and Priya now due too
+    # More than a day on, inside both Marcus's (Toronto) and Priya's (Berlin) working hours
+    assert send(work, now="2026-11-26T09:00:00-05:00") == 0
     later = [r.rcpt_tos[0] for r in smtp_server.received[2:]]
     assert sorted(later) == ["marcus.chen@northwind.example", "priya.shah@northwind.example"]
 
@@ -319,7 +320,8 @@ def test_reordering_the_panel_after_the_check_in_does_not_send_a_second_one(
     work: Path, smtp_server: SmtpServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     use(monkeypatch, smtp_server)
-    after_decision = "2026-12-08T10:30:00+01:00"  # Priya's check-in is due; the thank-yous have expired
+    # Priya's check-in is due, and it is working time in Vancouver too; the thank-yous have expired
+    after_decision = "2026-12-08T17:30:00+01:00"
     assert send(work, now=after_decision) == 0
     assert sorted(r.rcpt_tos[0] for r in smtp_server.received) == [
         "dana.okafor@contoso.example",  # Contoso's check-in, due since December 1

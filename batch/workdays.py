@@ -1,0 +1,141 @@
+"""Working time, in one place: the recipient's window, their working days and their public holidays.
+
+Times are wall-clock times in the recipient's zone, so a Monday 08:00 after a daylight-saving change
+carries that Monday's offset. A public holiday where the recipient works is not a working day; its
+calendar (the `holidays` package, deterministic and cached per country, region and year) is looked up
+only when a policy names a country.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
+from itertools import groupby
+from types import MappingProxyType
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from .policy import LocalPolicy, Policy
+
+if TYPE_CHECKING:
+    from .model import Interview, Interviewer
+
+
+def is_open(moment: datetime, there: ZoneInfo, policy: Policy) -> bool:
+    """Whether the recipient is at work at that moment: a working day, inside their window."""
+    local = moment.astimezone(there)
+    if not policy.window_start <= local.time() < policy.window_end:
+        return False
+    return is_working_day(local.date(), policy)
+
+
+def next_opening(moment: datetime, there: ZoneInfo, policy: Policy) -> datetime:
+    """The moment itself if it falls inside the recipient's working hours, else the next opening."""
+    local = moment.astimezone(there)
+    day, clock = local.date(), local.time()
+    working = day.weekday() in policy.workdays and (policy.country is None or is_working_day(day, policy))
+    if working and clock < policy.window_end:
+        if clock >= policy.window_start:
+            return local
+        return at(day, policy.window_start, there)
+    return at(add_business_days(day, 1, policy), policy.window_start, there)
+
+
+def add_business_days(day: date, count: int, policy: Policy) -> date:
+    """The date `count` working days after `day` (days off and public holidays are skipped)."""
+    if not policy.workdays:
+        raise ValueError("policy.workdays is empty")
+    workdays, country = policy.workdays, policy.country
+    while count > 0:
+        day += timedelta(days=1)
+        # the country test first spares the call where none is set (the idle cron run, the benchmark)
+        if day.weekday() in workdays and (country is None or is_working_day(day, policy)):
+            count -= 1
+    return day
+
+
+def is_working_day(day: date, policy: Policy) -> bool:
+    """Whether the recipient works that day: one of the workdays, and no public holiday where they are."""
+    if day.weekday() not in policy.workdays:
+        return False
+    return policy.country is None or day not in holiday_calendar(policy.country, policy.subdivision, day.year)
+
+
+def holidays_between(first: date, last: date, policy: Policy) -> str:
+    """The public holidays on workdays from `first` up to `last` (excluded), named with their place."""
+    found: dict[tuple[str, str], None] = {}  # in date order, each once (a festival may last days)
+    day = first
+    while day < last:
+        if day.weekday() in policy.workdays and (holiday := _holiday(day, policy)) is not None:
+            found[holiday] = None
+        day += timedelta(days=1)
+    if not found:
+        return ""
+    groups = groupby(found, key=lambda holiday: holiday[1])
+    return ", ".join(" and ".join(name for name, _ in names) + f" ({place})" for place, names in groups)
+
+
+def _holiday(day: date, policy: Policy) -> tuple[str, str] | None:
+    """('Canada Day', 'CA'); ('Family Day', 'CA-ON') for a holiday of the region alone; None on other days."""
+    country, region = policy.country, policy.subdivision
+    if country is None:
+        return None
+    name = holiday_calendar(country, region, day.year).get(day)
+    if name is None:
+        return None
+    national = region is None or day in holiday_calendar(country, None, day.year)
+    return name, country if national else f"{country}-{region}"
+
+
+def at(day: date, clock: time, there: ZoneInfo) -> datetime:
+    """That wall-clock time on that day in that zone; a time skipped by DST moves forward."""
+    naive = datetime.combine(day, clock)
+    local = naive.replace(tzinfo=there)
+    return local.astimezone(UTC).astimezone(there)
+
+
+def recipient_policy(policy: Policy, interview: Interview, person: Interviewer) -> Policy:
+    """The policy for one recipient: their own holidays, else the interview's, else the top level's."""
+    local = person.policy or interview.policy
+    return policy if local is None else _placed(policy, local)
+
+
+@cache
+def _placed(policy: Policy, local: LocalPolicy) -> Policy:
+    return dataclasses.replace(policy, country=local.country, subdivision=local.subdivision)
+
+
+def thank_you_deadline(due: datetime, there: ZoneInfo, policy: Policy) -> datetime:
+    """When an unsent thank-you is dropped: the same clock time, N of the recipient's working days on.
+
+    The article's line is one or two days, never a week: past that a thank-you reads as an afterthought.
+    """
+    day = add_business_days(due.astimezone(there).date(), policy.expire_after_business_days, policy)
+    return at(day, due.astimezone(there).time(), there)
+
+
+@cache
+def holiday_calendar(country: str, subdivision: str | None, year: int) -> Mapping[date, str]:
+    """The public holidays of a country (or of one of its regions) in one year, by date, named in English."""
+    entity = holiday_entity(country)
+    language = _english(entity)
+    return MappingProxyType(dict(entity(subdiv=subdivision, years=year, language=language)))
+
+
+@cache
+def holiday_entity(country: str) -> type:
+    """The `holidays` calendar class of a country (imported on first use)."""
+    import holidays  # ~50–100 ms to import: only a policy that names a country pays for it
+
+    return getattr(holidays, country)
+
+
+def _english(entity: type) -> str | None:
+    # Named explicitly: left to itself, the package follows the locale of whoever runs the job.
+    default = getattr(entity, "default_language", None)
+    if default is None or default.startswith("en"):
+        return default
+    english = [lang for lang in getattr(entity, "supported_languages", ()) if lang.startswith("en")]
+    return english[0] if english else default
