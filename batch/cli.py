@@ -253,7 +253,7 @@ def cmd_send(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             if not schedule.select(items):
                 return EXIT_OK
             items, held = _stop_on_reply(data, now, states, items, ledger.entries, err)
-            _record_replies(ledger, items, states, now)
+            held = max(held, _record_replies(ledger, items, states, now, out, err))
             if not schedule.select(items):
                 return held
             return max(held, _deliver(args, data, items, ledger, settings, now, out, err))
@@ -323,12 +323,22 @@ def _stop_on_reply(
 
 
 def _record_replies(
-    ledger: Ledger, items: list[schedule.FollowUp], states: dict[str, str], now: datetime
-) -> None:
-    if any(item.state == "replied" and item.key not in states for item in items):
-        from .replies import record_replies
+    ledger: Ledger,
+    items: list[schedule.FollowUp],
+    states: dict[str, str],
+    now: datetime,
+    out: TextIO,
+    err: TextIO,
+) -> int:
+    """Record what the mailbox said, with a line for each on this run only; a bounce exits 1."""
+    if not any(item.state in ("replied", "bounced") and states.get(item.key) != item.state for item in items):
+        return EXIT_OK
+    from .replies import record_replies
 
-        record_replies(ledger, items, states, now)
+    lines = record_replies(ledger, items, states, now)
+    for line in lines:
+        print(line, file=err if line.startswith("bounced") else out)
+    return EXIT_FAILED if any(line.startswith("bounced") for line in lines) else EXIT_OK
 
 
 def _write_preview(outbox: Path, items: list[schedule.FollowUp], data: model.Dataset, now: datetime) -> Path:

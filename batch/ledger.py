@@ -18,7 +18,7 @@ from pathlib import Path
 
 from .errors import FollowUpError, LockedError
 
-STATES = ("sending", "sent", "failed", "deferred", "uncertain", "replied")
+STATES = ("sending", "sent", "failed", "deferred", "uncertain", "replied", "bounced")
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS deliveries (
     key         TEXT PRIMARY KEY,
@@ -30,16 +30,16 @@ CREATE TABLE IF NOT EXISTS deliveries (
     subject     TEXT NOT NULL,
     message_id  TEXT NOT NULL,
     state       TEXT NOT NULL
-                CHECK (state IN ('sending','sent','failed','deferred','uncertain','replied')),
+                CHECK (state IN ('sending','sent','failed','deferred','uncertain','replied','bounced')),
     attempts    INTEGER NOT NULL DEFAULT 1,
     claimed_at  TEXT NOT NULL,
     finished_at TEXT,
     reply       TEXT
 );
-PRAGMA user_version = 2;
+PRAGMA user_version = 3;
 """
-# Version 1 lacked the `replied` state; its rows move over unchanged.
-_MIGRATE_FROM_1 = """
+# Version 1 lacked the `replied` state, version 2 `bounced`; their rows move over unchanged.
+_MIGRATE = """
 ALTER TABLE deliveries RENAME TO deliveries_v1;
 {create}
 INSERT INTO deliveries SELECT * FROM deliveries_v1;
@@ -80,9 +80,9 @@ class Ledger:
             self.db = sqlite3.connect(path, isolation_level=None, timeout=30)
             self.db.execute("PRAGMA journal_mode = WAL")
             self.db.execute("PRAGMA synchronous = FULL")
-            if self.db.execute("PRAGMA user_version").fetchone()[0] == 1:
+            if self.db.execute("PRAGMA user_version").fetchone()[0] in (1, 2):
                 create = _SCHEMA.split(";")[0].replace("IF NOT EXISTS ", "") + ";"
-                self.db.executescript("BEGIN;" + _MIGRATE_FROM_1.format(create=create) + "COMMIT;")
+                self.db.executescript("BEGIN;" + _MIGRATE.format(create=create) + "COMMIT;")
             self.db.executescript(_SCHEMA)
         except (OSError, sqlite3.Error) as exc:
             raise LedgerError(f"{path}: cannot open the ledger ({_reason(exc)})") from None
@@ -143,6 +143,16 @@ class Ledger:
                 (entry.key, entry.interview, entry.kind, entry.method, entry.recipient, entry.name,
                  _iso(now), _iso(now), reply),
             )  # fmt: skip
+
+    def note_bounced(self, key: str, report: str) -> None:
+        """Record that a delivered thank-you came back in a delivery report (kept, so the mailbox is not
+        searched again for it); when it went out stays as it was."""
+        with self._write():
+            self.db.execute(
+                "UPDATE deliveries SET state = 'bounced', reply = ? "
+                "WHERE key = ? AND state IN ('sent', 'uncertain')",
+                (report, key),
+            )
 
     def record(self, key: str, state: str, reply: str, now: datetime) -> None:
         """Record how a claimed delivery ended: sent, failed, deferred or uncertain."""
