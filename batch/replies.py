@@ -33,10 +33,10 @@ from .imap import (
     ImapSettings,
     MailboxError,
     describe_problem,
+    fetch,
     imap_settings,
     open_mailbox,
-    quoted,
-    text_of,
+    search,
 )
 from .ledger import Entry, Ledger
 from .model import Dataset, place_of
@@ -52,7 +52,6 @@ _FIELDS = (
 _BODY = "(BODY.PEEK[]<0.65536>)"  # enough for a report's parts or an auto-reply's text, never \Seen
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _MESSAGE_ID = re.compile(r"<[^<>\s]+>")
-_UID = re.compile(rb"\bUID (\d+)")
 PENDING = ("scheduled", "due")  # check-in states a reply cancels
 
 
@@ -190,14 +189,14 @@ def _look(client: imaplib.IMAP4, watch: Watch, mine: set[str], found: Findings) 
     uids: set[bytes] = set()
     for message_id in watch.message_ids:
         bare = message_id.strip().strip("<>")
-        uids |= _search(client, ("HEADER", "In-Reply-To"), bare)
-        uids |= _search(client, ("HEADER", "References"), bare)
-        uids |= _search(client, ("SINCE", day, "HEADER", "Content-Type", "report", "BODY"), bare)
+        uids |= search(client, ("HEADER", "In-Reply-To"), bare)
+        uids |= search(client, ("HEADER", "References"), bare)
+        uids |= search(client, ("SINCE", day, "HEADER", "Content-Type", "report", "BODY"), bare)
     for sender in watch.senders:
         for spelling in _spellings(sender):
-            uids |= _search(client, ("SINCE", day, "FROM"), spelling)
+            uids |= search(client, ("SINCE", day, "FROM"), spelling)
     replied = False
-    for uid, raw in _fetch(client, sorted(uids, key=int), _FIELDS):
+    for uid, raw in fetch(client, sorted(uids, key=int), _FIELDS):
         headers = HeaderParser().parsestr(raw.decode("utf-8", "replace"))  # SMTPUTF8 headers are raw UTF-8
         if autoreply.is_delivery_report(headers):  # first: real bounces also say Auto-Submitted
             found.bounces += _bounce(client, uid, watch)
@@ -213,7 +212,7 @@ def _look(client: imaplib.IMAP4, watch: Watch, mine: set[str], found: Findings) 
 
 
 def _bounce(client: imaplib.IMAP4, uid: bytes, watch: Watch) -> list[Bounced]:
-    fetched = _fetch(client, [uid], _BODY)
+    fetched = fetch(client, [uid], _BODY)
     report = autoreply.read_report(fetched[0][1]) if fetched else None
     if report is None:  # a delay or success notice, or one we cannot read
         return []
@@ -230,38 +229,12 @@ def _away(client: imaplib.IMAP4, uid: bytes, headers: Message, reply: Reply, wat
         person = next((to for message_id, to in watch.thank_yous if message_id in cited), "")
     if not person or person != watch.check_in_to:
         return []
-    fetched = _fetch(client, [uid], _BODY)
+    fetched = fetch(client, [uid], _BODY)
     if not fetched:
         return []
     written = _date_of(reply.date) or watch.since
     found = autoreply.return_date(autoreply.body_text(fetched[0][1]), written.date())
     return [Away(watch.interview, found[0], found[1])] if found else []
-
-
-def _search(client: imaplib.IMAP4, criteria: tuple[str, ...], value: str) -> set[bytes]:
-    """UID SEARCH with a value that may not be ASCII (then sent as a UTF-8 literal, which comes last)."""
-    if value.isascii():
-        kind, data = client.uid("SEARCH", *criteria, quoted(value))
-    else:
-        client.literal = value.encode("utf-8")
-        kind, data = client.uid("SEARCH", "CHARSET", "UTF-8", *criteria)
-    if kind != "OK":
-        raise MailboxError(f"the server refused a search ({text_of(data)})")
-    return set(data[0].split()) if data and data[0] else set()
-
-
-def _fetch(client: imaplib.IMAP4, uids: list[bytes], what: str) -> list[tuple[bytes, bytes]]:
-    """(UID, bytes) of each message, for a BODY.PEEK item (nothing is marked \\Seen)."""
-    if not uids:
-        return []
-    kind, data = client.uid("FETCH", b",".join(uids).decode("ascii"), what)
-    if kind != "OK":
-        raise MailboxError(f"the server refused to fetch messages ({text_of(data)})")
-    found = []
-    for part in data:
-        if isinstance(part, tuple) and len(part) == 2 and (uid := _UID.search(part[0])) is not None:
-            found.append((uid.group(1), part[1]))
-    return found
 
 
 def _match(headers: Message, watch: Watch, mine: set[str]) -> Reply | None:
