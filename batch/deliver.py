@@ -25,13 +25,13 @@ class Outcome:
     """How one due follow-up ended in this run, with the line the user reads."""
 
     key: str
-    state: str  # sent | written | deferred | failed | uncertain | rejected | held | waiting | expired
+    state: str  # sent written deferred failed uncertain rejected held waiting expired replied bounced
     line: str
 
     @property
     def ok(self) -> bool:
         """Whether this outcome needs no attention."""
-        return self.state in ("sent", "written", "held", "waiting")
+        return self.state in ("sent", "written", "held", "waiting", "expired", "replied")
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,23 +97,30 @@ def _run(
         return Result([], [])
     problem = None
     if any(item.kind == "check-in" and item.state == "due" for item in items):
-        from .replies import plan_with_replies, record_replies
+        from .replies import plan_with_replies
 
         items, problem = plan_with_replies(data, now, known, items, entries, env)
         if problem is not None:
             announce(f"held  due check-ins, not sent blindly: cannot look for replies: {problem}")
             items = [i for i in items if not (i.kind == "check-in" and i.state == "due")]
-        elif ledger is not None:
-            record_replies(ledger, items, known, now)
+    told: list[Outcome] = []
+    if ledger is not None and any(
+        i.state in ("replied", "bounced") and known.get(i.key) != i.state for i in items
+    ):
+        from .replies import record_replies
+
+        for line in record_replies(ledger, items, known, now):
+            told.append(Outcome(line.split()[0], line.split()[0], line))  # replied | bounced
+            report(told[-1])
     if not select(items):
-        return Result([], [], problem)
+        return Result(told, [], problem)
     from .compose import compose
 
     composed = [compose(item, data) for item in select(items)]
     outcomes = deliver_due(composed, data, transport(), ledger, now, clock=clock, limit=limit,
                            sleep=sleep, report=report)  # fmt: skip
     written = {o.key for o in outcomes if o.state in ("sent", "written")}
-    return Result(outcomes, [c for c in composed if c.item.key in written or c.problems], problem)
+    return Result(told + outcomes, [c for c in composed if c.item.key in written or c.problems], problem)
 
 
 def _announce_held(

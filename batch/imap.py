@@ -8,6 +8,7 @@ BODY.PEEK. imaplib is imported late, so the idle cron path never loads it.
 from __future__ import annotations
 
 import contextlib
+import re
 import socket
 import ssl
 from collections.abc import Mapping
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
     import imaplib
 
 _PORTS = {"ssl": 993, "starttls": 143, "none": 143}
+_UID = re.compile(rb"\bUID (\d+)")
 _SECURE_PORTS = {"SMTP": "ssl on 465, starttls on 587", "IMAP": "ssl on 993, starttls on 143"}
 
 
@@ -128,6 +130,32 @@ def open_mailbox(settings: ImapSettings) -> imaplib.IMAP4:
             "set FOLLOWUP_IMAP_FOLDER to the folder's IMAP name"
         )
     return client
+
+
+def search(client: imaplib.IMAP4, criteria: tuple[str, ...], value: str) -> set[bytes]:
+    """UID SEARCH in the examined folder; a value that is not ASCII goes as a UTF-8 literal (last)."""
+    if value.isascii():
+        kind, data = client.uid("SEARCH", *criteria, quoted(value))
+    else:
+        client.literal = value.encode("utf-8")
+        kind, data = client.uid("SEARCH", "CHARSET", "UTF-8", *criteria)
+    if kind != "OK":
+        raise MailboxError(f"the server refused a search ({text_of(data)})")
+    return set(data[0].split()) if data and data[0] else set()
+
+
+def fetch(client: imaplib.IMAP4, uids: list[bytes], what: str) -> list[tuple[bytes, bytes]]:
+    """(UID, bytes) of each message, for a BODY.PEEK item (nothing is marked \\Seen)."""
+    if not uids:
+        return []
+    kind, data = client.uid("FETCH", b",".join(uids).decode("ascii"), what)
+    if kind != "OK":
+        raise MailboxError(f"the server refused to fetch messages ({text_of(data)})")
+    found = []
+    for part in data:
+        if isinstance(part, tuple) and len(part) == 2 and (uid := _UID.search(part[0])) is not None:
+            found.append((uid.group(1), part[1]))
+    return found
 
 
 def message_count(client: imaplib.IMAP4) -> int:

@@ -100,6 +100,11 @@ class Known:
     def __getitem__(self, key: str) -> str:
         return self.by_key[key].state
 
+    def get(self, key: str, default: str | None = None) -> str | None:
+        """The ledger's state for a key, or the default."""
+        row = self.by_key.get(key)
+        return default if row is None else row.state
+
     def add(self, row: Delivery) -> None:
         """Index one row."""
         self.by_key[row.key] = row

@@ -211,6 +211,16 @@ class Ledger:
                  _iso(now), _iso(now), reply, entry.company, entry.start),
             )  # fmt: skip
 
+    def note_bounced(self, key: str, report: str) -> None:
+        """Record that a delivered thank-you came back in a delivery report (kept, so the mailbox is not
+        searched again for it); when it went out stays as it was."""
+        with self._write():
+            self.db.execute(
+                "UPDATE deliveries SET state = 'bounced', reply = ? "
+                "WHERE key = ? AND state IN ('sent', 'uncertain')",
+                (report, key),
+            )
+
     def record(self, key: str, state: str, reply: str, now: datetime) -> None:
         """Record how a claimed delivery ended: sent, failed, deferred or uncertain."""
         assert state in STATES and state != "sending"

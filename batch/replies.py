@@ -2,41 +2,55 @@
 
 A reply is a message whose In-Reply-To or References names one of our thank-yous (from whoever
 writes it), or one from an address on the panel since the first thank-you. The server's searches
-match substrings, so every hit is checked again on its headers, which are all that is fetched
-(BODY.PEEK, in a folder opened read-only: see mailbox.py).
+match substrings, so every hit is checked again on its headers (BODY.PEEK, in a folder opened
+read-only: see imap.py). Not every such message is a reply (autoreply.py tells them apart):
+- a delivery report for a thank-you marks that thank-you `bounced` (and holds a check-in to the same
+  address); the report is found by its threading headers or by the thank-you's Message-ID in its body;
+- an auto-reply is no reply; when it names a return date and speaks for the check-in's recipient,
+  the check-in waits for their first working day back;
+- mail from the user's own addresses is never a reply.
+Addresses are compared in one form: lower case, an international domain in Unicode.
 """
 
 from __future__ import annotations
 
 import contextlib
+import encodings.idna
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, timedelta
+from email.message import Message
 from email.parser import HeaderParser
 from email.utils import getaddresses, parsedate_to_datetime
 from typing import TYPE_CHECKING
 
+from . import autoreply, workdays
 from .errors import InputError
 from .fields import zone
 from .imap import (
     ImapSettings,
     MailboxError,
     describe_problem,
+    fetch,
     imap_settings,
     open_mailbox,
-    quoted,
-    text_of,
+    search,
 )
 from .keys import known_from
 from .ledger import Entry, Ledger
-from .model import Dataset
+from .model import Dataset, place_of
 from .schedule import FollowUp, plan
+from .workdays import recipient_policy
 
 if TYPE_CHECKING:
     import imaplib
 
-_FIELDS = "(BODY.PEEK[HEADER.FIELDS (FROM IN-REPLY-TO REFERENCES MESSAGE-ID DATE)])"
+_FIELDS = (
+    "(BODY.PEEK[HEADER.FIELDS (FROM IN-REPLY-TO REFERENCES MESSAGE-ID DATE SUBJECT CONTENT-TYPE "
+    "AUTO-SUBMITTED X-AUTOREPLY X-AUTORESPOND PRECEDENCE)])"
+)
+_BODY = "(BODY.PEEK[]<0.65536>)"  # enough for a report's parts or an auto-reply's text, never \Seen
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _MESSAGE_ID = re.compile(r"<[^<>\s]+>")
 PENDING = ("scheduled", "due", "waiting")  # check-in states a reply cancels
@@ -44,12 +58,18 @@ PENDING = ("scheduled", "due", "waiting")  # check-in states a reply cancels
 
 @dataclass(frozen=True, slots=True)
 class Watch:
-    """What a reply to one interview looks like: our thank-yous' Message-IDs, the panel, since when."""
+    """What answers one interview looks like: our thank-yous, the panel, the check-in's recipient."""
 
     interview: str
-    message_ids: tuple[str, ...]
-    senders: tuple[str, ...]  # the panel's addresses, lower-case
+    thank_yous: tuple[tuple[str, str], ...]  # (Message-ID, recipient in one form)
+    senders: tuple[str, ...]  # the panel's addresses, in one form
     since: datetime  # the first thank-you (or the interview's end when none went through the ledger)
+    check_in_to: str = ""  # the check-in's recipient, in one form
+
+    @property
+    def message_ids(self) -> tuple[str, ...]:
+        """Our thank-yous' Message-IDs."""
+        return tuple(message_id for message_id, _ in self.thank_yous)
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,22 +82,74 @@ class Reply:
     how: str  # In-Reply-To | References | From
 
 
+@dataclass(frozen=True, slots=True)
+class Away:
+    """An auto-reply for the check-in's recipient that names the first day they are back."""
+
+    interview: str
+    back: date  # as written; `how` says whether it is the day back or the last day away
+    how: str  # back | until
+
+
+@dataclass(frozen=True, slots=True)
+class Bounced:
+    """A delivery report for one of our thank-yous."""
+
+    interview: str
+    message_id: str
+    diagnostic: str
+
+
+@dataclass(slots=True)
+class Findings:
+    """What the mailbox says about the watched interviews."""
+
+    replies: list[Reply] = field(default_factory=list)
+    away: list[Away] = field(default_factory=list)
+    bounces: list[Bounced] = field(default_factory=list)
+
+
+def same_form(address: str) -> str:
+    """An address in the one form matching uses: lower case, its domain's IDNA labels in Unicode."""
+    local, at, domain = address.strip().rpartition("@")
+    if not at:
+        return address.strip().lower()
+    labels = []
+    for label in domain.rstrip(".").lower().split("."):
+        with contextlib.suppress(UnicodeError):  # a label that is no valid IDNA stays as written
+            label = encodings.idna.ToUnicode(label) if label.startswith("xn--") else label
+        labels.append(label)
+    return f"{local.lower()}@{'.'.join(labels)}"
+
+
+def _spellings(address: str) -> set[str]:
+    """An address as a server's FROM search needs it: its domain in Unicode and in ASCII (IDNA)."""
+    local, _, domain = address.rpartition("@")
+    spellings = {address, same_form(address)}
+    with contextlib.suppress(UnicodeError):
+        spellings.add(f"{local}@{domain.encode('idna').decode('ascii')}")
+    return spellings
+
+
 def watches_for(items: Iterable[FollowUp], entries: Iterable[Entry], data: Dataset) -> list[Watch]:
     """One watch per interview that has a check-in due now."""
-    interviews = {i.interview.id: i.interview for i in items if i.kind == "check-in" and i.state == "due"}
+    check_ins = {i.interview.id: i for i in items if i.kind == "check-in" and i.state == "due"}
     thanked: dict[str, list[Entry]] = {}
     for entry in entries:
         if entry.kind == "thank-you" and entry.state in ("sent", "uncertain"):
             thanked.setdefault(entry.interview, []).append(entry)
     watches = []
-    for interview in interviews.values():
+    for check_in in check_ins.values():
+        interview = check_in.interview
         sent = thanked.get(interview.id, [])
         if sent:
             since = min(datetime.fromisoformat(e.claimed_at) for e in sent)
         else:
             since = interview.end.replace(tzinfo=zone(interview.timezone or data.me.timezone))
-        senders = tuple(sorted({p.email.lower() for p in interview.interviewers if p.email}))
-        watches.append(Watch(interview.id, tuple(e.message_id for e in sent), senders, since))
+        senders = tuple(sorted({same_form(p.email) for p in interview.interviewers if p.email}))
+        thank_yous = tuple((e.message_id, same_form(e.recipient)) for e in sent)
+        to = same_form(check_in.interviewer.email) if check_in.interviewer.email else ""
+        watches.append(Watch(interview.id, thank_yous, senders, since, to))
     return watches
 
 
@@ -91,19 +163,18 @@ def replied_states(items: Iterable[FollowUp], replies: Iterable[Reply]) -> dict[
     }
 
 
-def find_replies(settings: ImapSettings, watches: list[Watch], own: Iterable[str] = ()) -> list[Reply]:
-    """The first reply found for each watched interview (mail from `own` addresses never counts)."""
+def find_replies(settings: ImapSettings, watches: list[Watch], own: Iterable[str] = ()) -> Findings:
+    """Replies, auto-replies with a return date and bounces for the watched interviews (mail from
+    `own` addresses never counts)."""
+    found = Findings()
     watches = [watch for watch in watches if watch.message_ids or watch.senders]
     if not watches:  # nothing to look for: the mailbox is not opened
-        return []
-    mine = {address.lower() for address in own}
+        return found
+    mine = {same_form(address) for address in own}
     client = open_mailbox(settings)
     try:
-        found = []
         for watch in watches:
-            reply = _reply_to(client, watch, mine)
-            if reply is not None:
-                found.append(reply)
+            _look(client, watch, mine, found)
         return found
     except (OSError, client.error) as exc:  # client.abort is a subclass of client.error
         raise MailboxError(f"{settings.where}: {describe_problem(exc, settings)}") from None
@@ -112,48 +183,66 @@ def find_replies(settings: ImapSettings, watches: list[Watch], own: Iterable[str
             client.logout()
 
 
-def _reply_to(client: imaplib.IMAP4, watch: Watch, mine: set[str]) -> Reply | None:
+def _look(client: imaplib.IMAP4, watch: Watch, mine: set[str], found: Findings) -> None:
+    """Search, fetch headers, and sort each hit: report, auto-reply, reply or neither."""
+    since = watch.since.astimezone(UTC) - timedelta(days=1)  # SINCE is a date in the server's zone
+    day = f"{since.day}-{_MONTHS[since.month - 1]}-{since.year}"
     uids: set[bytes] = set()
     for message_id in watch.message_ids:
         bare = message_id.strip().strip("<>")
-        uids |= _search(client, ("HEADER", "In-Reply-To"), bare)
-        uids |= _search(client, ("HEADER", "References"), bare)
-    since = watch.since.astimezone(UTC) - timedelta(days=1)  # SINCE is a date in the server's zone
-    day = f"{since.day}-{_MONTHS[since.month - 1]}-{since.year}"
+        uids |= search(client, ("HEADER", "In-Reply-To"), bare)
+        uids |= search(client, ("HEADER", "References"), bare)
+        uids |= search(client, ("SINCE", day, "HEADER", "Content-Type", "report", "BODY"), bare)
     for sender in watch.senders:
-        uids |= _search(client, ("SINCE", day, "FROM"), sender)
-    for headers in _fetch_headers(client, sorted(uids, key=int)):
+        for spelling in _spellings(sender):
+            uids |= search(client, ("SINCE", day, "FROM"), spelling)
+    replied = False
+    for uid, raw in fetch(client, sorted(uids, key=int), _FIELDS):
+        headers = HeaderParser().parsestr(raw.decode("utf-8", "replace"))  # SMTPUTF8 headers are raw UTF-8
+        if autoreply.is_delivery_report(headers):  # first: real bounces also say Auto-Submitted
+            found.bounces += _bounce(client, uid, watch)
+            continue
         reply = _match(headers, watch, mine)
-        if reply is not None:
-            return reply
-    return None
+        if reply is None:
+            continue
+        if autoreply.is_auto_reply(headers):
+            found.away += _away(client, uid, headers, reply, watch)
+        elif not replied:
+            found.replies.append(reply)
+            replied = True
 
 
-def _search(client: imaplib.IMAP4, criteria: tuple[str, ...], value: str) -> set[bytes]:
-    """UID SEARCH with a value that may not be ASCII (then sent as a UTF-8 literal, which comes last)."""
-    if value.isascii():
-        kind, data = client.uid("SEARCH", *criteria, quoted(value))
-    else:
-        client.literal = value.encode("utf-8")
-        kind, data = client.uid("SEARCH", "CHARSET", "UTF-8", *criteria)
-    if kind != "OK":
-        raise MailboxError(f"the server refused a search ({text_of(data)})")
-    return set(data[0].split()) if data and data[0] else set()
-
-
-def _fetch_headers(client: imaplib.IMAP4, uids: list[bytes]) -> list[bytes]:
-    if not uids:
+def _bounce(client: imaplib.IMAP4, uid: bytes, watch: Watch) -> list[Bounced]:
+    fetched = fetch(client, [uid], _BODY)
+    report = autoreply.read_report(fetched[0][1]) if fetched else None
+    if report is None:  # a delay or success notice, or one we cannot read
         return []
-    kind, data = client.uid("FETCH", b",".join(uids).decode("ascii"), _FIELDS)
-    if kind != "OK":
-        raise MailboxError(f"the server refused to fetch headers ({text_of(data)})")
-    return [part[1] for part in data if isinstance(part, tuple) and len(part) == 2]
+    ours = [message_id for message_id in watch.message_ids if message_id in report.cited]
+    return [Bounced(watch.interview, ours[0], report.diagnostic)] if ours else []
 
 
-def _match(raw: bytes, watch: Watch, mine: set[str]) -> Reply | None:
+def _away(client: imaplib.IMAP4, uid: bytes, headers: Message, reply: Reply, watch: Watch) -> list[Away]:
+    """The return date of an auto-reply that speaks for the check-in's recipient (by its sender, or
+    for a postmaster@ or a shared sender, by the thank-you it answers)."""
+    person = reply.sender
+    if person not in watch.senders:
+        cited = set(_MESSAGE_ID.findall(" ".join(str(v) for v in headers.get_all(reply.how, []))))
+        person = next((to for message_id, to in watch.thank_yous if message_id in cited), "")
+    if not person or person != watch.check_in_to:
+        return []
+    fetched = fetch(client, [uid], _BODY)
+    if not fetched:
+        return []
+    written = _date_of(reply.date) or watch.since
+    found = autoreply.return_date(autoreply.body_text(fetched[0][1]), written.date())
+    return [Away(watch.interview, found[0], found[1])] if found else []
+
+
+def _match(headers: Message, watch: Watch, mine: set[str]) -> Reply | None:
     """Whether one message's headers answer the watch (the server's search matches substrings)."""
-    headers = HeaderParser().parsestr(raw.decode("utf-8", "replace"))  # an SMTPUTF8 address is raw UTF-8
-    senders = [address.lower() for _, address in getaddresses([str(v) for v in headers.get_all("From", [])])]
+    senders = [
+        same_form(address) for _, address in getaddresses([str(v) for v in headers.get_all("From", [])])
+    ]
     if not senders or any(address in mine for address in senders):
         return None
     sender, date = senders[0], str(headers.get("Date", "")).strip()
@@ -166,26 +255,29 @@ def _match(raw: bytes, watch: Watch, mine: set[str]) -> Reply | None:
     return None
 
 
+def _date_of(text: str) -> datetime | None:
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
+
+
 def _before(date: str, moment: datetime) -> bool:
     """Whether a Date header is earlier than the moment; an unreadable date is not (it may be a reply)."""
-    try:
-        when = parsedate_to_datetime(date)
-    except (TypeError, ValueError, IndexError):
-        return False
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return when < moment
+    when = _date_of(date)
+    return when is not None and when < moment
 
 
 def stop_on_reply(
     items: list[FollowUp], data: Dataset, entries: Iterable[Entry], settings: ImapSettings
-) -> tuple[dict[str, str], list[Reply]]:
-    """Look in the mailbox for replies to the interviews with a check-in due; the check-ins they cancel."""
+) -> tuple[dict[str, str], Findings]:
+    """Look in the mailbox about the interviews with a check-in due; the check-ins replies cancel."""
     own = [data.me.email, *([data.me.reply_to] if data.me.reply_to else [])]
     if "@" in settings.user:
         own.append(settings.user)
-    replies = find_replies(settings, watches_for(items, entries, data), own)
-    return replied_states(items, replies), replies
+    found = find_replies(settings, watches_for(items, entries, data), own)
+    return replied_states(items, found.replies), found
 
 
 def with_reasons(items: list[FollowUp], replies: Iterable[Reply]) -> list[FollowUp]:
@@ -209,29 +301,116 @@ def plan_with_replies(
     entries: Callable[[], Iterable[Entry]],
     env: Mapping[str, str],
 ) -> tuple[list[FollowUp], str | None]:
-    """The plan with the check-ins a reply cancelled as `replied`, and the problem, in one line, when the
-    mailbox could not be read. IMAP is opened only when a check-in is due and FOLLOWUP_IMAP_HOST is set."""
+    """The plan after a look in the mailbox: check-ins a reply cancelled as `replied`, thank-yous a
+    delivery report names as `bounced`, check-ins that wait for an out-of-office's return date; and the
+    problem, in one line, when the mailbox could not be read. IMAP is opened only when a check-in is
+    due and FOLLOWUP_IMAP_HOST is set."""
+    if not any(item.kind == "check-in" and item.state == "due" for item in items):
+        return items, None
+    known = list(entries())
+    items = _hold_check_ins(items, _bounced_addresses(known), data)
     if not any(item.kind == "check-in" and item.state == "due" for item in items):
         return items, None
     try:
         settings = imap_settings(env)
         if settings is None:
             return items, None
-        replied, replies = stop_on_reply(items, data, entries(), settings)
+        replied, found = stop_on_reply(items, data, known, settings)
     except (MailboxError, InputError) as exc:  # a wrong FOLLOWUP_IMAP_* setting holds the check-ins too
         return items, " ".join(str(exc).split())
-    if not replied:
+    if not (replied or found.bounces or found.away):
         return items, None
-    return with_reasons(plan(data, now, known_from(states).with_states(replied)), replies), None
+    by_id = {entry.message_id: entry for entry in known}
+    bounced = {by_id[b.message_id].key: f"bounced: the server said {b.diagnostic}" for b in found.bounces}
+    items = plan(data, now, known_from(states).with_states({**replied, **dict.fromkeys(bounced, "bounced")}))
+    items = [
+        replace(i, why=bounced[i.key]) if i.state == "bounced" and i.key in bounced else i for i in items
+    ]
+    new = {
+        same_form(by_id[b.message_id].recipient): f"bounced: the server said {b.diagnostic}"
+        for b in found.bounces
+    }
+    items = _hold_check_ins(with_reasons(items, found.replies), {**_bounced_addresses(known), **new}, data)
+    items = _wait_for_returns(items, found.away, data, now)
+    return sorted(items, key=lambda item: (item.due_at.astimezone(UTC), item.key)), None
+
+
+def _bounced_addresses(entries: Iterable[Entry]) -> dict[str, str]:
+    """Addresses a thank-you bounced from, in one form, with what the ledger says about it."""
+    return {
+        same_form(e.recipient): e.reply or "bounced"
+        for e in entries
+        if e.kind == "thank-you" and e.state == "bounced"
+    }
+
+
+def _hold_check_ins(items: list[FollowUp], bounced: Mapping[str, str], data: Dataset) -> list[FollowUp]:
+    """A check-in to an address a thank-you bounced from would bounce too: it shows `bounced` instead."""
+    if not bounced:
+        return items
+    held = []
+    for item in items:
+        address = same_form(item.interviewer.email) if item.interviewer.email else ""
+        if item.kind == "check-in" and item.state in PENDING and address in bounced:
+            path = place_of(item.interview, item.interviewer)[0]
+            said = bounced[address].removeprefix("bounced: ")
+            why = f"held: the thank-you to {address} bounced ({said}); correct the address in {path}"
+            item = replace(item, state="bounced", why=why)
+        held.append(item)
+    return held
+
+
+def _wait_for_returns(
+    items: list[FollowUp], away: Iterable[Away], data: Dataset, now: datetime
+) -> list[FollowUp]:
+    """Each pending check-in whose recipient is away waits for the first working day they are back."""
+    latest: dict[str, Away] = {}
+    for found in away:
+        if found.interview not in latest or found.back > latest[found.interview].back:
+            latest[found.interview] = found
+    return [
+        _after_return(item, latest[item.interview.id], data, now)
+        if item.kind == "check-in" and item.state in PENDING and item.interview.id in latest
+        else item
+        for item in items
+    ]
+
+
+def _after_return(item: FollowUp, away: Away, data: Dataset, now: datetime) -> FollowUp:
+    """The check-in moved to their first working day back, at the check-in time, when that is later."""
+    person, interview = item.interviewer, item.interview
+    rules = recipient_policy(data.policy, interview, person)
+    there = zone(person.timezone or interview.timezone or data.me.timezone)
+    first = away.back if away.how == "back" else workdays.add_business_days(away.back, 1, rules)
+    if not workdays.is_working_day(first, rules):
+        first = workdays.add_business_days(first, 1, rules)
+    due = workdays.next_opening(datetime.combine(first, rules.check_in_at, tzinfo=there), there, rules)
+    if due <= item.due_at:
+        return item
+    why = f"waits for {person.name}'s return on {first:%a} {first.day} {first:%b} (out-of-office reply)"
+    state = "due" if now >= due else "scheduled"
+    return replace(item, due_at=due, expires_at=due + (item.expires_at - item.due_at), state=state, why=why)
 
 
 def record_replies(
     ledger: Ledger, items: Iterable[FollowUp], states: Mapping[str, str], now: datetime
-) -> None:
-    """Check-ins a reply cancelled go into the ledger, so later runs need not search the mailbox."""
+) -> list[str]:
+    """Check-ins a reply cancelled and thank-yous that bounced go into the ledger, so later runs need
+    not search the mailbox; one line for each, said on this run only."""
+    lines = []
     for item in items:
-        if item.state == "replied" and item.key not in states:
-            person = item.interviewer
+        person = item.interviewer
+        who = f"{person.name} <{person.email}>" if person.email else person.name
+        if item.kind == "check-in" and item.state == "replied" and item.key not in states:
             entry = Entry(item.key, item.interview.id, item.kind, item.method, person.email or "",
                           person.name, "", "", "replied", 0, "", None, None)  # fmt: skip
             ledger.note_replied(entry, item.why, now)
+            lines.append(f"replied  check-in to {who} ({item.interview.id}) not sent: {item.why}")
+        elif item.kind == "thank-you" and item.state == "bounced" and states.get(item.key) != "bounced":
+            ledger.note_bounced(item.key, item.why)
+            path = place_of(item.interview, person)[0]
+            said = item.why.removeprefix("bounced: ")
+            lines.append(
+                f"bounced  thank-you to {who} ({item.interview.id}): {said}; correct the address in {path}"
+            )
+    return lines

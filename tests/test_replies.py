@@ -14,11 +14,12 @@ import sqlite3
 import subprocess
 import sys
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
 
+from batch.autoreply import return_date
 from batch.cli import main
 from tests.servers import ImapServer, SmtpServer, free_port, imap_login
 
@@ -420,3 +421,237 @@ def test_a_reply_found_by_send_is_kept_so_later_runs_do_not_open_the_mailbox(
     assert rows[f"{NORTHWIND}/check-in"]["state"] == "replied"
     assert "replied" in rows[f"{NORTHWIND}/check-in"]["reply"]
     assert check_ins_sent(thanked) == ["dana.okafor@contoso.example"]
+
+
+# Auto-replies, delivery reports, the user's own mail and international domains (issue 9).
+CORPUS = Path(__file__).parent / "corpus" / "replies"
+
+
+def sample(name: str, thank_you: str, recipient: str = PANEL[0]) -> bytes:
+    """A message of the corpus, answering the thank-you with that Message-ID (CRLF, as on the wire)."""
+    raw = (CORPUS / name).read_bytes()
+    raw = raw.replace(b"{THANK_YOU}", thank_you.encode()).replace(b"{RECIPIENT}", recipient.encode())
+    return raw.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+
+
+def send_lines(work: Path, capsys: pytest.CaptureFixture[str], now: str = FRIDAY) -> tuple[int, str, str]:
+    capsys.readouterr()
+    code = run(work, "send", now=now)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["ooo-outlook-en.eml", "ooo-m365-postmaster.eml", "ooo-fr.eml", "ooo-de.eml"],
+    ids=[
+        "Outlook, back on 8 December",
+        "Microsoft 365 from postmaster@, 08/12/2026",
+        "de retour le 8 décembre",
+        "ab dem 8.12. wieder",
+    ],
+)
+def test_an_out_of_office_with_a_return_date_moves_the_check_in_to_their_first_day_back(
+    name: str,
+    work: Path,
+    thanked: SmtpServer,
+    imap_server: ImapServer,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    deliver(imap_server, sample(name, thank_you_id(work, PANEL[0])))
+    use_imap(monkeypatch, imap_server)
+    capsys.readouterr()
+    rows = plan_states(work, capsys)
+    check_in = rows[f"{NORTHWIND}/check-in"]
+    assert check_in["state"] == "scheduled"
+    assert check_in["due_at"] == "2026-12-08T10:00:00-05:00"
+    assert check_in["why"] == "waits for Priya Shah's return on Tue 8 Dec (out-of-office reply)"
+    assert rows[f"{NORTHWIND}/thank-you/{PANEL[0]}"]["state"] == "sent"  # no bounce, even from postmaster@
+
+    assert send_lines(work, capsys)[0] == 0
+    assert check_ins_sent(thanked) == ["dana.okafor@contoso.example"]
+    assert send_lines(work, capsys, now="2026-12-07T10:30:00-05:00")[0] == 0  # still away
+    assert check_ins_sent(thanked) == ["dana.okafor@contoso.example"]
+    assert send_lines(work, capsys, now="2026-12-08T10:05:00-05:00")[0] == 0
+    assert check_ins_sent(thanked) == ["dana.okafor@contoso.example", PANEL[0]]
+
+
+NO_CHANGE: dict[str, Callable[[Path], bytes]] = {
+    "an out-of-office without a date": lambda work: sample(
+        "ooo-gmail-nodate.eml", thank_you_id(work, PANEL[0])
+    ),
+    "another panelist's out-of-office, with a date": lambda work: sample(
+        "ooo-outlook-en.eml", thank_you_id(work, PANEL[1])
+    ).replace(b"Priya Shah <priya.shah@", b"Marcus Chen <marcus.chen@"),
+    "a delay notice (still being retried)": lambda work: sample(
+        "delay-google.eml", thank_you_id(work, PANEL[0])
+    ),
+}
+
+
+@pytest.mark.parametrize("other", NO_CHANGE.values(), ids=NO_CHANGE.keys())
+def test_an_auto_reply_that_names_no_return_of_the_recipient_changes_nothing(
+    other: Callable[[Path], bytes],
+    work: Path,
+    thanked: SmtpServer,
+    imap_server: ImapServer,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    deliver(imap_server, other(work))
+    use_imap(monkeypatch, imap_server)
+    capsys.readouterr()
+    rows = plan_states(work, capsys)
+    assert rows[f"{NORTHWIND}/check-in"]["state"] == "due"
+    assert rows[f"{NORTHWIND}/check-in"]["due_at"] == "2026-11-27T10:00:00-05:00"
+    assert {rows[f"{NORTHWIND}/thank-you/{p}"]["state"] for p in PANEL} == {"sent"}
+    assert send_lines(work, capsys)[0] == 0
+    assert check_ins_sent(thanked) == ["dana.okafor@contoso.example", PANEL[0]]
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["bounce-google.eml", "bounce-postfix.eml"],
+    ids=["Google, threaded and Auto-Submitted", "Postfix"],
+)
+def test_a_delivery_report_marks_the_thank_you_bounced_with_one_line_on_the_next_send(
+    name: str,
+    work: Path,
+    thanked: SmtpServer,
+    imap_server: ImapServer,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    deliver(imap_server, sample(name, thank_you_id(work, PANEL[0])), at=datetime.fromisoformat(MONDAY))
+    use_imap(monkeypatch, imap_server)
+    capsys.readouterr()
+    rows = plan_states(work, capsys)
+    thank_you = rows[f"{NORTHWIND}/thank-you/{PANEL[0]}"]
+    assert thank_you["state"] == "bounced" and "550 5.1.1" in thank_you["why"]
+    assert rows[f"{NORTHWIND}/check-in"]["state"] == "bounced"  # to the same address: held, not replied
+    assert "correct the address" in rows[f"{NORTHWIND}/check-in"]["why"]
+
+    code, _, err = send_lines(work, capsys)
+    assert code == 1
+    assert err.count("\n") == 1
+    assert err.startswith(
+        f"bounced  thank-you to Priya Shah <{PANEL[0]}> ({NORTHWIND}): the server said 550 5.1.1"
+    )
+    assert err.rstrip().endswith(f"correct the address in {work / 'interviews.yaml'}")
+    assert check_ins_sent(thanked) == ["dana.okafor@contoso.example"]
+
+    use_imap(monkeypatch, imap_server, PASSWORD="wrong", PORT="1")  # later runs need not look again
+    assert send_lines(work, capsys, now="2026-11-27T11:30:00-05:00") == (0, "", "")
+    assert run(work, "status", "--json") == 0
+    ledger = {row["key"]: row for row in json.loads(capsys.readouterr().out)}
+    assert ledger[f"{NORTHWIND}/thank-you/{PANEL[0]}"]["state"] == "bounced"
+    assert "550 5.1.1" in ledger[f"{NORTHWIND}/thank-you/{PANEL[0]}"]["reply"]
+    assert ledger[f"{NORTHWIND}/thank-you/{PANEL[0]}"]["finished_at"].startswith("2026-11-23")
+    assert run(work, "status") == 0
+    assert "bounced" in capsys.readouterr().out
+    assert check_ins_sent(thanked) == ["dana.okafor@contoso.example"]
+
+
+def test_a_check_in_cancelled_by_a_reply_says_so_once_in_one_line(
+    work: Path,
+    thanked: SmtpServer,
+    imap_server: ImapServer,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    deliver(
+        imap_server, mail("Lee Recruiter <lee@northwind.example>", In_Reply_To=thank_you_id(work, PANEL[1]))
+    )
+    use_imap(monkeypatch, imap_server)
+    code, out, err = send_lines(work, capsys)
+    assert code == 0 and err == ""
+    said = [line for line in out.splitlines() if line.startswith("replied")]
+    assert said == [
+        f"replied  check-in to Priya Shah <{PANEL[0]}> ({NORTHWIND}) not sent: lee@northwind.example replied "
+        f"(In-Reply-To our thank-you, {email.utils.format_datetime(TUESDAY)})"
+    ]
+    code, out, err = send_lines(work, capsys, now="2026-11-27T11:30:00-05:00")
+    assert (code, out, err) == (0, "", "")
+
+
+def test_mail_from_the_users_own_address_in_its_ascii_form_is_never_a_reply(
+    work: Path,
+    smtp_server: SmtpServer,
+    imap_server: ImapServer,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """We send from the ASCII form of an international domain; the copy in Sent shows that form."""
+    data = work / "interviews.yaml"
+    data.write_text(data.read_text().replace("sam.rivera@example.com", "sam@rivera-bücher.example"))
+    for name, value in {"HOST": smtp_server.host, "PORT": str(smtp_server.port), "SECURITY": "none"}.items():
+        monkeypatch.setenv(f"FOLLOWUP_SMTP_{name}", value)
+    assert run(work, "send", now=MONDAY) == 0
+    ascii_form = "sam@" + "rivera-bücher.example".encode("idna").decode()
+    assert f"From: Sam Rivera <{ascii_form}>".encode() in smtp_server.received[0].data
+    copy = mail(
+        f"Sam Rivera <{ascii_form.upper()}>", subject="Re: Thank you", References=thank_you_id(work, PANEL[0])
+    )
+    deliver(imap_server, copy)  # the threaded check-in, or the thank-you's copy in an All Mail folder
+    use_imap(monkeypatch, imap_server)
+    capsys.readouterr()
+    assert plan_states(work, capsys)[f"{NORTHWIND}/check-in"]["state"] == "due"
+
+
+@pytest.mark.parametrize(
+    "listed, writes",
+    [
+        ("anna@bücher.example", "anna@xn--bcher-kva.example"),
+        ("anna@xn--bcher-kva.example", "anna@bücher.example"),
+    ],
+    ids=["listed in Unicode, writes in ASCII", "listed in ASCII, writes in Unicode"],
+)
+def test_a_reply_from_an_international_domain_is_matched_in_either_form(
+    listed: str,
+    writes: str,
+    work: Path,
+    smtp_server: SmtpServer,
+    imap_server: ImapServer,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    data = work / "interviews.yaml"
+    panel_end = "        topics: [the nightly load into the warehouse]\n"
+    anna = f"      - name: Anna Bücher\n        email: {listed}\n        method: note\n"
+    data.write_text(data.read_text().replace(panel_end, panel_end + anna))
+    for name, value in {"HOST": smtp_server.host, "PORT": str(smtp_server.port), "SECURITY": "none"}.items():
+        monkeypatch.setenv(f"FOLLOWUP_SMTP_{name}", value)
+    assert run(work, "send", now=MONDAY) == 0
+    deliver(imap_server, mail(f"Anna Bücher <{writes}>", subject="Thank you for the card"))
+    use_imap(monkeypatch, imap_server)
+    capsys.readouterr()
+    row = plan_states(work, capsys)[f"{NORTHWIND}/check-in"]
+    assert row["state"] == "replied" and "anna@bücher.example replied" in row["why"]
+
+
+@pytest.mark.parametrize(
+    "text, found",
+    [
+        ("I will be back on Tuesday, 8 December.", (date(2026, 12, 8), "back")),
+        ("Back on December 8th, 2026.", (date(2026, 12, 8), "back")),
+        ("returning 2026-12-08", (date(2026, 12, 8), "back")),
+        ("de retour le 1er décembre", (date(2026, 12, 1), "back")),
+        ("zurück am 8. Dezember", (date(2026, 12, 8), "back")),
+        ("back on 08/12/2026", (date(2026, 12, 8), "back")),  # 12 Aug 2026 is past: 8 Dec
+        ("back on 12/8", (date(2026, 12, 8), "back")),  # 8 Dec is nearer than 12 Aug 2027
+        ("back on 13/12", (date(2026, 12, 13), "back")),  # no 13th month: day first
+        ("back on 12/13/2026", (date(2026, 12, 13), "back")),
+        ("back on 5 January", (date(2027, 1, 5), "back")),  # over the new year
+        ("out from 30 November to 7 December", (date(2026, 12, 7), "until")),
+        ("jusqu'au 4 décembre inclus, et de retour le 8 décembre", (date(2026, 12, 8), "back")),
+        ("back on 3 November", None),  # past, and a year ahead is no absence we believe
+        ("back on 31/02", None),
+        ("Call 555 12/8 about the role", None),  # no word that says away or back
+        ("I'm out of the office this week.", None),
+    ],
+)
+def test_a_return_date_is_read_in_the_nearest_future_reading(
+    text: str, found: tuple[date, str] | None
+) -> None:
+    assert return_date(text, date(2026, 11, 24)) == found
