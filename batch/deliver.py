@@ -91,7 +91,7 @@ def _run(
     report: Callable[[Outcome], None],
     entries: Callable[[], list[Entry]],
 ) -> Result:
-    items = plan(data, now, known)
+    items = plan(data, now, known, exact=False)
     _announce_held(items, ledger, now, announce)
     if not select(items):
         return Result([], [])

@@ -96,8 +96,10 @@ def _zone_names() -> frozenset[str]:
 
 
 def parse_country(raw: object) -> str:
-    """A country as its two-letter ISO 3166 code, such as CA or GB."""
+    """A country as its two-letter ISO 3166 code, such as CA or GB; `none` (kept as "") for no holidays."""
     value = parse_text(raw)
+    if value.casefold() == "none":  # no public holidays at all, not even those the time zone implies
+        return ""
     if _countries().get(value.casefold()) == value.upper():
         return value.upper()
     hint = _nearest(_letters(value), _countries(), 0.8)  # CAN, Canada, Canda and UK all have a code

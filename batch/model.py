@@ -294,7 +294,7 @@ def _check_subdivision(check: _Checker, values: dict[str, object], key: Key) -> 
     if "subdivision" not in values:
         return
     country, given = values.get("country"), values.pop("subdivision")
-    if country is None:  # with a country that is wrong, that problem is the one to fix first
+    if not country:  # with a country that is wrong, that problem is the one to fix first
         if not any(found == (*key, "country") for found, _, _ in check.found):
             check.fail((*key, "subdivision"), "subdivision: needs country: beside it (e.g. country: CA)")
         return

@@ -28,7 +28,9 @@ class Policy:
     subject_max_chars: int = 60
     daily_cap: int = 100
     pause_seconds: float = 0.0
-    country: str | None = None  # ISO 3166 code: its public holidays are not working days
+    # ISO 3166 code: its public holidays are not working days. None: the recipient's time zone implies
+    # it (workdays.place_of_zone); "" (written `none`): no public holidays at all.
+    country: str | None = None
     subdivision: str | None = None  # a province, state or region of country, with holidays of its own
 
 
@@ -66,7 +68,10 @@ DESCRIPTIONS: dict[str, str] = {
     "subject_max_chars": "most characters in a subject line",
     "daily_cap": "most emails delivered in any rolling 24 hours",
     "pause_seconds": "pause between two emails of one batch",
-    "country": "the recipient's country (a code such as CA or GB): its public holidays are not working days",
+    "country": (
+        "the recipient's country (a code such as CA or GB): its public holidays are not working days; "
+        "by default the one their time zone implies; none for no holidays"
+    ),
     "subdivision": "their province, state or region within country (such as ON), for its holidays too",
 }
 

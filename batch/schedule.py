@@ -5,10 +5,12 @@ A pure function of its arguments; working time (windows, business days, holidays
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import cache
 from zoneinfo import ZoneInfo
 
 from .fields import zone
@@ -27,6 +29,7 @@ from .workdays import (
     add_business_days,
     at,
     holidays_between,
+    home_policy,
     is_open,
     next_opening,
     recipient_policy,
@@ -73,10 +76,19 @@ class FollowUp:
         return self.opens_at or self.due_at
 
 
-def plan(data: Dataset, now: datetime, delivered: Known | Mapping[str, str] | None = None) -> list[FollowUp]:
+def plan(
+    data: Dataset,
+    now: datetime,
+    delivered: Known | Mapping[str, str] | None = None,
+    *,
+    exact: bool = True,
+) -> list[FollowUp]:
     """Every follow-up of every interview, with its state at `now`, sorted by due time.
 
-    `delivered` is the ledger (keys.Known, or {key: state}); its states win over the plan's.
+    `delivered` is the ledger (keys.Known, or {key: state}); its states win over the plan's. With
+    exact=False (a `send` run) an interview whose follow-ups are all settled without public holidays is
+    not placed on the holiday calendars: holidays only ever move a time later, so one not yet due
+    without them is not due with them. That keeps the holiday data off a cron run that finds nothing.
     """
     if now.tzinfo is None:
         raise ValueError("now must carry a time zone")
@@ -84,8 +96,10 @@ def plan(data: Dataset, now: datetime, delivered: Known | Mapping[str, str] | No
     known = known_from(delivered)
     found: list[FollowUp] = []
     for interview in data.interviews:
-        items = list(follow_ups(interview, data.me, data.policy, known))
+        items = list(follow_ups(interview, data.me, data.policy, known, holidays=exact))
         matches = _matches(interview, items, known) if known else {}
+        if not exact and any(_unsettled(item, moment, matches.get(item.key)) for item in items):
+            items = list(follow_ups(interview, data.me, data.policy, known))
         found.extend(_with_state(item, moment, matches.get(item.key)) for item in items)
     found.sort(key=lambda item: (item.due_at.astimezone(UTC), item.key))
     return found
@@ -103,44 +117,71 @@ def _matches(interview: Interview, items: list[FollowUp], known: Known) -> dict[
     return found
 
 
+# Public holidays never hold a follow-up back longer than this (the longest runs of days off are a week).
+_HOLIDAY_SLACK = timedelta(days=21)
+
+
+def _unsettled(item: FollowUp, moment: datetime, match: Match | None) -> bool:
+    """Whether this follow-up's state at `moment` could depend on the holidays it was placed without."""
+    if match is not None and match.state is not None and match.state != "deferred":
+        return False
+    if item.state != "scheduled" or moment < item.due_at:
+        return False
+    return moment < item.expires_at + _HOLIDAY_SLACK
+
+
 def _recorded(key: str, known: Known) -> str | None:
     row = known.by_key.get(key)
     return row.state if row is not None else None
 
 
 def follow_ups(
-    interview: Interview, me: Me, policy: Policy, known: Known | None = None
+    interview: Interview, me: Me, policy: Policy, known: Known | None = None, *, holidays: bool = True
 ) -> Iterator[FollowUp]:
-    """The follow-ups one interview calls for, each with the state it has by the calendar alone."""
+    """The follow-ups one interview calls for, each with the state it has by the calendar alone
+    (placed without public holidays when `holidays` is false: see plan)."""
     yours = zone(me.timezone)
+    mine = home_policy(policy, me.timezone) if holidays else _without_holidays(policy)
     home = zone(interview.timezone or me.timezone)
     end = _local(interview.end, home)
     for person in interview.interviewers:
-        there = zone(person.timezone or interview.timezone or me.timezone)
-        rules = recipient_policy(policy, interview, person)
+        where = person.timezone or interview.timezone or me.timezone
+        there = zone(where)
+        rules = _rules(policy, interview, person, where, holidays)
         earliest, why = _thank_you_earliest(end, interview.delay, there, rules)
         due = next_opening(earliest, there, rules)
         if due != earliest:
             why += f", moved to the next opening of {person.name.split()[0]}'s working day"
-        if rules.country is not None:
+        if rules.country:
             why += _thank_you_holidays(interview.delay, end, earliest, due, there, rules)
         done = "thank-you" in interview.done or "thank-you" in person.done
         expires = thank_you_deadline(due, there, rules)
-        gate = (there, rules) if (person.method or interview.method) == "email" else (yours, policy)
+        gate = (there, rules) if (person.method or interview.method) == "email" else (yours, mine)
         yield _follow_up(interview, person, "thank-you", due, expires, why, done, gate)
     if interview.decision_by is not None and interview.interviewers:
         person = check_in_person(interview, known or Known())
-        there = zone(person.timezone or interview.timezone or me.timezone)
-        rules = recipient_policy(policy, interview, person)
+        where = person.timezone or interview.timezone or me.timezone
+        there = zone(where)
+        rules = _rules(policy, interview, person, where, holidays)
         day = add_business_days(interview.decision_by, rules.check_in_after_business_days, rules)
         due = next_opening(at(day, rules.check_in_at, there), there, rules)
         lapse = due + timedelta(days=rules.check_in_expire_after_days)
         why = f"{rules.check_in_after_business_days} business days after decision_by"
-        if rules.country is not None:
+        if rules.country:
             why += _check_in_holidays(interview.decision_by, due, rules)
         done = "check-in" in interview.done or "check-in" in person.done
-        gate = (there, rules) if person.email else (yours, policy)
+        gate = (there, rules) if person.email else (yours, mine)
         yield _follow_up(interview, person, "check-in", due, lapse, why, done, gate)
+
+
+def _rules(policy: Policy, interview: Interview, person: Interviewer, where: str, holidays: bool) -> Policy:
+    rules = recipient_policy(policy, interview, person, where)
+    return rules if holidays else _without_holidays(rules)
+
+
+@cache
+def _without_holidays(policy: Policy) -> Policy:
+    return policy if not policy.country else dataclasses.replace(policy, country="", subdivision=None)
 
 
 def _thank_you_holidays(

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 from itertools import groupby
+from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -35,7 +36,7 @@ def next_opening(moment: datetime, there: ZoneInfo, policy: Policy) -> datetime:
     """The moment itself if it falls inside the recipient's working hours, else the next opening."""
     local = moment.astimezone(there)
     day, clock = local.date(), local.time()
-    working = day.weekday() in policy.workdays and (policy.country is None or is_working_day(day, policy))
+    working = day.weekday() in policy.workdays and (not policy.country or is_working_day(day, policy))
     if working and clock < policy.window_end:
         if clock >= policy.window_start:
             return local
@@ -51,7 +52,7 @@ def add_business_days(day: date, count: int, policy: Policy) -> date:
     while count > 0:
         day += timedelta(days=1)
         # the country test first spares the call where none is set (the idle cron run, the benchmark)
-        if day.weekday() in workdays and (country is None or is_working_day(day, policy)):
+        if day.weekday() in workdays and (not country or is_working_day(day, policy)):
             count -= 1
     return day
 
@@ -60,7 +61,7 @@ def is_working_day(day: date, policy: Policy) -> bool:
     """Whether the recipient works that day: one of the workdays, and no public holiday where they are."""
     if day.weekday() not in policy.workdays:
         return False
-    return policy.country is None or day not in holiday_calendar(policy.country, policy.subdivision, day.year)
+    return not policy.country or day not in holiday_calendar(policy.country, policy.subdivision, day.year)
 
 
 def holidays_between(first: date, last: date, policy: Policy) -> str:
@@ -80,7 +81,7 @@ def holidays_between(first: date, last: date, policy: Policy) -> str:
 def _holiday(day: date, policy: Policy) -> tuple[str, str] | None:
     """('Canada Day', 'CA'); ('Family Day', 'CA-ON') for a holiday of the region alone; None on other days."""
     country, region = policy.country, policy.subdivision
-    if country is None:
+    if not country:
         return None
     name = holiday_calendar(country, region, day.year).get(day)
     if name is None:
@@ -96,10 +97,73 @@ def at(day: date, clock: time, there: ZoneInfo) -> datetime:
     return local.astimezone(UTC).astimezone(there)
 
 
-def recipient_policy(policy: Policy, interview: Interview, person: Interviewer) -> Policy:
-    """The policy for one recipient: their own holidays, else the interview's, else the top level's."""
+def recipient_policy(
+    policy: Policy, interview: Interview, person: Interviewer, there: str | None = None
+) -> Policy:
+    """The policy for one recipient: their own holidays, else the interview's, else the top level's,
+    else those of the place their time zone names (`there`), where that is unambiguous."""
     local = person.policy or interview.policy
+    if local is None and policy.country is None and there is not None:
+        local = place_of_zone(there)
     return policy if local is None else _placed(policy, local)
+
+
+def home_policy(policy: Policy, there: str) -> Policy:
+    """The policy for your own reminders: the top level's holidays, else those of your time zone."""
+    local = place_of_zone(there) if policy.country is None else None
+    return policy if local is None else _placed(policy, local)
+
+
+# Zones whose country has regional holidays, and the region the zone's city is in. A zone that spans
+# several regions names the one of its namesake city (America/Toronto also covers most of Quebec:
+# there, set `policy: {country: CA, subdivision: QC}`). Zones not listed get the national holidays
+# of the country tzdata's zone.tab gives them.
+ZONE_REGIONS: dict[str, str] = {
+    "America/Toronto": "ON", "America/Vancouver": "BC", "America/Edmonton": "AB",
+    "America/Winnipeg": "MB", "America/Regina": "SK", "America/Halifax": "NS",
+    "America/St_Johns": "NL", "America/Moncton": "NB",
+    "America/New_York": "NY", "America/Chicago": "IL", "America/Denver": "CO",
+    "America/Phoenix": "AZ", "America/Los_Angeles": "CA", "America/Anchorage": "AK",
+    "Pacific/Honolulu": "HI", "America/Detroit": "MI",
+    "Europe/Berlin": "BE", "Europe/London": "ENG", "Europe/Madrid": "MD", "Europe/Zurich": "ZH",
+    "Europe/Vienna": "9",
+    "Australia/Sydney": "NSW", "Australia/Melbourne": "VIC", "Australia/Brisbane": "QLD",
+    "Australia/Perth": "WA", "Australia/Adelaide": "SA", "Australia/Hobart": "TAS",
+    "Australia/Darwin": "NT",
+}  # fmt: skip
+
+
+@cache
+def place_of_zone(name: str) -> LocalPolicy | None:
+    """The country (and region, where ZONE_REGIONS knows it) whose holidays a time zone implies."""
+    country = _zone_countries().get(name)
+    if country is None:
+        return None
+    return LocalPolicy(country, ZONE_REGIONS.get(name))
+
+
+@cache
+def _zone_countries() -> dict[str, str]:
+    """Each zone's country code, from tzdata's zone.tab (the one country a zone is first listed for)."""
+    text = _zone_tab()
+    found: dict[str, str] = {}
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            code, _, zone_name, *_ = line.split("\t")
+            found.setdefault(zone_name, code)
+    return found
+
+
+def _zone_tab() -> str:
+    from importlib.resources import files
+
+    try:
+        return (files("tzdata") / "zoneinfo" / "zone.tab").read_text(encoding="utf-8")
+    except (ModuleNotFoundError, OSError):  # the system's tzdata, where the package is not installed
+        try:
+            return Path("/usr/share/zoneinfo/zone.tab").read_text(encoding="utf-8")
+        except OSError:
+            return ""
 
 
 @cache
@@ -118,8 +182,12 @@ def thank_you_deadline(due: datetime, there: ZoneInfo, policy: Policy) -> dateti
 
 @cache
 def holiday_calendar(country: str, subdivision: str | None, year: int) -> Mapping[date, str]:
-    """The public holidays of a country (or of one of its regions) in one year, by date, named in English."""
-    entity = holiday_entity(country)
+    """The public holidays of a country (or of one of its regions) in one year, by date, named in English;
+    none for a country the `holidays` package has no calendar of (a zone may imply one)."""
+    try:
+        entity = holiday_entity(country)
+    except AttributeError:
+        return MappingProxyType({})
     language = _english(entity)
     return MappingProxyType(dict(entity(subdiv=subdivision, years=year, language=language)))
 

@@ -10,12 +10,12 @@ import json
 import re
 import subprocess
 import sys
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
 
-from batch import fields, workdays
+from batch import fields, model, schedule, workdays
 from batch.cli import main
 from batch.policy import LocalPolicy, Policy
 
@@ -68,9 +68,18 @@ THANK_YOU_CASES = [
         None,
         {"start": "2026-06-30 17:00", "duration": "30m"},
         PRIYA,
+        "2026-07-02T08:00:00-04:00",
+        "same day, 60 min after the interview, moved to the next opening of Priya's working day, "
+        "past Canada Day (CA)",
+        id="by-default-the-toronto-zone-implies-ontario-so-canada-day-is-skipped",
+    ),
+    pytest.param(
+        {"country": "none"},
+        {"start": "2026-06-30 17:00", "duration": "30m"},
+        PRIYA,
         "2026-07-01T08:00:00-04:00",
         "same day, 60 min after the interview, moved to the next opening of Priya's working day",
-        id="without-a-country-the-same-thank-you-goes-on-canada-day",
+        id="with-country-none-the-same-thank-you-goes-on-canada-day",
     ),
     pytest.param(
         ON,
@@ -205,9 +214,17 @@ CHECK_IN_CASES = [
         None,
         {"decision_by": "2026-05-15"},
         PRIYA,
+        "2026-05-20T10:00:00-04:00",
+        "2 business days after decision_by, moved past Victoria Day (CA-ON)",
+        id="by-default-toronto-implies-ontario-so-victoria-day-is-skipped",
+    ),
+    pytest.param(
+        {"country": "none"},
+        {"decision_by": "2026-05-15"},
+        PRIYA,
         "2026-05-19T10:00:00-04:00",
         "2 business days after decision_by",
-        id="without-a-country-it-is-tuesday",
+        id="with-country-none-it-is-tuesday",
     ),
     pytest.param(
         ON,
@@ -244,7 +261,7 @@ def test_check_in_skips_the_recipients_holidays(tmp_path, top, fields_, person, 
     assert (item.due_at.isoformat(), item.why) == (due_at, why)
 
 
-# Interviews just before Canada Day, Christmas and Family Day: a plan without a country ignores them all.
+# Interviews just before Canada Day, Christmas and Family Day: a plan with country: none ignores them all.
 NEAR_HOLIDAYS = [
     ("2026-06-30 17:00", "same-day"),
     ("2026-12-24 10:00", "next-day"),
@@ -252,8 +269,10 @@ NEAR_HOLIDAYS = [
 ]
 
 
-@pytest.mark.parametrize("policy", [None, {}, {"window_start": "08:00"}], ids=["none", "empty", "no-country"])
-def test_without_a_country_holidays_are_working_days(tmp_path, policy):
+@pytest.mark.parametrize(
+    "policy", [{"country": "none"}, {"country": "None", "window_start": "08:00"}], ids=["none", "None"]
+)
+def test_with_country_none_holidays_are_working_days(tmp_path, policy):
     cases = [
         interview(id=f"i{n}", start=start, delay=delay, decision_by="2026-12-24", interviewers=[PRIYA, TOM])
         for n, (start, delay) in enumerate(NEAR_HOLIDAYS)
@@ -351,18 +370,62 @@ IMPORTS = (
 
 
 @pytest.mark.parametrize(
-    ("policy", "imported"), [("policy: {}", "False"), ("policy: {country: CA}", "True")], ids=["none", "CA"]
+    ("command", "now", "imported"),
+    [
+        (["send", "--dry-run", "--outbox", "out"], "2026-11-20T10:00:00-05:00", "False"),
+        (["send", "--dry-run", "--outbox", "out"], "2026-11-24T16:00:00-05:00", "True"),
+        (["plan"], "2026-11-20T10:00:00-05:00", "True"),
+    ],
+    ids=[
+        "an-idle-send-run-never-loads-the-holiday-data",
+        "a-send-with-something-due-does",
+        "plan-always-does",
+    ],
 )
-def test_holidays_is_imported_only_when_a_policy_names_a_country(tmp_path, policy, imported):
-    text = (ROOT / "interviews.yaml").read_text("utf-8").replace("policy: {}", policy, 1)
+def test_holidays_are_loaded_only_when_a_follow_up_is_being_placed(tmp_path, command, now, imported):
     path = tmp_path / "interviews.yaml"
-    path.write_text(text, "utf-8")
-    args = ["--data", str(path), "--now", "2026-11-24T16:00:00-05:00", "--state", str(tmp_path / "s.db")]
+    path.write_text((ROOT / "interviews.yaml").read_text("utf-8"), "utf-8")
+    args = ["--data", str(path), "--now", now, "--state", str(tmp_path / "s.db")]
     done = subprocess.run(
-        [sys.executable, "-c", IMPORTS, *args, "plan"], capture_output=True, text=True, cwd=ROOT, check=False
+        [sys.executable, "-c", IMPORTS, *args, *command],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        check=False,
     )
     assert done.returncode == 0, done.stderr
     assert done.stderr.strip().splitlines()[-1] == imported
+
+
+@pytest.mark.parametrize(("zone_name", "place"), sorted(workdays.ZONE_REGIONS.items()))
+def test_every_zone_region_is_a_subdivision_the_holiday_calendars_know(zone_name, place):
+    implied = workdays.place_of_zone(zone_name)
+    assert implied is not None and implied.subdivision == place
+    assert fields.parse_subdivision(implied.country, place) == place
+
+
+@pytest.mark.parametrize(
+    ("zone_name", "implied"),
+    [("America/Toronto", ("CA", "ON")), ("Europe/Berlin", ("DE", "BE")), ("America/New_York", ("US", "NY")),
+     ("Asia/Kolkata", ("IN", None)), ("Europe/Paris", ("FR", None)), ("UTC", None)],
+)  # fmt: skip
+def test_a_time_zone_implies_its_country_and_region(zone_name, implied):
+    found = workdays.place_of_zone(zone_name)
+    assert (found and (found.country, found.subdivision)) == implied
+
+
+def test_the_shipped_example_skips_victoria_day_without_naming_a_country(tmp_path):
+    # The example's panel moved to the Friday evening before Victoria Day (Mon 18 May 2026, Ontario)
+    text = (ROOT / "interviews.yaml").read_text("utf-8").replace("2026-11-24 14:00", "2026-05-15 17:00")
+    assert "country" not in text
+    path = tmp_path / "interviews.yaml"
+    path.write_text(text, "utf-8")
+    items = schedule.plan(model.load([path]), datetime.fromisoformat("2026-05-01T09:00:00-04:00"))
+    marcus = next(
+        i for i in items if i.key == "northwind-data-analyst/thank-you/marcus.chen@northwind.example"
+    )
+    assert marcus.due_at.isoformat() == "2026-05-19T08:00:00-04:00"
+    assert "Victoria Day (CA-ON)" in marcus.why
 
 
 @pytest.mark.parametrize(

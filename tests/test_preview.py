@@ -95,6 +95,16 @@ def test_a_dry_run_writes_the_page_and_says_so_in_one_more_line(
     assert not list((work / "outbox").glob(".*partial"))
 
 
+def test_a_limited_dry_run_shows_on_the_page_exactly_what_it_wrote(work: Path) -> None:
+    code = main(["--data", str(work / "interviews.yaml"), "--state", str(work / "var" / "followup.db"),
+                 "--now", NOW, "send", "--dry-run", "--limit", "1", "--outbox", str(work / "outbox")])  # fmt: skip
+    assert code == 0
+    written = list((work / "outbox" / "new").iterdir())
+    page = (work / "outbox" / "index.html").read_text("utf-8")
+    assert len(written) == 1 and len(articles(page)) == 1
+    assert "1 message due" in page
+
+
 def test_the_page_shows_every_due_message_with_recipient_due_time_subject_and_both_parts(work: Path) -> None:
     assert dry_run(work) == 0
     page = (work / "outbox" / "index.html").read_text("utf-8")
