@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .errors import FollowUpError, InputError
-from .settings import SECURITIES, keyring_password, read_password_file
+from .settings import SECURITIES, keyring_password, port_setting, read_password_file, seconds_setting
 
 if TYPE_CHECKING:
     import imaplib
@@ -58,17 +58,11 @@ def imap_settings(env: Mapping[str, str]) -> ImapSettings | None:
     security = env.get("FOLLOWUP_IMAP_SECURITY", "ssl").strip().lower()
     if security not in SECURITIES:
         raise InputError(f"FOLLOWUP_IMAP_SECURITY: {security!r} is not one of ssl, starttls, none")
-    port_text = env.get("FOLLOWUP_IMAP_PORT", "").strip() or str(_PORTS[security])
-    if not port_text.isdigit() or not 0 < int(port_text) < 65536:
-        raise InputError(f"FOLLOWUP_IMAP_PORT: {port_text!r} is not a port number")
+    port = port_setting(env, "FOLLOWUP_IMAP_PORT", _PORTS[security])
     user = env.get("FOLLOWUP_IMAP_USER", "").strip()
     if not user:
         raise InputError("FOLLOWUP_IMAP_USER: not set (the mailbox's login, often your address)")
-    timeout_text = env.get("FOLLOWUP_IMAP_TIMEOUT", "30")
-    try:
-        timeout = float(timeout_text)
-    except ValueError:
-        raise InputError(f"FOLLOWUP_IMAP_TIMEOUT: {timeout_text!r} is not a number of seconds") from None
+    timeout = seconds_setting(env, "FOLLOWUP_IMAP_TIMEOUT")
     folder = env.get("FOLLOWUP_IMAP_FOLDER", "").strip() or "INBOX"
     if not folder.isascii():
         raise InputError(f"FOLLOWUP_IMAP_FOLDER: {folder!r}: give the folder's IMAP name (ASCII)")
@@ -78,7 +72,7 @@ def imap_settings(env: Mapping[str, str]) -> ImapSettings | None:
         password = read_password_file(Path(password_file), "FOLLOWUP_IMAP_PASSWORD_FILE")
     return ImapSettings(
         host=host,
-        port=int(port_text),
+        port=port,
         security=security,
         user=user,
         password=password,
