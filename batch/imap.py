@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from .errors import FollowUpError, InputError
 from .settings import SECURITIES, keyring_password, port_setting, read_password_file, seconds_setting
+from .wire import Cleaner, login_forms
 
 if TYPE_CHECKING:
     import imaplib
@@ -103,8 +104,9 @@ def open_mailbox(settings: ImapSettings) -> imaplib.IMAP4:
         raise MailboxError(f"{settings.where}: {describe_problem(exc, settings)}") from None
     except imaplib.IMAP4.error as exc:
         _logout(client)
+        said = _words(exc, Cleaner(login_forms(settings.user, password)))  # a server may echo the login
         raise MailboxError(
-            f"{settings.where}: login refused ({_words(exc)}): wrong user or password "
+            f"{settings.where}: login refused ({said}): wrong user or password "
             "(Gmail: an app password, which needs 2-step verification, and IMAP turned on)"
         ) from None
     except OSError as exc:
@@ -187,10 +189,10 @@ def connection_problem(exc: BaseException, service: str, timeout: float) -> str:
     return f"{exc.__class__.__name__}: {exc}"
 
 
-def _words(exc: BaseException) -> str:
-    """imaplib's error text without the bytes repr around the server's words."""
+def _words(exc: BaseException, clean: Cleaner) -> str:
+    """imaplib's error text without the bytes repr around the server's words, cleaned."""
     args = exc.args[0] if exc.args else ""
-    return text_of(args) if isinstance(args, bytes) else str(exc)
+    return text_of(args if isinstance(args, bytes) else str(exc), clean)
 
 
 def quoted(text: str) -> str:
@@ -198,8 +200,9 @@ def quoted(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def text_of(data: object) -> str:
-    """imaplib's response data (bytes, or a list of them) as text."""
+def text_of(data: object, clean: Cleaner | None = None) -> str:
+    """imaplib's response data (bytes, or a list of them) as one line of text without control characters
+    (and, given a cleaner made with the login, without anything the login sent)."""
     if isinstance(data, list | tuple):
         data = b" ".join(d for d in data if isinstance(d, bytes))
-    return data.decode("utf-8", "replace") if isinstance(data, bytes) else str(data)
+    return (clean or Cleaner())(data)

@@ -3,6 +3,7 @@ nothing sent or recorded."""
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
@@ -41,10 +42,11 @@ def test_a_bad_smtp_setting_is_one_line_naming_it_and_nothing_is_recorded(
     (work / "not-json").write_text("client_id = x\n")
     (work / "no-token").write_text(json.dumps({"google_client_id": "x", "google_client_secret": "y"}))
     (work / "folder").mkdir()
-    value = value.format(missing=work / "missing.json", **{k: work / k for k in ("not-json", "no-token", "folder")})
+    files = {name: work / name for name in ("not-json", "no-token", "folder")}
+    value = value.format(missing=work / "missing.json", **files)
     login = {"FOLLOWUP_SMTP_USER": "sam.rivera@example.com"} if "OAUTH2" in setting else {}
     use(monkeypatch, smtp_server, **login, **{setting: value})
-    monkeypatch.setattr("sys.stdin", open("/dev/null"))  # a prompt would read nothing and fail
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))  # a prompt would read nothing and fail
     assert send(work) == 2
     out, err = capsys.readouterr()
     assert out == "" and err.count("\n") == 1, err

@@ -208,7 +208,8 @@ def test_a_server_echoing_the_login_shows_none_of_it_anywhere(
     outbox = ["--outbox", str(work / "var" / "outbox")]
     assert send(work, *outbox, "--dry-run") == 0
     assert send(work, *outbox) == 1
-    state = ["--data", str(work / "interviews.yaml"), "--state", str(work / "var" / "followup.db"), "--now", NOW]
+    state = ["--data", str(work / "interviews.yaml"), "--state", str(work / "var" / "followup.db")]
+    state += ["--now", NOW]
     assert main([*state, "status"]) == 0
     assert main([*state, "status", "--json"]) == 0
     assert main([*state, "doctor"]) == 1
