@@ -13,9 +13,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import model, schedule
 from .errors import InputError, Problem
+
+if TYPE_CHECKING:
+    from .transport import Smtp, Unreachable
 
 OK, PROBLEM, SKIP = "ok", "problem", "skip"
 MAY_SEND_AS = "the server takes no mail from it: may this login send as your me: email?"
@@ -173,13 +177,17 @@ def check_smtp(env: Mapping[str, str], sender: str | None) -> Finding:
     except Unreachable as exc:
         return Finding("smtp", PROBLEM, f"{where}: {smtp_advice(exc, settings.timeout)}", 1)
     except Refused as exc:
-        words = " ".join(exc.reply.split())
-        text = f"{where}: MAIL FROM {sender}: {exc.code} {words} ({MAY_SEND_AS})"
+        text = f"{where}: MAIL FROM {sender}: {exc.code} {exc.reply} ({MAY_SEND_AS})"
         return Finding("smtp", PROBLEM, text, 1)
     except InputError as exc:  # me: email that SMTP cannot carry; send would stop the same way
         return _bad_input("smtp", exc)
     except (smtplib_errors(), OSError) as exc:  # the server hung up after the login
-        return Finding("smtp", PROBLEM, f"{where}: {connection_problem(exc, 'SMTP', settings.timeout)}", 1)
+        said = (
+            smtp.problem(exc)
+            if hasattr(exc, "smtp_code")
+            else connection_problem(exc, "SMTP", settings.timeout)
+        )
+        return Finding("smtp", PROBLEM, f"{where}: {said}", 1)
     finally:
         smtp.close()
     who = "connected (FOLLOWUP_SMTP_USER unset: no login)"
@@ -189,7 +197,7 @@ def check_smtp(env: Mapping[str, str], sender: str | None) -> Finding:
     return Finding("smtp", OK, f"{where}: {who}{accepts}; nothing sent")
 
 
-def _probe_sender(smtp: object, sender: str) -> None:
+def _probe_sender(smtp: Smtp, sender: str) -> None:
     """MAIL FROM, then RSET: the server's word on the login (yagmail never reads the answer to an
     OAuth2 AUTH; a refusal shows here) without a message being handed over."""
     from .mime import ascii_address
@@ -200,29 +208,26 @@ def _probe_sender(smtp: object, sender: str) -> None:
     code, reply = client.mail(ascii_address(sender))
     client.rset()
     if code != 250:
-        raise Refused(code, _text(reply))
+        raise Refused(code, smtp.clean(reply))  # cleaned: control characters, and what the login sent
 
 
-def smtp_advice(exc: BaseException, timeout: float) -> str:
-    """A failed SMTP login in plain words, from the error smtplib raised underneath."""
+def smtp_advice(exc: Unreachable, timeout: float) -> str:
+    """A failed SMTP login in plain words: the server's refusal the transport kept (cleaned of what the
+    login sent), else what broke underneath."""
     from .imap import connection_problem
 
-    cause = exc.__cause__ or exc.__context__  # Smtp raises Unreachable while handling the smtplib error
-    if cause is None:
-        return str(exc)
-    code = getattr(cause, "smtp_code", None)
-    if code is not None:
-        reply = getattr(cause, "smtp_error", b"")
-        return _advice(int(code), _text(reply))
-    return connection_problem(cause, "SMTP", timeout)
+    if exc.code is not None:
+        return _advice(exc.code, exc.reply)
+    if exc.cause is not None:  # a socket or TLS error: plain words naming the setting to check
+        return connection_problem(exc.cause, "SMTP", timeout)
+    return str(exc).split(": ", 1)[-1]  # the transport's own words, without its "SMTP host:port" prefix
 
 
 def _advice(code: int, reply: str) -> str:
     from .transport import explain
 
-    words = " ".join(reply.split())
     meaning = _SMTP_ADVICE.get(code)
-    return f"{code} {words} ({meaning})" if meaning else explain(code, words)
+    return f"{code} {reply} ({meaning})" if meaning else explain(code, reply)
 
 
 def check_imap(env: Mapping[str, str]) -> Finding:
@@ -257,7 +262,3 @@ def _bad_input(check: str, exc: InputError) -> Finding:
     lines = str(exc).splitlines() or ["(no details)"]
     more = f" (and {len(lines) - 1} more: followup check lists them)" if len(lines) > 1 else ""
     return Finding(check, PROBLEM, lines[0] + more, 2)
-
-
-def _text(reply: bytes | str) -> str:
-    return reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)

@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .errors import FollowUpError, InputError
-from .settings import SECURITIES, keyring_password, read_password_file
+from .settings import SECURITIES, keyring_password, port_setting, read_password_file, seconds_setting
+from .wire import Cleaner, login_forms
 
 if TYPE_CHECKING:
     import imaplib
@@ -60,17 +61,11 @@ def imap_settings(env: Mapping[str, str]) -> ImapSettings | None:
     security = env.get("FOLLOWUP_IMAP_SECURITY", "ssl").strip().lower()
     if security not in SECURITIES:
         raise InputError(f"FOLLOWUP_IMAP_SECURITY: {security!r} is not one of ssl, starttls, none")
-    port_text = env.get("FOLLOWUP_IMAP_PORT", "").strip() or str(_PORTS[security])
-    if not port_text.isdigit() or not 0 < int(port_text) < 65536:
-        raise InputError(f"FOLLOWUP_IMAP_PORT: {port_text!r} is not a port number")
+    port = port_setting(env, "FOLLOWUP_IMAP_PORT", _PORTS[security])
     user = env.get("FOLLOWUP_IMAP_USER", "").strip()
     if not user:
         raise InputError("FOLLOWUP_IMAP_USER: not set (the mailbox's login, often your address)")
-    timeout_text = env.get("FOLLOWUP_IMAP_TIMEOUT", "30")
-    try:
-        timeout = float(timeout_text)
-    except ValueError:
-        raise InputError(f"FOLLOWUP_IMAP_TIMEOUT: {timeout_text!r} is not a number of seconds") from None
+    timeout = seconds_setting(env, "FOLLOWUP_IMAP_TIMEOUT")
     folder = env.get("FOLLOWUP_IMAP_FOLDER", "").strip() or "INBOX"
     if not folder.isascii():
         raise InputError(f"FOLLOWUP_IMAP_FOLDER: {folder!r}: give the folder's IMAP name (ASCII)")
@@ -80,7 +75,7 @@ def imap_settings(env: Mapping[str, str]) -> ImapSettings | None:
         password = read_password_file(Path(password_file), "FOLLOWUP_IMAP_PASSWORD_FILE")
     return ImapSettings(
         host=host,
-        port=int(port_text),
+        port=port,
         security=security,
         user=user,
         password=password,
@@ -111,8 +106,9 @@ def open_mailbox(settings: ImapSettings) -> imaplib.IMAP4:
         raise MailboxError(f"{settings.where}: {describe_problem(exc, settings)}") from None
     except imaplib.IMAP4.error as exc:
         _logout(client)
+        said = _words(exc, Cleaner(login_forms(settings.user, password)))  # a server may echo the login
         raise MailboxError(
-            f"{settings.where}: login refused ({_words(exc)}): wrong user or password "
+            f"{settings.where}: login refused ({said}): wrong user or password "
             "(Gmail: an app password, which needs 2-step verification, and IMAP turned on)"
         ) from None
     except OSError as exc:
@@ -221,10 +217,10 @@ def connection_problem(exc: BaseException, service: str, timeout: float) -> str:
     return f"{exc.__class__.__name__}: {exc}"
 
 
-def _words(exc: BaseException) -> str:
-    """imaplib's error text without the bytes repr around the server's words."""
+def _words(exc: BaseException, clean: Cleaner) -> str:
+    """imaplib's error text without the bytes repr around the server's words, cleaned."""
     args = exc.args[0] if exc.args else ""
-    return text_of(args) if isinstance(args, bytes) else str(exc)
+    return text_of(args if isinstance(args, bytes) else str(exc), clean)
 
 
 def quoted(text: str) -> str:
@@ -232,8 +228,9 @@ def quoted(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def text_of(data: object) -> str:
-    """imaplib's response data (bytes, or a list of them) as text."""
+def text_of(data: object, clean: Cleaner | None = None) -> str:
+    """imaplib's response data (bytes, or a list of them) as one line of text without control characters
+    (and, given a cleaner made with the login, without anything the login sent)."""
     if isinstance(data, list | tuple):
         data = b" ".join(d for d in data if isinstance(d, bytes))
-    return data.decode("utf-8", "replace") if isinstance(data, bytes) else str(data)
+    return (clean or Cleaner())(data)

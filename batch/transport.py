@@ -17,14 +17,24 @@ import time
 from pathlib import Path
 from typing import Protocol
 
+from .connection import Watchdog, open_client, smtplib_disconnected, whole_reply
 from .errors import FollowUpError
 from .mime import Message
-from .settings import SmtpSettings, keyring_password
+from .settings import NON_ASCII_PASSWORD, SmtpSettings, keyring_password
+from .wire import Cleaner, login_forms, one_line
+
+# One message's exchange (or the connection and login) may take this many timeouts in all.
+DEADLINE_FACTOR = 3
+# Refusals that mean the login, not the message: no message can go until the account is put right.
+_LOGIN_CODES = frozenset({530, 534, 535})
+# The answers that take a command (and the message) on; a 221 says the server is closing instead.
+_ACCEPTED = frozenset({250, 251, 252})
 
 # What common answers mean, in plain words (the server's own words are printed too).
 _MEANINGS = {
     421: "the server is busy or closing the connection; it will be tried again",
     454: "too many logins or a temporary TLS/auth problem; it will be tried again",
+    530: "the server wants a login first: set FOLLOWUP_SMTP_USER and a password",
     534: "the provider wants an app password (Gmail: turn on 2-step verification, make an app password)",
     535: "the server refused the user name or password",
     550: "the mailbox does not exist or refuses mail",
@@ -46,13 +56,26 @@ class Refused(FollowUpError):
 
 
 class Uncertain(FollowUpError):
-    """The connection broke after the message was handed over: it may or may not have arrived."""
+    """No definite answer after the message was handed over: it may or may not have arrived."""
 
 
 class Unreachable(FollowUpError):
-    """No usable connection: nothing more can be sent in this run."""
+    """No usable connection: nothing more can be sent in this run. `code` and `reply`: the server's
+    refusal, if one was the reason (the reply already cleaned of control characters and secrets);
+    `cause`: the socket or TLS error, if that was it (kept for doctor's advice, never chained)."""
 
     exit_code = 1
+
+    def __init__(
+        self, message: str, code: int | None = None, reply: str = "", cause: BaseException | None = None
+    ) -> None:
+        super().__init__(message)
+        self.code, self.reply, self.cause = code, reply, cause
+
+
+class AccountRefused(Unreachable):
+    """The server refused the login or the sender: no message can go until the account is put right,
+    so the batch stops and every follow-up stays due."""
 
 
 class Transport(Protocol):
@@ -71,7 +94,7 @@ class Transport(Protocol):
 
 def explain(code: int, reply: str) -> str:
     """The server's answer with what it means, on one line."""
-    words = " ".join(reply.split())
+    words = one_line(reply)
     meaning = _MEANINGS.get(code)
     return f"{code} {words}" + (f" ({meaning})" if meaning else "")
 
@@ -112,13 +135,22 @@ class Outbox:
 
 
 class Smtp:
-    """One yagmail connection for the whole batch, opened at the first message."""
+    """One yagmail connection for the whole batch, opened at the first message.
+
+    Each message's exchange, and the connection with its login, must end within DEADLINE_FACTOR times
+    the timeout: a server that dribbles its answers a byte at a time never trips the socket's timeout.
+    """
 
     dry_run = False
 
     def __init__(self, settings: SmtpSettings) -> None:
         self.settings = settings
         self.client = None
+        self.clean = Cleaner(login_forms(settings.user, settings.password))
+        self.deadline = DEADLINE_FACTOR * settings.timeout
+        self.watchdog = Watchdog()
+        self.stopped: str | None = None  # why the rest of the batch waits for the next run
+        self.where = f"SMTP {settings.host}:{settings.port}"
 
     def open(self) -> None:
         """Connect and log in now rather than at the first message (followup doctor); sends nothing."""
@@ -126,54 +158,74 @@ class Smtp:
             self._connect()
 
     def _connect(self) -> None:
-        import yagmail
-
-        s = self.settings
-        password = s.password
-        if s.user and password is None and s.oauth2_file is None:
-            password = keyring_password(s.user)
-            if password is None:
-                raise Unreachable(
-                    f"no password for {s.user}: set FOLLOWUP_SMTP_PASSWORD_FILE (a chmod 600 file), "
-                    "FOLLOWUP_SMTP_PASSWORD, or yagmail's keyring entry"
-                )
-        context = ssl.create_default_context(cafile=s.ca_file)
-        options: dict[str, object] = {"timeout": s.timeout}
-        if s.security == "ssl":
-            options["context"] = context
+        password = self._password()
+        error: Exception | None = None
         try:
-            client = yagmail.SMTP(
-                user=s.user or "",
-                password=password,
-                host=s.host,
-                port=s.port,
-                smtp_ssl=s.security == "ssl",
-                smtp_starttls={"context": context} if s.security == "starttls" else False,
-                smtp_skip_login=not s.user,
-                oauth2_file=s.oauth2_file,
-                soft_email_validation=False,
-                **options,
+            with self.watchdog.armed(self.deadline):
+                self.client = open_client(self.settings, password, self.watchdog)
+        except Exception as exc:  # raised below, outside this handler: no chained server text
+            error = exc
+        expired = self.watchdog.expired  # also after a "success" on a greeting cut short
+        if error is None and not expired:
+            return
+        self._drop()
+        if expired:
+            raise Unreachable(
+                f"{self.where}: no complete answer within {self.deadline:g} s while connecting and "
+                "logging in; the follow-ups wait for the next run"
             )
-            client.user = s.user or ""  # yagmail appends @gmail.com to a user without @; keep ours
-            client.login()
-        except Exception as exc:
-            raise Unreachable(f"SMTP {s.host}:{s.port}: {_connect_problem(exc)}") from None
-        self.client = client
+        assert error is not None
+        raise self._unreachable(error)
+
+    def _password(self) -> str | None:
+        s = self.settings
+        if not s.user or s.password is not None or s.oauth2_file is not None:
+            return s.password
+        password = keyring_password(s.user)
+        if password is None:
+            raise Unreachable(
+                f"no password for {s.user}: set FOLLOWUP_SMTP_PASSWORD_FILE (a chmod 600 file), "
+                "FOLLOWUP_SMTP_PASSWORD, or yagmail's keyring entry"
+            )
+        self.clean = Cleaner(login_forms(s.user, password))
+        if not password.isascii():
+            raise AccountRefused(f"{self.where}: yagmail's keyring entry for {s.user}: {NON_ASCII_PASSWORD}")
+        return password
+
+    def _unreachable(self, exc: BaseException) -> Unreachable:
+        """The failed connection or login as one line; a refused login is the account's problem."""
+        code = getattr(exc, "smtp_code", None)
+        if code is None:
+            return Unreachable(f"{self.where}: {self.problem(exc)}", cause=exc)
+        reply = self.clean(getattr(exc, "smtp_error", b""))
+        text = f"{self.where}: {explain(int(code), reply)}"
+        if exc.__class__.__name__ == "SMTPAuthenticationError" or int(code) in _LOGIN_CODES:
+            text += "; nothing was sent, the follow-ups wait for the next run"
+            return AccountRefused(text, int(code), reply)
+        return Unreachable(text, int(code), reply)
 
     def send(self, message: Message) -> str:
         """Deliver over the batch's connection; reconnect once if it dropped before the hand-over."""
+        if self.stopped is not None:
+            raise Unreachable(self.stopped)
         for attempt in (1, 2):
             if self.client is None:
                 self._connect()
             try:
-                return self._send(message)
+                with self.watchdog.armed(self.deadline):
+                    return self._send(message)
             except (smtplib_errors(), OSError) as exc:
+                expired = self.watchdog.expired
                 self._drop()
-                if attempt == 2:  # broken twice in a row: stop the run rather than wait out every message
-                    where = f"SMTP {self.settings.host}:{self.settings.port}"
+                if expired:
                     raise Unreachable(
-                        f"{where}: the connection broke twice before the message was handed over "
-                        f"({_connect_problem(exc)}); it will be tried again"
+                        f"{self.where}: no complete answer within {self.deadline:g} s before the message "
+                        "was handed over; it and the rest wait for the next run"
+                    ) from None
+                if attempt == 2:  # broken twice in a row: stop the run rather than wait out every message
+                    raise Unreachable(
+                        f"{self.where}: the connection broke twice before the message was handed over "
+                        f"({self.problem(exc)}); it will be tried again"
                     ) from None
         raise AssertionError("unreachable")
 
@@ -181,40 +233,81 @@ class Smtp:
         smtp = self.client.smtp  # type: ignore[attr-defined]
         smtp.ehlo_or_helo_if_needed()
         code, reply = smtp.mail(message.sender)
-        if code != 250:
-            _reset(smtp)
-            raise Refused(code, _text(reply))
+        if code not in _ACCEPTED:
+            self._refused(smtp, code, reply, sender=message.sender)
         code, reply = smtp.rcpt(message.recipient)
-        if code not in (250, 251):
-            _reset(smtp)
-            raise Refused(code, _text(reply))
+        if code not in _ACCEPTED:
+            self._refused(smtp, code, reply)
         code, reply = smtp.docmd("DATA")
         if code != 354:
-            _reset(smtp)
-            raise Refused(code, _text(reply))
+            self._refused(smtp, code, reply)
         payload = re.sub(rb"(?m)^\.", b"..", message.data)
         if not payload.endswith(b"\r\n"):
             payload += b"\r\n"
-        try:
+        if self.watchdog.expired:  # the 354 may have been cut short: the message never left
+            raise smtplib_disconnected("the deadline passed before the message was handed over")
+        try:  # from here on the message may have arrived: only a definite final reply decides
             smtp.send(payload + b".\r\n")
-            code, reply = smtp.getreply()
+            code, reply = whole_reply(smtp)
         except (smtplib_errors(), OSError) as exc:
-            self._drop()
-            raise Uncertain(f"the connection broke after the message was handed over ({exc})") from None
-        if code != 250:
-            raise Refused(code, _text(reply))
-        return f"{code} {_text(reply)}"
+            raise self._broke_after_hand_over(exc) from None
+        return self._final(code, reply)
+
+    def _refused(self, smtp: object, code: int, reply: bytes, sender: str | None = None) -> None:
+        """A refusal before the hand-over: the message's own (Refused), or the account's (AccountRefused)."""
+        _reset(smtp)
+        words = self.clean(reply)
+        if (sender is not None and 500 <= code < 600) or code in _LOGIN_CODES:
+            who = f"mail from {sender}" if sender else "mail from this login"
+            raise AccountRefused(
+                f"{self.where}: the server refuses {who} ({explain(code, words)}); nothing was sent, "
+                "the follow-ups wait for the next run",
+                code,
+                words,
+            )
+        raise Refused(code, words)
+
+    def _broke_after_hand_over(self, exc: BaseException) -> Uncertain:
+        expired = self.watchdog.expired
+        self._drop()
+        if not expired:
+            return Uncertain(f"the connection broke after the message was handed over ({self.problem(exc)})")
+        self.stopped = (
+            f"{self.where}: the server took more than {self.deadline:g} s over the message before; "
+            "the rest wait for the next run"
+        )
+        return Uncertain(
+            f"no final answer within {self.deadline:g} s after the message was handed over "
+            "(the rest of the batch waits for the next run)"
+        )
+
+    def _final(self, code: int, reply: bytes) -> str:
+        """The answer to the message: 250-252 sent, 4xx deferred, 5xx failed, anything else uncertain."""
+        words = self.clean(reply)
+        if code in _ACCEPTED:
+            return f"{code} {words}"
+        if 400 <= code < 600:
+            raise Refused(code, words)
+        self._drop()  # a 221, a line with no code: what the server does next is anyone's guess
+        said = f"{code} {words}" if code >= 0 else f"a line with no reply code: {words!r}"
+        raise Uncertain(f"the server's answer to the message was neither yes nor no ({said})")
+
+    def problem(self, exc: BaseException) -> str:
+        """What broke, in plain words, with any server text cleaned."""
+        return _connect_problem(exc, self.clean)
 
     def _drop(self) -> None:
         if self.client is not None:
             with contextlib.suppress(Exception):  # a broken socket may fail to close; it is gone anyway
                 self.client.smtp.close()  # type: ignore[attr-defined]
         self.client = None
+        self.watchdog.release()
 
     def close(self) -> None:
         """Say QUIT and close."""
         if self.client is not None:
-            with contextlib.suppress(Exception):  # the server may have gone already
+            # the server may have gone already, or answer slowly: QUIT gets a deadline too
+            with contextlib.suppress(Exception), self.watchdog.armed(self.deadline):
                 self.client.smtp.quit()  # type: ignore[attr-defined]
         self._drop()
 
@@ -231,20 +324,20 @@ def _reset(smtp: object) -> None:
         smtp.rset()  # type: ignore[attr-defined]
 
 
-def _text(reply: bytes | str) -> str:
-    return reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
-
-
-def _connect_problem(exc: BaseException) -> str:
+def _connect_problem(exc: BaseException, clean: Cleaner) -> str:
     code = getattr(exc, "smtp_code", None)
     if code is not None:
-        return explain(int(code), _text(getattr(exc, "smtp_error", b"")))
+        return explain(int(code), clean(getattr(exc, "smtp_error", b"")))
+    if isinstance(exc, UnicodeError):  # its text names a character of the password and its position
+        return "a login name or password with characters outside ASCII, which SMTP AUTH cannot carry here"
     if isinstance(exc, ssl.SSLError | ssl.CertificateError):
-        return f"TLS failed ({exc.__class__.__name__}: {exc}); check FOLLOWUP_SMTP_SECURITY and the port"
+        return (
+            f"TLS failed ({exc.__class__.__name__}: {clean(exc)}); check FOLLOWUP_SMTP_SECURITY and the port"
+        )
     if isinstance(exc, socket.timeout | TimeoutError) or "timed out" in str(exc):  # smtplib wraps timeouts
         return "no answer in time (is the host or port right?)"
     if isinstance(exc, ConnectionRefusedError):
         return "connection refused (is the host or port right?)"
     if isinstance(exc, socket.gaierror):
         return "the host name does not resolve"
-    return f"{exc.__class__.__name__}: {exc}"
+    return f"{exc.__class__.__name__}: {clean(exc)}"

@@ -669,6 +669,19 @@ FAULT_CASES = [
     FaultCase("SMTPS, garbage answer", {"security": "ssl", "faults": Faults(tls="garbage")}, 1, GIVE_UP,
               "TLS failed", 1, ALL_SENT),
     FaultCase("connection refused", {}, 1, GIVE_UP, "connection refused", 1, None),
+    FaultCase("221 after DATA", {"faults": Faults(final="221 2.0.0 bye", times=1)}, 1,
+              ("sent", "sent", "uncertain"), "followup resolve", 1, ("sent", "sent", "uncertain")),
+    FaultCase("no reply code after DATA", {"faults": Faults(final="thanks, got it", times=1)}, 1,
+              ("sent", "sent", "uncertain"), "followup resolve", 1, ("sent", "sent", "uncertain")),
+    FaultCase("252 after DATA", {"faults": Faults(final="252 2.1.5 will try")}, 0, ALL_SENT, "", 0, ALL_SENT),
+    FaultCase("final reply dribbled (timeout 1 s)", {"faults": Faults(dribble=("DATA", 0.4))}, 1,
+              ("-", "deferred", "uncertain"), "next run", 2, ("sent", "sent", "uncertain"), timeout=1),
+    FaultCase("MAIL reply dribbled (timeout 1 s)", {"faults": Faults(dribble=("MAIL", 0.4))}, 1, GIVE_UP,
+              "within 3 s", 1, ALL_SENT, timeout=1),
+    FaultCase("530 on MAIL FROM", {"faults": Faults(mail="530 5.7.0 Authentication required")}, 1, GIVE_UP,
+              "530 5.7.0", 1, ALL_SENT),
+    FaultCase("535 echoing the AUTH argument", {"security": "starttls", "faults": Faults(echo_auth="PLAIN")},
+              1, GIVE_UP, "[hidden]", 1, ALL_SENT),
 ]
 # fmt: on
 
@@ -751,6 +764,8 @@ SECRET_CASES = (
     "password in the environment, delivered",
     "password file, delivered",
     "535 on AUTH",
+    "535 echoing AUTH PLAIN",
+    "535 echoing AUTH LOGIN",
     "connection refused",
     "TLS failure",
     "password file readable by group",
@@ -766,6 +781,8 @@ def secret_trial(root: Path, case: str) -> Outcome:
     server_password = "a-different-password" if case == "535 on AUTH" else secret
     security = "ssl" if "file" in case else "starttls"
     tls = Faults(tls="untrusted") if case == "TLS failure" else None
+    if "echoing" in case:  # the server repeats what the login sent in its 535
+        tls = Faults(echo_auth=case.rsplit(" ", 1)[-1])
     outcome = Outcome(case, "")
     with smtp(work, security=security, password=server_password, faults=tls) as server:
         env = smtp_env(server, FOLLOWUP_SMTP_PASSWORD=secret)

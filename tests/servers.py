@@ -8,6 +8,7 @@ Everything listens on 127.0.0.1 on a port chosen at run time. Fixtures: ``smtp_s
 from __future__ import annotations
 
 import asyncio
+import base64
 import collections
 import email.parser
 import email.policy
@@ -69,6 +70,11 @@ class Faults:
     stall: (point, seconds): say nothing for that long at the point, then go on as usual.
     tls: "untrusted" (the certificate is issued by a CA other than .ca_file) or "garbage" (the answer to
         the TLS handshake is not TLS). Fixed for the server's life, with or without `times`.
+    final: the message is kept (in .received), then this line (or lines, joined by CRLF) is the answer
+        instead of 250: "221 2.0.0 bye", "252 2.1.5 ok", or a line with no code at all.
+    dribble: (point, seconds): the reply at that point goes out one byte at a time, a pause after each.
+    echo_auth: "PLAIN" or "LOGIN": only that mechanism is offered, and every login is refused with a
+        535 that repeats what the client sent (as base64, and decoded), as some servers do.
     times: the faults hit only the first `times` connections after they were set; None: every one.
     """
 
@@ -80,6 +86,9 @@ class Faults:
     drop: str | None = None
     stall: tuple[str, float] | None = None
     tls: str | None = None
+    final: str | None = None
+    dribble: tuple[str, float] | None = None
+    echo_auth: str | None = None
     times: int | None = None
 
     def __post_init__(self) -> None:
@@ -90,6 +99,10 @@ class Faults:
             raise ValueError(f"stall={self.stall!r}: expected (one of {sorted(STALL_POINTS)}, seconds)")
         if self.tls is not None and self.tls not in TLS_FAULTS:
             raise ValueError(f"tls={self.tls!r}: expected one of {sorted(TLS_FAULTS)}")
+        if self.dribble is not None and self.dribble[0] not in STALL_POINTS:
+            raise ValueError(f"dribble={self.dribble!r}: expected (one of {sorted(STALL_POINTS)}, seconds)")
+        if self.echo_auth not in (None, "PLAIN", "LOGIN"):
+            raise ValueError(f"echo_auth={self.echo_auth!r}: expected PLAIN or LOGIN")
 
     def rcpt_reply(self, address: str) -> str | None:
         """The scripted reply to RCPT TO for this address, if any."""
@@ -139,10 +152,13 @@ class _ScriptedSMTP(SMTP):
 
     faults: Faults = NO_FAULTS
     tls_fault: str | None = None
+    dribbling: float | None = None  # the next reply goes out a byte at a time, this many seconds apart
 
     async def _handle_client(self) -> None:
         if self.faults.stall and self.faults.stall[0] == "greeting":
             await asyncio.sleep(self.faults.stall[1])
+        if self.faults.dribble and self.faults.dribble[0] == "greeting":
+            self.dribbling = self.faults.dribble[1]
         if self.faults.drop == "greeting":
             await _drop(self)
         if self.faults.greeting:
@@ -150,6 +166,19 @@ class _ScriptedSMTP(SMTP):
             self.transport.close()
             return
         await super()._handle_client()
+
+    async def push(self, status: str | bytes) -> None:
+        if self.dribbling is None:
+            await super().push(status)
+            return
+        pause, self.dribbling = self.dribbling, None
+        data = (status.encode() if isinstance(status, str) else status) + b"\r\n"
+        for byte in data:
+            if self.transport is None or self.transport.is_closing():  # the client gave up
+                return
+            self._writer.write(bytes([byte]))
+            await self._writer.drain()
+            await asyncio.sleep(pause)
 
     async def smtp_STARTTLS(self, arg: str) -> None:
         if self.tls_fault != "garbage":
@@ -174,7 +203,21 @@ async def _scripted(session: _ScriptedSMTP, point: str, reply: str | None) -> An
         await asyncio.sleep(faults.stall[1])
     if faults.drop == point:
         return await _drop(session)
+    if faults.dribble and faults.dribble[0] == point:
+        session.dribbling = faults.dribble[1]
     return MISSING if reply is None else reply
+
+
+async def _echo_auth(session: _ScriptedSMTP, args: list[str]) -> bytes:
+    """Refuse the login with a 535 that repeats the credentials, as base64 and decoded."""
+    sent = [args[1].encode()] if len(args) > 1 else []
+    if args[0].upper() == "LOGIN":
+        password = await session.challenge_auth("Password:")
+        if isinstance(password, bytes):
+            sent.append(base64.b64encode(password))
+    decoded = [base64.b64decode(item).replace(b"\0", b" ") for item in sent]
+    lines = [b"535-5.7.8 you sent " + item for item in sent] + [b"535-5.7.8 that is " + d for d in decoded]
+    return b"\r\n".join([*lines, b"535 5.7.8 Authentication credentials invalid"])
 
 
 class _Handler:
@@ -183,7 +226,9 @@ class _Handler:
     def __init__(self, server: SmtpServer) -> None:
         self.server = server
 
-    async def handle_AUTH(self, session: _ScriptedSMTP, _s: Any, _e: Any, _args: list[str]) -> Any:
+    async def handle_AUTH(self, session: _ScriptedSMTP, _s: Any, _e: Any, args: list[str]) -> Any:
+        if session.faults.echo_auth:
+            return await _echo_auth(session, args)
         return await _scripted(session, "AUTH", session.faults.auth)
 
     async def handle_MAIL(self, session: _ScriptedSMTP, sess: Any, _e: Any, _addr: str, _o: list) -> Any:
@@ -202,7 +247,7 @@ class _Handler:
         self.server.received.append(_record(session, sess, envelope))
         if session.faults.drop == "after_DATA":
             return await _drop(session)
-        return "250 2.0.0 OK: queued"
+        return session.faults.final or "250 2.0.0 OK: queued"
 
 
 def _record(session: SMTP, sess: Any, envelope: Any) -> Received:
@@ -289,6 +334,9 @@ class SmtpServer:
                 times = self._faults.times
                 session.faults = self._faults if times is None or self._faulted <= times else NO_FAULTS
         session.tls_fault = self._faults.tls
+        if session.faults.echo_auth:  # offer only the mechanism whose echo is under test
+            methods = session._auth_methods
+            session._auth_methods = {k: v for k, v in methods.items() if k == session.faults.echo_auth}
         self._sessions.add(session)
         return session
 

@@ -1,0 +1,145 @@
+"""The SMTP connection under a deadline: a yagmail login whose socket a watchdog can cut, and a reply
+reader that takes only whole lines.
+
+A server that dribbles its answers a byte at a time never trips a socket's timeout; only a clock over
+the whole exchange stops it. Imported by the transport only, so smtplib and yagmail stay off the idle path.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import ssl
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+from .settings import SmtpSettings
+
+_MAX_LINE = 8192  # smtplib's limit on a reply line
+
+
+class Watchdog:
+    """Shuts a connection down when its deadline passes, so that a blocked read ends at once.
+
+    It keeps a duplicate of the socket's descriptor: STARTTLS replaces smtplib's socket object, and
+    the duplicate still reaches the same connection.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._sock: socket.socket | None = None
+        self.expired = False
+
+    def watch(self, sock: socket.socket) -> None:
+        """Watch this connection (the one being opened) from now on."""
+        duplicate = socket.fromfd(sock.fileno(), sock.family, sock.type)
+        with self._lock:
+            self._close()
+            self._sock = duplicate
+            if self.expired:
+                self._shut()
+
+    @contextlib.contextmanager
+    def armed(self, seconds: float) -> Iterator[None]:
+        """Shut the watched connection down if the block takes longer than `seconds`."""
+        with self._lock:
+            self.expired = False
+        timer = threading.Timer(seconds, self._fire)
+        timer.daemon = True
+        timer.start()
+        try:
+            yield
+        finally:
+            timer.cancel()
+
+    def release(self) -> None:
+        """Let go of the duplicate (the connection is closed only once every descriptor is)."""
+        with self._lock:
+            self._close()
+
+    def _fire(self) -> None:
+        with self._lock:
+            self.expired = True
+            self._shut()
+
+    def _shut(self) -> None:
+        if self._sock is not None:
+            with contextlib.suppress(OSError):
+                self._sock.shutdown(socket.SHUT_RDWR)
+
+    def _close(self) -> None:
+        if self._sock is not None:
+            self._sock.close()
+            self._sock = None
+
+
+def open_client(settings: SmtpSettings, password: str | None, watchdog: Watchdog) -> Any:
+    """A yagmail client, connected and logged in, whose connection the watchdog can cut."""
+    import smtplib
+
+    import yagmail
+
+    s = settings
+
+    class Watched(smtplib.SMTP_SSL if s.security == "ssl" else smtplib.SMTP):  # type: ignore[misc]
+        def _get_socket(self, host: str, port: int, timeout: float) -> socket.socket:
+            sock = socket.create_connection((host, port), timeout, self.source_address)
+            watchdog.watch(sock)  # before the TLS handshake of SMTPS, which may dribble too
+            context = getattr(self, "context", None)  # SMTP_SSL's
+            return context.wrap_socket(sock, server_hostname=self._host) if context is not None else sock
+
+    class Client(yagmail.SMTP):  # type: ignore[misc]
+        @property
+        def connection(self) -> type[smtplib.SMTP]:
+            return Watched
+
+    context = ssl.create_default_context(cafile=s.ca_file)
+    options: dict[str, object] = {"timeout": s.timeout}
+    if s.security == "ssl":
+        options["context"] = context
+    client = Client(
+        user=s.user or "",
+        password=password,
+        host=s.host,
+        port=s.port,
+        smtp_ssl=s.security == "ssl",
+        smtp_starttls={"context": context} if s.security == "starttls" else False,
+        smtp_skip_login=not s.user,
+        oauth2_file=s.oauth2_file,
+        soft_email_validation=False,
+        **options,
+    )
+    client.user = s.user or ""  # yagmail appends @gmail.com to a user without @; keep ours
+    try:
+        client.login()
+    except BaseException:
+        if client.smtp is not None:
+            with contextlib.suppress(Exception):
+                client.smtp.close()
+        raise
+    return client
+
+
+def smtplib_disconnected(why: str) -> Exception:
+    """smtplib's error for a connection that is gone."""
+    import smtplib
+
+    return smtplib.SMTPServerDisconnected(why)
+
+
+def whole_reply(smtp: Any) -> tuple[int, bytes]:
+    """smtplib's getreply, except that a line cut short by a closed connection (or by the watchdog) is
+    no answer: "250 2.0" without its line end must not count as an acceptance."""
+    if smtp.file is None:
+        smtp.file = smtp.sock.makefile("rb")
+    lines = []
+    while True:
+        line = smtp.file.readline(_MAX_LINE + 1)
+        if not line.endswith(b"\n"):
+            smtp.close()
+            raise smtplib_disconnected("the connection ended in the middle of the reply")
+        lines.append(line[4:].strip(b" \t\r\n"))
+        code = int(line[:3]) if line[:3].isdigit() else -1
+        if code < 0 or line[3:4] != b"-":
+            return code, b"\n".join(lines)

@@ -1,0 +1,255 @@
+"""The SMTP transport through `followup send`, against scripted aiosmtpd servers on 127.0.0.1: only a definite
+final reply decides a delivery, a slow server cannot hold a batch, an account problem stops the batch
+without failing anything, and nothing we sent to log in ever shows."""
+
+from __future__ import annotations
+
+import base64
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from batch.cli import main
+from tests.servers import Faults, SmtpServer
+from tests.test_send import NOW, ledger_rows, send, use
+
+LATER = "2026-11-24T16:15:00-05:00"
+MARCUS = "marcus.chen@northwind.example"
+PASSWORD = "Kx7-qerT-9mZw-Lp2v-Hd4s"  # unique enough that any trace of it is ours
+
+
+def states(work: Path) -> list[str]:
+    return sorted(state for state, _ in ledger_rows(work).values())
+
+
+def stored_bytes(work: Path) -> bytes:
+    """Every file the run left: the ledger with its -wal and -shm, the outbox, anything else."""
+    return b"".join(path.read_bytes() for path in sorted(work.rglob("*")) if path.is_file())
+
+
+# --- Gate 3: exactly once after DATA -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("faults", "expected", "code"),
+    [
+        (Faults(final="221 2.0.0 bye", times=1), ["sent", "sent", "uncertain"], 1),
+        (Faults(final="hello, this is no reply code", times=1), ["sent", "sent", "uncertain"], 1),
+        (Faults(final="2", times=1), ["sent", "sent", "uncertain"], 1),
+        (Faults(final="354 go on", times=1), ["sent", "sent", "uncertain"], 1),
+        (Faults(drop="after_DATA", times=1), ["sent", "sent", "uncertain"], 1),
+        (Faults(final="252 2.1.5 cannot verify, will attempt delivery"), ["sent"] * 3, 0),
+        (Faults(final="251 2.1.5 user not local, will forward"), ["sent"] * 3, 0),
+    ],
+    ids=["221", "garbled", "short-line", "354-again", "closed", "252", "251"],
+)
+def test_only_a_definite_final_reply_decides_and_nothing_goes_twice(
+    work: Path,
+    make_smtp: Callable[..., SmtpServer],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    faults: Faults,
+    expected: list[str],
+    code: int,
+) -> None:
+    server = make_smtp(faults=faults)
+    use(monkeypatch, server)
+    assert send(work) == code
+    err = capsys.readouterr().err
+    assert states(work) == expected
+    if "uncertain" in expected:
+        assert err.count("\n") == 1 and "followup resolve" in err
+    server.faults = Faults()
+    assert send(work, now=LATER) == 0
+    assert states(work) == expected
+    assert len(server.received) == 3
+    assert all(count == 1 for count in server.message_id_counts().values())
+
+
+def test_a_221_after_data_is_uncertain_not_deferred(
+    work: Path, make_smtp: Callable[..., SmtpServer], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server = make_smtp(faults=Faults(final="221 2.0.0 closing"))
+    use(monkeypatch, server)
+    assert send(work) == 1
+    assert "deferred" not in states(work)
+    assert len(server.received) == 3
+
+
+def test_a_server_dribbling_its_final_reply_holds_one_message_then_the_batch_stops(
+    work: Path,
+    make_smtp: Callable[..., SmtpServer],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    server = make_smtp(faults=Faults(dribble=("DATA", 0.4)))  # each byte well inside the 1 s timeout
+    use(monkeypatch, server, FOLLOWUP_SMTP_TIMEOUT="1")
+    started = time.monotonic()
+    assert send(work) == 1
+    assert time.monotonic() - started < 10
+    err = capsys.readouterr().err
+    assert "followup resolve" in err and "next run" in err
+    rows = ledger_rows(work)
+    assert sorted(state for state, _ in rows.values()) == ["deferred", "uncertain"]  # the third: not claimed
+    assert len(server.received) == 1
+    server.faults = Faults()
+    assert send(work, now=LATER) == 0
+    assert len(server.received) == 3
+    assert all(count == 1 for count in server.message_id_counts().values())
+
+
+@pytest.mark.parametrize("point", ["greeting", "MAIL", "RCPT"])
+def test_a_server_dribbling_before_the_hand_over_stops_the_batch_with_nothing_sent(
+    work: Path,
+    make_smtp: Callable[..., SmtpServer],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    point: str,
+) -> None:
+    server = make_smtp(faults=Faults(dribble=(point, 0.4)))
+    use(monkeypatch, server, FOLLOWUP_SMTP_TIMEOUT="1")
+    started = time.monotonic()
+    assert send(work) == 1
+    assert time.monotonic() - started < 10
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "next run" in err
+    assert states(work) == ["deferred"]
+    assert server.received == []
+
+
+def test_a_multi_line_reply_is_shown_on_one_line_without_control_characters(
+    work: Path,
+    make_smtp: Callable[..., SmtpServer],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    final = "250-2.0.0 queued\r\n250-as \x1b[31mred\x1b[0m\x07\r\n250 2.0.0 id 42"
+    server = make_smtp(faults=Faults(final=final))
+    use(monkeypatch, server)
+    assert send(work) == 0
+    out = capsys.readouterr().out
+    assert len(out.splitlines()) == 3
+    assert "queued" in out and "id 42" in out
+    assert "\x1b" not in out and "\x07" not in out
+    assert b"\x1b" not in stored_bytes(work)
+
+
+def test_control_characters_in_a_refusal_never_reach_the_terminal(
+    work: Path,
+    make_smtp: Callable[..., SmtpServer],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    server = make_smtp(faults=Faults(rcpt={MARCUS: "550-5.1.1 no \x1b]0;owned\x07 such\r\n550 5.1.1 user"}))
+    use(monkeypatch, server)
+    assert send(work) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "no " in err and "such" in err and "user" in err
+    assert not any(ord(c) < 32 and c != "\n" for c in err)
+
+
+# --- account problems stop the batch -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("security", "faults"),
+    [
+        ("none", Faults(mail="530 5.7.0 Authentication required")),
+        ("none", Faults(mail="550 5.7.1 sender not owned by this login")),
+        ("none", Faults(rcpt={"*": "530 5.7.0 Authentication required"})),
+        ("starttls", Faults(auth="535 5.7.8 Username and Password not accepted")),
+        ("starttls", Faults(auth="534 5.7.9 Application-specific password required")),
+        ("starttls", Faults(auth="530 5.7.0 Authentication required")),
+    ],
+    ids=["530-mail", "550-mail", "530-rcpt", "535-auth", "534-auth", "530-auth"],
+)
+def test_an_account_problem_stops_the_batch_and_keeps_every_follow_up_due(
+    work: Path,
+    make_smtp: Callable[..., SmtpServer],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    security: str,
+    faults: Faults,
+) -> None:
+    server = make_smtp(security=security, faults=faults)
+    use(monkeypatch, server)
+    assert send(work) == 1
+    out, err = capsys.readouterr()
+    assert out == "" and err.count("\n") == 1
+    assert states(work) == ["deferred"]  # the one claimed waits; the others were never touched
+    assert server.received == []
+    server.faults = Faults()
+    assert send(work, now=LATER) == 0
+    assert states(work) == ["sent"] * 3
+
+
+# --- Gate 4: secrets ---------------------------------------------------------------------------------
+
+
+def secret_traces(user: str, password: str) -> list[bytes]:
+    """The password as it could leak: plain, in part, and as AUTH PLAIN or LOGIN put it on the wire."""
+    plain = password.encode()
+    forms = [plain, base64.b64encode(plain), base64.b64encode(b"\0" + user.encode() + b"\0" + plain)]
+    return [*forms, plain[4:12], plain[-8:], forms[1][4:14], forms[2][8:20]]
+
+
+@pytest.mark.parametrize("mechanism", ["PLAIN", "LOGIN"])
+def test_a_server_echoing_the_login_shows_none_of_it_anywhere(
+    work: Path,
+    make_smtp: Callable[..., SmtpServer],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    mechanism: str,
+) -> None:
+    server = make_smtp(auth=True, password=PASSWORD, faults=Faults(echo_auth=mechanism))
+    use(monkeypatch, server)
+    outbox = ["--outbox", str(work / "var" / "outbox")]
+    assert send(work, *outbox, "--dry-run") == 0
+    assert send(work, *outbox) == 1
+    state = ["--data", str(work / "interviews.yaml"), "--state", str(work / "var" / "followup.db")]
+    state += ["--now", NOW]
+    assert main([*state, "status"]) == 0
+    assert main([*state, "status", "--json"]) == 0
+    assert main([*state, "doctor"]) == 1
+    out, err = capsys.readouterr()
+    assert "535" in err and "Authentication credentials invalid" in err
+    assert states(work) == ["deferred"]
+    shown = (out + err).encode() + stored_bytes(work)
+    for trace in secret_traces(server.user, PASSWORD):
+        assert trace not in shown, trace
+
+
+def test_a_password_outside_ascii_is_explained_in_plain_words(
+    work: Path,
+    smtp_tls_server: SmtpServer,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    use(monkeypatch, smtp_tls_server, FOLLOWUP_SMTP_PASSWORD="Pässwörd-Kx7-qerT")
+    assert send(work) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err.count("\n") == 1
+    assert err.startswith("FOLLOWUP_SMTP_PASSWORD:") and "outside ASCII" in err
+    assert "position" not in err and "\\xe4" not in err and "ä" not in err and "qerT" not in err
+    assert not (work / "var" / "followup.db").exists()
+    assert smtp_tls_server.received == []
+
+
+def test_a_latin_1_password_file_is_named_without_its_byte_or_offset(
+    work: Path,
+    smtp_tls_server: SmtpServer,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    secret = work / "password"
+    secret.write_bytes("Pass-caf\xe9-Kx7qerT\n".encode("latin-1"))
+    secret.chmod(0o600)
+    use(monkeypatch, smtp_tls_server, FOLLOWUP_SMTP_PASSWORD_FILE=str(secret))
+    assert send(work) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err.count("\n") == 1
+    assert err.startswith("FOLLOWUP_SMTP_PASSWORD_FILE:") and "UTF-8" in err
+    assert "0xe9" not in err and "position" not in err and "Kx7" not in err
+    assert not (work / "var" / "followup.db").exists()
