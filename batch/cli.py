@@ -345,17 +345,13 @@ def _resolve_hint(key: str) -> str:
 
 def cmd_status(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """followup status: every delivery the ledger holds."""
-    from .ledger import Ledger
+    from .ledger import read_entries
 
     state = _state(args)
     if not state.exists():
         print(f"nothing delivered yet ({state} does not exist)", file=out)
         return EXIT_OK
-    ledger = Ledger(state)
-    try:
-        entries = ledger.entries()
-    finally:
-        ledger.close()
+    entries = read_entries(state)  # read-only: status works on a ledger it may not write
     known = _known_interviews(args, err)
     rows = [dict(vars_of(e), in_data=known is None or e.interview in known) for e in entries]
     if args.json:

@@ -20,6 +20,7 @@ import os
 import re
 import resource
 import signal
+import sqlite3
 import subprocess
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -406,6 +407,30 @@ def _readonly_existing(ctx: Context) -> Plan:
         path.chmod(0o444)
     ctx.state.parent.chmod(0o555)
     return Plan(data, "error", says=str(ctx.state), received=1, commands=(("send",),), preexec=drop_dac)
+
+
+@case("a read-only state folder: plan, status and a dry run only read the ledger", needs="no-dac")
+def _readonly_readers(ctx: Context) -> Plan:
+    data = write(ctx, data_yaml([PERSON]))
+    ctx.send(data)
+    data = write(ctx, data_yaml([PERSON, PERSON | {"name": "Bo Kim", "email": "bo@acme.example"}]))
+    for path in ctx.state.parent.iterdir():
+        path.chmod(0o444)
+    ctx.state.parent.chmod(0o555)
+    dry_run = ("send", "--dry-run", "--outbox", str(ctx.work / "outbox"))
+    return Plan(data, "delivered", received=1, commands=(("plan",), ("status",), dry_run), preexec=drop_dac)
+
+
+@case("a ledger with an extra column")
+def _extra_column(ctx: Context) -> Plan:
+    data = write(ctx, data_yaml([PERSON]))
+    ctx.send(data)
+    db = sqlite3.connect(ctx.state)
+    db.execute("ALTER TABLE deliveries ADD COLUMN note TEXT")
+    db.commit()
+    db.close()
+    return Plan(data, "error", says="unknown column 'note'", received=1,
+                commands=(("status",), ("plan",), ("resolve", "x", "--sent"), ("send",)))  # fmt: skip
 
 
 @case("a read-only file system under the ledger", needs="mount")
