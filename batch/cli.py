@@ -393,6 +393,12 @@ def cmd_calendar(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         out.write(export_calendar(items, data, now)[0].decode("utf-8"))
         return EXIT_OK
     counts = write_calendar(Path(args.output), items, data, now)
+    if counts.unreadable:
+        print(
+            f"warning: {args.output}: {counts.unreadable} earlier event{'s' * (counts.unreadable != 1)} "
+            "had no UID or an unusable SEQUENCE; written afresh (a calendar app may keep its old copy)",
+            file=err,
+        )
     print(
         f"calendar: {args.output}: {counts.to_do} calls and cards to do, {counts.emails} emails, "
         f"{counts.cancelled} cancelled",

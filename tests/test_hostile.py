@@ -483,6 +483,36 @@ def settles(ctx: Context, data: Path, folder: Path | None) -> Callable[[], list[
     return check
 
 
+# An earlier calendar export edited by hand: its broken events start afresh, with one warning.
+
+
+def edited_calendar(ctx: Context, old: str, new: str) -> Plan:
+    """A first export, one line of it edited, and a second export that must end with one warning."""
+    data = write(ctx, data_yaml([PERSON]))
+    output = ctx.work / "followups.ics"
+    args = ["--data", str(data), "--now", NOW.isoformat(), "calendar", "--output", str(output)]
+    run_followup(args, cwd=ctx.work, env=clean_env())
+    text = output.read_bytes().replace(old.encode(), new.encode(), 1)
+    output.write_bytes(text)
+    return Plan(data, "error", code=0, says="had no UID or an unusable SEQUENCE",
+                commands=(("calendar", "--output", str(output)),))  # fmt: skip
+
+
+@case("an earlier .ics with SEQUENCE:abc")
+def _sequence_text(ctx: Context) -> Plan:
+    return edited_calendar(ctx, "SEQUENCE:0", "SEQUENCE:abc")
+
+
+@case("an earlier .ics with a 20-digit SEQUENCE")
+def _sequence_huge(ctx: Context) -> Plan:
+    return edited_calendar(ctx, "SEQUENCE:0", "SEQUENCE:99999999999999999999")
+
+
+@case("an earlier .ics with an event that has no UID")
+def _no_uid(ctx: Context) -> Plan:
+    return edited_calendar(ctx, "\r\nUID:", "\r\nCOMMENT:")
+
+
 # --- running a case -------------------------------------------------------------------------------------
 
 
