@@ -313,7 +313,7 @@ def data_files(data: Path | None, cwd: Path) -> list[Path]:
     """The files to read: --data (a file, or every *.yaml in a folder), else the default places."""
     if data is not None:
         if data.is_dir():
-            found = sorted(p for p in [*data.glob("*.yaml"), *data.glob("*.yml")] if p.is_file())
+            found = sorted([*data.glob("*.yaml"), *data.glob("*.yml")])  # read_text refuses what is no file
             if not found:
                 raise InputError(Problem(str(data), 1, 1, "no .yaml or .yml files in this folder"))
             return found

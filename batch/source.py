@@ -8,6 +8,8 @@ with their line and column. Places of values are found again only when something
 
 from __future__ import annotations
 
+import os
+import stat
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -36,9 +38,9 @@ _OPENED = {
 
 
 def read_text(path: Path) -> str:
-    """The file's text, or an InputError that says where it is not UTF-8."""
+    """The file's text, or an InputError that says where it is not UTF-8 (or that it is no file)."""
     try:
-        data = path.read_bytes()
+        data = _read_regular(path)
     except OSError as exc:
         raise InputError(Problem(str(path), 1, 1, f"cannot read: {exc.strerror}")) from None
     try:
@@ -48,6 +50,27 @@ def read_text(path: Path) -> str:
         line = before.count(b"\n") + 1
         col = len(before[before.rfind(b"\n") + 1 :].decode("utf-8", "replace")) + 1
         raise InputError(Problem(str(path), line, col, "not UTF-8 text (save the file as UTF-8)")) from None
+
+
+_NOT_FILES = {stat.S_IFIFO: "a named pipe (FIFO)", stat.S_IFDIR: "a folder", stat.S_IFCHR: "a device",
+              stat.S_IFBLK: "a device", stat.S_IFSOCK: "a socket"}  # fmt: skip
+
+
+def _read_regular(path: Path) -> bytes:
+    """The bytes of a regular file; an InputError for anything else, which could block or never end."""
+    # O_NONBLOCK: opening a FIFO with no writer would otherwise wait for one, forever
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    try:
+        kind = stat.S_IFMT(os.fstat(fd).st_mode)
+    except OSError:
+        os.close(fd)
+        raise
+    if kind != stat.S_IFREG:
+        os.close(fd)
+        what = _NOT_FILES.get(kind, "not a regular file")
+        raise InputError(Problem(str(path), 1, 1, f"is {what}, not a file (give a .yaml file)"))
+    with open(fd, "rb") as file:
+        return file.read()
 
 
 def _problem(path: str, mark: yaml.Mark | None, message: str) -> Problem:

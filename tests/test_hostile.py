@@ -380,6 +380,15 @@ def _empty_folder(ctx: Context) -> Plan:
     return Plan(folder, "refused")
 
 
+@case("a FIFO named interviews/x.yaml (not a hang)")
+def _fifo(ctx: Context) -> Plan:
+    folder = ctx.work / "interviews"
+    folder.mkdir()
+    write(ctx, data_yaml([PERSON]), "interviews/a.yaml")
+    os.mkfifo(folder / "x.yaml")
+    return Plan(folder, "refused", seconds=10)
+
+
 @case("an unreadable data file (chmod 000)", needs="no-dac")
 def _unreadable(ctx: Context) -> Plan:
     path = write(ctx, data_yaml([PERSON]))

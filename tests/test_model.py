@@ -6,7 +6,10 @@ one per problem, in the order `check` reports them (`{path}` stands for the file
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -258,3 +261,34 @@ def test_problems_are_every_problem_of_the_file_in_order(tmp_path):
         (1, "timezone"),
         (3, "start"),
     ]
+
+
+@pytest.mark.parametrize("where", ["default", "--data folder", "--data file"])
+def test_a_fifo_named_like_a_data_file_is_an_error_with_its_path_not_a_hang(tmp_path, where):
+    write(tmp_path, "interviews.yaml", ME)
+    folder = tmp_path / "interviews"
+    folder.mkdir()
+    fifo = folder / "x.yaml"
+    os.mkfifo(fifo)
+    data = {"default": [], "--data folder": ["--data", str(folder)], "--data file": ["--data", str(fifo)]}
+    done = subprocess.run(
+        [sys.executable, "-m", "batch", *data[where], "check"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env=os.environ | {"PYTHONPATH": str(Path(__file__).parent.parent)},
+    )
+    assert done.returncode == 2
+    assert done.stderr.endswith("x.yaml:1:1: is a named pipe (FIFO), not a file (give a .yaml file)\n")
+    assert len(done.stderr.splitlines()) == 1
+
+
+def test_a_folder_named_like_a_data_file_is_an_error_with_its_path(tmp_path, capsys):
+    folder = tmp_path / "data"
+    (folder / "old.yaml").mkdir(parents=True)
+    write(folder, "a.yaml", ME)
+    assert main(["--data", str(folder), "check"]) == 2
+    assert (
+        capsys.readouterr().err == f"{folder / 'old.yaml'}:1:1: is a folder, not a file (give a .yaml file)\n"
+    )
