@@ -134,14 +134,13 @@ def cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     data = _load(args)
     items = schedule.plan(data, _now(args, data))
-    problems: list[Problem] = []
-    for item in items:
-        composed = compose(item, data)
-        for problem in composed.problems:
-            path, line, col = model.place_of(item.interview, item.interviewer)
-            problems.append(
-                Problem(path, line, col, f"{item.key}: {problem} (template {composed.words.template})")
-            )
+    failing = [(item, composed) for item in items if (composed := compose(item, data)).problems]
+    places = model.places_of([(item.interview, item.interviewer) for item, _ in failing])  # one parse a file
+    problems = [
+        Problem(path, line, col, f"{item.key}: {problem} (template {composed.words.template})")
+        for (item, composed), (path, line, col) in zip(failing, places, strict=True)
+        for problem in composed.problems
+    ]
     if problems:
         raise InputError(problems)
     files = len(data.files)

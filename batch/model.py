@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -430,11 +430,29 @@ def _id_lines(places: set[tuple[str, int]]) -> dict[tuple[str, int], tuple[int, 
 
 def place_of(interview: Interview, person: Interviewer | None = None) -> tuple[str, int, int]:
     """Path, line and column of an interview (or of one of its interviewers), for messages about it."""
-    key: Key = ("interviews", interview.index)
-    if person is not None and person in interview.interviewers:
-        key = (*key, "interviewers", interview.interviewers.index(person))
-    try:
-        line, col = locate(read_text(Path(interview.source)), {(key, False)}).get((key, False), (1, 1))
-    except InputError:
-        line, col = 1, 1
-    return interview.source, line, col
+    return places_of([(interview, person)])[0]
+
+
+def places_of(
+    targets: Sequence[tuple[Interview, Interviewer | None]],
+) -> list[tuple[str, int, int]]:
+    """place_of for many interviews (or interviewers) at once, each file read and parsed once."""
+    keys: list[Key] = []
+    by_source: dict[str, set[tuple[Key, bool]]] = {}
+    for interview, person in targets:
+        key: Key = ("interviews", interview.index)
+        if person is not None and person in interview.interviewers:
+            key = (*key, "interviewers", interview.interviewers.index(person))
+        keys.append(key)
+        by_source.setdefault(interview.source, set()).add((key, False))
+    found: dict[str, dict[tuple[Key, bool], tuple[int, int]]] = {}
+    for source, wanted in by_source.items():
+        try:
+            found[source] = locate(read_text(Path(source)), wanted)
+        except InputError:
+            found[source] = {}
+    places = []
+    for (interview, _), key in zip(targets, keys, strict=True):
+        line, col = found[interview.source].get((key, False), (1, 1))
+        places.append((interview.source, line, col))
+    return places

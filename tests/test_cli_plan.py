@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from batch import model
 from batch.cli import main
+from tests.reliability import write_batch
 
 ROOT = Path(__file__).parent.parent
 EXAMPLE = ROOT / "interviews.yaml"
@@ -235,3 +237,28 @@ def test_plan_json_written_row_by_row_is_the_text_json_dump_would_write(rows: li
 def test_plan_json_also_answers_to_the_design_notes_names_id_and_deadline(capsys, state):
     rows = run_json(capsys, "--data", str(EXAMPLE), "--now", NOW, "--state", state, "plan", "--json")
     assert all(row["id"] == row["key"] and row["deadline"] == row["expires_at"] for row in rows)
+
+
+@pytest.mark.parametrize("files", [1, 3])
+def test_check_parses_each_file_once_for_the_places_of_any_number_of_failing_messages(
+    tmp_path, capsys, monkeypatch, files
+):
+    paths = []
+    for n in range(files):
+        path = write_batch(tmp_path / f"batch{n}.yaml", 40)
+        text = path.read_text(encoding="utf-8").replace(
+            "policy: {daily_cap: 1000}\n", "policy: {email_max_words: 10}\n"
+        )
+        if n:  # one me: and one policy: in all
+            text = "interviews:\n" + text.split("interviews:\n", 1)[1].replace("company-", f"f{n}-company-")
+        path.write_text(text, encoding="utf-8")
+        paths.append(path)
+    parses = []
+    real_locate = model.locate
+    monkeypatch.setattr(model, "locate", lambda text, wanted: parses.append(1) or real_locate(text, wanted))
+    assert main(["--data", str(tmp_path), "--now", NOW, "check"]) == 2
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 40 * files and all("words; keep a email to 10 or fewer" in line for line in lines)
+    assert len(parses) == files  # one parse a file, not one a problem
+    first = lines[0].split(":")[:3]
+    assert first == [str(paths[0]), "14", "9"]  # the place is still the first interviewer's
