@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -231,9 +231,55 @@ def build_interview(check: _Checker, raw: object, key: Key) -> Interview | None:
         if first is not person:  # the two would share one follow-up key, so one would never be sent
             what = "email" if person.email else "name"
             check.fail((*key, "interviewers", i), f"{person.name} has the same {what} as {first.name}")
+    _check_decision_by(check, values, key)
+    has_check_in = values.get("decision_by") is not None
+    recipient = check_in_recipient(people) if people else None
+    for where, message in misplaced_done(values.get("done", ()), people or (), has_check_in, recipient):
+        check.fail((*key, *where), message)
     if len(check.found) > before or people is None:
         return None
     return Interview(**values, interviewers=people, source=check.path, index=key[-1])  # type: ignore[arg-type]
+
+
+def _check_decision_by(check: _Checker, values: dict[str, object], key: Key) -> None:
+    """A decision date before the interview: the check-in would go out before they ever met."""
+    decided, start = values.get("decision_by"), values.get("start")
+    if isinstance(decided, date) and isinstance(start, datetime) and decided < start.date():
+        check.fail(
+            (*key, "decision_by"),
+            f"decision_by {decided:%Y-%m-%d} is before the interview on {start:%Y-%m-%d} "
+            "(the check-in after it would thank them for a meeting not yet held; is the year right?)",
+        )
+
+
+def check_in_recipient(people: Sequence[Interviewer]) -> int:
+    """Which interviewer (by position) the check-in goes to: the first listed, as schedule.follow_ups does."""
+    return 0
+
+
+def misplaced_done(
+    interview_done: Sequence[str], people: Sequence[Interviewer], has_check_in: bool, recipient: int | None
+) -> Iterator[tuple[Key, str]]:
+    """Each `done:` that marks a follow-up that does not exist, as (key under the interview, message).
+
+    `recipient` is the position of the interviewer the check-in goes to; a `done: [check-in]` on anyone
+    else would be ignored, and the check-in would still go out.
+    """
+    nothing = "done: check-in: this interview has no check-in (it comes with decision_by:)"
+    if "check-in" in interview_done and not has_check_in:
+        yield ("done",), nothing
+    for i, person in enumerate(people):
+        if "check-in" not in person.done:
+            continue
+        if not has_check_in:
+            yield ("interviewers", i, "done"), nothing
+        elif recipient is not None and i != recipient:
+            to = people[recipient].name
+            yield (
+                ("interviewers", i, "done"),
+                f"done: check-in: the check-in goes to {to}, not to {person.name} "
+                f"(write done: [check-in] on {to}, or on the interview)",
+            )
 
 
 def _build_interviewers(check: _Checker, raw: object, key: Key) -> tuple[Interviewer, ...] | None:

@@ -292,3 +292,19 @@ def test_a_folder_named_like_a_data_file_is_an_error_with_its_path(tmp_path, cap
     assert (
         capsys.readouterr().err == f"{folder / 'old.yaml'}:1:1: is a folder, not a file (give a .yaml file)\n"
     )
+
+
+def test_done_check_in_is_right_only_on_whoever_receives_the_check_in():
+    priya = model.Interviewer("Priya Shah", "priya@northwind.example")
+    marcus = model.Interviewer("Marcus Chen", "marcus@northwind.example", done=("check-in",))
+    assert list(model.misplaced_done((), [priya, marcus], True, recipient=1)) == []
+    [(where, message)] = model.misplaced_done((), [priya, marcus], True, recipient=0)
+    assert where == ("interviewers", 1, "done") and "goes to Priya Shah, not to Marcus Chen" in message
+    assert list(model.misplaced_done(("check-in",), [priya], True, recipient=0)) == []
+
+
+def test_decision_by_on_the_day_of_the_interview_is_accepted(tmp_path):
+    text = (ME + "interviews:\n" + interview_yaml("acme")).replace(
+        "    interviewers:", "    decision_by: 2026-11-24\n    interviewers:", 1
+    )
+    assert load([write(tmp_path, "d.yaml", text)]).interviews[0].decision_by.isoformat() == "2026-11-24"
