@@ -262,3 +262,40 @@ def test_check_parses_each_file_once_for_the_places_of_any_number_of_failing_mes
     assert len(parses) == files  # one parse a file, not one a problem
     first = lines[0].split(":")[:3]
     assert first == [str(paths[0]), "14", "9"]  # the place is still the first interviewer's
+
+
+def test_a_dry_run_writing_to_a_full_disk_still_writes_every_message_and_exits_1(tmp_path):
+    outbox = tmp_path / "outbox"
+    argv = ["--data", str(EXAMPLE), "--state", str(tmp_path / "followup.db"), "--now", NOW]
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(
+            [sys.executable, "-m", "batch", *argv, "send", "--dry-run", "--outbox", str(outbox)],
+            cwd=ROOT,
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+        )
+    assert done.returncode == 1
+    assert done.stderr == (
+        "could not write all of the output (No space left on device); the run went on to its end regardless\n"
+    )
+    written = sorted(
+        path.read_bytes().split(b"\r\nTo: ")[1].split(b"\r\n")[0] for path in (outbox / "new").iterdir()
+    )
+    assert written == [
+        b"Marcus Chen <marcus.chen@northwind.example>",
+        b"Sam Rivera <sam.rivera@example.com>",  # the reminders: call Jordan, write Elena's card
+        b"Sam Rivera <sam.rivera@example.com>",
+    ]
+    assert (outbox / "index.html").exists()
+
+
+def test_output_cut_by_a_reader_that_went_away_is_no_error_line(tmp_path):
+    argv = ["--data", str(EXAMPLE), "--state", str(tmp_path / "followup.db"), "--now", NOW, "plan", "--json"]
+    plan = subprocess.Popen([sys.executable, "-m", "batch", *argv], cwd=ROOT, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)  # fmt: skip
+    assert plan.stdout is not None and plan.stderr is not None
+    plan.stdout.close()  # the reader goes away before the first line
+    assert plan.wait(timeout=60) in (0, 1)
+    assert plan.stderr.read() == b""

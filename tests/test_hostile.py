@@ -492,6 +492,27 @@ def settles(ctx: Context, data: Path, folder: Path | None) -> Callable[[], list[
     return check
 
 
+# Output that cannot be written: the batch still goes to its end, and records every delivery.
+
+
+def stdout_to_full_disk() -> None:
+    """In the child, before exec: standard output is /dev/full (every write fails with ENOSPC)."""
+    os.dup2(os.open("/dev/full", os.O_WRONLY), 1)
+
+
+@case("send > /dev/full (every delivery still goes and is recorded)")
+def _full_stdout(ctx: Context) -> Plan:
+    people = [PERSON, PERSON | {"name": "Bo Kim", "email": "bo@acme.example"},
+              PERSON | {"name": "Cy Park", "email": "cy@acme.example"}]  # fmt: skip
+
+    def recorded() -> list[str]:
+        states = sorted(state for state, _, _ in ledger_rows(ctx.state).values())
+        return [] if states == ["sent"] * 3 else [f"ledger states {states}"]
+
+    return Plan(write(ctx, data_yaml(people)), "error", code=1, says="could not write all of the output",
+                received=3, commands=(("send",),), preexec=stdout_to_full_disk, after=recorded)  # fmt: skip
+
+
 # An earlier calendar export edited by hand: its broken events start afresh, with one warning.
 
 
