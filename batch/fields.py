@@ -176,13 +176,41 @@ def _check_year(moment: date, value: str) -> None:
         raise ValueError(f"{value!r} is not a plausible date (the year must be {FIRST_YEAR}–{LAST_YEAR})")
 
 
+_YMD = re.compile(r"^([0-9]{4})-([0-9]{2})-([0-9]{2})(?![0-9])")
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+           "October", "November", "December")  # fmt: skip
+
+
+def _no_such_day(value: str) -> str | None:
+    """Why a value that starts YYYY-MM-DD names no day of the calendar, in words; None if it does."""
+    match = _YMD.match(value)
+    if not match:
+        return None
+    year, month, day = (int(part) for part in match.groups())
+    try:
+        date(year, month, day)
+    except ValueError as exc:  # datetime says which part is out of range; we say it in words
+        if "month" in str(exc) and not 1 <= month <= 12:
+            return f"there is no month {month} (write YYYY-MM-DD)"
+        if "day is out of range" in str(exc) and year >= 1:
+            last = (date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)).day
+            return f"{_MONTHS[month - 1]} {year} has no {_ordinal(day)} (it has {last} days)"
+    return None
+
+
+def _ordinal(number: int) -> str:
+    suffix = "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+    return f"{number}{suffix}"
+
+
 def parse_wall_time(raw: object) -> datetime:
     """A local date and time, 'YYYY-MM-DD HH:MM', without an offset."""
     value = parse_text(raw)
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:
-        raise ValueError(f"{value!r} is not a date and time (write YYYY-MM-DD HH:MM)") from None
+        why = _no_such_day(value) or "is not a date and time (write YYYY-MM-DD HH:MM)"
+        raise ValueError(f"{value!r} {why}" if why.startswith("is ") else f"{value!r}: {why}") from None
     if moment.tzinfo is not None:
         raise ValueError("write the local time without an offset; the zone comes from timezone:")
     if len(value) <= 10:
@@ -197,7 +225,8 @@ def parse_date(raw: object) -> date:
     try:
         day = date.fromisoformat(value)
     except ValueError:
-        raise ValueError(f"{value!r} is not a date (write YYYY-MM-DD)") from None
+        why = _no_such_day(value) or "is not a date (write YYYY-MM-DD)"
+        raise ValueError(f"{value!r} {why}" if why.startswith("is ") else f"{value!r}: {why}") from None
     _check_year(day, value)
     return day
 

@@ -90,8 +90,17 @@ def _parse_error(path: str, exc: yaml.YAMLError, text: str) -> InputError:
         where = f"{problem} at line {mark.line + 1}"
         return InputError(_problem(path, context_mark, f"YAML syntax: {opened} ({where})"))
     hint = _HINTS.get(problem)
+    if hint is None and mark is not None and _char_at(text, mark) == "\t":
+        hint = "it is a tab: YAML indents with spaces, not tabs"
     message = f"YAML syntax: {problem}" + (f" ({hint})" if hint else "")
     return InputError(_problem(path, mark, message))
+
+
+def _char_at(text: str, mark: yaml.Mark) -> str:
+    """The character at a mark's line and column ('' past the end)."""
+    lines = text.split("\n", mark.line + 1)
+    line = lines[mark.line] if mark.line < len(lines) else ""
+    return line[mark.column : mark.column + 1]
 
 
 def _reader_problem(path: str, exc: yaml.reader.ReaderError, text: str) -> Problem:
