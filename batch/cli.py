@@ -160,6 +160,12 @@ def _load(args: argparse.Namespace) -> model.Dataset:
     return model.load(model.data_files(getattr(args, "data", None), Path.cwd()))
 
 
+def _print_warnings(data: model.Dataset, err: TextIO) -> None:
+    """The data's warnings, a line each (check, plan and calendar; a cron send stays quiet about them)."""
+    for warning in data.warnings:
+        print(warning, file=err)
+
+
 def _state(args: argparse.Namespace) -> Path:
     return getattr(args, "state", None) or DEFAULT_STATE
 
@@ -184,6 +190,7 @@ def cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .compose import compose
 
     data = _load(args)
+    _print_warnings(data, err)
     items = schedule.plan(data, _now(args, data))
     failing = [(item, composed) for item in items if (composed := compose(item, data)).problems]
     places = model.places_of([(item.interview, item.interviewer) for item, _ in failing])  # one parse a file
@@ -208,6 +215,7 @@ def cmd_plan(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .ledger import read_entries, read_states
 
     data = _load(args)
+    _print_warnings(data, err)
     now, states = _now(args, data), read_states(_state(args))
     items = schedule.plan(data, now, states)
     items, problem = _with_replies(data, now, states, items, lambda: read_entries(_state(args)))
@@ -437,6 +445,7 @@ def cmd_calendar(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .ledger import read_states
 
     data = _load(args)
+    _print_warnings(data, err)
     now = _now(args, data)
     items = schedule.plan(data, now, read_states(_state(args)))
     if args.output == "-":

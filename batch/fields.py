@@ -89,6 +89,33 @@ def parse_zone(raw: object) -> str:
     return value
 
 
+# Zone names that are valid but rarely what a person means: a fixed offset that never moves for daylight
+# time (EST is UTC-5 in July too), or the old US rule names. Each with the city zone to write instead.
+_CITY_ZONES = {
+    "EST": "America/New_York",
+    "EST5EDT": "America/New_York",
+    "CST6CDT": "America/Chicago",
+    "MST": "America/Denver, or America/Phoenix where daylight time is not kept",
+    "MST7MDT": "America/Denver",
+    "PST8PDT": "America/Los_Angeles",
+    "HST": "Pacific/Honolulu",
+}
+
+
+def zone_warning(name: str) -> str | None:
+    """Why a valid zone name is likely not what was meant, naming the city zone to use; None if it is fine."""
+    city = _CITY_ZONES.get(name)
+    if city is None and re.fullmatch(r"Etc/GMT[+-](?:[1-9]|1[0-4])", name):
+        city = "the city zone where the person lives, e.g. America/New_York or Europe/Berlin"
+    if city is None:
+        return None
+    if name.isalpha() or name.startswith("Etc/"):
+        what = "a fixed offset from UTC that never changes for daylight time"
+    else:
+        what = "an old name for United States rules, whatever the place"
+    return f"warning: timezone {name!r} is {what}; write {city}"
+
+
 @cache
 def _zone_names() -> frozenset[str]:
     return frozenset(available_timezones())

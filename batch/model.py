@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -77,6 +78,7 @@ class Dataset:
     policy: Policy
     interviews: tuple[Interview, ...]
     files: tuple[str, ...] = ()
+    warnings: tuple[Problem, ...] = ()  # what works but is likely not what was meant, with its place
 
 
 def interviewer_handle(person: Interviewer) -> str:
@@ -139,12 +141,17 @@ class _Checker:
     def __init__(self, path: str) -> None:
         self.path = path
         self.found: list[tuple[Key, bool, str]] = []
+        self.noted: list[tuple[Key, bool, str]] = []
         # A long file says the same zones, companies, titles, topics and times thousands of times;
         # each distinct value is kept once (the parser makes a new copy of every one).
         self.copies: dict[object, object] = {}
 
     def fail(self, key: Key, message: str, at_key: bool = False) -> None:
         self.found.append((key, at_key, message))
+
+    def warn(self, key: Key, message: str) -> None:
+        """Note something that works but is likely not what was meant (shown, never refused)."""
+        self.noted.append((key, False, message))
 
     def mapping(self, raw: object, key: Key, spec: Spec, what: str) -> dict[str, object] | None:
         """Typed values of a mapping that follows spec; None (and problems noted) when it cannot."""
@@ -166,6 +173,9 @@ class _Checker:
                 values[name] = self.shared(parse(value))
             except ValueError as exc:
                 self.fail((*key, name), f"{name}: {exc}")
+                continue
+            if parse is f.parse_zone and (note := f.zone_warning(values[name])):  # type: ignore[arg-type]
+                self.warn((*key, name), note)
         for name, (_, required) in spec.items():
             if required and name not in raw:
                 self.fail(key, f"{what} needs {name}:")
@@ -183,10 +193,11 @@ class _Checker:
         return self.copies.setdefault(value, value)
 
     def problems(self, text: str) -> list[Problem]:
-        wanted = {(key, at_key) for key, at_key, _ in self.found}
+        """The problems, then the warnings, with their places (found in one parse of the text)."""
+        wanted = {(key, at_key) for key, at_key, _ in [*self.found, *self.noted]}
         places = locate(text, wanted) if wanted else {}
         result = []
-        for key, at_key, message in self.found:
+        for key, at_key, message in [*self.found, *self.noted]:
             line, col = places.get((key, at_key), (1, 1))
             result.append(Problem(self.path, line, col, message))
         return result
@@ -372,28 +383,31 @@ def data_files(data: Path | None, cwd: Path) -> list[Path]:
 
 
 def load(paths: Iterable[Path]) -> Dataset:
-    """Read and check every file; an InputError lists every problem in every file."""
+    """Read and check every file; an InputError lists every problem in every file, by file and line."""
     problems: list[Problem] = []
+    warnings: list[Problem] = []
     me: tuple[Me, str] | None = None
     policy: tuple[Policy, str] | None = None
     interviews: list[Interview] = []
+    ids: list[tuple[str, str, int]] = []
     files = [str(p) for p in paths]
     for path in files:
         try:
-            parts = _load_file(path)
+            read = _load_file(path)
         except InputError as exc:
             problems += exc.problems
             continue
-        file_me, file_policy, file_interviews, file_problems = parts
-        problems += file_problems
-        for found, held, name in ((file_me, me, "me"), (file_policy, policy, "policy")):
+        problems += read.problems
+        warnings += read.warnings
+        for found, held, name in ((read.me, me, "me"), (read.policy, policy, "policy")):
             if found is not None and held is not None:
                 line, col = _key_place(path, name)
                 problems.append(Problem(path, line, col, f"{name}: is already given in {held[1]}"))
-        me = me or (file_me and (file_me, path))  # type: ignore[assignment]
-        policy = policy or (file_policy and (file_policy, path))  # type: ignore[assignment]
-        interviews += file_interviews
-    problems += _duplicate_ids(interviews)
+        me = me or (read.me and (read.me, path))  # type: ignore[assignment]
+        policy = policy or (read.policy and (read.policy, path))  # type: ignore[assignment]
+        interviews += read.interviews
+        ids += [(id_, path, index) for id_, index in read.ids]
+    problems += _duplicate_ids(ids)  # from every interview, those with problems of their own too
     if me is None and not problems:
         problems.append(
             Problem(
@@ -404,35 +418,62 @@ def load(paths: Iterable[Path]) -> Dataset:
             )
         )
     if problems:
+        order = {path: n for n, path in enumerate(files)}
+        problems.sort(key=lambda p: (order.get(p.path, len(order)), p.path, p.line, p.col))
         raise InputError(problems)
     assert me is not None
-    return Dataset(me[0], policy[0] if policy else Policy(), tuple(interviews), tuple(files))
+    policy_value = policy[0] if policy else Policy()
+    return Dataset(me[0], policy_value, tuple(interviews), tuple(files), tuple(warnings))
 
 
-def _load_file(path: str) -> tuple[Me | None, Policy | None, list[Interview], list[Problem]]:
+@dataclass(slots=True)
+class _FileRead:
+    """What one file gave: its sections, the id of every interview in it, its problems and warnings."""
+
+    me: Me | None = None
+    policy: Policy | None = None
+    interviews: list[Interview] = dataclasses.field(default_factory=list)
+    ids: list[tuple[str, int]] = dataclasses.field(default_factory=list)
+    problems: list[Problem] = dataclasses.field(default_factory=list)
+    warnings: list[Problem] = dataclasses.field(default_factory=list)
+
+
+def _load_file(path: str) -> _FileRead:
     text = read_text(Path(path))
     check = _Checker(path)
-    me = policy = None
-    interviews: list[Interview] = []
-    for key, raw in iter_entries(text, path):
-        if key[0] == "interviews" and len(key) == 2:
-            interview = build_interview(check, raw, key)
-            if interview is not None:
-                interviews.append(interview)
-        elif key == ("me",):
-            values = check.mapping(raw, key, ME_SPEC, "me")
-            if values is not None and len(values) == len(raw) and not _missing(values, ME_SPEC):
-                me = Me(**values)  # type: ignore[arg-type]
-        elif key == ("policy",):
-            policy = build_policy(check, raw, key)
-        elif key == ("interviews",):
-            if raw is not None and not isinstance(raw, list):  # empty: no interviews yet
-                check.fail(key, "interviews: must be a list (each item starts with '- ')")
-        else:
-            hint = f.closest(str(key[0]), TOP_KEYS)
-            more = f"did you mean {hint!r}?" if hint else "expected me, policy or interviews"
-            check.fail(key, f"unknown key {key[0]!r} ({more})", at_key=True)
-    return me, policy, interviews, check.problems(text)
+    read = _FileRead()
+    try:
+        for key, raw in iter_entries(text, path, problems=read.problems):
+            _read_entry(check, read, key, raw)
+    except InputError as exc:  # YAML that cannot be read on: what came before it still counts
+        read.problems += exc.problems
+    placed = check.problems(text)
+    read.problems += placed[: len(check.found)]
+    read.warnings = placed[len(check.found) :]
+    return read
+
+
+def _read_entry(check: _Checker, read: _FileRead, key: Key, raw: object) -> None:
+    if key[0] == "interviews" and len(key) == 2:
+        if isinstance(raw, dict) and "id" in raw:
+            with contextlib.suppress(ValueError):  # a bad id is a problem `mapping` notes
+                read.ids.append((f.parse_id(raw["id"]), key[1]))  # type: ignore[arg-type]
+        interview = build_interview(check, raw, key)
+        if interview is not None:
+            read.interviews.append(interview)
+    elif key == ("me",):
+        values = check.mapping(raw, key, ME_SPEC, "me")
+        if values is not None and len(values) == len(raw) and not _missing(values, ME_SPEC):  # type: ignore[arg-type]
+            read.me = Me(**values)  # type: ignore[arg-type]
+    elif key == ("policy",):
+        read.policy = build_policy(check, raw, key)
+    elif key == ("interviews",):
+        if raw is not None and not isinstance(raw, list):  # empty: no interviews yet
+            check.fail(key, "interviews: must be a list (each item starts with '- ')")
+    else:
+        hint = f.closest(str(key[0]), TOP_KEYS)
+        more = f"did you mean {hint!r}?" if hint else "expected me, policy or interviews"
+        check.fail(key, f"unknown key {key[0]!r} ({more})", at_key=True)
 
 
 def _key_place(path: str, name: str) -> tuple[int, int]:
@@ -444,23 +485,22 @@ def _missing(values: dict[str, object], spec: Spec) -> bool:
     return any(required and name not in values for name, (_, required) in spec.items())
 
 
-def _duplicate_ids(interviews: list[Interview]) -> list[Problem]:
-    first: dict[str, Interview] = {}
-    clashes: list[tuple[Interview, Interview]] = []
-    for interview in interviews:
-        if interview.id in first:
-            clashes.append((first[interview.id], interview))
+def _duplicate_ids(ids: list[tuple[str, str, int]]) -> list[Problem]:
+    """A problem at each interview whose id an earlier one has: (id, file, position) of every interview."""
+    first: dict[str, tuple[str, int]] = {}
+    clashes: list[tuple[str, tuple[str, int], tuple[str, int]]] = []
+    for id_, source, index in ids:
+        if id_ in first:
+            clashes.append((id_, first[id_], (source, index)))
         else:
-            first[interview.id] = interview
+            first[id_] = (source, index)
     if not clashes:
         return []
-    lines = _id_lines({(i.source, i.index) for pair in clashes for i in pair})
+    lines = _id_lines({place for _, a, b in clashes for place in (a, b)})
     problems = []
-    for a, b in clashes:
-        la, lb = lines.get((a.source, a.index), (1, 1)), lines.get((b.source, b.index), (1, 1))
-        problems.append(
-            Problem(b.source, lb[0], lb[1], f"duplicate id {b.id!r} (first used at {a.source}:{la[0]})")
-        )
+    for id_, a, b in clashes:
+        la, lb = lines.get(a, (1, 1)), lines.get(b, (1, 1))
+        problems.append(Problem(b[0], lb[0], lb[1], f"duplicate id {id_!r} (first used at {a[0]}:{la[0]})"))
     return problems
 
 

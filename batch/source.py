@@ -8,6 +8,7 @@ with their line and column. Places of values are found again only when something
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
 from collections.abc import Callable, Iterator
@@ -114,15 +115,18 @@ def _reader_problem(path: str, exc: yaml.reader.ReaderError, text: str) -> Probl
     return Problem(path, line, col, message + " (is it a text file?)")
 
 
-def iter_entries(text: str, path: str, stream_key: str = "interviews") -> Iterator[tuple[Key, object]]:
+def iter_entries(
+    text: str, path: str, stream_key: str = "interviews", problems: list[Problem] | None = None
+) -> Iterator[tuple[Key, object]]:
     """Yield (key path, value) for each top-level entry; items of `stream_key` one by one.
 
     Only the item being read is held in memory, so a file of any length costs the size of its
-    largest item.
+    largest item. A duplicate key is added to `problems` (its second value skipped) when a list is
+    given, so the rest of the file is still read; without one it is raised.
     """
     loader = _Loader(text)
     try:
-        yield from _build(loader.get_event, path, stream_key)
+        yield from _build(loader.get_event, path, stream_key, problems)
     except yaml.YAMLError as exc:
         raise _parse_error(path, exc, text) from None
     finally:
@@ -130,7 +134,7 @@ def iter_entries(text: str, path: str, stream_key: str = "interviews") -> Iterat
 
 
 def _build(
-    next_event: Callable[[], yaml.Event | None], path: str, stream_key: str
+    next_event: Callable[[], yaml.Event | None], path: str, stream_key: str, problems: list[Problem] | None
 ) -> Iterator[tuple[Key, object]]:
     # One loop over every event of the file, so it keeps all it touches in local variables: the
     # innermost open container is unpacked into locals, the enclosing ones wait on `stack`.
@@ -195,9 +199,12 @@ def _build(
                 raise InputError(_problem(path, ev.start_mark, "a key must be plain text"))
             if value in seen:
                 first = seen[value].line + 1
-                raise InputError(
-                    _problem(path, ev.start_mark, f"duplicate key {value!r} (first at line {first})")
-                )
+                problem = _problem(path, ev.start_mark, f"duplicate key {value!r} (first at line {first})")
+                if problems is None:
+                    raise InputError(problem)
+                problems.append(problem)
+                _skip_node(next_event)  # the first value stands; the rest of the file is still read
+                continue
             seen[value] = ev.start_mark
             key = value
         elif depth == 1:
@@ -206,6 +213,21 @@ def _build(
         else:
             container[key] = value  # type: ignore[index]
             key = None
+
+
+def _skip_node(next_event: Callable[[], yaml.Event | None]) -> None:
+    """Read past one value (a scalar, or a whole mapping or list), building nothing."""
+    depth = 0
+    while True:
+        kind = type(next_event())
+        if kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
+            depth += 1
+        elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
+            depth -= 1
+        elif kind is yaml.StreamEndEvent:
+            return
+        if depth == 0:
+            return
 
 
 def _other_event(ev: yaml.Event | None, kind: type, path: str, documents: int) -> int:
@@ -238,6 +260,12 @@ def _tag_message(tag: str) -> str:
 def locate(text: str, wanted: set[tuple[Key, bool]]) -> dict[tuple[Key, bool], tuple[int, int]]:
     """Line and column (1-based) of each wanted key path: its key when the flag is set, else its value."""
     found: dict[tuple[Key, bool], tuple[int, int]] = {}
+    with contextlib.suppress(yaml.YAMLError):  # a file broken further on: the places before the break
+        _locate(text, wanted, found)
+    return found
+
+
+def _locate(text: str, wanted: set[tuple[Key, bool]], found: dict[tuple[Key, bool], tuple[int, int]]) -> None:
     stack: list[list] = []  # [is_mapping, pending key or count, own key path]
     for ev in yaml.parse(text, Loader=_Loader):
         kind = type(ev)
@@ -253,7 +281,7 @@ def locate(text: str, wanted: set[tuple[Key, bool]]) -> dict[tuple[Key, bool], t
                 if frame[0] and frame[1] is None:  # a key
                     key_path = (*frame[2], ev.value) if kind is yaml.ScalarEvent else None
                     if key_path is not None and (key_path, True) in wanted:
-                        found[(key_path, True)] = (ev.start_mark.line + 1, ev.start_mark.column + 1)
+                        found.setdefault((key_path, True), (ev.start_mark.line + 1, ev.start_mark.column + 1))
                     frame[1] = ev.value if kind is yaml.ScalarEvent else ""
                     continue
                 here = (*frame[2], frame[1])
@@ -262,11 +290,11 @@ def locate(text: str, wanted: set[tuple[Key, bool]]) -> dict[tuple[Key, bool], t
                 else:
                     frame[1] += 1
             if (here, False) in wanted:
-                found[(here, False)] = (ev.start_mark.line + 1, ev.start_mark.column + 1)
+                # setdefault: under a duplicate key the first value is the one read
+                found.setdefault((here, False), (ev.start_mark.line + 1, ev.start_mark.column + 1))
             if kind is yaml.MappingStartEvent:
                 stack.append([True, None, here])
             elif kind is yaml.SequenceStartEvent:
                 stack.append([False, 0, here])
         elif kind in (yaml.MappingEndEvent, yaml.SequenceEndEvent):
             stack.pop()
-    return found

@@ -128,11 +128,11 @@ FOLDER_CASES = [
         },
         [
             ("b.yaml", 4, "role: expected text, found a list"),
-            ("c.yml", 3, "unknown key 'compnay' in an interview (did you mean 'company'?)"),
             ("c.yml", 2, "an interview needs company:"),
             ("c.yml", 2, "an interview needs role:"),
             ("c.yml", 2, "an interview needs start:"),
             ("c.yml", 2, "an interview needs interviewers:"),
+            ("c.yml", 3, "unknown key 'compnay' in an interview (did you mean 'company'?)"),
         ],
         id="every-problem-in-every-file",
     ),
@@ -308,3 +308,37 @@ def test_decision_by_on_the_day_of_the_interview_is_accepted(tmp_path):
         "    interviewers:", "    decision_by: 2026-11-24\n    interviewers:", 1
     )
     assert load([write(tmp_path, "d.yaml", text)]).interviews[0].decision_by.isoformat() == "2026-11-24"
+
+
+@pytest.mark.parametrize(
+    ("zone", "city"),
+    [
+        ("EST", "America/New_York"),
+        ("EST5EDT", "America/New_York"),
+        ("PST8PDT", "America/Los_Angeles"),
+        ("Etc/GMT+5", "the city zone where the person lives"),
+    ],
+)
+def test_a_zone_without_its_daylight_time_is_a_warning_that_names_the_city_zone(tmp_path, capsys, zone, city):
+    text = (ME + "interviews:\n" + interview_yaml("acme")).replace(
+        "  start:", f"  timezone: {zone}\n    start:", 1
+    )
+    path = write(tmp_path, "z.yaml", text)
+    assert (
+        main(["--data", str(path), "--state", str(tmp_path / "f.db"), "--now", "2026-11-24T16:00", "check"])
+        == 0
+    )
+    out, err = capsys.readouterr()
+    assert out.startswith("ok: ")
+    assert err == f"{path}:6:15: warning: timezone {zone!r} is " + err.split(" is ", 1)[1]
+    assert err.count("\n") == 1 and f"write {city}" in err
+    assert (
+        main(["--data", str(path), "--state", str(tmp_path / "f.db"), "--now", "2026-11-24T16:00", "plan"])
+        == 0
+    )
+    assert capsys.readouterr().err == err
+
+
+@pytest.mark.parametrize("zone", ["America/New_York", "UTC", "Asia/Kolkata"])
+def test_a_city_zone_or_utc_gives_no_warning(zone):
+    assert model.f.zone_warning(zone) is None
