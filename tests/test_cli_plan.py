@@ -179,9 +179,10 @@ def test_plan_of_bad_data_exits_2_and_prints_nothing_on_stdout(capsys, state):
     assert main(["--data", str(bad), "--now", NOW, "--state", state, "plan", "--json"]) == 2
     out, err = capsys.readouterr()
     assert out == ""
-    assert err.splitlines()[0] == (
-        f"{bad}:10:5: unknown key 'interviewr' in an interview (did you mean 'interviewers'?)"
-    )
+    assert err.splitlines() == [  # sorted by line
+        f"{bad}:5:5: an interview needs interviewers:",
+        f"{bad}:10:5: unknown key 'interviewr' in an interview (did you mean 'interviewers'?)",
+    ]
 
 
 def run(*argv: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
