@@ -215,6 +215,56 @@ def _line_separator(ctx: Context) -> Plan:
     )
 
 
+@case("decision_by before the interview")
+def _decision_before(ctx: Context) -> Plan:
+    text = data_yaml([PERSON]).replace(
+        "    duration: 45m\n", "    duration: 45m\n    decision_by: 2026-11-20\n"
+    )
+    return Plan(write(ctx, text), "refused")
+
+
+@case("done: [check-in] on an interviewer the check-in does not go to")
+def _done_elsewhere(ctx: Context) -> Plan:
+    other = PERSON | {"name": "Bo Kim", "email": "bo@acme.example", "done": ["check-in"]}
+    text = data_yaml([PERSON, other]).replace(
+        "    duration: 45m\n", "    duration: 45m\n    decision_by: 2026-12-04\n"
+    )
+    return Plan(write(ctx, text), "refused")
+
+
+@case("decision_by: 2027-02-30")
+def _february_30(ctx: Context) -> Plan:
+    text = data_yaml([PERSON]).replace(
+        "    duration: 45m\n", "    duration: 45m\n    decision_by: 2027-02-30\n"
+    )
+    return Plan(write(ctx, text), "refused")
+
+
+@case("a tab followed by spaces")
+def _tab_spaces(ctx: Context) -> Plan:
+    return Plan(write(ctx, data_yaml([PERSON]).replace("\n    role:", "\n\t    role:")), "refused")
+
+
+@case("a duplicate key, another problem and a duplicate id, all at once")
+def _everything_at_once(ctx: Context) -> Plan:
+    one = data_yaml([PERSON]).replace("    role: Analyst\n", "    role: Analyst\n    role: Engineer\n")
+    again = "\n".join(data_yaml([PERSON | {"method": "fax"}]).split("\n")[5:])
+    return Plan(write(ctx, one + "  " + again.lstrip()), "refused")
+
+
+@case("timezone: EST (a warning naming the city zone; nothing refused)")
+def _fixed_offset(ctx: Context) -> Plan:
+    text = data_yaml([PERSON | {"timezone": "EST"}])
+    return Plan(write(ctx, text), "error", code=0, says="write America/New_York", commands=(("check",),))
+
+
+@case("check with 1,000 failing messages (linear, not quadratic)")
+def _many_failing(ctx: Context) -> Plan:
+    path = write_batch(ctx.work / "interviews.yaml", 1000)
+    text = path.read_text(encoding="utf-8").replace("{daily_cap: 1000}", "{email_max_words: 10}")
+    return Plan(write(ctx, text), "refused", commands=(("check",),), seconds=20)
+
+
 # Big files: refused or loaded, in bounded time and memory (the limits are the Plan's).
 
 
