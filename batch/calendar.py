@@ -12,6 +12,7 @@ event whose follow-up has left the data is carried forward as cancelled, so a re
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 from collections.abc import Iterable, Mapping
@@ -41,6 +42,7 @@ CANCELLED_WHY = {
 }
 GONE_WHY = "This follow-up is no longer in your interviews data."
 _REVISION = "X-FOLLOWUP-REVISION"
+_MAX_SEQUENCE = 2**31 - 1  # RFC 5545's integers are 32-bit: one past the largest could not be written
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +61,7 @@ class Counts:
     to_do: int  # calls and cards, still to happen
     emails: int  # emails the job sends (or sent)
     cancelled: int
+    unreadable: int = 0  # events of the previous export without a UID or a usable SEQUENCE, left out
 
 
 def event_uid(key: str) -> str:
@@ -199,12 +202,17 @@ def _add_timezones(calendar: icalendar.Calendar) -> None:
 
 def read_previous(path: Path) -> dict[str, Previous]:
     """The events of an earlier export at that path, by UID; empty when there is none."""
+    return _read_previous(path)[0]
+
+
+def _read_previous(path: Path) -> tuple[dict[str, Previous], int]:
+    """The events of an earlier export by UID, and how many of its events were left out as unknown."""
     import icalendar
 
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
-        return {}
+        return {}, 0
     except OSError as exc:
         raise FollowUpError(f"{path}: cannot read the previous calendar ({exc.strerror})") from None
     try:
@@ -215,15 +223,40 @@ def read_previous(path: Path) -> dict[str, Previous]:
         ) from None
     if str(calendar.get("PRODID", "")) != PRODID:
         raise FollowUpError(f"{path}: not written by followup calendar; choose another --output or remove it")
-    return {
-        str(event["UID"]): Previous(int(event.get("SEQUENCE", 0)), str(event.get(_REVISION, "")), event)
-        for event in calendar.walk("VEVENT")
-    }
+    found: dict[str, Previous] = {}
+    unknown = 0
+    for event in calendar.walk("VEVENT"):
+        uid, previous = _previous(event)
+        if previous is None:
+            unknown += 1
+        else:
+            found[uid] = previous
+    return found, unknown
+
+
+def _previous(event: icalendar.Event) -> tuple[str, Previous | None]:
+    """An earlier event by its UID; None when it has no UID or a SEQUENCE we could not raise by one.
+
+    Such an event (edited by hand, or by another program) is treated as unknown: a follow-up that is
+    still in the data starts again at SEQUENCE 0.
+    """
+    uid = str(event.get("UID", "")).strip()
+    try:
+        sequence = int(event.get("SEQUENCE", 0))
+        if "DTSTART" in event:
+            event.decoded("DTSTART")  # _gone copies it when the follow-up has left the data
+    except (ValueError, TypeError, OverflowError):
+        return uid, None
+    if not uid or not 0 <= sequence < _MAX_SEQUENCE:
+        return uid, None
+    return uid, Previous(sequence, str(event.get(_REVISION, "")), event)
 
 
 def write_calendar(path: Path, items: Iterable[FollowUp], data: Dataset, now: datetime) -> Counts:
     """Export to a file, updating the previous export there (written whole, then moved into place)."""
-    data_bytes, counts = export_calendar(items, data, now, read_previous(path))
+    previous, unknown = _read_previous(path)
+    data_bytes, counts = export_calendar(items, data, now, previous)
+    counts = dataclasses.replace(counts, unreadable=unknown)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         partial = path.with_name(f".{path.name}.partial")

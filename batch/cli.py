@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, TextIO, cast
 
 from . import model, schedule
 from .errors import FollowUpError, InputError, Problem
@@ -96,21 +97,77 @@ def _positive(text: str) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; return its exit code (the console script exits with it)."""
     args = _parser().parse_args(argv)
+    out, err = Output(sys.stdout), Output(sys.stderr)
     try:
-        return COMMANDS[args.command](args, sys.stdout, sys.stderr)
+        code = COMMANDS[args.command](args, cast(TextIO, out), cast(TextIO, err))
     except FollowUpError as exc:
-        print(exc, file=sys.stderr)
-        return exc.exit_code
+        print(exc, file=err)
+        code = exc.exit_code
     except KeyboardInterrupt:
-        print("interrupted; a delivery under way is settled on the next run", file=sys.stderr)
-        return 130
-    except BrokenPipeError:  # the reader went away (`followup plan | head`); what was done is recorded
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # the exit's flush fails otherwise
-        return EXIT_FAILED
+        print("interrupted; a delivery under way is settled on the next run", file=err)
+        code = 130
+    return _after_output(code, out, err)
+
+
+class Output:
+    """A text stream whose writes cannot stop the run: after a write fails (a full disk, a reader that
+    went away), the rest is dropped and `failed` holds why, so a batch goes on delivering and recording."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.failed: OSError | None = None
+
+    def write(self, text: str) -> int:
+        """Write, or drop the text once a write has failed."""
+        if self.failed is None:
+            try:
+                return self.stream.write(text)
+            except OSError as exc:  # ENOSPC, EPIPE (BrokenPipeError), EIO …
+                self.failed = exc
+        return len(text)
+
+    def flush(self) -> None:
+        """Flush, noting a failure as write does."""
+        if self.failed is None:
+            try:
+                self.stream.flush()
+            except OSError as exc:
+                self.failed = exc
+
+    def isatty(self) -> bool:
+        """Whether the stream is a terminal (False once it failed)."""
+        return self.failed is None and self.stream.isatty()
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.stream, name)
+
+
+def _after_output(code: int, out: Output, err: Output) -> int:
+    """The exit code once the output is flushed: at least 1 when some of it could not be written."""
+    out.flush()
+    err.flush()
+    failed = [(name, stream) for name, stream in (("output", out), ("error output", err)) if stream.failed]
+    for _, stream in failed:  # what is still buffered goes nowhere, so the exit's own flush cannot fail
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), stream.stream.fileno())
+    if not failed:
+        return code
+    if err.failed is None and not isinstance(out.failed, BrokenPipeError):  # `plan | head` is no news
+        reason = out.failed.strerror if out.failed else ""
+        print(f"could not write all of the output ({reason}); the run went on to its end regardless",
+              file=err)  # fmt: skip
+        err.flush()
+    return max(code, EXIT_FAILED)
 
 
 def _load(args: argparse.Namespace) -> model.Dataset:
     return model.load(model.data_files(getattr(args, "data", None), Path.cwd()))
+
+
+def _print_warnings(data: model.Dataset, err: TextIO) -> None:
+    """The data's warnings, a line each (check, plan and calendar; a cron send stays quiet about them)."""
+    for warning in data.warnings:
+        print(warning, file=err)
 
 
 def _state(args: argparse.Namespace) -> Path:
@@ -137,15 +194,15 @@ def cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .compose import compose
 
     data = _load(args)
+    _print_warnings(data, err)
     items = schedule.plan(data, _now(args, data))
-    problems: list[Problem] = []
-    for item in items:
-        composed = compose(item, data)
-        for problem in composed.problems:
-            path, line, col = model.place_of(item.interview, item.interviewer)
-            problems.append(
-                Problem(path, line, col, f"{item.key}: {problem} (template {composed.words.template})")
-            )
+    failing = [(item, composed) for item in items if (composed := compose(item, data)).problems]
+    places = model.places_of([(item.interview, item.interviewer) for item, _ in failing])  # one parse a file
+    problems = [
+        Problem(path, line, col, f"{item.key}: {problem} (template {composed.words.template})")
+        for (item, composed), (path, line, col) in zip(failing, places, strict=True)
+        for problem in composed.problems
+    ]
     if problems:
         raise InputError(problems)
     files = len(data.files)
@@ -162,6 +219,7 @@ def cmd_plan(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .ledger import read_entries, read_states
 
     data = _load(args)
+    _print_warnings(data, err)
     now, states = _now(args, data), read_states(_state(args))
     items = schedule.plan(data, now, states)
     items, problem = _with_replies(data, now, states, items, lambda: read_entries(_state(args)))
@@ -357,12 +415,19 @@ def cmd_calendar(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .ledger import read_states
 
     data = _load(args)
+    _print_warnings(data, err)
     now = _now(args, data)
     items = schedule.plan(data, now, read_states(_state(args)))
     if args.output == "-":
         out.write(export_calendar(items, data, now)[0].decode("utf-8"))
         return EXIT_OK
     counts = write_calendar(Path(args.output), items, data, now)
+    if counts.unreadable:
+        print(
+            f"warning: {args.output}: {counts.unreadable} earlier event{'s' * (counts.unreadable != 1)} "
+            "had no UID or an unusable SEQUENCE; written afresh (a calendar app may keep its old copy)",
+            file=err,
+        )
     print(
         f"calendar: {args.output}: {counts.to_do} calls and cards to do, {counts.emails} emails, "
         f"{counts.cancelled} cancelled",

@@ -90,6 +90,33 @@ def parse_zone(raw: object) -> str:
     return value
 
 
+# Zone names that are valid but rarely what a person means: a fixed offset that never moves for daylight
+# time (EST is UTC-5 in July too), or the old US rule names. Each with the city zone to write instead.
+_CITY_ZONES = {
+    "EST": "America/New_York",
+    "EST5EDT": "America/New_York",
+    "CST6CDT": "America/Chicago",
+    "MST": "America/Denver, or America/Phoenix where daylight time is not kept",
+    "MST7MDT": "America/Denver",
+    "PST8PDT": "America/Los_Angeles",
+    "HST": "Pacific/Honolulu",
+}
+
+
+def zone_warning(name: str) -> str | None:
+    """Why a valid zone name is likely not what was meant, naming the city zone to use; None if it is fine."""
+    city = _CITY_ZONES.get(name)
+    if city is None and re.fullmatch(r"Etc/GMT[+-](?:[1-9]|1[0-4])", name):
+        city = "the city zone where the person lives, e.g. America/New_York or Europe/Berlin"
+    if city is None:
+        return None
+    if name.isalpha() or name.startswith("Etc/"):
+        what = "a fixed offset from UTC that never changes for daylight time"
+    else:
+        what = "an old name for United States rules, whatever the place"
+    return f"warning: timezone {name!r} is {what}; write {city}"
+
+
 @cache
 def _zone_names() -> frozenset[str]:
     return frozenset(available_timezones())
@@ -155,13 +182,41 @@ def _check_year(moment: date, value: str) -> None:
         raise ValueError(f"{value!r} is not a plausible date (the year must be {FIRST_YEAR}–{LAST_YEAR})")
 
 
+_YMD = re.compile(r"^([0-9]{4})-([0-9]{2})-([0-9]{2})(?![0-9])")
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+           "October", "November", "December")  # fmt: skip
+
+
+def _no_such_day(value: str) -> str | None:
+    """Why a value that starts YYYY-MM-DD names no day of the calendar, in words; None if it does."""
+    match = _YMD.match(value)
+    if not match:
+        return None
+    year, month, day = (int(part) for part in match.groups())
+    try:
+        date(year, month, day)
+    except ValueError as exc:  # datetime says which part is out of range; we say it in words
+        if "month" in str(exc) and not 1 <= month <= 12:
+            return f"there is no month {month} (write YYYY-MM-DD)"
+        if "day is out of range" in str(exc) and year >= 1:
+            last = (date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)).day
+            return f"{_MONTHS[month - 1]} {year} has no {_ordinal(day)} (it has {last} days)"
+    return None
+
+
+def _ordinal(number: int) -> str:
+    suffix = "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+    return f"{number}{suffix}"
+
+
 def parse_wall_time(raw: object) -> datetime:
     """A local date and time, 'YYYY-MM-DD HH:MM', without an offset."""
     value = parse_text(raw)
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:
-        raise ValueError(f"{value!r} is not a date and time (write YYYY-MM-DD HH:MM)") from None
+        why = _no_such_day(value) or "is not a date and time (write YYYY-MM-DD HH:MM)"
+        raise ValueError(f"{value!r} {why}" if why.startswith("is ") else f"{value!r}: {why}") from None
     if moment.tzinfo is not None:
         raise ValueError("write the local time without an offset; the zone comes from timezone:")
     if len(value) <= 10:
@@ -176,7 +231,8 @@ def parse_date(raw: object) -> date:
     try:
         day = date.fromisoformat(value)
     except ValueError:
-        raise ValueError(f"{value!r} is not a date (write YYYY-MM-DD)") from None
+        why = _no_such_day(value) or "is not a date (write YYYY-MM-DD)"
+        raise ValueError(f"{value!r} {why}" if why.startswith("is ") else f"{value!r}: {why}") from None
     _check_year(day, value)
     return day
 

@@ -15,6 +15,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TypeVar
+from urllib.parse import quote
 
 from .errors import FollowUpError, LockedError
 from .keys import Delivery, Known
@@ -68,9 +70,19 @@ INSERT INTO deliveries (key, interview, kind, method, recipient, name, subject, 
            claimed_at, finished_at, reply FROM deliveries_old;
 DROP TABLE deliveries_old;
 """
-_COLUMNS = (
-    "key, interview, kind, method, recipient, name, subject, message_id, state, attempts, claimed_at, "
-    "finished_at, reply, company, start"
+_T = TypeVar("_T")
+COLUMNS = ("key", "interview", "kind", "method", "recipient", "name", "subject", "message_id", "state",
+           "attempts", "claimed_at", "finished_at", "reply", "company", "start")  # fmt: skip
+OLD_COLUMNS = COLUMNS[:13]  # versions 1 and 2, read as they are until a write migrates them
+_COLUMNS = ", ".join(COLUMNS)
+# What each column of a sound row holds: text, a whole number, or text that may be missing.
+_KINDS = (str,) * 9 + (int, str, (str, type(None)), (str, type(None)), str, str)
+_ENTRIES_QUERY = f"SELECT {_COLUMNS} FROM deliveries ORDER BY claimed_at, key"
+_ENTRY_QUERY = f"SELECT {_COLUMNS} FROM deliveries WHERE key = ?"
+# Said whenever the ledger cannot be read as written: the remedy, and what the second one costs.
+REMEDY = (
+    "restore it from a backup, or move it aside; without it every follow-up reads as unsent, "
+    "so send would deliver again what was already sent"
 )
 
 
@@ -99,6 +111,13 @@ class LedgerError(FollowUpError):
     """The ledger file cannot be opened or written (a setting or the disk, not the data)."""
 
 
+class DamagedLedger(LedgerError):
+    """The ledger opens but does not hold what followup writes: damaged, or changed by hand."""
+
+    def __init__(self, path: Path, what: str) -> None:
+        super().__init__(f"{path}: the ledger is damaged ({what}): {REMEDY}")
+
+
 class Ledger:
     """The SQLite ledger at one path; open it with `open_ledger` or `read_states`."""
 
@@ -113,8 +132,15 @@ class Ledger:
                 create = _CREATE.replace("IF NOT EXISTS ", "")
                 self.db.executescript("BEGIN;" + _MIGRATE.format(create=create) + "COMMIT;")
             self.db.executescript(_SCHEMA)
-        except (OSError, sqlite3.Error) as exc:
-            raise LedgerError(f"{path}: cannot open the ledger ({_reason(exc)})") from None
+            _check_columns(self.db, path)
+        except (OSError, sqlite3.Error, LedgerError) as exc:
+            self._close_quietly()
+            raise _failure(path, "open", exc) from None
+
+    def _close_quietly(self) -> None:
+        if hasattr(self, "db"):
+            with contextlib.suppress(sqlite3.Error):
+                self.db.close()
 
     def __enter__(self) -> Ledger:
         return self
@@ -134,17 +160,19 @@ class Ledger:
 
     def states(self) -> Known:
         """What the plan needs to know of every row (keys.py matches today's people against it)."""
-        return _known(self.db)
+        with _reading(self.path):
+            return _known(self.db, self.path)
 
     def entries(self) -> list[Entry]:
         """Every row, oldest claim first."""
-        rows = self.db.execute(f"SELECT {_COLUMNS} FROM deliveries ORDER BY claimed_at, key")
-        return [Entry(*row) for row in rows]
+        with _reading(self.path):
+            return [_entry(row, self.path) for row in self.db.execute(_ENTRIES_QUERY)]
 
     def entry(self, key: str) -> Entry | None:
         """The row of one key, if any."""
-        row = self.db.execute(f"SELECT {_COLUMNS} FROM deliveries WHERE key = ?", (key,)).fetchone()
-        return Entry(*row) if row else None
+        with _reading(self.path):
+            row = self.db.execute(_ENTRY_QUERY, (key,)).fetchone()
+            return _entry(row, self.path) if row else None
 
     def mark_interrupted(self, announce: Callable[[str], None] = lambda key: None) -> list[str]:
         """Claims left `sending` by a run that died become `uncertain`; returns their keys.
@@ -241,6 +269,7 @@ class Ledger:
 
     def resolve(self, key: str, sent: bool, now: datetime) -> Entry:
         """Settle an uncertain (or failed) delivery by hand: sent, or free to retry with its Message-ID."""
+        self.check_intact()  # a write into a damaged file could spread the damage
         entry = self.entry(key)
         if entry is None:
             raise FollowUpError(f"{key}: not in the ledger (followup status lists what is)")
@@ -250,14 +279,23 @@ class Ledger:
         self.record(key, "sent" if sent else "deferred", reply, now)
         return self.entry(key)  # type: ignore[return-value]
 
+    def check_intact(self) -> None:
+        """DamagedLedger when SQLite's quick check finds the file damaged (it reads every page)."""
+        with _reading(self.path):
+            found = [row[0] for row in self.db.execute("PRAGMA quick_check(1)")]
+        if found != ["ok"]:
+            said = str(found[0] if found else "no answer").replace("*** in database main ***", "")
+            raise DamagedLedger(self.path, " ".join(said.split())[:100])  # one line, however SQLite puts it
+
     def count_since(self, moment: datetime) -> int:
         """How many deliveries were claimed at or after that moment (for the rolling daily cap)."""
-        row = self.db.execute(
-            "SELECT COUNT(*) FROM deliveries WHERE state IN ('sending','sent','uncertain') "
-            "AND claimed_at >= ?",
-            (_iso(moment),),
-        ).fetchone()
-        return int(row[0])
+        with _reading(self.path):
+            row = self.db.execute(
+                "SELECT COUNT(*) FROM deliveries WHERE state IN ('sending','sent','uncertain') "
+                "AND claimed_at >= ?",
+                (_iso(moment),),
+            ).fetchone()
+            return int(row[0])
 
     @contextlib.contextmanager
     def _write(self) -> Iterator[None]:
@@ -270,48 +308,113 @@ class Ledger:
                 raise
             self.db.execute("COMMIT")
         except sqlite3.Error as exc:
-            raise LedgerError(f"{self.path}: cannot write the ledger ({_reason(exc)})") from None
+            raise _failure(self.path, "write", exc) from None
 
 
 def read_states(path: Path) -> Known:
     """What the plan needs of a ledger, without creating or changing it (an absent ledger is empty)."""
     if not path.exists():
         return Known()
-    try:
-        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-        try:
-            return _known(db)
-        finally:
-            db.close()
-    except sqlite3.Error as exc:
-        raise LedgerError(f"{path}: cannot read the ledger ({_reason(exc)})") from None
+    return _read(path, lambda db: _known(db, path))
 
 
 def read_entries(path: Path) -> list[Entry]:
     """Every row of a ledger, oldest claim first, without creating or changing it (absent: none)."""
     if not path.exists():
         return []
-    try:
-        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-        try:
-            rows = db.execute(f"SELECT {_COLUMNS} FROM deliveries ORDER BY claimed_at, key")
-            return [Entry(*row) for row in rows]
-        finally:
-            db.close()
-    except sqlite3.Error as exc:
-        raise LedgerError(f"{path}: cannot read the ledger ({_reason(exc)})") from None
+    return _read(path, lambda db: [_entry(row, path) for row in db.execute(_old_or_new(db, _ENTRIES_QUERY))])
 
 
-def _known(db: sqlite3.Connection) -> Known:
+def _old_or_new(db: sqlite3.Connection, query: str) -> str:
+    """The query for this file: a ledger of version 1 or 2 (read, not yet migrated) has no company, start."""
+    if db.execute("PRAGMA user_version").fetchone()[0] >= 3:
+        return query
+    return query.replace(", company, start", ", '', ''")
+
+
+def _known(db: sqlite3.Connection, path: Path) -> Known:
     known = Known()
-    version = db.execute("PRAGMA user_version").fetchone()[0]
-    extra = ", company, start" if version >= 3 else ""
-    query = f"SELECT key, state, interview, kind, method, recipient, name{extra} FROM deliveries"
+    query = _old_or_new(
+        db, "SELECT key, state, interview, kind, method, recipient, name, company, start FROM deliveries"
+    )
     for row in db.execute(query):
+        if not all(type(value) is str for value in row):
+            raise DamagedLedger(path, f"a row holds values of the wrong kind near {str(row[0])[:60]!r}")
         known.add(Delivery(*row))
-    if version >= 3:
+    if db.execute("PRAGMA user_version").fetchone()[0] >= 3:
         known.check_in_to.update((i, (n, e)) for i, n, e in db.execute("SELECT * FROM check_in_to"))
     return known
+
+
+def _read(path: Path, query: Callable[[sqlite3.Connection], _T]) -> _T:
+    """The answer of a query on a read-only connection to the ledger (see _open_read_only)."""
+    with _reading(path):
+        db = _open_read_only(path)
+        try:
+            _check_columns(db, path)
+            return query(db)
+        finally:
+            db.close()
+
+
+def _open_read_only(path: Path) -> sqlite3.Connection:
+    """A connection that never writes: not the ledger, nor its folder.
+
+    A ledger in WAL mode needs a -shm file beside it even to be read; in a folder we may not write
+    that file cannot be made. When there is no write-ahead log either, the file alone holds every
+    row, and SQLite may read it as immutable, without the -shm.
+    """
+    uri = "file:" + quote(str(path.absolute()))
+    db = sqlite3.connect(uri + "?mode=ro", uri=True)
+    try:
+        db.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchall()
+        return db
+    except sqlite3.OperationalError:
+        db.close()
+        wal = path.with_name(path.name + "-wal")
+        if wal.exists() and wal.stat().st_size > 0:
+            raise
+    return sqlite3.connect(uri + "?mode=ro&immutable=1", uri=True)
+
+
+@contextlib.contextmanager
+def _reading(path: Path) -> Iterator[None]:
+    """SQLite's errors while reading, as one line that says what to do."""
+    try:
+        yield
+    except sqlite3.Error as exc:
+        raise _failure(path, "read", exc) from None
+
+
+def _check_columns(db: sqlite3.Connection, path: Path) -> None:
+    """DamagedLedger unless the table has exactly the columns followup writes (or wrote), in order."""
+    found = tuple(row[1] for row in db.execute("PRAGMA table_info(deliveries)"))
+    if found and found not in (COLUMNS, OLD_COLUMNS):
+        extra = [name for name in found if name not in COLUMNS]
+        missing = [name for name in COLUMNS if name not in found]
+        what = ", ".join(
+            [f"unknown column {name!r}" for name in extra] + [f"no column {name!r}" for name in missing]
+        )
+        raise DamagedLedger(path, what or "its columns are out of order")
+
+
+def _entry(row: tuple[object, ...], path: Path) -> Entry:
+    """A row as an Entry; DamagedLedger when a value is not of its column's kind (a damaged page)."""
+    if not all(isinstance(value, kind) for value, kind in zip(row, _KINDS, strict=True)):
+        raise DamagedLedger(path, f"a row holds values of the wrong kind near {str(row[0])[:60]!r}")
+    return Entry(*row)  # type: ignore[arg-type]
+
+
+def _failure(path: Path, verb: str, exc: BaseException) -> LedgerError:
+    """The one line for an error of SQLite or the disk: damage (with its remedy), or what failed."""
+    if isinstance(exc, LedgerError):
+        return exc
+    reason = _reason(exc)
+    # SQLITE_CORRUPT and SQLITE_NOTADB arrive as a bare DatabaseError; text that is not UTF-8 is damage too
+    damaged = type(exc) is sqlite3.DatabaseError or "Could not decode" in reason
+    if damaged:
+        return DamagedLedger(path, reason.split(" with text ")[0])
+    return LedgerError(f"{path}: cannot {verb} the ledger ({reason})")
 
 
 @contextlib.contextmanager

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -79,6 +80,7 @@ class Dataset:
     policy: Policy
     interviews: tuple[Interview, ...]
     files: tuple[str, ...] = ()
+    warnings: tuple[Problem, ...] = ()  # what works but is likely not what was meant, with its place
 
 
 Spec = dict[str, tuple[Callable[[object], object], bool]]  # key -> (parser, required)
@@ -136,12 +138,17 @@ class _Checker:
     def __init__(self, path: str) -> None:
         self.path = path
         self.found: list[tuple[Key, bool, str]] = []
+        self.noted: list[tuple[Key, bool, str]] = []
         # A long file says the same zones, companies, titles, topics and times thousands of times;
         # each distinct value is kept once (the parser makes a new copy of every one).
         self.copies: dict[object, object] = {}
 
     def fail(self, key: Key, message: str, at_key: bool = False) -> None:
         self.found.append((key, at_key, message))
+
+    def warn(self, key: Key, message: str) -> None:
+        """Note something that works but is likely not what was meant (shown, never refused)."""
+        self.noted.append((key, False, message))
 
     def mapping(self, raw: object, key: Key, spec: Spec, what: str) -> dict[str, object] | None:
         """Typed values of a mapping that follows spec; None (and problems noted) when it cannot."""
@@ -163,6 +170,9 @@ class _Checker:
                 values[name] = self.shared(parse(value))
             except ValueError as exc:
                 self.fail((*key, name), f"{name}: {exc}")
+                continue
+            if parse is f.parse_zone and (note := f.zone_warning(values[name])):  # type: ignore[arg-type]
+                self.warn((*key, name), note)
         for name, (_, required) in spec.items():
             if required and name not in raw:
                 self.fail(key, f"{what} needs {name}:")
@@ -180,10 +190,11 @@ class _Checker:
         return self.copies.setdefault(value, value)
 
     def problems(self, text: str) -> list[Problem]:
-        wanted = {(key, at_key) for key, at_key, _ in self.found}
+        """The problems, then the warnings, with their places (found in one parse of the text)."""
+        wanted = {(key, at_key) for key, at_key, _ in [*self.found, *self.noted]}
         places = locate(text, wanted) if wanted else {}
         result = []
-        for key, at_key, message in self.found:
+        for key, at_key, message in [*self.found, *self.noted]:
             line, col = places.get((key, at_key), (1, 1))
             result.append(Problem(self.path, line, col, message))
         return result
@@ -231,9 +242,56 @@ def build_interview(check: _Checker, raw: object, key: Key) -> Interview | None:
     marked = [i for i, person in enumerate(people or ()) if person.check_in]
     for i in marked[1:]:
         check.fail((*key, "interviewers", i, "check_in"), "only one interviewer gets the check-in")
+    _check_decision_by(check, values, key)
+    has_check_in = values.get("decision_by") is not None
+    recipient = check_in_recipient(people) if people else None
+    for where, message in misplaced_done(values.get("done", ()), people or (), has_check_in, recipient):
+        check.fail((*key, *where), message)
     if len(check.found) > before or people is None:
         return None
     return Interview(**values, interviewers=people, source=check.path, index=key[-1])  # type: ignore[arg-type]
+
+
+def _check_decision_by(check: _Checker, values: dict[str, object], key: Key) -> None:
+    """A decision date before the interview: the check-in would go out before they ever met."""
+    decided, start = values.get("decision_by"), values.get("start")
+    if isinstance(decided, date) and isinstance(start, datetime) and decided < start.date():
+        check.fail(
+            (*key, "decision_by"),
+            f"decision_by {decided:%Y-%m-%d} is before the interview on {start:%Y-%m-%d} "
+            "(the check-in after it would thank them for a meeting not yet held; is the year right?)",
+        )
+
+
+def check_in_recipient(people: Sequence[Interviewer]) -> int:
+    """Which interviewer (by position) the check-in goes to: the one marked check_in: true, else the first
+    listed (as keys.check_in_person decides before the ledger has fixed it)."""
+    return next((i for i, person in enumerate(people) if person.check_in), 0)
+
+
+def misplaced_done(
+    interview_done: Sequence[str], people: Sequence[Interviewer], has_check_in: bool, recipient: int | None
+) -> Iterator[tuple[Key, str]]:
+    """Each `done:` that marks a follow-up that does not exist, as (key under the interview, message).
+
+    `recipient` is the position of the interviewer the check-in goes to; a `done: [check-in]` on anyone
+    else would be ignored, and the check-in would still go out.
+    """
+    nothing = "done: check-in: this interview has no check-in (it comes with decision_by:)"
+    if "check-in" in interview_done and not has_check_in:
+        yield ("done",), nothing
+    for i, person in enumerate(people):
+        if "check-in" not in person.done:
+            continue
+        if not has_check_in:
+            yield ("interviewers", i, "done"), nothing
+        elif recipient is not None and i != recipient:
+            to = people[recipient].name
+            yield (
+                ("interviewers", i, "done"),
+                f"done: check-in: the check-in goes to {to}, not to {person.name} "
+                f"(write done: [check-in] on {to}, or on the interview)",
+            )
 
 
 def _build_interviewers(check: _Checker, raw: object, key: Key) -> tuple[Interviewer, ...] | None:
@@ -313,7 +371,7 @@ def data_files(data: Path | None, cwd: Path) -> list[Path]:
     """The files to read: --data (a file, or every *.yaml in a folder), else the default places."""
     if data is not None:
         if data.is_dir():
-            found = sorted(p for p in [*data.glob("*.yaml"), *data.glob("*.yml")] if p.is_file())
+            found = sorted([*data.glob("*.yaml"), *data.glob("*.yml")])  # read_text refuses what is no file
             if not found:
                 raise InputError(Problem(str(data), 1, 1, "no .yaml or .yml files in this folder"))
             return found
@@ -326,28 +384,31 @@ def data_files(data: Path | None, cwd: Path) -> list[Path]:
 
 
 def load(paths: Iterable[Path]) -> Dataset:
-    """Read and check every file; an InputError lists every problem in every file."""
+    """Read and check every file; an InputError lists every problem in every file, by file and line."""
     problems: list[Problem] = []
+    warnings: list[Problem] = []
     me: tuple[Me, str] | None = None
     policy: tuple[Policy, str] | None = None
     interviews: list[Interview] = []
+    ids: list[tuple[str, str, int]] = []
     files = [str(p) for p in paths]
     for path in files:
         try:
-            parts = _load_file(path)
+            read = _load_file(path)
         except InputError as exc:
             problems += exc.problems
             continue
-        file_me, file_policy, file_interviews, file_problems = parts
-        problems += file_problems
-        for found, held, name in ((file_me, me, "me"), (file_policy, policy, "policy")):
+        problems += read.problems
+        warnings += read.warnings
+        for found, held, name in ((read.me, me, "me"), (read.policy, policy, "policy")):
             if found is not None and held is not None:
                 line, col = _key_place(path, name)
                 problems.append(Problem(path, line, col, f"{name}: is already given in {held[1]}"))
-        me = me or (file_me and (file_me, path))  # type: ignore[assignment]
-        policy = policy or (file_policy and (file_policy, path))  # type: ignore[assignment]
-        interviews += file_interviews
-    problems += _duplicate_ids(interviews)
+        me = me or (read.me and (read.me, path))  # type: ignore[assignment]
+        policy = policy or (read.policy and (read.policy, path))  # type: ignore[assignment]
+        interviews += read.interviews
+        ids += [(id_, path, index) for id_, index in read.ids]
+    problems += _duplicate_ids(ids)  # from every interview, those with problems of their own too
     if me is None and not problems:
         problems.append(
             Problem(
@@ -358,35 +419,62 @@ def load(paths: Iterable[Path]) -> Dataset:
             )
         )
     if problems:
+        order = {path: n for n, path in enumerate(files)}
+        problems.sort(key=lambda p: (order.get(p.path, len(order)), p.path, p.line, p.col))
         raise InputError(problems)
     assert me is not None
-    return Dataset(me[0], policy[0] if policy else Policy(), tuple(interviews), tuple(files))
+    policy_value = policy[0] if policy else Policy()
+    return Dataset(me[0], policy_value, tuple(interviews), tuple(files), tuple(warnings))
 
 
-def _load_file(path: str) -> tuple[Me | None, Policy | None, list[Interview], list[Problem]]:
+@dataclass(slots=True)
+class _FileRead:
+    """What one file gave: its sections, the id of every interview in it, its problems and warnings."""
+
+    me: Me | None = None
+    policy: Policy | None = None
+    interviews: list[Interview] = dataclasses.field(default_factory=list)
+    ids: list[tuple[str, int]] = dataclasses.field(default_factory=list)
+    problems: list[Problem] = dataclasses.field(default_factory=list)
+    warnings: list[Problem] = dataclasses.field(default_factory=list)
+
+
+def _load_file(path: str) -> _FileRead:
     text = read_text(Path(path))
     check = _Checker(path)
-    me = policy = None
-    interviews: list[Interview] = []
-    for key, raw in iter_entries(text, path):
-        if key[0] == "interviews" and len(key) == 2:
-            interview = build_interview(check, raw, key)
-            if interview is not None:
-                interviews.append(interview)
-        elif key == ("me",):
-            values = check.mapping(raw, key, ME_SPEC, "me")
-            if values is not None and len(values) == len(raw) and not _missing(values, ME_SPEC):
-                me = Me(**values)  # type: ignore[arg-type]
-        elif key == ("policy",):
-            policy = build_policy(check, raw, key)
-        elif key == ("interviews",):
-            if raw is not None and not isinstance(raw, list):  # empty: no interviews yet
-                check.fail(key, "interviews: must be a list (each item starts with '- ')")
-        else:
-            hint = f.closest(str(key[0]), TOP_KEYS)
-            more = f"did you mean {hint!r}?" if hint else "expected me, policy or interviews"
-            check.fail(key, f"unknown key {key[0]!r} ({more})", at_key=True)
-    return me, policy, interviews, check.problems(text)
+    read = _FileRead()
+    try:
+        for key, raw in iter_entries(text, path, problems=read.problems):
+            _read_entry(check, read, key, raw)
+    except InputError as exc:  # YAML that cannot be read on: what came before it still counts
+        read.problems += exc.problems
+    placed = check.problems(text)
+    read.problems += placed[: len(check.found)]
+    read.warnings = placed[len(check.found) :]
+    return read
+
+
+def _read_entry(check: _Checker, read: _FileRead, key: Key, raw: object) -> None:
+    if key[0] == "interviews" and len(key) == 2:
+        if isinstance(raw, dict) and "id" in raw:
+            with contextlib.suppress(ValueError):  # a bad id is a problem `mapping` notes
+                read.ids.append((f.parse_id(raw["id"]), key[1]))  # type: ignore[arg-type]
+        interview = build_interview(check, raw, key)
+        if interview is not None:
+            read.interviews.append(interview)
+    elif key == ("me",):
+        values = check.mapping(raw, key, ME_SPEC, "me")
+        if values is not None and len(values) == len(raw) and not _missing(values, ME_SPEC):  # type: ignore[arg-type]
+            read.me = Me(**values)  # type: ignore[arg-type]
+    elif key == ("policy",):
+        read.policy = build_policy(check, raw, key)
+    elif key == ("interviews",):
+        if raw is not None and not isinstance(raw, list):  # empty: no interviews yet
+            check.fail(key, "interviews: must be a list (each item starts with '- ')")
+    else:
+        hint = f.closest(str(key[0]), TOP_KEYS)
+        more = f"did you mean {hint!r}?" if hint else "expected me, policy or interviews"
+        check.fail(key, f"unknown key {key[0]!r} ({more})", at_key=True)
 
 
 def _key_place(path: str, name: str) -> tuple[int, int]:
@@ -398,23 +486,22 @@ def _missing(values: dict[str, object], spec: Spec) -> bool:
     return any(required and name not in values for name, (_, required) in spec.items())
 
 
-def _duplicate_ids(interviews: list[Interview]) -> list[Problem]:
-    first: dict[str, Interview] = {}
-    clashes: list[tuple[Interview, Interview]] = []
-    for interview in interviews:
-        if interview.id in first:
-            clashes.append((first[interview.id], interview))
+def _duplicate_ids(ids: list[tuple[str, str, int]]) -> list[Problem]:
+    """A problem at each interview whose id an earlier one has: (id, file, position) of every interview."""
+    first: dict[str, tuple[str, int]] = {}
+    clashes: list[tuple[str, tuple[str, int], tuple[str, int]]] = []
+    for id_, source, index in ids:
+        if id_ in first:
+            clashes.append((id_, first[id_], (source, index)))
         else:
-            first[interview.id] = interview
+            first[id_] = (source, index)
     if not clashes:
         return []
-    lines = _id_lines({(i.source, i.index) for pair in clashes for i in pair})
+    lines = _id_lines({place for _, a, b in clashes for place in (a, b)})
     problems = []
-    for a, b in clashes:
-        la, lb = lines.get((a.source, a.index), (1, 1)), lines.get((b.source, b.index), (1, 1))
-        problems.append(
-            Problem(b.source, lb[0], lb[1], f"duplicate id {b.id!r} (first used at {a.source}:{la[0]})")
-        )
+    for id_, a, b in clashes:
+        la, lb = lines.get(a, (1, 1)), lines.get(b, (1, 1))
+        problems.append(Problem(b[0], lb[0], lb[1], f"duplicate id {id_!r} (first used at {a[0]}:{la[0]})"))
     return problems
 
 
@@ -430,11 +517,29 @@ def _id_lines(places: set[tuple[str, int]]) -> dict[tuple[str, int], tuple[int, 
 
 def place_of(interview: Interview, person: Interviewer | None = None) -> tuple[str, int, int]:
     """Path, line and column of an interview (or of one of its interviewers), for messages about it."""
-    key: Key = ("interviews", interview.index)
-    if person is not None and person in interview.interviewers:
-        key = (*key, "interviewers", interview.interviewers.index(person))
-    try:
-        line, col = locate(read_text(Path(interview.source)), {(key, False)}).get((key, False), (1, 1))
-    except InputError:
-        line, col = 1, 1
-    return interview.source, line, col
+    return places_of([(interview, person)])[0]
+
+
+def places_of(
+    targets: Sequence[tuple[Interview, Interviewer | None]],
+) -> list[tuple[str, int, int]]:
+    """place_of for many interviews (or interviewers) at once, each file read and parsed once."""
+    keys: list[Key] = []
+    by_source: dict[str, set[tuple[Key, bool]]] = {}
+    for interview, person in targets:
+        key: Key = ("interviews", interview.index)
+        if person is not None and person in interview.interviewers:
+            key = (*key, "interviewers", interview.interviewers.index(person))
+        keys.append(key)
+        by_source.setdefault(interview.source, set()).add((key, False))
+    found: dict[str, dict[tuple[Key, bool], tuple[int, int]]] = {}
+    for source, wanted in by_source.items():
+        try:
+            found[source] = locate(read_text(Path(source)), wanted)
+        except InputError:
+            found[source] = {}
+    places = []
+    for (interview, _), key in zip(targets, keys, strict=True):
+        line, col = found[interview.source].get((key, False), (1, 1))
+        places.append((interview.source, line, col))
+    return places

@@ -8,6 +8,9 @@ with their line and column. Places of values are found again only when something
 
 from __future__ import annotations
 
+import contextlib
+import os
+import stat
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -36,9 +39,9 @@ _OPENED = {
 
 
 def read_text(path: Path) -> str:
-    """The file's text, or an InputError that says where it is not UTF-8."""
+    """The file's text, or an InputError that says where it is not UTF-8 (or that it is no file)."""
     try:
-        data = path.read_bytes()
+        data = _read_regular(path)
     except OSError as exc:
         raise InputError(Problem(str(path), 1, 1, f"cannot read: {exc.strerror}")) from None
     try:
@@ -48,6 +51,27 @@ def read_text(path: Path) -> str:
         line = before.count(b"\n") + 1
         col = len(before[before.rfind(b"\n") + 1 :].decode("utf-8", "replace")) + 1
         raise InputError(Problem(str(path), line, col, "not UTF-8 text (save the file as UTF-8)")) from None
+
+
+_NOT_FILES = {stat.S_IFIFO: "a named pipe (FIFO)", stat.S_IFDIR: "a folder", stat.S_IFCHR: "a device",
+              stat.S_IFBLK: "a device", stat.S_IFSOCK: "a socket"}  # fmt: skip
+
+
+def _read_regular(path: Path) -> bytes:
+    """The bytes of a regular file; an InputError for anything else, which could block or never end."""
+    # O_NONBLOCK: opening a FIFO with no writer would otherwise wait for one, forever
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    try:
+        kind = stat.S_IFMT(os.fstat(fd).st_mode)
+    except OSError:
+        os.close(fd)
+        raise
+    if kind != stat.S_IFREG:
+        os.close(fd)
+        what = _NOT_FILES.get(kind, "not a regular file")
+        raise InputError(Problem(str(path), 1, 1, f"is {what}, not a file (give a .yaml file)"))
+    with open(fd, "rb") as file:
+        return file.read()
 
 
 def _problem(path: str, mark: yaml.Mark | None, message: str) -> Problem:
@@ -67,8 +91,17 @@ def _parse_error(path: str, exc: yaml.YAMLError, text: str) -> InputError:
         where = f"{problem} at line {mark.line + 1}"
         return InputError(_problem(path, context_mark, f"YAML syntax: {opened} ({where})"))
     hint = _HINTS.get(problem)
+    if hint is None and mark is not None and _char_at(text, mark) == "\t":
+        hint = "it is a tab: YAML indents with spaces, not tabs"
     message = f"YAML syntax: {problem}" + (f" ({hint})" if hint else "")
     return InputError(_problem(path, mark, message))
+
+
+def _char_at(text: str, mark: yaml.Mark) -> str:
+    """The character at a mark's line and column ('' past the end)."""
+    lines = text.split("\n", mark.line + 1)
+    line = lines[mark.line] if mark.line < len(lines) else ""
+    return line[mark.column : mark.column + 1]
 
 
 def _reader_problem(path: str, exc: yaml.reader.ReaderError, text: str) -> Problem:
@@ -82,15 +115,18 @@ def _reader_problem(path: str, exc: yaml.reader.ReaderError, text: str) -> Probl
     return Problem(path, line, col, message + " (is it a text file?)")
 
 
-def iter_entries(text: str, path: str, stream_key: str = "interviews") -> Iterator[tuple[Key, object]]:
+def iter_entries(
+    text: str, path: str, stream_key: str = "interviews", problems: list[Problem] | None = None
+) -> Iterator[tuple[Key, object]]:
     """Yield (key path, value) for each top-level entry; items of `stream_key` one by one.
 
     Only the item being read is held in memory, so a file of any length costs the size of its
-    largest item.
+    largest item. A duplicate key is added to `problems` (its second value skipped) when a list is
+    given, so the rest of the file is still read; without one it is raised.
     """
     loader = _Loader(text)
     try:
-        yield from _build(loader.get_event, path, stream_key)
+        yield from _build(loader.get_event, path, stream_key, problems)
     except yaml.YAMLError as exc:
         raise _parse_error(path, exc, text) from None
     finally:
@@ -98,7 +134,7 @@ def iter_entries(text: str, path: str, stream_key: str = "interviews") -> Iterat
 
 
 def _build(
-    next_event: Callable[[], yaml.Event | None], path: str, stream_key: str
+    next_event: Callable[[], yaml.Event | None], path: str, stream_key: str, problems: list[Problem] | None
 ) -> Iterator[tuple[Key, object]]:
     # One loop over every event of the file, so it keeps all it touches in local variables: the
     # innermost open container is unpacked into locals, the enclosing ones wait on `stack`.
@@ -163,9 +199,12 @@ def _build(
                 raise InputError(_problem(path, ev.start_mark, "a key must be plain text"))
             if value in seen:
                 first = seen[value].line + 1
-                raise InputError(
-                    _problem(path, ev.start_mark, f"duplicate key {value!r} (first at line {first})")
-                )
+                problem = _problem(path, ev.start_mark, f"duplicate key {value!r} (first at line {first})")
+                if problems is None:
+                    raise InputError(problem)
+                problems.append(problem)
+                _skip_node(next_event)  # the first value stands; the rest of the file is still read
+                continue
             seen[value] = ev.start_mark
             key = value
         elif depth == 1:
@@ -174,6 +213,21 @@ def _build(
         else:
             container[key] = value  # type: ignore[index]
             key = None
+
+
+def _skip_node(next_event: Callable[[], yaml.Event | None]) -> None:
+    """Read past one value (a scalar, or a whole mapping or list), building nothing."""
+    depth = 0
+    while True:
+        kind = type(next_event())
+        if kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
+            depth += 1
+        elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
+            depth -= 1
+        elif kind is yaml.StreamEndEvent:
+            return
+        if depth == 0:
+            return
 
 
 def _other_event(ev: yaml.Event | None, kind: type, path: str, documents: int) -> int:
@@ -206,6 +260,12 @@ def _tag_message(tag: str) -> str:
 def locate(text: str, wanted: set[tuple[Key, bool]]) -> dict[tuple[Key, bool], tuple[int, int]]:
     """Line and column (1-based) of each wanted key path: its key when the flag is set, else its value."""
     found: dict[tuple[Key, bool], tuple[int, int]] = {}
+    with contextlib.suppress(yaml.YAMLError):  # a file broken further on: the places before the break
+        _locate(text, wanted, found)
+    return found
+
+
+def _locate(text: str, wanted: set[tuple[Key, bool]], found: dict[tuple[Key, bool], tuple[int, int]]) -> None:
     stack: list[list] = []  # [is_mapping, pending key or count, own key path]
     for ev in yaml.parse(text, Loader=_Loader):
         kind = type(ev)
@@ -221,7 +281,7 @@ def locate(text: str, wanted: set[tuple[Key, bool]]) -> dict[tuple[Key, bool], t
                 if frame[0] and frame[1] is None:  # a key
                     key_path = (*frame[2], ev.value) if kind is yaml.ScalarEvent else None
                     if key_path is not None and (key_path, True) in wanted:
-                        found[(key_path, True)] = (ev.start_mark.line + 1, ev.start_mark.column + 1)
+                        found.setdefault((key_path, True), (ev.start_mark.line + 1, ev.start_mark.column + 1))
                     frame[1] = ev.value if kind is yaml.ScalarEvent else ""
                     continue
                 here = (*frame[2], frame[1])
@@ -230,11 +290,11 @@ def locate(text: str, wanted: set[tuple[Key, bool]]) -> dict[tuple[Key, bool], t
                 else:
                     frame[1] += 1
             if (here, False) in wanted:
-                found[(here, False)] = (ev.start_mark.line + 1, ev.start_mark.column + 1)
+                # setdefault: under a duplicate key the first value is the one read
+                found.setdefault((here, False), (ev.start_mark.line + 1, ev.start_mark.column + 1))
             if kind is yaml.MappingStartEvent:
                 stack.append([True, None, here])
             elif kind is yaml.SequenceStartEvent:
                 stack.append([False, 0, here])
         elif kind in (yaml.MappingEndEvent, yaml.SequenceEndEvent):
             stack.pop()
-    return found

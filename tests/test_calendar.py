@@ -308,3 +308,39 @@ def test_the_command_runs_as_a_process_with_the_default_path(work: Path) -> None
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("calendar: var/followups.ics: ")
     assert len(events(work / "var" / "followups.ics")) == 8
+
+
+def edit_first(path: Path, old: str, new: str) -> None:
+    """Replace the first line that starts with `old` in an exported file (as a hand edit would)."""
+    lines = path.read_bytes().decode("utf-8").split("\r\n")
+    at = next(i for i, line in enumerate(lines) if line.startswith(old))
+    lines[at] = new
+    path.write_bytes("\r\n".join(lines).encode("utf-8"))
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("SEQUENCE:", "SEQUENCE:abc"),
+        ("SEQUENCE:", "SEQUENCE:99999999999999999999"),
+        ("SEQUENCE:", "SEQUENCE:2147483647"),
+        ("SEQUENCE:", "SEQUENCE:-3"),
+        ("UID:", "COMMENT:no uid"),
+    ],
+    ids=["not-a-number", "20-digits", "at-the-limit", "negative", "no-uid"],
+)
+def test_an_earlier_event_with_a_broken_sequence_or_no_uid_starts_afresh_with_one_warning(
+    work: Path, capsys: pytest.CaptureFixture[str], old: str, new: str
+) -> None:
+    path = export(work)
+    edit_first(path, old, new)
+    capsys.readouterr()
+    export(work, now="2026-11-24T17:00:00-05:00")
+    out, err = capsys.readouterr()
+    assert err == (
+        f"warning: {path}: 1 earlier event had no UID or an unusable SEQUENCE; written afresh "
+        "(a calendar app may keep its old copy)\n"
+    )
+    assert out.startswith(f"calendar: {path}: ")
+    found = events(path)
+    assert len(found) == 8 and {int(event["SEQUENCE"]) for event in found.values()} == {0}

@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from batch import model
 from batch.cli import main
+from tests.reliability import write_batch
 
 ROOT = Path(__file__).parent.parent
 EXAMPLE = ROOT / "interviews.yaml"
@@ -177,9 +179,10 @@ def test_plan_of_bad_data_exits_2_and_prints_nothing_on_stdout(capsys, state):
     assert main(["--data", str(bad), "--now", NOW, "--state", state, "plan", "--json"]) == 2
     out, err = capsys.readouterr()
     assert out == ""
-    assert err.splitlines()[0] == (
-        f"{bad}:10:5: unknown key 'interviewr' in an interview (did you mean 'interviewers'?)"
-    )
+    assert err.splitlines() == [  # sorted by line
+        f"{bad}:5:5: an interview needs interviewers:",
+        f"{bad}:10:5: unknown key 'interviewr' in an interview (did you mean 'interviewers'?)",
+    ]
 
 
 def run(*argv: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
@@ -235,3 +238,65 @@ def test_plan_json_written_row_by_row_is_the_text_json_dump_would_write(rows: li
 def test_plan_json_also_answers_to_the_design_notes_names_id_and_deadline(capsys, state):
     rows = run_json(capsys, "--data", str(EXAMPLE), "--now", NOW, "--state", state, "plan", "--json")
     assert all(row["id"] == row["key"] and row["deadline"] == row["expires_at"] for row in rows)
+
+
+@pytest.mark.parametrize("files", [1, 3])
+def test_check_parses_each_file_once_for_the_places_of_any_number_of_failing_messages(
+    tmp_path, capsys, monkeypatch, files
+):
+    paths = []
+    for n in range(files):
+        path = write_batch(tmp_path / f"batch{n}.yaml", 40)
+        text = path.read_text(encoding="utf-8").replace(
+            "policy: {daily_cap: 1000}\n", "policy: {email_max_words: 10}\n"
+        )
+        if n:  # one me: and one policy: in all
+            text = "interviews:\n" + text.split("interviews:\n", 1)[1].replace("company-", f"f{n}-company-")
+        path.write_text(text, encoding="utf-8")
+        paths.append(path)
+    parses = []
+    real_locate = model.locate
+    monkeypatch.setattr(model, "locate", lambda text, wanted: parses.append(1) or real_locate(text, wanted))
+    assert main(["--data", str(tmp_path), "--now", NOW, "check"]) == 2
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 40 * files and all("words; keep a email to 10 or fewer" in line for line in lines)
+    assert len(parses) == files  # one parse a file, not one a problem
+    first = lines[0].split(":")[:3]
+    assert first == [str(paths[0]), "14", "9"]  # the place is still the first interviewer's
+
+
+def test_a_dry_run_writing_to_a_full_disk_still_writes_every_message_and_exits_1(tmp_path):
+    outbox = tmp_path / "outbox"
+    argv = ["--data", str(EXAMPLE), "--state", str(tmp_path / "followup.db"), "--now", NOW]
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(
+            [sys.executable, "-m", "batch", *argv, "send", "--dry-run", "--outbox", str(outbox)],
+            cwd=ROOT,
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+        )
+    assert done.returncode == 1
+    assert done.stderr == (
+        "could not write all of the output (No space left on device); the run went on to its end regardless\n"
+    )
+    written = sorted(
+        path.read_bytes().split(b"\r\nTo: ")[1].split(b"\r\n")[0] for path in (outbox / "new").iterdir()
+    )
+    assert written == [
+        b"Marcus Chen <marcus.chen@northwind.example>",
+        b"Sam Rivera <sam.rivera@example.com>",  # the reminders: call Jordan, write Elena's card
+        b"Sam Rivera <sam.rivera@example.com>",
+    ]
+    assert (outbox / "index.html").exists()
+
+
+def test_output_cut_by_a_reader_that_went_away_is_no_error_line(tmp_path):
+    argv = ["--data", str(EXAMPLE), "--state", str(tmp_path / "followup.db"), "--now", NOW, "plan", "--json"]
+    plan = subprocess.Popen([sys.executable, "-m", "batch", *argv], cwd=ROOT, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)  # fmt: skip
+    assert plan.stdout is not None and plan.stderr is not None
+    plan.stdout.close()  # the reader goes away before the first line
+    assert plan.wait(timeout=60) in (0, 1)
+    assert plan.stderr.read() == b""

@@ -204,7 +204,7 @@ def test_thank_you_skips_the_recipients_holidays(tmp_path, top, fields_, person,
 CHECK_IN_CASES = [
     pytest.param(
         ON,
-        {"decision_by": "2026-05-15"},
+        {"start": "2026-05-11 14:00", "decision_by": "2026-05-15"},
         PRIYA,
         "2026-05-20T10:00:00-04:00",
         "2 business days after decision_by, moved past Victoria Day (CA-ON)",
@@ -212,7 +212,7 @@ CHECK_IN_CASES = [
     ),
     pytest.param(
         None,
-        {"decision_by": "2026-05-15"},
+        {"start": "2026-05-11 14:00", "decision_by": "2026-05-15"},
         PRIYA,
         "2026-05-20T10:00:00-04:00",
         "2 business days after decision_by, moved past Victoria Day (CA-ON)",
@@ -220,7 +220,7 @@ CHECK_IN_CASES = [
     ),
     pytest.param(
         {"country": "none"},
-        {"decision_by": "2026-05-15"},
+        {"start": "2026-05-11 14:00", "decision_by": "2026-05-15"},
         PRIYA,
         "2026-05-19T10:00:00-04:00",
         "2 business days after decision_by",
@@ -228,7 +228,7 @@ CHECK_IN_CASES = [
     ),
     pytest.param(
         ON,
-        {"decision_by": "2026-05-15"},
+        {"start": "2026-05-11 14:00", "decision_by": "2026-05-15"},
         PRIYA | {"policy": QC},
         "2026-05-20T10:00:00-04:00",
         "2 business days after decision_by, moved past National Patriots' Day (CA-QC)",
@@ -236,7 +236,7 @@ CHECK_IN_CASES = [
     ),
     pytest.param(
         {"country": "US"},
-        {"decision_by": "2026-09-04"},
+        {"start": "2026-08-31 14:00", "decision_by": "2026-09-04"},
         PRIYA,
         "2026-09-09T10:00:00-04:00",
         "2 business days after decision_by, moved past Labor Day (US)",
@@ -244,7 +244,7 @@ CHECK_IN_CASES = [
     ),
     pytest.param(
         ON,
-        {"decision_by": "2026-05-15"},
+        {"start": "2026-05-11 14:00", "decision_by": "2026-05-15"},
         TOM | {"policy": ENG},
         "2026-05-19T10:00:00+01:00",
         "2 business days after decision_by",

@@ -20,6 +20,7 @@ import os
 import re
 import resource
 import signal
+import sqlite3
 import subprocess
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -214,6 +215,56 @@ def _line_separator(ctx: Context) -> Plan:
     )
 
 
+@case("decision_by before the interview")
+def _decision_before(ctx: Context) -> Plan:
+    text = data_yaml([PERSON]).replace(
+        "    duration: 45m\n", "    duration: 45m\n    decision_by: 2026-11-20\n"
+    )
+    return Plan(write(ctx, text), "refused")
+
+
+@case("done: [check-in] on an interviewer the check-in does not go to")
+def _done_elsewhere(ctx: Context) -> Plan:
+    other = PERSON | {"name": "Bo Kim", "email": "bo@acme.example", "done": ["check-in"]}
+    text = data_yaml([PERSON, other]).replace(
+        "    duration: 45m\n", "    duration: 45m\n    decision_by: 2026-12-04\n"
+    )
+    return Plan(write(ctx, text), "refused")
+
+
+@case("decision_by: 2027-02-30")
+def _february_30(ctx: Context) -> Plan:
+    text = data_yaml([PERSON]).replace(
+        "    duration: 45m\n", "    duration: 45m\n    decision_by: 2027-02-30\n"
+    )
+    return Plan(write(ctx, text), "refused")
+
+
+@case("a tab followed by spaces")
+def _tab_spaces(ctx: Context) -> Plan:
+    return Plan(write(ctx, data_yaml([PERSON]).replace("\n    role:", "\n\t    role:")), "refused")
+
+
+@case("a duplicate key, another problem and a duplicate id, all at once")
+def _everything_at_once(ctx: Context) -> Plan:
+    one = data_yaml([PERSON]).replace("    role: Analyst\n", "    role: Analyst\n    role: Engineer\n")
+    again = "\n".join(data_yaml([PERSON | {"method": "fax"}]).split("\n")[5:])
+    return Plan(write(ctx, one + "  " + again.lstrip()), "refused")
+
+
+@case("timezone: EST (a warning naming the city zone; nothing refused)")
+def _fixed_offset(ctx: Context) -> Plan:
+    text = data_yaml([PERSON | {"timezone": "EST"}])
+    return Plan(write(ctx, text), "error", code=0, says="write America/New_York", commands=(("check",),))
+
+
+@case("check with 1,000 failing messages (linear, not quadratic)")
+def _many_failing(ctx: Context) -> Plan:
+    path = write_batch(ctx.work / "interviews.yaml", 1000)
+    text = path.read_text(encoding="utf-8").replace("{daily_cap: 1000}", "{email_max_words: 10}")
+    return Plan(write(ctx, text), "refused", commands=(("check",),), seconds=20)
+
+
 # Big files: refused or loaded, in bounded time and memory (the limits are the Plan's).
 
 
@@ -379,6 +430,15 @@ def _empty_folder(ctx: Context) -> Plan:
     return Plan(folder, "refused")
 
 
+@case("a FIFO named interviews/x.yaml (not a hang)")
+def _fifo(ctx: Context) -> Plan:
+    folder = ctx.work / "interviews"
+    folder.mkdir()
+    write(ctx, data_yaml([PERSON]), "interviews/a.yaml")
+    os.mkfifo(folder / "x.yaml")
+    return Plan(folder, "refused", seconds=10)
+
+
 @case("an unreadable data file (chmod 000)", needs="no-dac")
 def _unreadable(ctx: Context) -> Plan:
     path = write(ctx, data_yaml([PERSON]))
@@ -406,6 +466,30 @@ def _readonly_existing(ctx: Context) -> Plan:
         path.chmod(0o444)
     ctx.state.parent.chmod(0o555)
     return Plan(data, "error", says=str(ctx.state), received=1, commands=(("send",),), preexec=drop_dac)
+
+
+@case("a read-only state folder: plan, status and a dry run only read the ledger", needs="no-dac")
+def _readonly_readers(ctx: Context) -> Plan:
+    data = write(ctx, data_yaml([PERSON]))
+    ctx.send(data)
+    data = write(ctx, data_yaml([PERSON, PERSON | {"name": "Bo Kim", "email": "bo@acme.example"}]))
+    for path in ctx.state.parent.iterdir():
+        path.chmod(0o444)
+    ctx.state.parent.chmod(0o555)
+    dry_run = ("send", "--dry-run", "--outbox", str(ctx.work / "outbox"))
+    return Plan(data, "delivered", received=1, commands=(("plan",), ("status",), dry_run), preexec=drop_dac)
+
+
+@case("a ledger with an extra column")
+def _extra_column(ctx: Context) -> Plan:
+    data = write(ctx, data_yaml([PERSON]))
+    ctx.send(data)
+    db = sqlite3.connect(ctx.state)
+    db.execute("ALTER TABLE deliveries ADD COLUMN note TEXT")
+    db.commit()
+    db.close()
+    return Plan(data, "error", says="unknown column 'note'", received=1,
+                commands=(("status",), ("plan",), ("resolve", "x", "--sent"), ("send",)))  # fmt: skip
 
 
 @case("a read-only file system under the ledger", needs="mount")
@@ -456,6 +540,57 @@ def settles(ctx: Context, data: Path, folder: Path | None) -> Callable[[], list[
         return problems + [f"{mid} arrived {n} times" for mid, n in counts.items() if n > 1]
 
     return check
+
+
+# Output that cannot be written: the batch still goes to its end, and records every delivery.
+
+
+def stdout_to_full_disk() -> None:
+    """In the child, before exec: standard output is /dev/full (every write fails with ENOSPC)."""
+    os.dup2(os.open("/dev/full", os.O_WRONLY), 1)
+
+
+@case("send > /dev/full (every delivery still goes and is recorded)")
+def _full_stdout(ctx: Context) -> Plan:
+    people = [PERSON, PERSON | {"name": "Bo Kim", "email": "bo@acme.example"},
+              PERSON | {"name": "Cy Park", "email": "cy@acme.example"}]  # fmt: skip
+
+    def recorded() -> list[str]:
+        states = sorted(state for state, _, _ in ledger_rows(ctx.state).values())
+        return [] if states == ["sent"] * 3 else [f"ledger states {states}"]
+
+    return Plan(write(ctx, data_yaml(people)), "error", code=1, says="could not write all of the output",
+                received=3, commands=(("send",),), preexec=stdout_to_full_disk, after=recorded)  # fmt: skip
+
+
+# An earlier calendar export edited by hand: its broken events start afresh, with one warning.
+
+
+def edited_calendar(ctx: Context, old: str, new: str) -> Plan:
+    """A first export, one line of it edited, and a second export that must end with one warning."""
+    data = write(ctx, data_yaml([PERSON]))
+    output = ctx.work / "followups.ics"
+    args = ["--data", str(data), "--now", NOW.isoformat(), "calendar", "--output", str(output)]
+    run_followup(args, cwd=ctx.work, env=clean_env())
+    text = output.read_bytes().replace(old.encode(), new.encode(), 1)
+    output.write_bytes(text)
+    return Plan(data, "error", code=0, says="had no UID or an unusable SEQUENCE",
+                commands=(("calendar", "--output", str(output)),))  # fmt: skip
+
+
+@case("an earlier .ics with SEQUENCE:abc")
+def _sequence_text(ctx: Context) -> Plan:
+    return edited_calendar(ctx, "SEQUENCE:0", "SEQUENCE:abc")
+
+
+@case("an earlier .ics with a 20-digit SEQUENCE")
+def _sequence_huge(ctx: Context) -> Plan:
+    return edited_calendar(ctx, "SEQUENCE:0", "SEQUENCE:99999999999999999999")
+
+
+@case("an earlier .ics with an event that has no UID")
+def _no_uid(ctx: Context) -> Plan:
+    return edited_calendar(ctx, "\r\nUID:", "\r\nCOMMENT:")
 
 
 # --- running a case -------------------------------------------------------------------------------------

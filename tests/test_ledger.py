@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import sqlite3
 import subprocess
 import sys
@@ -11,10 +12,14 @@ from pathlib import Path
 
 import pytest
 
+from batch.cli import main
 from batch.errors import FollowUpError, LockedError
-from batch.ledger import Entry, Ledger, LedgerError, day_ago, locked, read_states
+from batch.ledger import Entry, Ledger, LedgerError, day_ago, locked, read_entries, read_states
 
 NOW = datetime(2026, 11, 24, 21, 0, tzinfo=UTC)
+ROOT = Path(__file__).parent.parent
+EXAMPLE = ROOT / "interviews.yaml"
+DEMO_NOW = "2026-11-24T16:00:00-05:00"
 
 
 def entry(key: str = "acme/thank-you/ann@acme.example", message_id: str = "<1@example.com>") -> Entry:
@@ -183,3 +188,114 @@ def test_a_version_1_ledger_keeps_its_rows_and_learns_the_replied_state(tmp_path
         assert ledger.db.execute("PRAGMA user_version").fetchone()[0] == 3
     finally:
         ledger.close()
+
+
+# --- a ledger that is damaged, changed by hand, or in a folder we may not write ----------------------
+
+
+def filled_ledger(path: Path, rows: int = 300) -> list[str]:
+    """A ledger of that many sent thank-yous, closed; their keys."""
+    ledger = Ledger(path)
+    keys = []
+    for i in range(rows):
+        one = Entry(f"k{i}/thank-you/a{i}@x.example", f"k{i}", "thank-you", "email", f"a{i}@x.example",
+                    "Ann", "Thank you " * 20, f"<{i}@x>", "sending", 1, "", None, None)  # fmt: skip
+        ledger.claim(one, NOW)
+        ledger.record(one.key, "sent", "250 OK", NOW)
+        keys.append(one.key)
+    ledger.close()
+    return keys
+
+
+def damage(path: Path) -> None:
+    """Random bytes over a quarter of the file, from its middle (the same bytes every run)."""
+    size = path.stat().st_size
+    with path.open("r+b") as file:
+        file.seek(size // 2)
+        file.write(random.Random(1).randbytes(size // 4))
+
+
+def assert_one_line_with_the_remedy(code: int, err: str, path: Path) -> None:
+    assert code == 2
+    assert len(err.splitlines()) == 1, err
+    assert err.startswith(f"{path}: the ledger is damaged (")
+    assert "restore it from a backup, or move it aside" in err
+    assert "every follow-up reads as unsent" in err
+
+
+@pytest.mark.parametrize(
+    "command", [["status"], ["status", "--json"], ["plan"], ["resolve", "KEY", "--retry"]]
+)
+def test_a_ledger_damaged_mid_file_is_one_line_naming_it_and_the_remedy(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], command: list[str]
+) -> None:
+    path = tmp_path / "followup.db"
+    keys = filled_ledger(path)
+    damage(path)
+    command = [keys[150] if word == "KEY" else word for word in command]
+    code = main(["--data", str(EXAMPLE), "--state", str(path), "--now", DEMO_NOW, *command])
+    assert_one_line_with_the_remedy(code, capsys.readouterr().err, path)
+
+
+@pytest.mark.parametrize(
+    "command", [["status"], ["plan"], ["resolve", "k1/thank-you/a1@x.example", "--sent"]]
+)
+def test_a_ledger_with_an_extra_column_is_one_line_naming_it_and_the_remedy(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], command: list[str]
+) -> None:
+    path = tmp_path / "followup.db"
+    filled_ledger(path, rows=3)
+    db = sqlite3.connect(path)
+    db.execute("ALTER TABLE deliveries ADD COLUMN note TEXT")
+    db.commit()
+    db.close()
+    code = main(["--data", str(EXAMPLE), "--state", str(path), "--now", DEMO_NOW, *command])
+    err = capsys.readouterr().err
+    assert_one_line_with_the_remedy(code, err, path)
+    assert "unknown column 'note'" in err
+
+
+def test_a_row_of_the_wrong_kind_is_damage_not_a_traceback(tmp_path: Path) -> None:
+    path = tmp_path / "followup.db"
+    filled_ledger(path, rows=2)
+    db = sqlite3.connect(path)
+    db.execute("UPDATE deliveries SET name = x'ff00', claimed_at = 7 WHERE key = 'k1/thank-you/a1@x.example'")
+    db.commit()
+    db.close()
+    with pytest.raises(LedgerError, match="the ledger is damaged"):
+        read_states(path)
+    with pytest.raises(LedgerError, match="the ledger is damaged"):
+        read_entries(path)
+
+
+def test_a_missing_ledger_reads_as_empty_and_nothing_is_made(tmp_path: Path) -> None:
+    path = tmp_path / "var" / "followup.db"
+    assert not read_states(path) and read_entries(path) == []
+    assert main(["--data", str(EXAMPLE), "--state", str(path), "--now", DEMO_NOW, "plan"]) == 0
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_reading_a_closed_ledger_needs_no_write_to_its_folder(tmp_path: Path) -> None:
+    path = tmp_path / "state" / "followup.db"
+    keys = filled_ledger(path, rows=2)
+    before = sorted(p.name for p in path.parent.iterdir())
+    code = (
+        "import sys; from pathlib import Path; from batch.ledger import read_states, read_entries\n"
+        f"p = Path({str(path)!r}); print(len(read_entries(p)), read_states(p)[{keys[0]!r}])\n"
+    )
+    path.chmod(0o444)
+    path.parent.chmod(0o555)
+    try:
+        done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+                              preexec_fn=unprivileged)  # fmt: skip
+    finally:
+        path.parent.chmod(0o755)
+    assert (done.returncode, done.stdout, done.stderr) == (0, "2 sent\n", "")
+    assert sorted(p.name for p in path.parent.iterdir()) == before
+
+
+def unprivileged() -> None:
+    """In the child: obey file modes even as root (root drops CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH)."""
+    from tests.test_hostile import drop_dac
+
+    drop_dac()

@@ -6,7 +6,10 @@ one per problem, in the order `check` reports them (`{path}` stands for the file
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -125,11 +128,11 @@ FOLDER_CASES = [
         },
         [
             ("b.yaml", 4, "role: expected text, found a list"),
-            ("c.yml", 3, "unknown key 'compnay' in an interview (did you mean 'company'?)"),
             ("c.yml", 2, "an interview needs company:"),
             ("c.yml", 2, "an interview needs role:"),
             ("c.yml", 2, "an interview needs start:"),
             ("c.yml", 2, "an interview needs interviewers:"),
+            ("c.yml", 3, "unknown key 'compnay' in an interview (did you mean 'company'?)"),
         ],
         id="every-problem-in-every-file",
     ),
@@ -258,3 +261,84 @@ def test_problems_are_every_problem_of_the_file_in_order(tmp_path):
         (1, "timezone"),
         (3, "start"),
     ]
+
+
+@pytest.mark.parametrize("where", ["default", "--data folder", "--data file"])
+def test_a_fifo_named_like_a_data_file_is_an_error_with_its_path_not_a_hang(tmp_path, where):
+    write(tmp_path, "interviews.yaml", ME)
+    folder = tmp_path / "interviews"
+    folder.mkdir()
+    fifo = folder / "x.yaml"
+    os.mkfifo(fifo)
+    data = {"default": [], "--data folder": ["--data", str(folder)], "--data file": ["--data", str(fifo)]}
+    done = subprocess.run(
+        [sys.executable, "-m", "batch", *data[where], "check"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env=os.environ | {"PYTHONPATH": str(Path(__file__).parent.parent)},
+    )
+    assert done.returncode == 2
+    assert done.stderr.endswith("x.yaml:1:1: is a named pipe (FIFO), not a file (give a .yaml file)\n")
+    assert len(done.stderr.splitlines()) == 1
+
+
+def test_a_folder_named_like_a_data_file_is_an_error_with_its_path(tmp_path, capsys):
+    folder = tmp_path / "data"
+    (folder / "old.yaml").mkdir(parents=True)
+    write(folder, "a.yaml", ME)
+    assert main(["--data", str(folder), "check"]) == 2
+    assert (
+        capsys.readouterr().err == f"{folder / 'old.yaml'}:1:1: is a folder, not a file (give a .yaml file)\n"
+    )
+
+
+def test_done_check_in_is_right_only_on_whoever_receives_the_check_in():
+    priya = model.Interviewer("Priya Shah", "priya@northwind.example")
+    marcus = model.Interviewer("Marcus Chen", "marcus@northwind.example", done=("check-in",))
+    assert list(model.misplaced_done((), [priya, marcus], True, recipient=1)) == []
+    [(where, message)] = model.misplaced_done((), [priya, marcus], True, recipient=0)
+    assert where == ("interviewers", 1, "done") and "goes to Priya Shah, not to Marcus Chen" in message
+    assert list(model.misplaced_done(("check-in",), [priya], True, recipient=0)) == []
+
+
+def test_decision_by_on_the_day_of_the_interview_is_accepted(tmp_path):
+    text = (ME + "interviews:\n" + interview_yaml("acme")).replace(
+        "    interviewers:", "    decision_by: 2026-11-24\n    interviewers:", 1
+    )
+    assert load([write(tmp_path, "d.yaml", text)]).interviews[0].decision_by.isoformat() == "2026-11-24"
+
+
+@pytest.mark.parametrize(
+    ("zone", "city"),
+    [
+        ("EST", "America/New_York"),
+        ("EST5EDT", "America/New_York"),
+        ("PST8PDT", "America/Los_Angeles"),
+        ("Etc/GMT+5", "the city zone where the person lives"),
+    ],
+)
+def test_a_zone_without_its_daylight_time_is_a_warning_that_names_the_city_zone(tmp_path, capsys, zone, city):
+    text = (ME + "interviews:\n" + interview_yaml("acme")).replace(
+        "  start:", f"  timezone: {zone}\n    start:", 1
+    )
+    path = write(tmp_path, "z.yaml", text)
+    assert (
+        main(["--data", str(path), "--state", str(tmp_path / "f.db"), "--now", "2026-11-24T16:00", "check"])
+        == 0
+    )
+    out, err = capsys.readouterr()
+    assert out.startswith("ok: ")
+    assert err == f"{path}:6:15: warning: timezone {zone!r} is " + err.split(" is ", 1)[1]
+    assert err.count("\n") == 1 and f"write {city}" in err
+    assert (
+        main(["--data", str(path), "--state", str(tmp_path / "f.db"), "--now", "2026-11-24T16:00", "plan"])
+        == 0
+    )
+    assert capsys.readouterr().err == err
+
+
+@pytest.mark.parametrize("zone", ["America/New_York", "UTC", "Asia/Kolkata"])
+def test_a_city_zone_or_utc_gives_no_warning(zone):
+    assert model.f.zone_warning(zone) is None

@@ -96,8 +96,10 @@ def test_a_dry_run_writes_the_page_and_says_so_in_one_more_line(
 
 
 def test_a_limited_dry_run_shows_on_the_page_exactly_what_it_wrote(work: Path) -> None:
-    code = main(["--data", str(work / "interviews.yaml"), "--state", str(work / "var" / "followup.db"),
-                 "--now", NOW, "send", "--dry-run", "--limit", "1", "--outbox", str(work / "outbox")])  # fmt: skip
+    state = str(work / "var" / "followup.db")
+    outbox = str(work / "outbox")
+    code = main(["--data", str(work / "interviews.yaml"), "--state", state,
+                 "--now", NOW, "send", "--dry-run", "--limit", "1", "--outbox", outbox])  # fmt: skip
     assert code == 0
     written = list((work / "outbox" / "new").iterdir())
     page = (work / "outbox" / "index.html").read_text("utf-8")
