@@ -103,16 +103,39 @@ def test_instant_navigation_reaches_every_page(visit: Visit) -> None:
     page.evaluate("window.__stayed = true")  # a full page load would forget this
     links = page.eval_on_selector_all(
         "nav.md-nav--primary a.md-nav__link[href]",
-        "els => els.filter(e => !e.hash).map(e => [e.textContent.trim(), e.href])",
+        "els => els.filter(e => !e.hash).map(e => [e.textContent.trim(), e.getAttribute('href'), e.href])",
     )
-    assert len({url for _, url in links}) == len(links) == PAGE_COUNT
-    for title, url in links:
-        nav = page.locator("nav.md-nav--primary a.md-nav__link:visible")
-        nav.filter(has_text=re.compile(rf"^\s*{re.escape(title)}\s*$")).first.click()
+    pages = {url: (title, href) for title, href, url in links}
+    assert len(pages) == PAGE_COUNT
+    for url, (title, _) in pages.items():
+        # Each tab's pages sit in a drawer that is hidden at this width: click the link as a reader's
+        # click would reach it, through the document, where instant navigation listens.
+        page.evaluate(
+            "url => [...document.querySelectorAll('nav.md-nav--primary a.md-nav__link')]"
+            ".find(a => a.href === url).click()",
+            url,
+        )
         page.wait_for_url(url)
         expect(page).to_have_title(re.compile(re.escape("Follow up after" if title == "Home" else title)))
         assert heading(page), url
         assert page.evaluate("window.__stayed === true"), f"{title}: a full page load, not instant navigation"
+    assert not visit.problems
+
+
+def test_two_tabs_lead_the_two_readers_to_their_pages(visit: Visit) -> None:
+    page = visit.page
+    visit.go("index.html")
+    tabs = page.locator(".md-tabs__link")
+    assert [t.strip() for t in tabs.all_inner_texts()] == ["Home", "Etiquette", "Using Follow Up"]
+    tabs.filter(has_text="Etiquette").click()
+    page.wait_for_url(re.compile(r"etiquette/index\.html$"))
+    expect(page.locator("article h1").first).to_contain_text("etiquette of following up")
+    sidebar = page.locator("nav.md-nav--primary .md-nav__link:visible").all_inner_texts()
+    assert any("How long to wait" in s for s in sidebar)
+    assert not any("SMTP and Gmail" in s for s in sidebar)  # the tool's pages stay in their own tab
+    page.locator(".md-tabs__link", has_text="Using Follow Up").click()
+    page.wait_for_url(re.compile(r"tool/index\.html$"))
+    expect(page.locator("article h1").first).to_contain_text("Using Follow Up")
     assert not visit.problems
 
 
@@ -132,6 +155,26 @@ def test_search_suggests_and_lists_the_methods_page_for_voicemail(visit: Visit) 
     marks = page.locator("article mark:visible")
     marks.first.wait_for()
     assert marks.first.inner_text().lower() == "voicemail"
+    assert not visit.problems
+
+
+@pytest.mark.parametrize(
+    ("query", "first"),
+    [
+        ("how long to wait", "etiquette/timing.html"),
+        ("zoom", "etiquette/situations.html"),
+        ("LinkedIn", "etiquette/situations.html"),
+        ("recruiter", "etiquette/situations.html"),
+    ],
+)
+def test_search_puts_the_page_that_answers_first(visit: Visit, query: str, first: str) -> None:
+    page = visit.page
+    visit.go("index.html")
+    box = page.locator(".md-search__input")
+    box.click()
+    box.press_sequentially(query, delay=20)
+    top = page.locator(".md-search-result__item > a").first
+    expect(top).to_have_attribute("href", re.compile(re.escape(first)))
     assert not visit.problems
 
 
