@@ -656,9 +656,20 @@ def on_env(env: jinja2.Environment, config: MkDocsConfig, files: Files) -> jinja
     if private == source:
         log.warning("followup: partials/source.html changed upstream; the repo link may call its host's API")
     overrides = {"partials/source.html": private, "404.html": NOT_FOUND}
+    # Name the search dialog and the loading bar, which the theme leaves unnamed (axe: serious).
+    for name, old, new in NAMELESS:
+        text, _, _ = env.loader.get_source(env, name)
+        if old not in text:
+            log.warning("followup: %s changed upstream; %r is no longer there to name", name, old)
+        overrides[name] = text.replace(old, new)
     env.loader = jinja2.ChoiceLoader([jinja2.DictLoader(overrides), env.loader])
     return env
 
+
+NAMELESS = (
+    ("partials/search.html", 'role="dialog"', 'role="dialog" aria-label="Search"'),
+    ("partials/progress.html", 'role="progressbar"', 'role="progressbar" aria-label="Loading the page"'),
+)
 
 NOT_FOUND = """\
 {% extends "main.html" %}

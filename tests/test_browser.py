@@ -13,6 +13,10 @@ from playwright.sync_api import expect
 
 from tests.site_fixtures import CHROMIUM, CHROMIUM_ARGS, ROOT, BuiltSite
 
+PAGES = sorted(
+    str(p.relative_to(ROOT / "content").with_suffix(".html")) for p in (ROOT / "content").rglob("*.md")
+)
+
 PAGE_COUNT = len(list((ROOT / "content").rglob("*.md")))
 
 pytestmark = [
@@ -216,3 +220,68 @@ def test_a_missing_page_gets_the_themed_404(visit: Visit) -> None:
     expect(page.locator("article h1").first).to_contain_text("Follow up after an interview")
     expected = "the server responded with a status of 404"
     assert [p for p in visit.problems if expected not in p] == []
+
+
+# --- accessibility ---------------------------------------------------------------------------------
+
+
+def serious_violations(page) -> list[str]:
+    """What axe-core (bundled by axe-playwright-python, no network) finds serious or critical here."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    found = Axe().run(page).response["violations"]
+    return [
+        f"{v['id']} ({v['impact']}): " + "; ".join(n["target"][0] for n in v["nodes"][:3])
+        for v in found
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+@pytest.mark.parametrize("scheme", ["default", "slate"])
+def test_every_page_has_no_serious_accessibility_violation_in_either_palette(
+    visit: Visit, scheme: str
+) -> None:
+    page = visit.page
+    page.emulate_media(color_scheme="dark" if scheme == "slate" else "light")  # the palette follows it
+    found = []
+    for path in [*PAGES, "404.html"]:
+        visit.go(path)
+        assert page.locator("body").get_attribute("data-md-color-scheme") == scheme
+        found += [f"{path}: {v}" for v in serious_violations(page)]
+    assert found == []
+    assert [p for p in visit.problems if "status of 404" not in p] == []
+
+
+def test_axe_does_catch_poor_contrast(visit: Visit) -> None:
+    page = visit.page
+    visit.go("index.html")
+    page.evaluate("document.querySelector('article p').style.color = '#bbbbbb'")
+    assert any(v.startswith("color-contrast") for v in serious_violations(page))
+
+
+def test_the_timeline_picture_is_on_the_home_and_timing_pages_with_a_name(visit: Visit) -> None:
+    page = visit.page
+    for path in ("index.html", "etiquette/timing.html"):
+        visit.go(path)
+        picture = page.get_by_role("img", name="When each follow-up goes, and when it is dropped")
+        expect(picture).to_be_visible()
+        assert picture.evaluate("e => e.tagName.toLowerCase()") == "svg"
+        assert picture.locator("circle").count() >= 4  # three thank-you timings and the check-in
+        assert "dropped" in picture.locator("desc").text_content()
+    assert not visit.problems
+
+
+def test_on_a_phone_the_rules_page_does_not_scroll_sideways(
+    page, built_site: BuiltSite, tmp_path: Path
+) -> None:
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(built_site.url + "tool/rules.html")
+    widths = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+    assert widths[0] <= widths[1], widths
+    cell = page.locator("table[data-stack] td[data-label='Why']").first
+    assert cell.is_visible()
+    box = cell.bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390
+    shot = tmp_path / "rules-390.png"
+    page.screenshot(path=str(shot), full_page=True)
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
