@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import inspect
 import logging
+import os
 import re
 import shutil
 import tempfile
@@ -601,6 +602,37 @@ def write_expanded_docs(source: Path, target: Path) -> None:
 
 
 # --- MkDocs events --------------------------------------------------------------------------------
+
+
+def on_config(config: MkDocsConfig) -> MkDocsConfig:
+    """Edit links only for a repository the user named (FOLLOWUP_REPO_URL), never for the default."""
+    if os.environ.get("FOLLOWUP_REPO_URL"):
+        config.edit_uri = os.environ.get("FOLLOWUP_EDIT_URI", "edit/main/content/")
+    return config
+
+
+def on_page_context(context: dict, page: Page, config: MkDocsConfig, nav: object) -> dict:
+    """No canonical link unless the guide has its real address (FOLLOWUP_SITE_URL)."""
+    if not config.extra.get("published"):
+        page.canonical_url = None
+    return context
+
+
+def on_post_build(config: MkDocsConfig) -> None:
+    """No sitemap naming a local address in a build meant to be kept (`mkdocs serve` keeps its own)."""
+    if config.extra.get("published") or SERVING:
+        return
+    for name in ("sitemap.xml", "sitemap.xml.gz"):
+        (Path(config.site_dir) / name).unlink(missing_ok=True)
+
+
+SERVING = False
+
+
+def on_startup(command: str, dirty: bool) -> None:
+    """Remember whether this is `mkdocs serve`, whose sitemap drives its own instant navigation."""
+    global SERVING
+    SERVING = command == "serve"
 
 
 def on_pre_build(config: MkDocsConfig) -> None:

@@ -542,6 +542,7 @@ def test_make_publish_pushes_the_built_guide_to_gh_pages(tmp_path: Path) -> None
     venv = ROOT / ".venv"
     env = {k: v for k, v in mkdocs_env().items() if not k.startswith(("MAKE", "MFLAGS"))}
     env.update({"GIT_COMMITTER_NAME": "Test", "GIT_COMMITTER_EMAIL": "test@example.com"})
+    env["FOLLOWUP_SITE_URL"] = "https://guide.example/followup/"
     # -o: the Makefile must not reinstall the virtualenv from this copy; it uses the project's own.
     result = subprocess.run(["make", "-o", f"{venv}/bin/.installed", f"VENV={venv}", "publish"], cwd=repo,
                             env=env, capture_output=True, text=True, timeout=180)  # fmt: skip
@@ -557,3 +558,50 @@ def test_make_publish_pushes_the_built_guide_to_gh_pages(tmp_path: Path) -> None
     assert (
         git("rev-parse", "--abbrev-ref", "HEAD", cwd=repo).strip() == "main"
     )  # the source branch is untouched
+    assert '<link rel="canonical" href="https://guide.example/followup/etiquette/examples.html">' in examples
+    assert "https://guide.example/followup/tool/rules.html" in git("show", "gh-pages:sitemap.xml", cwd=remote)
+
+
+def test_make_publish_refuses_in_one_line_without_the_sites_address(tmp_path: Path) -> None:
+    env = {k: v for k, v in mkdocs_env().items() if not k.startswith(("MAKE", "MFLAGS"))}
+    assert "FOLLOWUP_SITE_URL" not in env
+    result = subprocess.run(["make", "-n", "publish"], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert result.returncode != 0
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "FOLLOWUP_SITE_URL" in lines[0], result.stderr
+    # -n would have printed the gh-deploy command had make gone on; it printed nothing.
+
+
+def test_a_local_build_names_no_local_address_as_canonical_and_writes_no_sitemap(tmp_path: Path) -> None:
+    config = copy_project(tmp_path)
+    result = run_mkdocs("build", "--strict", "-f", str(config), "--site-dir", str(tmp_path / "site"))
+    assert result.returncode == 0, result.stderr
+    page = (tmp_path / "site" / "etiquette" / "timing.html").read_text("utf-8")
+    assert 'rel="canonical"' not in page and "og:url" not in page
+    assert not (tmp_path / "site" / "sitemap.xml").exists()
+    assert 'class="md-content__button md-icon"' not in page  # no edit link without FOLLOWUP_REPO_URL
+    assert "git-revision-date-localized-plugin" in page  # a copy outside git shows the build date
+
+
+def test_each_page_has_its_own_description_and_open_graph_tags(built_site: BuiltSite) -> None:
+    seen: dict[str, str] = {}
+    for name in [str(p) for p in PAGES]:
+        page = built_site.html(name)
+        description = re.search(r'<meta name="description" content="([^"]+)"', page)
+        assert description, name
+        assert description[1] not in seen, f"{name} repeats {seen.get(description[1])}'s description"
+        seen[description[1]] = name
+        assert f'<meta property="og:description" content="{description[1]}">' in page, name
+        assert '<meta property="og:title"' in page and '<meta name="twitter:card" content="summary">' in page
+        assert f'<link rel="canonical" href="{built_site.url}{name}">' in page, name
+    assert (built_site.path / "sitemap.xml").is_file()
+
+
+def test_edit_links_appear_when_the_repository_is_named(tmp_path: Path) -> None:
+    config = copy_project(tmp_path)
+    result = run_mkdocs("build", "--strict", "-f", str(config), "--site-dir", str(tmp_path / "site"),
+                        FOLLOWUP_REPO_URL="https://git.example/you/followup")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    page = (tmp_path / "site" / "etiquette" / "timing.html").read_text("utf-8")
+    assert 'href="https://git.example/you/followup/edit/main/content/etiquette/timing.md"' in page
