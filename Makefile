@@ -71,6 +71,13 @@ site: $(BIN)/.installed
 serve: $(BIN)/.installed
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve
 
+# The published guide must know its own address (canonical links, sitemap, instant navigation).
+ifneq ($(filter publish,$(MAKECMDGOALS)),)
+ifeq ($(strip $(FOLLOWUP_SITE_URL)),)
+$(error make publish needs FOLLOWUP_SITE_URL, the guide's public address (e.g. https://you.github.io/followup/))
+endif
+endif
+
 publish: $(BIN)/.installed
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs gh-deploy --strict --force
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import inspect
 import logging
+import os
 import re
 import shutil
 import tempfile
@@ -407,6 +408,144 @@ def part_reliability_figures() -> str:
     return path.read_text("utf-8")
 
 
+# --- the timeline picture -------------------------------------------------------------------------
+
+SVG_WIDTH, SVG_LEFT, SVG_RIGHT = 720, 96, 12
+
+
+def _x(moment: datetime, first: datetime, days: int) -> float:
+    """Where a moment falls on a lane that starts at midnight of `first` and spans `days` days."""
+    span = (SVG_WIDTH - SVG_LEFT - SVG_RIGHT) / days
+    return round(SVG_LEFT + (moment - first).total_seconds() / 86400 * span, 1)
+
+
+def _days(first: datetime, days: int, top: float, height: float) -> list[str]:
+    """Day columns: the recipient's working window shaded on working days, a label under each."""
+    rules, span = policy.DEFAULT, (SVG_WIDTH - SVG_LEFT - SVG_RIGHT) / days
+    shapes = []
+    for n in range(days):
+        day = first + timedelta(days=n)
+        left = SVG_LEFT + n * span
+        shapes.append(
+            f'<line class="tl-grid" x1="{left:.1f}" y1="{top}" x2="{left:.1f}" y2="{top + height}"/>'
+        )
+        if day.weekday() in rules.workdays:
+            opens = datetime.combine(day.date(), rules.window_start, day.tzinfo)
+            closes = datetime.combine(day.date(), rules.window_end, day.tzinfo)
+            x0, x1 = _x(opens, first, days), _x(closes, first, days)
+            shapes.append(
+                f'<rect class="tl-window" x="{x0}" y="{top}" width="{x1 - x0:.1f}" height="{height}"/>'
+            )
+        label = f"{day:%a} {day.day}" if span > 40 else f"{day:%a}"[0]
+        shapes.append(
+            f'<text class="tl-day" x="{left + span / 2:.1f}" y="{top + height + 14}">{label}</text>'
+        )
+    return shapes
+
+
+def _row(label: str, due: datetime, drop: datetime, first: datetime, days: int, y: float) -> list[str]:
+    """One follow-up: a dot where it falls due, a line while it may still go, a bar where it is dropped."""
+    x0, x1 = _x(due, first, days), _x(drop, first, days)
+    return [
+        f'<text class="tl-label" x="{SVG_LEFT - 8}" y="{y + 4}">{html_escape(label)}</text>',
+        f'<line class="tl-span" x1="{x0}" y1="{y}" x2="{x1}" y2="{y}"/>',
+        f'<circle class="tl-due" cx="{x0}" cy="{y}" r="5"/>',
+        f'<line class="tl-drop" x1="{x1}" y1="{y - 7}" x2="{x1}" y2="{y + 7}"/>',
+    ]
+
+
+def html_escape(text: str) -> str:
+    """Text made safe inside SVG markup."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def part_timeline() -> str:
+    """An SVG of when each follow-up of the example goes and when it is dropped, drawn from the planner."""
+    rules = policy.DEFAULT
+    thanks = {delay: follow_up("thank-you", delay=delay) for delay in model.DELAYS}
+    check = follow_up("check-in")
+    zone = thanks["same-day"].due_at.tzinfo
+    interview = example().interviews[0]
+    ended = datetime.combine(interview.end.date(), interview.end.time(), zone)
+    first = datetime.combine(ended.date(), datetime.min.time(), zone)
+    last = max(item.expires_at for item in thanks.values())
+    days = (last.date() - first.date()).days + 1
+    shapes = _days(first, days, 34, 96)
+    end_x = _x(ended, first, days)
+    shapes += [
+        '<text class="tl-heading" x="0" y="16">Thank-you</text>',
+        f'<line class="tl-event" x1="{end_x}" y1="30" x2="{end_x}" y2="130"/>',
+        f'<text class="tl-note" x="{end_x + 4}" y="26">interview ends {ended:%H:%M}</text>',
+    ]
+    for n, (delay, item) in enumerate(thanks.items()):
+        shapes += _row(delay, item.due_at, item.expires_at, first, days, 54 + n * 30)
+    # The check-in lane: from the decision date to the moment an unsent check-in is dropped.
+    decided = datetime.combine(interview.decision_by, datetime.min.time(), zone)
+    lane = (check.expires_at.date() - decided.date()).days + 1
+    top = 196
+    shapes += _days(decided, lane, top, 50)
+    shapes += [
+        f'<text class="tl-heading" x="0" y="{top - 18}">Check-in</text>',
+        f'<text class="tl-note" x="{SVG_LEFT}" y="{top - 4}">decision date</text>',
+    ]
+    shapes += _row("check-in", check.due_at, check.expires_at, decided, lane, top + 25)
+    legend_y = top + 90
+    shapes += [
+        f'<rect class="tl-window" x="0" y="{legend_y - 10}" width="22" height="12"/>',
+        f'<text class="tl-key" x="28" y="{legend_y}">their working hours, '
+        f"{policy.format_value(rules.window_start)}–{policy.format_value(rules.window_end)}</text>",
+        f'<circle class="tl-due" cx="290" cy="{legend_y - 4}" r="5"/>',
+        f'<text class="tl-key" x="300" y="{legend_y}">falls due</text>',
+        f'<line class="tl-span" x1="380" y1="{legend_y - 4}" x2="410" y2="{legend_y - 4}"/>',
+        f'<text class="tl-key" x="416" y="{legend_y}">may still go</text>',
+        f'<line class="tl-drop" x1="520" y1="{legend_y - 11}" x2="520" y2="{legend_y + 3}"/>',
+        f'<text class="tl-key" x="528" y="{legend_y}">dropped, never sent</text>',
+    ]
+    title = "When each follow-up goes, and when it is dropped"
+    desc = timeline_description(thanks, check, ended)
+    svg = (
+        f'<svg class="followup-timeline" role="img" aria-labelledby="timeline-title timeline-desc" '
+        f'viewBox="0 0 {SVG_WIDTH} {legend_y + 10}" xmlns="http://www.w3.org/2000/svg">'
+        f'<title id="timeline-title">{title}</title><desc id="timeline-desc">{html_escape(desc)}</desc>'
+        + "".join(shapes)
+        + "</svg>"
+    )
+    caption = (
+        f"The example interview ends on {when(ended, year=False)}, in Toronto. Shaded: the reader's "
+        "working hours. Each line runs from the moment a follow-up falls due to the moment it is dropped."
+    )
+    return f'<figure class="followup-figure">{svg}<figcaption>{html_escape(caption)}</figcaption></figure>'
+
+
+def timeline_description(
+    thanks: dict[str, schedule.FollowUp], check: schedule.FollowUp, ended: datetime
+) -> str:
+    """The picture in words, for screen readers."""
+    rules = policy.DEFAULT
+    parts = [f"An interview ends {when(ended, year=False)}."]
+    for delay, item in thanks.items():
+        parts.append(
+            f"With delay {delay} the thank-you falls due {when(item.due_at, year=False)} "
+            f"and is dropped if unsent by {when(item.expires_at, year=False)}."
+        )
+    parts.append(
+        f"The check-in falls due {rules.check_in_after_business_days} working days after the decision date, "
+        f"{when(check.due_at, year=False)}, and is dropped {rules.check_in_expire_after_days} days later."
+    )
+    return " ".join(parts)
+
+
+DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def part_workdays() -> str:
+    """The default working week in words ("Monday to Friday")."""
+    days = sorted(policy.DEFAULT.workdays)
+    if days == list(range(days[0], days[-1] + 1)) and len(days) > 2:
+        return f"{DAY_NAMES[days[0]]} to {DAY_NAMES[days[-1]]}"
+    return ", ".join(DAY_NAMES[d] for d in days[:-1]) + f" and {DAY_NAMES[days[-1]]}"
+
+
 PARTS: dict[str, Callable[[], str]] = {
     "example-yaml": part_example_yaml,
     "example-plan": part_example_plan,
@@ -424,11 +563,22 @@ PARTS: dict[str, Callable[[], str]] = {
     "template-values": part_template_values,
     "mistakes": part_mistakes,
     "reliability-figures": part_reliability_figures,
+    "workdays": part_workdays,
+    "timeline": part_timeline,
 }
 
 
+def interview_default(name: str) -> str | None:
+    """The default of one key of an interview (such as `delay`), or None if it has no plain default."""
+    for field in dataclasses.fields(model.Interview):
+        if field.name == name and isinstance(field.default, str):
+            return field.default
+    return None
+
+
 def expand(markdown: str, where: str = "") -> str:
-    """Markdown with every marker replaced: a part name, or `policy.FIELD` for one default value."""
+    """Markdown with every marker replaced: a part name, `policy.FIELD` for one etiquette default, or
+    `interview.FIELD` for the default of an interview's key."""
 
     def one(match: re.Match[str]) -> str:
         name = match[1]
@@ -436,6 +586,10 @@ def expand(markdown: str, where: str = "") -> str:
             field = name.removeprefix("policy.")
             if hasattr(policy.DEFAULT, field):
                 return default_value(field)
+        elif name.startswith("interview."):
+            found = interview_default(name.removeprefix("interview."))
+            if found is not None:
+                return found
         elif name in PARTS:
             return PARTS[name]()
         log.warning("followup: %s: unknown marker %r", where or "page", name)
@@ -454,6 +608,37 @@ def write_expanded_docs(source: Path, target: Path) -> None:
 # --- MkDocs events --------------------------------------------------------------------------------
 
 
+def on_config(config: MkDocsConfig) -> MkDocsConfig:
+    """Edit links only for a repository the user named (FOLLOWUP_REPO_URL), never for the default."""
+    if os.environ.get("FOLLOWUP_REPO_URL"):
+        config.edit_uri = os.environ.get("FOLLOWUP_EDIT_URI", "edit/main/content/")
+    return config
+
+
+def on_page_context(context: dict, page: Page, config: MkDocsConfig, nav: object) -> dict:
+    """No canonical link unless the guide has its real address (FOLLOWUP_SITE_URL)."""
+    if not config.extra.get("published"):
+        page.canonical_url = None
+    return context
+
+
+def on_post_build(config: MkDocsConfig) -> None:
+    """No sitemap naming a local address in a build meant to be kept (`mkdocs serve` keeps its own)."""
+    if config.extra.get("published") or SERVING:
+        return
+    for name in ("sitemap.xml", "sitemap.xml.gz"):
+        (Path(config.site_dir) / name).unlink(missing_ok=True)
+
+
+SERVING = False
+
+
+def on_startup(command: str, dirty: bool) -> None:
+    """Remember whether this is `mkdocs serve`, whose sitemap drives its own instant navigation."""
+    global SERVING
+    SERVING = command == "serve"
+
+
 def on_pre_build(config: MkDocsConfig) -> None:
     """Re-read the templates on every build, so `mkdocs serve` shows an edited template at once."""
     render.load_template.cache_clear()
@@ -462,6 +647,39 @@ def on_pre_build(config: MkDocsConfig) -> None:
 def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
     """Expand the markers of one page."""
     return expand(markdown, page.file.src_uri)
+
+
+TABLE = re.compile(r"<table>(.*?)</table>", re.S)
+HEAD_CELL = re.compile(r"<th[^>]*>(.*?)</th>", re.S)
+BODY_ROW = re.compile(r"<tr>(.*?)</tr>", re.S)
+CELL = re.compile(r"<td([ >])")
+TAGS = re.compile(r"<[^>]+>")
+
+
+def stackable(table: re.Match[str]) -> str:
+    """A table whose body cells carry their column's name, for the phone layout in extra.css."""
+    inner = table[1]
+    head, _, body = inner.partition("</thead>")
+    names = [html_attr(TAGS.sub("", cell).strip()) for cell in HEAD_CELL.findall(head)]
+    if not body or not names:
+        return table[0]
+
+    def row(match: re.Match[str]) -> str:
+        column = iter(names)
+        cells = CELL.sub(lambda c: f'<td data-label="{next(column, "")}"{c[1]}', match[1])
+        return f"<tr>{cells}</tr>"
+
+    return f"<table data-stack>{head}</thead>{BODY_ROW.sub(row, body)}</table>"
+
+
+def html_attr(text: str) -> str:
+    """Text made safe inside a double-quoted attribute."""
+    return html_escape(text).replace('"', "&quot;")
+
+
+def on_page_content(html: str, page: Page, config: MkDocsConfig, files: Files) -> str:
+    """Tables that stack into cards on a phone instead of scrolling sideways."""
+    return TABLE.sub(stackable, html) if "<table>" in html else html
 
 
 def on_env(env: jinja2.Environment, config: MkDocsConfig, files: Files) -> jinja2.Environment:
@@ -474,9 +692,20 @@ def on_env(env: jinja2.Environment, config: MkDocsConfig, files: Files) -> jinja
     if private == source:
         log.warning("followup: partials/source.html changed upstream; the repo link may call its host's API")
     overrides = {"partials/source.html": private, "404.html": NOT_FOUND}
+    # Name the search dialog and the loading bar, which the theme leaves unnamed (axe: serious).
+    for name, old, new in NAMELESS:
+        text, _, _ = env.loader.get_source(env, name)
+        if old not in text:
+            log.warning("followup: %s changed upstream; %r is no longer there to name", name, old)
+        overrides[name] = text.replace(old, new)
     env.loader = jinja2.ChoiceLoader([jinja2.DictLoader(overrides), env.loader])
     return env
 
+
+NAMELESS = (
+    ("partials/search.html", 'role="dialog"', 'role="dialog" aria-label="Search"'),
+    ("partials/progress.html", 'role="progressbar"', 'role="progressbar" aria-label="Loading the page"'),
+)
 
 NOT_FOUND = """\
 {% extends "main.html" %}

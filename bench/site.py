@@ -33,6 +33,7 @@ def bare_project(folder: Path) -> Path:
         raise SystemExit("bench: mkdocs.yml no longer has the hooks/docs_dir lines this benchmark rewrites")
     config = config.replace(hook, "").replace("docs_dir: content", "docs_dir: docs")
     config = config.replace("  - batch/", f"  - {ROOT}/batch/")  # watch: stays valid from another folder
+    config = config.replace("custom_dir: overrides", f"custom_dir: {ROOT}/overrides")
     (folder / "mkdocs.yml").write_text(config, "utf-8")
     return folder / "mkdocs.yml"
 

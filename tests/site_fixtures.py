@@ -53,12 +53,13 @@ def copy_project(target: Path) -> Path:
 
 
 def rooted_config(hooks: bool = True) -> str:
-    """mkdocs.yml with its paths into batch/ made absolute (the hook, the watched templates)."""
+    """mkdocs.yml with its paths into batch/ and overrides/ made absolute (hook, templates, theme)."""
     config = (ROOT / "mkdocs.yml").read_text("utf-8")
     hook = "hooks:\n  - batch/sitehooks.py\n"
     assert hook in config
     if not hooks:
         config = config.replace(hook, "")
+    config = config.replace("custom_dir: overrides", f"custom_dir: {ROOT}/overrides")
     return config.replace("  - batch/", f"  - {ROOT}/batch/")
 
 

@@ -13,6 +13,10 @@ from playwright.sync_api import expect
 
 from tests.site_fixtures import CHROMIUM, CHROMIUM_ARGS, ROOT, BuiltSite
 
+PAGES = sorted(
+    str(p.relative_to(ROOT / "content").with_suffix(".html")) for p in (ROOT / "content").rglob("*.md")
+)
+
 PAGE_COUNT = len(list((ROOT / "content").rglob("*.md")))
 
 pytestmark = [
@@ -103,16 +107,39 @@ def test_instant_navigation_reaches_every_page(visit: Visit) -> None:
     page.evaluate("window.__stayed = true")  # a full page load would forget this
     links = page.eval_on_selector_all(
         "nav.md-nav--primary a.md-nav__link[href]",
-        "els => els.filter(e => !e.hash).map(e => [e.textContent.trim(), e.href])",
+        "els => els.filter(e => !e.hash).map(e => [e.textContent.trim(), e.getAttribute('href'), e.href])",
     )
-    assert len({url for _, url in links}) == len(links) == PAGE_COUNT
-    for title, url in links:
-        nav = page.locator("nav.md-nav--primary a.md-nav__link:visible")
-        nav.filter(has_text=re.compile(rf"^\s*{re.escape(title)}\s*$")).first.click()
+    pages = {url: (title, href) for title, href, url in links}
+    assert len(pages) == PAGE_COUNT
+    for url, (title, _) in pages.items():
+        # Each tab's pages sit in a drawer that is hidden at this width: click the link as a reader's
+        # click would reach it, through the document, where instant navigation listens.
+        page.evaluate(
+            "url => [...document.querySelectorAll('nav.md-nav--primary a.md-nav__link')]"
+            ".find(a => a.href === url).click()",
+            url,
+        )
         page.wait_for_url(url)
         expect(page).to_have_title(re.compile(re.escape("Follow up after" if title == "Home" else title)))
         assert heading(page), url
         assert page.evaluate("window.__stayed === true"), f"{title}: a full page load, not instant navigation"
+    assert not visit.problems
+
+
+def test_two_tabs_lead_the_two_readers_to_their_pages(visit: Visit) -> None:
+    page = visit.page
+    visit.go("index.html")
+    tabs = page.locator(".md-tabs__link")
+    assert [t.strip() for t in tabs.all_inner_texts()] == ["Home", "Etiquette", "Using Follow Up"]
+    tabs.filter(has_text="Etiquette").click()
+    page.wait_for_url(re.compile(r"etiquette/index\.html$"))
+    expect(page.locator("article h1").first).to_contain_text("etiquette of following up")
+    sidebar = page.locator("nav.md-nav--primary .md-nav__link:visible").all_inner_texts()
+    assert any("How long to wait" in s for s in sidebar)
+    assert not any("SMTP and Gmail" in s for s in sidebar)  # the tool's pages stay in their own tab
+    page.locator(".md-tabs__link", has_text="Using Follow Up").click()
+    page.wait_for_url(re.compile(r"tool/index\.html$"))
+    expect(page.locator("article h1").first).to_contain_text("Using Follow Up")
     assert not visit.problems
 
 
@@ -132,6 +159,26 @@ def test_search_suggests_and_lists_the_methods_page_for_voicemail(visit: Visit) 
     marks = page.locator("article mark:visible")
     marks.first.wait_for()
     assert marks.first.inner_text().lower() == "voicemail"
+    assert not visit.problems
+
+
+@pytest.mark.parametrize(
+    ("query", "first"),
+    [
+        ("how long to wait", "etiquette/timing.html"),
+        ("zoom", "etiquette/situations.html"),
+        ("LinkedIn", "etiquette/situations.html"),
+        ("recruiter", "etiquette/situations.html"),
+    ],
+)
+def test_search_puts_the_page_that_answers_first(visit: Visit, query: str, first: str) -> None:
+    page = visit.page
+    visit.go("index.html")
+    box = page.locator(".md-search__input")
+    box.click()
+    box.press_sequentially(query, delay=20)
+    top = page.locator(".md-search-result__item > a").first
+    expect(top).to_have_attribute("href", re.compile(re.escape(first)))
     assert not visit.problems
 
 
@@ -173,3 +220,68 @@ def test_a_missing_page_gets_the_themed_404(visit: Visit) -> None:
     expect(page.locator("article h1").first).to_contain_text("Follow up after an interview")
     expected = "the server responded with a status of 404"
     assert [p for p in visit.problems if expected not in p] == []
+
+
+# --- accessibility ---------------------------------------------------------------------------------
+
+
+def serious_violations(page) -> list[str]:
+    """What axe-core (bundled by axe-playwright-python, no network) finds serious or critical here."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    found = Axe().run(page).response["violations"]
+    return [
+        f"{v['id']} ({v['impact']}): " + "; ".join(n["target"][0] for n in v["nodes"][:3])
+        for v in found
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+@pytest.mark.parametrize("scheme", ["default", "slate"])
+def test_every_page_has_no_serious_accessibility_violation_in_either_palette(
+    visit: Visit, scheme: str
+) -> None:
+    page = visit.page
+    page.emulate_media(color_scheme="dark" if scheme == "slate" else "light")  # the palette follows it
+    found = []
+    for path in [*PAGES, "404.html"]:
+        visit.go(path)
+        assert page.locator("body").get_attribute("data-md-color-scheme") == scheme
+        found += [f"{path}: {v}" for v in serious_violations(page)]
+    assert found == []
+    assert [p for p in visit.problems if "status of 404" not in p] == []
+
+
+def test_axe_does_catch_poor_contrast(visit: Visit) -> None:
+    page = visit.page
+    visit.go("index.html")
+    page.evaluate("document.querySelector('article p').style.color = '#bbbbbb'")
+    assert any(v.startswith("color-contrast") for v in serious_violations(page))
+
+
+def test_the_timeline_picture_is_on_the_home_and_timing_pages_with_a_name(visit: Visit) -> None:
+    page = visit.page
+    for path in ("index.html", "etiquette/timing.html"):
+        visit.go(path)
+        picture = page.get_by_role("img", name="When each follow-up goes, and when it is dropped")
+        expect(picture).to_be_visible()
+        assert picture.evaluate("e => e.tagName.toLowerCase()") == "svg"
+        assert picture.locator("circle").count() >= 4  # three thank-you timings and the check-in
+        assert "dropped" in picture.locator("desc").text_content()
+    assert not visit.problems
+
+
+def test_on_a_phone_the_rules_page_does_not_scroll_sideways(
+    page, built_site: BuiltSite, tmp_path: Path
+) -> None:
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(built_site.url + "tool/rules.html")
+    widths = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+    assert widths[0] <= widths[1], widths
+    cell = page.locator("table[data-stack] td[data-label='Why']").first
+    assert cell.is_visible()
+    box = cell.bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390
+    shot = tmp_path / "rules-390.png"
+    page.screenshot(path=str(shot), full_page=True)
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -204,9 +204,11 @@ def test_examples_show_the_thank_you_as_email_voicemail_and_note(built_site: Bui
 
 
 def test_rules_page_lists_every_policy_number_with_its_default(built_site: BuiltSite) -> None:
-    page = built_site.html("etiquette/rules.html")
+    page = built_site.html("tool/rules.html")
     for field in policy.policy_fields():
-        row = re.search(rf"<tr>\s*<td><code>{field.name}</code></td>\s*<td><code>([^<]*)</code></td>", page)
+        row = re.search(
+            rf"<tr>\s*<td[^>]*><code>{field.name}</code></td>\s*<td[^>]*><code>([^<]*)</code></td>", page
+        )
         assert row, field.name
         default = getattr(policy.DEFAULT, field.name)
         assert html.unescape(row[1]) == ("not set" if default is None else policy.format_value(default))
@@ -222,6 +224,89 @@ def test_policy_values_in_prose_come_from_the_policy(built_site: BuiltSite) -> N
     assert "<!-- followup:" not in "".join(built_site.html(str(p)) for p in PAGES)
 
 
+# Typed numbers the scan accepts on the etiquette and tool pages, each with why it is not the job's.
+ALLOWED_NUMBERS = {
+    ("etiquette/timing.md", "two days"): "the name of the two-days delay, as a heading",
+    ("tool/rules.md", "two-day"): "the name of the two-days delay",
+    ("tool/cron.md", "fifteen minutes"): "how often the suggested crontab line runs, not an etiquette rule",
+    ("tool/install.md", "fifteen minutes"): "the interval of `make cron`'s line",
+    ("tool/guide.md", "eight or more words"): "the copy check's threshold, not the job's",
+    ("tool/smtp.md", "500 messages a day"): "Gmail's own sending limit (a cited fact)",
+    ("tool/smtp.md", "24 hours"): "Gmail's own rolling window for its sending limit (a cited fact)",
+    ("tool/sending.md", "24 hours"): "the cap's rolling window, fixed in the code, not a policy number",
+    ("tool/smtp.md", "16-letter"): "the length of a Gmail app password",
+}
+NUMBER = r"\b(?:\d+(?:[.,]\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|fifteen|thirty|sixty)\b"
+UNIT = r"(?:minutes?|hours?|days?|weeks?|words?|seconds?|characters?|messages? a day|letter\b)"
+NEAR_UNIT = re.compile(rf"(?i){NUMBER}(?:[\s-]+(?!{NUMBER})[\w'’]+){{0,3}}?[\s-]+{UNIT}")
+
+
+def typed_numbers(markdown: str) -> list[str]:
+    """Numbers next to units that a person typed: not made by a marker, not in code, not a cited figure."""
+    text = sitehooks.MARKER.sub("MARKED", markdown)
+    text = re.sub(r"(?ms)^---\n.*?\n---\n", "", text, count=1)  # front matter
+    text = re.sub(r"(?ms)^\s*(```|~~~).*?^\s*\1", "", text)  # fenced code
+    text = re.sub(r"`[^`]*`", "", text)
+    text = re.sub(r"(?m)^\[\^[^\]]+\]:.*$", "", text)  # footnote definitions
+    found = []
+    for sentence in re.split(r"(?<=[.;:!?])\s+|\n\s*\n", text):
+        if "[^" in sentence:  # a figure with its source: the source's number, not the job's
+            continue
+        found += [re.sub(r"\s+", " ", m[0]) for m in NEAR_UNIT.finditer(sentence)]
+    return found
+
+
+def test_every_number_of_days_hours_or_words_in_the_prose_comes_from_the_policy() -> None:
+    pages = sorted((ROOT / "content").glob("etiquette/*.md")) + sorted((ROOT / "content").glob("tool/*.md"))
+    typed = []
+    for path in pages:
+        name = str(path.relative_to(ROOT / "content"))
+        for phrase in typed_numbers(path.read_text("utf-8")):
+            if not any(name == page and allowed in phrase.lower() for page, allowed in ALLOWED_NUMBERS):
+                typed.append(f"{name}: {phrase!r}")
+    assert typed == [], "type these through a <!-- followup: policy.FIELD --> marker, or allow them"
+
+
+def test_the_number_scan_catches_a_typed_number_and_passes_a_marker_or_a_cited_figure() -> None:
+    assert typed_numbers("A thank-you is dropped after 7 days.") == ["7 days"]
+    assert typed_numbers("It waits two working days past the date.") == ["two working days"]
+    assert (
+        typed_numbers("It waits <!-- followup: policy.check_in_after_business_days --> working days.") == []
+    )
+    assert typed_numbers("Centres say 24 to 48 hours.[^centres]") == []
+    assert typed_numbers("Run `sleep 5 minutes` in code.") == []
+
+
+def page_text(site: BuiltSite, page: str) -> str:
+    """The words of a built page's article, as a reader sees them, spaces collapsed."""
+    article = site.html(page).split("<article", 1)[1].split("</article>", 1)[0]
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", "", article)))
+
+
+def test_the_default_delay_in_the_guide_is_the_jobs_default(built_site: BuiltSite) -> None:
+    default = next(f.default for f in dataclasses.fields(model.Interview) if f.name == "delay")
+    timing = page_text(built_site, "etiquette/timing.html")
+    assert f"its default is {default}," in timing
+    rules = page_text(built_site, "tool/rules.html")
+    assert f"without one it is {default}." in rules
+    assert "safe default" not in timing
+
+
+def test_the_smtp_page_says_a_refused_login_stops_the_batch_and_keeps_follow_ups_due(
+    built_site: BuiltSite,
+) -> None:
+    smtp = page_text(built_site, "tool/smtp.html")
+    assert "4xx for a message: the delivery is deferred" in smtp
+    assert "5xx for a message: the delivery is failed" in smtp
+    assert "A refused login (535, 530" in smtp and "every follow-up stays due" in smtp
+
+
+def test_the_check_in_page_says_the_job_sends_one_check_in(built_site: BuiltSite) -> None:
+    page = page_text(built_site, "etiquette/check-in.html")
+    assert "Follow Up sends exactly one check-in per interview" in page
+    assert "at most two check-ins" not in page
+
+
 @pytest.mark.parametrize(("section", "spec"), list(sitehooks.SPECS.items()))
 def test_file_reference_lists_every_key_of_the_schema(
     built_site: BuiltSite, section: str, spec: dict
@@ -229,10 +314,10 @@ def test_file_reference_lists_every_key_of_the_schema(
     page = built_site.html("tool/interviews.html")
     start = page.index(f'id="{section}"')
     table = page[start : page.index("</table>", start)]
-    keys = re.findall(r"<tr>\s*<td><code>([\w]+)</code></td>", table)
+    keys = re.findall(r"<tr>\s*<td[^>]*><code>([\w]+)</code></td>", table)
     assert keys == list(spec)
     for key, (_, required) in spec.items():
-        row = table[table.index(f"<td><code>{key}</code></td>") :]
+        row = table[re.search(rf"<td[^>]*><code>{key}</code></td>", table).start() :]  # type: ignore[union-attr]
         assert ("required" in row.split("</tr>")[0]) == required, key
 
 
@@ -457,6 +542,7 @@ def test_make_publish_pushes_the_built_guide_to_gh_pages(tmp_path: Path) -> None
     venv = ROOT / ".venv"
     env = {k: v for k, v in mkdocs_env().items() if not k.startswith(("MAKE", "MFLAGS"))}
     env.update({"GIT_COMMITTER_NAME": "Test", "GIT_COMMITTER_EMAIL": "test@example.com"})
+    env["FOLLOWUP_SITE_URL"] = "https://guide.example/followup/"
     # -o: the Makefile must not reinstall the virtualenv from this copy; it uses the project's own.
     result = subprocess.run(["make", "-o", f"{venv}/bin/.installed", f"VENV={venv}", "publish"], cwd=repo,
                             env=env, capture_output=True, text=True, timeout=180)  # fmt: skip
@@ -472,3 +558,50 @@ def test_make_publish_pushes_the_built_guide_to_gh_pages(tmp_path: Path) -> None
     assert (
         git("rev-parse", "--abbrev-ref", "HEAD", cwd=repo).strip() == "main"
     )  # the source branch is untouched
+    assert '<link rel="canonical" href="https://guide.example/followup/etiquette/examples.html">' in examples
+    assert "https://guide.example/followup/tool/rules.html" in git("show", "gh-pages:sitemap.xml", cwd=remote)
+
+
+def test_make_publish_refuses_in_one_line_without_the_sites_address(tmp_path: Path) -> None:
+    env = {k: v for k, v in mkdocs_env().items() if not k.startswith(("MAKE", "MFLAGS"))}
+    assert "FOLLOWUP_SITE_URL" not in env
+    result = subprocess.run(["make", "-n", "publish"], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert result.returncode != 0
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "FOLLOWUP_SITE_URL" in lines[0], result.stderr
+    # -n would have printed the gh-deploy command had make gone on; it printed nothing.
+
+
+def test_a_local_build_names_no_local_address_as_canonical_and_writes_no_sitemap(tmp_path: Path) -> None:
+    config = copy_project(tmp_path)
+    result = run_mkdocs("build", "--strict", "-f", str(config), "--site-dir", str(tmp_path / "site"))
+    assert result.returncode == 0, result.stderr
+    page = (tmp_path / "site" / "etiquette" / "timing.html").read_text("utf-8")
+    assert 'rel="canonical"' not in page and "og:url" not in page
+    assert not (tmp_path / "site" / "sitemap.xml").exists()
+    assert 'class="md-content__button md-icon"' not in page  # no edit link without FOLLOWUP_REPO_URL
+    assert "git-revision-date-localized-plugin" in page  # a copy outside git shows the build date
+
+
+def test_each_page_has_its_own_description_and_open_graph_tags(built_site: BuiltSite) -> None:
+    seen: dict[str, str] = {}
+    for name in [str(p) for p in PAGES]:
+        page = built_site.html(name)
+        description = re.search(r'<meta name="description" content="([^"]+)"', page)
+        assert description, name
+        assert description[1] not in seen, f"{name} repeats {seen.get(description[1])}'s description"
+        seen[description[1]] = name
+        assert f'<meta property="og:description" content="{description[1]}">' in page, name
+        assert '<meta property="og:title"' in page and '<meta name="twitter:card" content="summary">' in page
+        assert f'<link rel="canonical" href="{built_site.url}{name}">' in page, name
+    assert (built_site.path / "sitemap.xml").is_file()
+
+
+def test_edit_links_appear_when_the_repository_is_named(tmp_path: Path) -> None:
+    config = copy_project(tmp_path)
+    result = run_mkdocs("build", "--strict", "-f", str(config), "--site-dir", str(tmp_path / "site"),
+                        FOLLOWUP_REPO_URL="https://git.example/you/followup")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    page = (tmp_path / "site" / "etiquette" / "timing.html").read_text("utf-8")
+    assert 'href="https://git.example/you/followup/edit/main/content/etiquette/timing.md"' in page
