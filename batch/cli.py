@@ -77,6 +77,10 @@ def _parser() -> argparse.ArgumentParser:
         default=str(DEFAULT_CALENDAR),
         help=f"the .ics file, updated in place on each export; - for stdout (default: {DEFAULT_CALENDAR})",
     )
+    commands.add_parser(
+        "schema",
+        help="print the JSON Schema of interviews.yaml (for your editor; see interviews.schema.json)",
+    )
     resolve = commands.add_parser(
         "resolve", parents=[common], help="settle an uncertain delivery after checking your Sent folder"
     )
@@ -400,6 +404,14 @@ def cmd_resolve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
+def cmd_schema(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """followup schema: the JSON Schema an editor checks interviews.yaml with, made from the model."""
+    from .schema import schema_text
+
+    out.write(schema_text())
+    return EXIT_OK
+
+
 COMMANDS = {
     "check": cmd_check,
     "plan": cmd_plan,
@@ -408,4 +420,5 @@ COMMANDS = {
     "resolve": cmd_resolve,
     "doctor": cmd_doctor,
     "calendar": cmd_calendar,
+    "schema": cmd_schema,
 }
