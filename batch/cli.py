@@ -7,7 +7,7 @@ import json
 import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -16,6 +16,8 @@ from .errors import FollowUpError, InputError, Problem
 from .fields import zone
 
 if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
+
     from .compose import Composed
     from .deliver import Outcome
     from .keys import Known
@@ -54,6 +56,16 @@ def _parser() -> argparse.ArgumentParser:
     )
     plan = commands.add_parser("plan", parents=[common], help="list every follow-up and its state")
     plan.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    plan.add_argument(
+        "--until",
+        metavar="WHEN",
+        help="only what goes before then: a date (to its end), an ISO-8601 time, today or tomorrow; "
+        "in your time zone unless it has an offset",
+    )
+    plan.add_argument(
+        "--since", metavar="WHEN", help="only what goes from then on (default: now); as --until"
+    )
+    plan.add_argument("--next", action="store_true", help="one line: the next follow-up to go, and when")
     send = commands.add_parser("send", parents=[common], help="deliver what is due now")
     send.add_argument("--dry-run", action="store_true", help="write to the outbox, send and record nothing")
     send.add_argument(
@@ -171,11 +183,70 @@ def cmd_plan(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     items, problem = _with_replies(data, now, states, items, lambda: read_entries(_state(args)))
     if problem:
         print(f"cannot look for replies, so due check-ins show as due (send holds them): {problem}", file=err)
+    if args.next or args.since or args.until:
+        return _write_agenda(args, data, now, items, out)
     if args.json:
         write_json_rows((plan_row(item) for item in items), out)
     else:
         write_table(items, out)
     return EXIT_OK
+
+
+def _write_agenda(
+    args: argparse.Namespace, data: model.Dataset, now: datetime, items: list[schedule.FollowUp], out: TextIO
+) -> int:
+    """plan --since/--until/--next: what goes in that span (or the next one), in their time and yours."""
+    from .agenda import both_times, next_line, span_text, upcoming
+
+    home = zone(data.me.timezone)
+    since = _when(args.since, "--since", home, now, end_of_day=False)
+    until = _when(args.until, "--until", home, now, end_of_day=True)
+    found = upcoming(items, now, since, until)
+    if args.next:
+        first = found[0] if found else None
+        if args.json:
+            out.write(json.dumps(first and plan_row(first[0]), indent=2, ensure_ascii=False) + "\n")
+        else:
+            print(next_line(first, now, home), file=out)
+        return EXIT_OK
+    if args.json:
+        write_json_rows((plan_row(item) for item, _ in found), out)
+        return EXIT_OK
+    count = f"{len(found)} follow-up{'s' * (len(found) != 1)}" if found else "nothing"
+    print(f"{count} to go {span_text(max(since or now, now), until, home)}", file=out)
+    rows = [("GOES (their time = yours)", "STATE", "KIND", "METHOD", "TO", "INTERVIEW")]
+    for item, moment in found:
+        rows.append((both_times(item, moment, home), item.state, item.kind, item.method,
+                     item.interviewer.name, item.interview.id))  # fmt: skip
+    if found:
+        _write_rows(rows, out)
+    return EXIT_OK
+
+
+def _when(text: str | None, flag: str, home: ZoneInfo, now: datetime, end_of_day: bool) -> datetime | None:
+    """A --since or --until value as a moment: a date starts (or, for --until, ends) in your zone."""
+    if text is None:
+        return None
+    words = {"today": 0, "tomorrow": 1}
+    try:
+        if text.strip().lower() in words:
+            day = now.astimezone(home).date() + timedelta(days=words[text.strip().lower()])
+        elif len(text.strip()) == 10:
+            day = date.fromisoformat(text.strip())
+        else:
+            moment = datetime.fromisoformat(text.strip())
+            return _in_range(moment if moment.tzinfo else moment.replace(tzinfo=home), flag, text)
+    except ValueError:
+        example = "2026-11-25, 2026-11-25T18:00 or tomorrow"
+        raise InputError(f"{flag}: {text!r} is not a date or an ISO-8601 time (e.g. {example})") from None
+    day += timedelta(days=1) if end_of_day else timedelta(0)  # until a date: to its very end
+    return _in_range(datetime.combine(day, datetime.min.time(), tzinfo=home), flag, text)
+
+
+def _in_range(moment: datetime, flag: str, text: str) -> datetime:
+    if not 1900 <= moment.year <= 2999:  # as --now: date arithmetic stays far from its limits
+        raise InputError(f"{flag}: {text!r} is outside the years 1900-2999")
+    return moment
 
 
 def write_json_rows(rows: Iterable[dict[str, object]], out: TextIO) -> None:
