@@ -297,12 +297,59 @@ def _write_rows(rows: list[tuple[str, ...]], out: TextIO) -> None:
         out.write("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() + "\n")
 
 
+class Stamp:
+    """The local date and time that starts each line `send` writes: in your zone once the data names it."""
+
+    def __init__(self) -> None:
+        self.home: ZoneInfo | None = None  # until the data is read (or if it cannot be): the machine's zone
+        self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+
+    def __call__(self) -> str:
+        moment = self.clock()
+        return f"{moment.astimezone(self.home) if self.home else moment.astimezone():%Y-%m-%d %H:%M} "
+
+
+class Stamped:
+    """A text stream whose every line starts with a stamp, so that var/cron.log says when things happened."""
+
+    def __init__(self, stream: TextIO, stamp: Callable[[], str]) -> None:
+        self.stream, self.stamp, self.at_start = stream, stamp, True
+
+    def write(self, text: str) -> int:
+        pieces = text.split("\n")
+        for i, piece in enumerate(pieces):
+            # a terminal's in-place update (\r…) is no line of its own: the line written after it is stamped
+            if piece and self.at_start and not piece.startswith("\r"):
+                self.stream.write(self.stamp())
+                self.at_start = False
+            self.stream.write(piece if i == len(pieces) - 1 else piece + "\n")
+            self.at_start = self.at_start or i < len(pieces) - 1
+        return len(text)
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+    def isatty(self) -> bool:
+        return self.stream.isatty()
+
+
 def cmd_send(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    """followup send: deliver what is due now; silent when nothing is."""
+    """followup send: deliver what is due now; silent when nothing is; each line it writes says when."""
+    stamp = Stamp()
+    out, err = Stamped(out, stamp), Stamped(err, stamp)  # type: ignore[assignment]
+    try:
+        return _send(args, out, err, stamp)
+    except FollowUpError as exc:  # printed here rather than by main(), so that cron.log has its time too
+        print(exc, file=err)
+        return exc.exit_code
+
+
+def _send(args: argparse.Namespace, out: TextIO, err: TextIO, stamp: Stamp) -> int:
     from .deliver import send_due
 
     data = _load(args)
     now = _now(args, data)
+    stamp.home, stamp.clock = zone(data.me.timezone), _clock(now, args)
     settings = None if args.dry_run else _smtp_settings()
     dry_run = settings is None
     progress = err.isatty()
@@ -325,7 +372,7 @@ def cmd_send(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         print(outcome.line, file=out if outcome.ok else err)
 
     result = send_due(
-        data, now, state=_state(args), transport=transport, dry_run=dry_run, clock=_clock(now, args),
+        data, now, state=_state(args), transport=transport, dry_run=dry_run, clock=stamp.clock,
         env=os.environ, limit=args.limit, sleep=_sleep, announce=lambda line: print(line, file=err),
         report=report,
     )  # fmt: skip
