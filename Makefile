@@ -9,7 +9,7 @@ DEMO_NOW ?= 2026-11-24T16:00:00-05:00
 OUTBOX ?= var/outbox
 ARGS ?=
 
-.PHONY: help demo test check plan preview send status cron calendar doctor site serve publish lint fmt bench reliability clean
+.PHONY: help demo test check plan preview send status cron calendar doctor schema hooks site serve publish lint fmt bench reliability clean
 
 help:
 	@echo "make demo     the shipped example at $(DEMO_NOW): plan, then a dry run into $(OUTBOX)/"
@@ -22,6 +22,8 @@ help:
 	@echo "make cron     print a crontab line for make send"
 	@echo "make calendar every follow-up as an iCalendar file, var/followups.ics"
 	@echo "make doctor   pre-flight: data, templates, ledger, SMTP and IMAP logins (sends nothing)"
+	@echo "make schema   rewrite interviews.schema.json, the JSON Schema your editor checks the YAML with"
+	@echo "make hooks    install a git pre-commit hook: a commit of bad interviews data is refused"
 	@echo "make site     build the guide into site/   (make serve: preview it)"
 	@echo "make publish  push the guide to the gh-pages branch (set FOLLOWUP_SITE_URL to its address)"
 	@echo "make reliability  crash, overlap, fault and hostile-input trials, with the figures"
@@ -61,6 +63,21 @@ calendar: $(BIN)/.installed
 
 doctor: $(BIN)/.installed
 	@$(FOLLOWUP) doctor
+
+schema: $(BIN)/.installed
+	@$(FOLLOWUP) schema > interviews.schema.json
+	@echo "wrote interviews.schema.json"
+
+# No .venv/ needed to install: the hook says so itself if it is missing when you commit.
+HOOK_MARK := installed by \`make hooks\`
+hooks:
+	@hook="$$(git rev-parse --git-path hooks)/pre-commit" || exit 1; \
+	if [ -e "$$hook" ] && ! grep -q "$(HOOK_MARK)" "$$hook"; then \
+	  echo "$$hook is another hook: add '.venv/bin/followup check' to it by hand, or use the pre-commit framework (.pre-commit-hooks.yaml)" >&2; \
+	  exit 1; \
+	fi; \
+	mkdir -p "$$(dirname "$$hook")" && install -m 755 hooks/pre-commit "$$hook" && \
+	echo "installed $$hook: a commit that changes your interviews data runs followup check first"
 
 cron:
 	@echo "*/15 * * * * cd $(CURDIR) && make -s send >> $(CURDIR)/var/cron.log 2>&1"

@@ -8,7 +8,7 @@ import json
 import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO, cast
 
@@ -17,6 +17,8 @@ from .errors import FollowUpError, InputError, Problem
 from .fields import zone
 
 if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
+
     from .compose import Composed
     from .deliver import Outcome
     from .keys import Known
@@ -55,6 +57,16 @@ def _parser() -> argparse.ArgumentParser:
     )
     plan = commands.add_parser("plan", parents=[common], help="list every follow-up and its state")
     plan.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    plan.add_argument(
+        "--until",
+        metavar="WHEN",
+        help="only what goes before then: a date (to its end), an ISO-8601 time, today or tomorrow; "
+        "in your time zone unless it has an offset",
+    )
+    plan.add_argument(
+        "--since", metavar="WHEN", help="only what goes from then on (default: now); as --until"
+    )
+    plan.add_argument("--next", action="store_true", help="one line: the next follow-up to go, and when")
     send = commands.add_parser("send", parents=[common], help="deliver what is due now")
     send.add_argument("--dry-run", action="store_true", help="write to the outbox, send and record nothing")
     send.add_argument(
@@ -77,6 +89,10 @@ def _parser() -> argparse.ArgumentParser:
         "--output",
         default=str(DEFAULT_CALENDAR),
         help=f"the .ics file, updated in place on each export; - for stdout (default: {DEFAULT_CALENDAR})",
+    )
+    commands.add_parser(
+        "schema",
+        help="print the JSON Schema of interviews.yaml (for your editor; see interviews.schema.json)",
     )
     resolve = commands.add_parser(
         "resolve", parents=[common], help="settle an uncertain delivery after checking your Sent folder"
@@ -225,11 +241,70 @@ def cmd_plan(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     items, problem = _with_replies(data, now, states, items, lambda: read_entries(_state(args)))
     if problem:
         print(f"cannot look for replies, so due check-ins show as due (send holds them): {problem}", file=err)
+    if args.next or args.since or args.until:
+        return _write_agenda(args, data, now, items, out)
     if args.json:
         write_json_rows((plan_row(item) for item in items), out)
     else:
         write_table(items, out)
     return EXIT_OK
+
+
+def _write_agenda(
+    args: argparse.Namespace, data: model.Dataset, now: datetime, items: list[schedule.FollowUp], out: TextIO
+) -> int:
+    """plan --since/--until/--next: what goes in that span (or the next one), in their time and yours."""
+    from .agenda import both_times, next_line, span_text, upcoming
+
+    home = zone(data.me.timezone)
+    since = _when(args.since, "--since", home, now, end_of_day=False)
+    until = _when(args.until, "--until", home, now, end_of_day=True)
+    found = upcoming(items, now, since, until)
+    if args.next:
+        first = found[0] if found else None
+        if args.json:
+            out.write(json.dumps(first and plan_row(first[0]), indent=2, ensure_ascii=False) + "\n")
+        else:
+            print(next_line(first, now, home), file=out)
+        return EXIT_OK
+    if args.json:
+        write_json_rows((plan_row(item) for item, _ in found), out)
+        return EXIT_OK
+    count = f"{len(found)} follow-up{'s' * (len(found) != 1)}" if found else "nothing"
+    print(f"{count} to go {span_text(max(since or now, now), until, home)}", file=out)
+    rows = [("GOES (their time = yours)", "STATE", "KIND", "METHOD", "TO", "INTERVIEW")]
+    for item, moment in found:
+        rows.append((both_times(item, moment, home), item.state, item.kind, item.method,
+                     item.interviewer.name, item.interview.id))  # fmt: skip
+    if found:
+        _write_rows(rows, out)
+    return EXIT_OK
+
+
+def _when(text: str | None, flag: str, home: ZoneInfo, now: datetime, end_of_day: bool) -> datetime | None:
+    """A --since or --until value as a moment: a date starts (or, for --until, ends) in your zone."""
+    if text is None:
+        return None
+    words = {"today": 0, "tomorrow": 1}
+    try:
+        if text.strip().lower() in words:
+            day = now.astimezone(home).date() + timedelta(days=words[text.strip().lower()])
+        elif len(text.strip()) == 10:
+            day = date.fromisoformat(text.strip())
+        else:
+            moment = datetime.fromisoformat(text.strip())
+            return _in_range(moment if moment.tzinfo else moment.replace(tzinfo=home), flag, text)
+    except ValueError:
+        example = "2026-11-25, 2026-11-25T18:00 or tomorrow"
+        raise InputError(f"{flag}: {text!r} is not a date or an ISO-8601 time (e.g. {example})") from None
+    day += timedelta(days=1) if end_of_day else timedelta(0)  # until a date: to its very end
+    return _in_range(datetime.combine(day, datetime.min.time(), tzinfo=home), flag, text)
+
+
+def _in_range(moment: datetime, flag: str, text: str) -> datetime:
+    if not 1900 <= moment.year <= 2999:  # as --now: date arithmetic stays far from its limits
+        raise InputError(f"{flag}: {text!r} is outside the years 1900-2999")
+    return moment
 
 
 def write_json_rows(rows: Iterable[dict[str, object]], out: TextIO) -> None:
@@ -280,12 +355,59 @@ def _write_rows(rows: list[tuple[str, ...]], out: TextIO) -> None:
         out.write("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() + "\n")
 
 
+class Stamp:
+    """The local date and time that starts each line `send` writes: in your zone once the data names it."""
+
+    def __init__(self) -> None:
+        self.home: ZoneInfo | None = None  # until the data is read (or if it cannot be): the machine's zone
+        self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+
+    def __call__(self) -> str:
+        moment = self.clock()
+        return f"{moment.astimezone(self.home) if self.home else moment.astimezone():%Y-%m-%d %H:%M} "
+
+
+class Stamped:
+    """A text stream whose every line starts with a stamp, so that var/cron.log says when things happened."""
+
+    def __init__(self, stream: TextIO, stamp: Callable[[], str]) -> None:
+        self.stream, self.stamp, self.at_start = stream, stamp, True
+
+    def write(self, text: str) -> int:
+        pieces = text.split("\n")
+        for i, piece in enumerate(pieces):
+            # a terminal's in-place update (\r…) is no line of its own: the line written after it is stamped
+            if piece and self.at_start and not piece.startswith("\r"):
+                self.stream.write(self.stamp())
+                self.at_start = False
+            self.stream.write(piece if i == len(pieces) - 1 else piece + "\n")
+            self.at_start = self.at_start or i < len(pieces) - 1
+        return len(text)
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+    def isatty(self) -> bool:
+        return self.stream.isatty()
+
+
 def cmd_send(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    """followup send: deliver what is due now; silent when nothing is."""
+    """followup send: deliver what is due now; silent when nothing is; each line it writes says when."""
+    stamp = Stamp()
+    out, err = Stamped(out, stamp), Stamped(err, stamp)  # type: ignore[assignment]
+    try:
+        return _send(args, out, err, stamp)
+    except FollowUpError as exc:  # printed here rather than by main(), so that cron.log has its time too
+        print(exc, file=err)
+        return exc.exit_code
+
+
+def _send(args: argparse.Namespace, out: TextIO, err: TextIO, stamp: Stamp) -> int:
     from .deliver import send_due
 
     data = _load(args)
     now = _now(args, data)
+    stamp.home, stamp.clock = zone(data.me.timezone), _clock(now, args)
     settings = None if args.dry_run else _smtp_settings()
     dry_run = settings is None
     progress = err.isatty()
@@ -308,7 +430,7 @@ def cmd_send(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         print(outcome.line, file=out if outcome.ok else err)
 
     result = send_due(
-        data, now, state=_state(args), transport=transport, dry_run=dry_run, clock=_clock(now, args),
+        data, now, state=_state(args), transport=transport, dry_run=dry_run, clock=stamp.clock,
         env=os.environ, limit=args.limit, sleep=_sleep, announce=lambda line: print(line, file=err),
         report=report,
     )  # fmt: skip
@@ -465,6 +587,14 @@ def cmd_resolve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
+def cmd_schema(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """followup schema: the JSON Schema an editor checks interviews.yaml with, made from the model."""
+    from .schema import schema_text
+
+    out.write(schema_text())
+    return EXIT_OK
+
+
 COMMANDS = {
     "check": cmd_check,
     "plan": cmd_plan,
@@ -473,4 +603,5 @@ COMMANDS = {
     "resolve": cmd_resolve,
     "doctor": cmd_doctor,
     "calendar": cmd_calendar,
+    "schema": cmd_schema,
 }

@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.servers import NO_FAULTS, Faults, SmtpServer, free_port, start_smtp
+from tests.stamps import unstamped
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "interviews.yaml"
@@ -73,8 +74,8 @@ class Run:
 
     @property
     def err_lines(self) -> list[str]:
-        """The lines of stderr."""
-        return self.err.splitlines()
+        """The lines of stderr, without the date and time that start those of `send`."""
+        return unstamped(self.err).splitlines()
 
 
 class Spawned:

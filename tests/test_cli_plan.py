@@ -300,3 +300,109 @@ def test_output_cut_by_a_reader_that_went_away_is_no_error_line(tmp_path):
     plan.stdout.close()  # the reader goes away before the first line
     assert plan.wait(timeout=60) in (0, 1)
     assert plan.stderr.read() == b""
+
+
+def plan_out(capsys: pytest.CaptureFixture[str], state: str, now: str, *options: str) -> str:
+    assert main(["--data", str(EXAMPLE), "--now", now, "--state", state, "plan", *options]) == 0
+    out, err = capsys.readouterr()
+    assert err == ""
+    return out
+
+
+def test_plan_next_names_the_next_follow_up_in_their_time_and_mine_and_the_time_left(capsys, state):
+    out = plan_out(capsys, state, "2026-11-24T16:20", "--next", "--since", "2026-11-24T17:00")
+    assert out == (
+        "next: thank-you to Priya Shah (northwind-data-analyst) "
+        "Wed 25 Nov 08:00 CET = 02:00 EST, in 9 h 40 min\n"
+    )
+
+
+def test_plan_next_of_a_follow_up_due_now_says_the_next_send_run_takes_it(capsys, state):
+    out = plan_out(capsys, state, NOW, "--next")
+    assert out == (
+        "next: thank-you (voicemail: a reminder to you) to Jordan Blake (fabrikam-product-analyst), "
+        "due since Tue 24 Nov 11:30 EST: the next send run\n"
+    )
+
+
+def test_plan_next_with_nothing_ahead_says_nothing_scheduled(capsys, state):
+    assert plan_out(capsys, state, "2027-01-04T12:00", "--next") == "nothing scheduled\n"
+    assert plan_out(capsys, state, "2027-01-04T12:00", "--next", "--json") == "null\n"
+
+
+def test_plan_next_as_json_is_the_plan_row_of_that_follow_up(capsys, state):
+    row = json.loads(plan_out(capsys, state, NOW, "--next", "--json"))
+    assert row["key"] == "fabrikam-product-analyst/thank-you/jordan-blake"
+
+
+def test_plan_until_a_date_lists_what_goes_to_its_end_in_their_time_and_mine(capsys, state):
+    lines = plan_out(capsys, state, "2026-11-24T16:20", "--until", "2026-11-25").splitlines()
+    assert lines[0] == "4 follow-ups to go from Tue 24 Nov 16:20 to the end of Wed 25 Nov (America/Toronto)"
+    assert lines[1].startswith("GOES (their time = yours)")
+    assert [line.split()[-1] for line in lines[2:]] == [
+        "fabrikam-product-analyst",
+        "northwind-data-analyst",
+        "northwind-data-analyst",
+        "northwind-data-analyst",
+    ]
+    assert lines[2].startswith("Tue 24 Nov 16:20 EST") and " due " in lines[2]  # due: the next run
+    assert lines[5].startswith("Wed 25 Nov 08:00 CET = 02:00 EST") and "Priya Shah" in lines[5]
+
+
+def test_plan_since_and_until_read_times_without_an_offset_in_my_zone(capsys, state):
+    naive = plan_out(capsys, state, NOW, "--since", "2026-11-25T09:00", "--until", "2026-11-28T12:00")
+    aware = plan_out(
+        capsys, state, NOW, "--since", "2026-11-25T09:00-05:00", "--until", "2026-11-28T17:00+00:00"
+    )
+    assert naive == aware
+    assert "Fri 27 Nov 09:00 IST = Thu 26 Nov 22:30 EST" in naive and "Arjun Mehta" in naive
+    assert "Priya Shah" not in naive  # 02:00 EST on the 25th, before --since
+
+
+@pytest.mark.parametrize(("since", "arjun"), [("2026-11-27T03:30Z", True), ("2026-11-27T03:31Z", False)])
+def test_plan_since_takes_an_offset_as_given(capsys, state, since, arjun):
+    out = plan_out(capsys, state, NOW, "--since", since, "--until", "2026-11-30")
+    assert ("Arjun Mehta" in out) == arjun
+
+
+def test_plan_until_shows_a_waiting_follow_up_at_its_next_opening(capsys, state):
+    lines = plan_out(capsys, state, "2026-11-24T19:00", "--until", "tomorrow").splitlines()
+    marcus = next(line for line in lines if "Marcus Chen" in line)
+    assert marcus.startswith("Wed 25 Nov 08:00 EST") and " waiting " in marcus
+    assert "Priya Shah" in lines[2]  # 02:00 your time: before the waiting ones
+
+
+def test_plan_until_with_nothing_in_the_span_says_so(capsys, state):
+    out = plan_out(capsys, state, NOW, "--since", "2026-11-28", "--until", "2026-11-30")
+    assert out == "nothing to go from Sat 28 Nov 00:00 to the end of Mon 30 Nov (America/Toronto)\n"
+
+
+@pytest.mark.parametrize("flag", ["--until", "--since"])
+@pytest.mark.parametrize("value", ["next week", "2026-11-31", "25/11/2026", "3026-01-01"])
+def test_a_bad_since_or_until_exits_2_with_one_line(capsys, state, flag, value):
+    assert main(["--data", str(EXAMPLE), "--now", NOW, "--state", state, "plan", flag, value]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert len(err.splitlines()) == 1 and err.startswith(f"{flag}: {value!r}")
+
+
+def test_plan_until_as_json_is_the_plan_rows_of_the_span_in_the_order_they_go(capsys, state):
+    rows = json.loads(plan_out(capsys, state, "2026-11-24T19:00", "--until", "2026-11-25", "--json"))
+    assert [(row["name"], row["state"]) for row in rows] == [
+        ("Priya Shah", "scheduled"),
+        ("Jordan Blake", "waiting"),
+        ("Elena Torres", "waiting"),
+        ("Marcus Chen", "waiting"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("minutes", "said"),
+    [(0, "0 min"), (40, "40 min"), (60, "1 h"), (580, "9 h 40 min"), (1440, "1 day"), (3060, "2 days 3 h")],
+)
+def test_the_time_left_reads_in_its_two_largest_units(minutes, said):
+    from datetime import timedelta
+
+    from batch.agenda import countdown
+
+    assert countdown(timedelta(minutes=minutes)) == said

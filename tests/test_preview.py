@@ -17,6 +17,7 @@ from batch import model, schedule
 from batch.cli import main
 from batch.compose import compose
 from tests.site_fixtures import CHROMIUM, CHROMIUM_ARGS
+from tests.stamps import unstamped
 
 ROOT = Path(__file__).resolve().parent.parent
 NOW = "2026-11-24T16:00:00-05:00"  # the Makefile's DEMO_NOW: a voicemail, a note and an email are due
@@ -86,7 +87,7 @@ def test_a_dry_run_writes_the_page_and_says_so_in_one_more_line(
     work: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert dry_run(work) == 0
-    lines = capsys.readouterr().out.splitlines()
+    lines = unstamped(capsys.readouterr().out).splitlines()
     assert lines[0].startswith("dry run, --dry-run: writing to ")
     assert len(lines) == 5 and all(line.startswith("dry run  ") for line in lines[1:4])
     assert lines[4] == f"preview: {work / 'outbox' / 'index.html'}"
@@ -137,7 +138,7 @@ def test_a_message_failing_the_etiquette_is_on_the_page_marked_but_not_in_the_ou
     with_a_short_template(work)
     assert dry_run(work) == 1
     out = capsys.readouterr()
-    assert "not sent" in out.err and out.out.splitlines()[-1].startswith("preview: ")
+    assert "not sent" in out.err and unstamped(out.out).splitlines()[-1].startswith("preview: ")
     assert len(list((work / "outbox" / "new").iterdir())) == 2
     page = (work / "outbox" / "index.html").read_text("utf-8")
     found = articles(page)
@@ -197,7 +198,7 @@ def test_make_previews_command_prints_the_page_path_as_a_process(work: Path) -> 
     (work / "var").mkdir()
     result = run_preview(work)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.splitlines()[-1] == "preview: var/outbox/index.html"
+    assert unstamped(result.stdout).splitlines()[-1] == "preview: var/outbox/index.html"
     assert (work / "var" / "outbox" / "index.html").is_file()
 
 

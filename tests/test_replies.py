@@ -22,6 +22,7 @@ import pytest
 from batch.autoreply import return_date
 from batch.cli import main
 from tests.servers import ImapServer, SmtpServer, free_port, imap_login
+from tests.stamps import unstamped
 
 MONDAY = "2026-11-23T13:30:00-05:00"  # both thank-yous of the panel and Dana's are due
 FRIDAY = "2026-11-27T10:30:00-05:00"  # the check-ins are due; so is Arjun's thank-you
@@ -283,7 +284,7 @@ def test_a_mailbox_that_cannot_be_read_holds_the_check_ins_with_one_line_and_the
     use_imap(monkeypatch, imap_server, **settings)
     capsys.readouterr()
     assert run(work, "send") == 1
-    err = capsys.readouterr().err
+    err = unstamped(capsys.readouterr().err)
     assert err.count("\n") == 1 and err.startswith("held") and words in err
     assert "not-the-password" not in err
     assert check_ins_sent(thanked) == []
@@ -438,7 +439,7 @@ def send_lines(work: Path, capsys: pytest.CaptureFixture[str], now: str = FRIDAY
     capsys.readouterr()
     code = run(work, "send", now=now)
     out, err = capsys.readouterr()
-    return code, out, err
+    return code, unstamped(out), unstamped(err)
 
 
 @pytest.mark.parametrize(

@@ -6,6 +6,7 @@ import email
 import email.policy
 import json
 import os
+import re
 import sqlite3
 from collections.abc import Callable
 from datetime import datetime
@@ -18,6 +19,7 @@ from batch.cli import main
 from batch.compose import compose
 from batch.ledger import locked
 from tests.servers import Faults, SmtpServer, smtp_env
+from tests.stamps import unstamped
 
 ROOT = Path(__file__).resolve().parent.parent
 NOW = "2026-11-24T16:00:00-05:00"
@@ -54,7 +56,7 @@ def test_due_follow_ups_arrive_once_each_exactly_as_rendered(
 ) -> None:
     use(monkeypatch, smtp_server)
     assert send(work) == 0
-    lines = capsys.readouterr().out.splitlines()
+    lines = unstamped(capsys.readouterr().out).splitlines()
     assert len(lines) == 3 and all(line.startswith(("sent ", "reminded ")) for line in lines)
     assert sorted(r.rcpt_tos[0] for r in smtp_server.received) == sorted(
         ["marcus.chen@northwind.example", "sam.rivera@example.com", "sam.rivera@example.com"]
@@ -257,7 +259,7 @@ def test_without_smtp_settings_send_is_a_dry_run_into_a_maildir_and_records_noth
 ) -> None:
     outbox = work / "outbox"
     assert send(work, "--outbox", str(outbox)) == 0
-    out = capsys.readouterr().out.splitlines()
+    out = unstamped(capsys.readouterr().out).splitlines()
     assert out[0].startswith("dry run, no SMTP settings")
     files = sorted((outbox / "new").iterdir())
     assert len(files) == 3
@@ -357,3 +359,41 @@ def test_the_idle_cron_run_imports_nothing_heavy(work: Path, smtp: bool) -> None
     )
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, cwd=ROOT)
     assert done.stdout == "0 []\n", done.stderr
+
+
+def test_each_line_send_writes_starts_with_my_local_date_and_time(
+    work: Path, smtp_server: SmtpServer, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    use(monkeypatch, smtp_server)
+    assert send(work, now="2026-11-24T21:00:00+00:00") == 0  # 16:00 in Toronto, where the data says I live
+    out = capsys.readouterr().out
+    assert len(out.splitlines()) == 3
+    assert all(line.startswith("2026-11-24 16:00 ") for line in out.splitlines()), out
+    assert all(line.startswith(("sent ", "reminded ")) for line in unstamped(out).splitlines())
+
+
+def test_a_send_refused_for_bad_data_says_when_too(work: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = work / "interviews.yaml"
+    data.write_text(data.read_text("utf-8").replace("delay: same-day", "delay: same_day", 1), "utf-8")
+    assert send(work) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert re.fullmatch(
+        rf"\d{{4}}-\d\d-\d\d \d\d:\d\d {re.escape(str(data))}:\d+:\d+: delay: [^\n]*\n", err
+    ), err
+
+
+def test_a_stamped_stream_stamps_each_line_once_and_leaves_a_terminals_line_clearing_alone() -> None:
+    import io
+
+    from batch.cli import Stamped
+
+    raw = io.StringIO()
+    stream = Stamped(raw, lambda: "2026-11-24 16:00 ")
+    print("sent  one", file=stream)  # print writes the text and the newline separately
+    stream.write("\r\033[K")
+    stream.write("failed  two\nheld  three\n")
+    stream.write("")
+    assert raw.getvalue() == (
+        "2026-11-24 16:00 sent  one\n\r\033[K2026-11-24 16:00 failed  two\n2026-11-24 16:00 held  three\n"
+    )

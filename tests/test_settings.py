@@ -11,6 +11,7 @@ import pytest
 
 from batch.cli import main
 from tests.servers import SmtpServer
+from tests.stamps import unstamped
 from tests.test_send import NOW, send, use
 
 
@@ -49,6 +50,7 @@ def test_a_bad_smtp_setting_is_one_line_naming_it_and_nothing_is_recorded(
     monkeypatch.setattr("sys.stdin", io.StringIO(""))  # a prompt would read nothing and fail
     assert send(work) == 2
     out, err = capsys.readouterr()
+    err = unstamped(err)
     assert out == "" and err.count("\n") == 1, err
     assert err.startswith(f"{setting}:")
     assert "Traceback" not in err and "Error" not in err

@@ -14,6 +14,7 @@ import pytest
 
 from batch.cli import main
 from tests.servers import Faults, SmtpServer
+from tests.stamps import unstamped
 from tests.test_send import NOW, ledger_rows, send, use
 
 LATER = "2026-11-24T16:15:00-05:00"
@@ -236,7 +237,7 @@ def test_a_password_outside_ascii_is_explained_in_plain_words(
     assert send(work) == 2
     out, err = capsys.readouterr()
     assert out == "" and err.count("\n") == 1
-    assert err.startswith("FOLLOWUP_SMTP_PASSWORD:") and "outside ASCII" in err
+    assert unstamped(err).startswith("FOLLOWUP_SMTP_PASSWORD:") and "outside ASCII" in err
     assert "position" not in err and "\\xe4" not in err and "ä" not in err and "qerT" not in err
     assert not (work / "var" / "followup.db").exists()
     assert smtp_tls_server.received == []
@@ -255,6 +256,6 @@ def test_a_latin_1_password_file_is_named_without_its_byte_or_offset(
     assert send(work) == 2
     out, err = capsys.readouterr()
     assert out == "" and err.count("\n") == 1
-    assert err.startswith("FOLLOWUP_SMTP_PASSWORD_FILE:") and "UTF-8" in err
+    assert unstamped(err).startswith("FOLLOWUP_SMTP_PASSWORD_FILE:") and "UTF-8" in err
     assert "0xe9" not in err and "position" not in err and "Kx7" not in err
     assert not (work / "var" / "followup.db").exists()
