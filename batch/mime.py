@@ -52,16 +52,26 @@ def new_message_id(sender: str, moment: datetime) -> str:
 
 
 def ascii_address(address: str) -> str:
-    """The address with an internationalised domain in its ASCII (IDNA) form."""
+    """The address with an internationalised domain in its ASCII form (as email-validator gives it)."""
     local, _, domain = address.rpartition("@")
     if not local.isascii():
         raise InputError(f"{address}: a non-ASCII name before the @ needs SMTPUTF8, which is not supported")
     if domain.isascii():
         return address
+    return f"{local}@{_ascii_domain(domain)}"
+
+
+@lru_cache(maxsize=256)
+def _ascii_domain(domain: str) -> str:
+    # The loader checked the address with email-validator (IDNA 2008, UTS 46); Python's own 'idna'
+    # codec is IDNA 2003 and gives another name for some (straße.example → strasse.example).
+    from email_validator import EmailNotValidError, validate_email
+
     try:
-        return f"{local}@{domain.encode('idna').decode('ascii')}"
-    except UnicodeError:
-        raise InputError(f"{address}: the domain is not a valid internationalised name") from None
+        found = validate_email(f"x@{domain}", check_deliverability=False, test_environment=True)
+    except EmailNotValidError:
+        raise InputError(f"{domain}: the domain is not a valid internationalised name") from None
+    return str(found.ascii_domain)
 
 
 @dataclass(frozen=True, slots=True)

@@ -361,3 +361,14 @@ def test_the_gate_refuses_headers_that_do_not_read_back_as_intended(
 def test_check_headers_finds_what_the_gate_would_refuse_before_any_bytes_are_made() -> None:
     assert mime.check_headers(intended(to=("Ann", "ann.lee@acme.example"))) == []
     assert mime.check_headers(intended(to=("A" * 1500, "ann.lee@acme.example")))
+
+
+def test_an_internationalised_domain_is_written_as_email_validator_normalises_it() -> None:
+    # Python's 'idna' codec (IDNA 2003) would write strasse.example: another domain than the loader checked.
+    from email_validator import validate_email
+
+    for address in ("x@straße.example", "anna@Bücher.example", "y@ＡＢＣ.example"):
+        expected = validate_email(address, check_deliverability=False, test_environment=True).ascii_email
+        message = build(to=("X", address))
+        assert message.recipient == expected
+        assert parse(message.data)["To"].addresses[0].addr_spec == expected
