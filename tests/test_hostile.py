@@ -444,6 +444,37 @@ def _long_word(ctx: Context) -> Plan:
     return Plan(write(ctx, data_yaml(people)), "rejected", received=1, says="998", commands=(("send",),))
 
 
+for _char in ("\x00", "\x1b", "\u2028"):
+    for _where in ("subject", "body"):
+
+        def _control_in_template(ctx: Context, char: str = _char, where: str = _where) -> Plan:
+            subject = f"Thank{char} you" if where == "subject" else "Thank you"
+            text = TEMPLATE.replace("SUBJECT", subject)
+            if where == "body":
+                text = text.replace("I appreciated", f"I{char} appreciated")
+            template = write(ctx, text, "own.md")
+            line = 2 if where == "subject" else 7
+            return Plan(write(ctx, data_yaml([PERSON], template=template.name)), "error",
+                        says=f"{template}:{line}:", commands=(("check",), ("send",)))  # fmt: skip
+
+        case(f"U+{ord(_char):04X} in a template's own {_where} (refused at the template's place)")(
+            _control_in_template
+        )
+
+
+@case("a company called XXX Media and a topic with TODO are values, not placeholders")
+def _placeholder_words(ctx: Context) -> Plan:
+    person = PERSON | {"topics": ["the TODO list cleanup"]}
+    text = data_yaml([person]).replace("company: Acme", "company: XXX Media")
+    return Plan(write(ctx, text), "delivered", received=1)
+
+
+for _address in (".a..b.@x.example", "b\\c@x.example", "c@x..example", "d@x.example."):
+    case(f"the address {_address} (refused at load with its place)")(
+        lambda ctx, address=_address: Plan(write(ctx, data_yaml([PERSON | {"email": address}])), "refused")
+    )
+
+
 @case("a non-ASCII local part (refused at load with its place; nothing sent)")
 def _non_ascii_local(ctx: Context) -> Plan:
     people = [PERSON, {"name": "Zoë Ångström", "email": "zoë@example.com", "topics": ["forecasts"]}]
