@@ -27,6 +27,9 @@ _ATOM = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+")  # RFC 5322 atext
 _SPECIALS = re.compile(r'[][\\()<>@,:;".]')  # what makes a display name need quotes (as formataddr)
 _WORD_MAX = 75  # the longest encoded word RFC 2047 allows
 _LONGEST_WORD = 900  # a plain subject word longer than this cannot fit a line: it is encoded instead
+# send composes every due message before it builds the first: the checks of a whole batch are kept
+# until build needs them (a few hundred bytes each).
+_BATCH = 16_384
 # One boundary per run: random, so no template can hold it, and the same Content-Type all batch long.
 _BOUNDARY = "=_followup_" + secrets.token_hex(12)
 # Only CR and LF end a line in mail; str.splitlines would also break at \f, \v and \x1c-\x1e.
@@ -125,7 +128,7 @@ def build(
     return Message(key, sender_addr, to_addr, message_id, subject, data)
 
 
-@lru_cache(maxsize=256)  # compose writes them to check them, then build writes the same again
+@lru_cache(maxsize=_BATCH)  # compose writes them to check them, then build writes the same again
 def header_lines(intended: Intended) -> tuple[str, ...]:
     """The From, To, Reply-To (when set) and Subject headers, folded, without their final CRLF."""
     lines = [
@@ -264,7 +267,7 @@ def check_headers(intended: Intended) -> list[str]:
     return list(_user_problems(head, intended))
 
 
-@lru_cache(maxsize=256)
+@lru_cache(maxsize=_BATCH)
 def _user_problems(head: bytes, intended: Intended) -> tuple[str, ...]:
     return tuple(_head_problems(head, _meant(intended), ()))
 
