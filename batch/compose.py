@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from . import mime
+from .errors import InputError, Problem
 from .lint import lint
-from .model import Dataset
+from .model import Dataset, place_of
 from .render import STOCK, Rendered, context_for, load_template, render, render_follow_up
 from .schedule import FollowUp
 
@@ -35,11 +36,21 @@ def compose(item: FollowUp, data: Dataset) -> Composed:
     """Render and lint one follow-up (no Message-ID or date yet: those belong to delivery)."""
     words = render_follow_up(item, data)
     problems = lint(words, item.method, data.policy)
-    if item.sends_email:
-        return Composed(item, words, words, tuple(problems))
-    reminder = render_follow_up_reminder(item, data, words)
-    problems += lint(reminder, "email", data.policy, is_reminder=True)
-    return Composed(item, words, reminder, tuple(problems))
+    mail = words
+    if not item.sends_email:
+        mail = render_follow_up_reminder(item, data, words)
+        problems += lint(mail, "email", data.policy, is_reminder=True)
+    # What the gate in to_mail would refuse, found here so that `check` reports it too.
+    problems += mime.check_headers(intended(item, data, mail))
+    return Composed(item, words, mail, tuple(problems))
+
+
+def intended(item: FollowUp, data: Dataset, mail: Rendered) -> mime.Intended:
+    """Who the mail is from and to, and its subject: what its headers must read back as."""
+    me = (data.me.name, data.me.email)
+    to = (item.interviewer.name, item.interviewer.email or "") if item.sends_email else me
+    reply_to = (data.me.name, data.me.reply_to) if data.me.reply_to else None
+    return mime.Intended(me, to, mail.subject, reply_to)
 
 
 def render_follow_up_reminder(item: FollowUp, data: Dataset, words: Rendered) -> Rendered:
@@ -50,18 +61,26 @@ def render_follow_up_reminder(item: FollowUp, data: Dataset, words: Rendered) ->
 
 
 def to_mail(composed: Composed, data: Dataset, message_id: str, date: datetime) -> mime.Message:
-    """The mail's bytes, with its Message-ID (new, or the ledger's on a retry) and date."""
-    me = (data.me.name, data.me.email)
-    to = composed.to if composed.item.sends_email else me
-    reply_to = (data.me.name, data.me.reply_to) if data.me.reply_to else None
-    return mime.build(
-        key=composed.item.key,
-        sender=me,
-        to=to,
-        subject=composed.mail.subject,
-        text=composed.mail.text,
-        html=composed.mail.html,
-        message_id=message_id,
-        date=date,
-        reply_to=reply_to,
-    )
+    """The mail's bytes, with its Message-ID (new, or the ledger's on a retry) and date.
+
+    mime.build parses the headers back before it returns; what it refuses is an InputError at the
+    interviewer's place in the data, for that follow-up alone.
+    """
+    item = composed.item
+    meant = intended(item, data, composed.mail)
+    try:
+        return mime.build(
+            key=item.key,
+            sender=meant.sender,
+            to=meant.to,
+            subject=meant.subject,
+            text=composed.mail.text,
+            html=composed.mail.html,
+            message_id=message_id,
+            date=date,
+            reply_to=meant.reply_to,
+        )
+    except InputError as exc:
+        path, line, col = place_of(item.interview, item.interviewer)
+        text = str(exc).removeprefix(f"{item.key}: ")
+        raise InputError(Problem(path, line, col, f"{item.key}: {text}")) from None

@@ -11,8 +11,9 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
-from email import quoprimime
-from email.utils import format_datetime, formataddr
+from email import base64mime, quoprimime
+from email.utils import format_datetime
+from functools import cache, lru_cache
 
 from .errors import InputError
 
@@ -21,6 +22,16 @@ _CRLF = "\r\n"
 _FOLD_AT = 78  # the line length RFC 5322 recommends; longer headers are folded
 _MAX_LINE = 998  # the line length RFC 5322 requires
 _ORDINARY_NAME = re.compile(r"\S+(?: \S+)*")  # words parted by single spaces
+_SINGLE_SPACE = re.compile(r"(?<=\S) (?=\S)")
+_ATOM = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+")  # RFC 5322 atext
+_SPECIALS = re.compile(r'[][\\()<>@,:;".]')  # what makes a display name need quotes (as formataddr)
+_WORD_MAX = 75  # the longest encoded word RFC 2047 allows
+_LONGEST_WORD = 900  # a plain subject word longer than this cannot fit a line: it is encoded instead
+# send composes every due message before it builds the first: the checks of a whole batch are kept
+# until build needs them (a few hundred bytes each).
+_BATCH = 16_384
+# One boundary per run: random, so no template can hold it, and the same Content-Type all batch long.
+_BOUNDARY = "=_followup_" + secrets.token_hex(12)
 # Only CR and LF end a line in mail; str.splitlines would also break at \f, \v and \x1c-\x1e.
 _EOL = re.compile(r"\r\n|\r|\n")
 
@@ -44,16 +55,40 @@ def new_message_id(sender: str, moment: datetime) -> str:
 
 
 def ascii_address(address: str) -> str:
-    """The address with an internationalised domain in its ASCII (IDNA) form."""
+    """The address with an internationalised domain in its ASCII form (as email-validator gives it)."""
     local, _, domain = address.rpartition("@")
     if not local.isascii():
         raise InputError(f"{address}: a non-ASCII name before the @ needs SMTPUTF8, which is not supported")
     if domain.isascii():
         return address
+    return f"{local}@{_ascii_domain(domain)}"
+
+
+@lru_cache(maxsize=256)
+def _ascii_domain(domain: str) -> str:
+    # The loader checked the address with email-validator (IDNA 2008, UTS 46); Python's own 'idna'
+    # codec is IDNA 2003 and gives another name for some (straße.example → strasse.example).
+    from email_validator import EmailNotValidError, validate_email
+
     try:
-        return f"{local}@{domain.encode('idna').decode('ascii')}"
-    except UnicodeError:
-        raise InputError(f"{address}: the domain is not a valid internationalised name") from None
+        found = validate_email(f"x@{domain}", check_deliverability=False, test_environment=True)
+    except EmailNotValidError:
+        raise InputError(f"{domain}: the domain is not a valid internationalised name") from None
+    return str(found.ascii_domain)
+
+
+@dataclass(frozen=True, slots=True)
+class Intended:
+    """What a message's headers must read back as: who it is from and to, and its subject."""
+
+    sender: Address
+    to: Address
+    subject: str
+    reply_to: Address | None = None
+
+
+class HeaderError(InputError):
+    """A header that would not read back as intended: that message is not made."""
 
 
 def build(
@@ -68,58 +103,263 @@ def build(
     date: datetime,
     reply_to: Address | None = None,
 ) -> Message:
-    """The message as bytes ready for SMTP (CRLF line ends, 7-bit clean)."""
+    """The message as bytes ready for SMTP (CRLF line ends, 7-bit clean), checked by `verify`."""
+    intended = Intended(sender, to, subject, reply_to)
     for value in (*sender, *to, subject, message_id, *(reply_to or ())):
         if "\r" in value or "\n" in value:
             raise InputError(f"{key}: a line break in {value!r} would split the mail headers")
-    sender_addr, to_addr = ascii_address(sender[1]), ascii_address(to[1])
-    boundary = "=_followup_" + secrets.token_hex(12)
-    headers = [address_header("From", (sender[0], sender_addr)), address_header("To", (to[0], to_addr))]
-    if reply_to:
-        headers.append(address_header("Reply-To", (reply_to[0], ascii_address(reply_to[1]))))
-    headers += [
-        subject_header(subject),
+    headers = [
+        *header_lines(intended),
         "Date: " + format_datetime(date),
         "Message-ID: " + message_id,
         "MIME-Version: 1.0",
-        f'Content-Type: multipart/alternative; boundary="{boundary}"',
+        f'Content-Type: multipart/alternative; boundary="{_BOUNDARY}"',
     ]
     parts = [_part("plain", text), _part("html", html)]
-    body = "".join(f"--{boundary}{_CRLF}{part}{_CRLF}" for part in parts) + f"--{boundary}--{_CRLF}"
-    data = _CRLF.join(headers) + _CRLF + _CRLF + body
-    return Message(key, sender_addr, to_addr, message_id, subject, data.encode("ascii"))
+    body = "".join(f"--{_BOUNDARY}{_CRLF}{part}{_CRLF}" for part in parts) + f"--{_BOUNDARY}--{_CRLF}"
+    try:
+        data = (_CRLF.join(headers) + _CRLF + _CRLF + body).encode("ascii")
+    except UnicodeEncodeError:  # only a header could hold non-ASCII here (the parts are encoded)
+        raise HeaderError(f"{key}: a header holds text that mail cannot carry as it is") from None
+    problems = verify(data, intended)
+    if problems:
+        raise HeaderError(f"{key}: " + "; ".join(problems))
+    sender_addr, to_addr = ascii_address(sender[1]), ascii_address(to[1])
+    return Message(key, sender_addr, to_addr, message_id, subject, data)
+
+
+@lru_cache(maxsize=_BATCH)  # compose writes them to check them, then build writes the same again
+def header_lines(intended: Intended) -> tuple[str, ...]:
+    """The From, To, Reply-To (when set) and Subject headers, folded, without their final CRLF."""
+    lines = [
+        address_header("From", (intended.sender[0], ascii_address(intended.sender[1]))),
+        address_header("To", (intended.to[0], ascii_address(intended.to[1]))),
+    ]
+    if intended.reply_to:
+        lines.append(address_header("Reply-To", (intended.reply_to[0], ascii_address(intended.reply_to[1]))))
+    lines.append(subject_header(intended.subject))
+    return tuple(lines)
 
 
 def address_header(name: str, address: Address) -> str:
-    """A From, To or Reply-To header: written directly when plain, else folded by `email`."""
+    """A From, To or Reply-To header, its display name written so that it reads back as it is."""
     display, addr = address
-    if not display or (_ORDINARY_NAME.fullmatch(display) and "=?" not in display):
-        line = f"{name}: " + formataddr(address, charset="utf-8")
-        if len(line) <= _FOLD_AT or (display.isascii() and len(line) <= _MAX_LINE):
-            return line  # a long ASCII name may stay on one line; a line past 998 may not
-        # formataddr writes the name as one encoded word: fine while it stays within 75 characters.
-        phrase = line[: -len(addr) - 3]
-        if not display.isascii() and len(phrase) <= _FOLD_AT:
-            return f"{phrase}{_CRLF} <{addr}>"
-    # Odd spacing, text that looks encoded, or a name too long for one word: only `email` folds
-    # these the way its parser (and the readers it mirrors) reads them back.
-    from email.headerregistry import Address as HeaderAddress
-
-    return _fold(name, [HeaderAddress(display_name=display, addr_spec=addr)])
+    if not display:
+        return f"{name}: {addr}"
+    if _plain_ascii(display):
+        if _SPECIALS.search(display):  # quoted, as formataddr would
+            display = '"' + display.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        words = display.split(" ")  # a fold may go at any of these spaces, inside quotes too
+    else:
+        words = _phrase_words(display)
+    return _fold_words(f"{name}:", [*words, f"<{addr}>"])
 
 
 def subject_header(subject: str) -> str:
-    """The Subject header: as it is when short ASCII, else RFC 2047 encoded and folded by `email`."""
-    if subject.isascii() and len(subject) < _FOLD_AT - len("Subject: "):
-        return "Subject: " + subject
-    return _fold("Subject", subject)
+    """The Subject header: as it is when plain ASCII, else RFC 2047 encoded words; folded either way."""
+    if not subject:
+        return "Subject: "
+    if _plain_ascii(subject) and max(map(len, subject.split(" "))) <= _LONGEST_WORD:
+        return _fold_words("Subject:", subject.split(" "))
+    return _fold_words("Subject:", _encoded_chunks(subject))
 
 
-def _fold(name: str, value: object) -> str:
-    # The email package's own folding: slow, so only for the rare long or non-ASCII header.
-    from email.policy import SMTP
+def _plain_ascii(text: str) -> bool:
+    # Printable ASCII words parted by single spaces, and nothing a reader would decode (=?...?=).
+    return text.isascii() and text.isprintable() and "=?" not in text and bool(_ORDINARY_NAME.fullmatch(text))
 
-    return SMTP.header_factory(name, value).fold(policy=SMTP).removesuffix(_CRLF)
+
+def _phrase_words(display: str) -> list[str]:
+    """A display name as words: plain atoms as they are, every other run as one encoded word.
+
+    Between two encoded words a reader drops the space (RFC 2047) while Python's parser reads one, so
+    a run that needs encoding stays one encoded word, its spaces inside, even past 75 characters: a
+    longer word reads back the same everywhere, a split one does not.
+    """
+    words: list[str] = []
+    run: list[str] = []
+    for token in _SINGLE_SPACE.split(display):
+        if _ATOM.fullmatch(token) and "=?" not in token:
+            if run:
+                words.append(_encoded_word(" ".join(run)))
+                run = []
+            words.append(token)
+        else:
+            run.append(token)
+    if run:
+        words.append(_encoded_word(" ".join(run)))
+    return words
+
+
+def _encoded_word(text: str) -> str:
+    raw = text.encode("utf-8")
+    q, b = quoprimime.header_encode(raw, "utf-8"), base64mime.header_encode(raw, "utf-8")
+    return q if len(q) <= len(b) else b
+
+
+def _encoded_chunks(text: str) -> list[str]:
+    """Unstructured text as encoded words of at most 75 characters (a reader joins them without a space)."""
+    words: list[str] = []
+    current = ""
+    for char in text:
+        if current and len(_encoded_word(current + char)) > _WORD_MAX:
+            words.append(_encoded_word(current))
+            current = char
+        else:
+            current += char
+    return [*words, _encoded_word(current)] if current else words
+
+
+def _fold_words(head: str, words: list[str]) -> str:
+    """`head` and the words parted by spaces, folded before a word that would pass 78 characters."""
+    lines: list[str] = []
+    line = head
+    for word in words:
+        if line != head and len(line) + 1 + len(word) > _FOLD_AT:
+            lines.append(line)
+            line = ""
+        line += " " + word
+    return _CRLF.join([*lines, line])
+
+
+# --- the gate: what Python's email parser reads back from the bytes ------------------------------------
+
+_OURS = ("Date", "Message-ID", "MIME-Version", "Content-Type")
+_UNIQUE = frozenset({"To", "Message-ID"})  # headers that differ in every message of a batch
+# What new_message_id makes; its registry parse is a quarter of the gate's cost, and it holds no user text.
+_OUR_MESSAGE_ID = re.compile(r"<[0-9]{14}\.[0-9a-f]{16}@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?>")
+
+
+class _Plain(str):
+    """A header value read as it is, with no defects."""
+
+    defects: tuple[Exception, ...] = ()
+
+
+def verify(data: bytes, intended: Intended) -> list[str]:
+    """What is wrong with a finished message's headers as `email` (default policy) reads them back.
+
+    Exactly the intended From, To, Reply-To and Subject, our own four headers and no other, each once,
+    no defects, and no line over 998 bytes. An empty list when all is as intended.
+    """
+    head, sep, body = data.partition(b"\r\n\r\n")
+    problems = [] if sep else ["the headers do not end in a blank line"]
+    longest = max(map(len, body.split(b"\r\n")), default=0)
+    if longest > _MAX_LINE:
+        problems.append(f"a body line of {longest:,} bytes (mail allows {_MAX_LINE})")
+    head += b"\r\n"
+    # A header ends where a line does not start with a space: the block reads as the user's headers
+    # then ours, each part on its own. The user's part is the one compose already checked (remembered).
+    cut = head.rfind(b"\r\nDate: ") + 2
+    if cut < 2:
+        return problems + _head_problems(head, _meant(intended), _OURS)
+    return [*problems, *_user_problems(head[:cut], intended), *_head_problems(head[cut:], {}, _OURS)]
+
+
+def check_headers(intended: Intended) -> list[str]:
+    """What `verify` would refuse in these From, To, Reply-To and Subject headers (for `check`)."""
+    try:
+        head = (_CRLF.join(header_lines(intended)) + _CRLF).encode("ascii")
+    except InputError as exc:
+        return [str(exc)]
+    except UnicodeError:
+        return ["a header holds text that mail cannot carry as it is"]
+    return list(_user_problems(head, intended))
+
+
+@lru_cache(maxsize=_BATCH)
+def _user_problems(head: bytes, intended: Intended) -> tuple[str, ...]:
+    return tuple(_head_problems(head, _meant(intended), ()))
+
+
+def _meant(intended: Intended) -> dict[str, object]:
+    meant: dict[str, object] = {"From": intended.sender, "To": intended.to}
+    if intended.reply_to:
+        meant["Reply-To"] = intended.reply_to
+    meant["Subject"] = intended.subject
+    return meant
+
+
+def _head_problems(head: bytes, meant: dict[str, object], ours: tuple[str, ...]) -> list[str]:
+    longest = max(map(len, head.split(b"\r\n")))
+    problems = []
+    if longest > _MAX_LINE:
+        problems.append(
+            f"a header line of {longest:,} bytes (mail allows {_MAX_LINE}): shorten the name or subject"
+        )
+    msg = _parser().parsebytes(head + b"\r\n")
+    problems += [f"the headers: {_defect(defect)}" for defect in msg.defects]
+    expected = [*meant, *ours]
+    names = msg.keys()
+    for name in dict.fromkeys(names):
+        count = names.count(name)
+        if name not in expected:
+            problems.append(f"a header we did not set: {name}")
+        elif count > 1:
+            problems.append(f"{name} appears {count} times")
+    problems += [f"{name} is missing" for name in expected if name not in names]
+    for name in expected:
+        if name in names:
+            try:
+                problems += _header_problems(name, msg[name], meant.get(name))
+            except Exception as exc:  # e.g. a decoded line break the header classes refuse
+                problems.append(f"{name} cannot be read back ({exc})")
+    return problems
+
+
+def _header_problems(name: str, header: object, meant: object) -> list[str]:
+    found = [f"{name}: {_defect(defect)}" for defect in header.defects]  # type: ignore[attr-defined]
+    if isinstance(meant, tuple):
+        want = [(meant[0], ascii_address(meant[1]))]
+        got = [(a.display_name, a.addr_spec) for a in header.addresses]  # type: ignore[attr-defined]
+        if got != want:
+            shown = ", ".join(f"{n!r} <{a}>" if n else a for n, a in got) or "nothing"
+            found.append(f"{name} reads back as {shown}, not {want[0][0]!r} <{want[0][1]}>")
+    elif isinstance(meant, str) and str(header) != meant:
+        found.append(f"{name} reads back as {str(header)!r}, not {meant!r}")
+    return found
+
+
+def _defect(defect: Exception) -> str:
+    text = str(defect) or type(defect).__name__
+    return text[0].lower() + text[1:]
+
+
+@cache
+def _parser():  # type: ignore[no-untyped-def]
+    """Python's header parser with the default policy, each header's parse remembered."""
+    from email.headerregistry import HeaderRegistry
+    from email.parser import BytesHeaderParser
+    from email.policy import default
+
+    class Remembering(HeaderRegistry):
+        """The default policy's headers, each parse remembered: a batch repeats From, Date, subjects."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.classes: dict[str, type] = {}
+            self.parsed: dict[tuple[str, str], object] = {}
+
+        def __getitem__(self, name: str) -> type:
+            # The registry makes a new class on every call; one per header name does the same work.
+            found = self.classes.get(name.lower())
+            if found is None:
+                found = self.classes[name.lower()] = super().__getitem__(name)
+            return found
+
+        def __call__(self, name: str, value: str):  # type: ignore[no-untyped-def]
+            if name in _UNIQUE:  # kept, they would only age into the collector's oldest generation
+                if name == "Message-ID" and _OUR_MESSAGE_ID.fullmatch(value):
+                    return _Plain(value)  # id-left@id-right as dot-atoms: RFC 5322's msg-id, no defect
+                return super().__call__(name, value)
+            found = self.parsed.get((name, value))
+            if found is None:
+                if len(self.parsed) >= 4096:
+                    self.parsed.clear()
+                found = self.parsed[name, value] = super().__call__(name, value)
+            return found
+
+    return BytesHeaderParser(policy=default.clone(header_factory=Remembering()))
 
 
 def _part(subtype: str, content: str) -> str:

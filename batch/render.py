@@ -39,6 +39,7 @@ class Rendered:
     subject: str
     text: str
     html: str
+    own: str | None = None  # the template's own words, every value left out (None: all are its own)
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,15 +74,29 @@ def load_template(path: Path) -> Template:
     import jinja2
 
     try:
-        source = path.read_text(encoding="utf-8")
+        source = path.read_text(encoding="utf-8-sig")  # a byte order mark at the start is no text
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(Problem(str(path), 1, 1, f"cannot read the template: {exc}")) from None
+    _refuse_control(source, str(path))
     front, body, body_line = _split_front_matter(source, str(path))
     env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=True)
     subject_text, subject_line = front.get("subject", ("", 1))
     subject = _compile(env, subject_text, str(path), subject_line) if "subject" in front else None
     compiled = _compile(env, body, str(path), body_line)
     return Template(str(path), subject, compiled, body_line, subject_line)
+
+
+def _refuse_control(source: str, path: str) -> None:
+    """A control character in a template would go out raw in every message: refuse it at its place."""
+    from .lint import CONTROL
+
+    found = CONTROL.search(source)
+    if found is None:
+        return
+    line = source.count("\n", 0, found.start()) + 1
+    col = found.start() - source.rfind("\n", 0, found.start())
+    what = f"U+{ord(found[0][0]):04X}"
+    raise InputError(Problem(path, line, col, f"template: a control character ({what}); take it out"))
 
 
 def _compile(env: jinja2.Environment, source: str, path: str, first_line: int) -> Callable[..., str]:
@@ -164,7 +179,7 @@ def render(template: Template, context: dict[str, object]) -> Rendered:
             )
         )
     body_html = _fill(html_parts, values, _escape)
-    return Rendered(template.path, subject, text, body_html)
+    return Rendered(template.path, subject, text, body_html, _own_words(template, shape, text_parts))
 
 
 def render_follow_up(item: FollowUp, data: Dataset, extra: dict[str, object] | None = None) -> Rendered:
@@ -173,6 +188,23 @@ def render_follow_up(item: FollowUp, data: Dataset, extra: dict[str, object] | N
     if extra:
         context.update(extra)
     return render(load_template(template_path(item)), context)
+
+
+def _own_words(template: Template, shape: tuple[object, ...], text_parts: Parts) -> str:
+    """The template's own words in subject and body: the literal parts, each value left out."""
+    try:
+        hash(shape)
+    except TypeError:
+        return _join_own(template, shape, text_parts)
+    return _cached_own(template, shape, text_parts)
+
+
+def _join_own(template: Template, shape: tuple[object, ...], text_parts: Parts) -> str:
+    subject = template.subject(**{k: _tokens(v) for k, v in shape}) if template.subject else ""
+    return "\n".join([*_split_tokens(subject)[0::2], *text_parts[0::2]])  # type: ignore[list-item]
+
+
+_cached_own = lru_cache(maxsize=256)(_join_own)
 
 
 def _tidy(text: str) -> str:

@@ -5,13 +5,17 @@ from __future__ import annotations
 import dataclasses
 import email
 import email.policy
+import json
+import re
 from datetime import datetime
 from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
 
+from batch.cli import main
 from batch.compose import Composed, compose, to_mail
+from batch.errors import InputError
 from batch.model import Dataset, load
 from batch.schedule import FollowUp, plan
 
@@ -127,3 +131,55 @@ def test_a_script_over_its_word_limit_is_reported_against_the_words() -> None:
     composed = compose(ITEMS[VOICEMAIL], data)
     assert len(composed.problems) == 1
     assert "keep a voicemail to 20 or fewer" in composed.problems[0]
+
+
+# --- the header gate: refused at the interviewer's place, reported by check, never crashing a run ------
+
+CRASHER = "=?utf-8?b?=0D=0A"  # once a UnicodeEncodeError that stopped every send and dry run
+
+
+def example_with(tmp_path: Path, old: str, new: str) -> Path:
+    """The shipped example with one name changed."""
+    text = (ROOT / "interviews.yaml").read_text(encoding="utf-8")
+    assert f"name: {old}\n" in text
+    path = tmp_path / "interviews.yaml"
+    path.write_text(text.replace(f"name: {old}\n", f"name: {json.dumps(new)}\n"), encoding="utf-8")
+    return path
+
+
+def test_to_mail_refuses_headers_that_cannot_read_back_at_the_interviewers_place() -> None:
+    item = ITEMS[THANK_YOU]
+    person = dataclasses.replace(item.interviewer, name="A" * 1500)
+    panel = tuple(person if p == item.interviewer else p for p in item.interview.interviewers)
+    interview = dataclasses.replace(item.interview, interviewers=panel)
+    item = dataclasses.replace(item, interviewer=person, interview=interview)
+    composed = compose(item, EXAMPLE)
+    assert any("998" in problem for problem in composed.problems)
+    with pytest.raises(InputError) as caught:
+        to_mail(composed, EXAMPLE, MESSAGE_ID, NOW)
+    problem = caught.value.problems[0]
+    assert (problem.path, problem.line) == (str(ROOT / "interviews.yaml"), 30)
+    assert problem.message.startswith(f"{THANK_YOU}: a header line of 1,5")
+
+
+def test_check_reports_a_name_no_header_can_carry_with_its_place(tmp_path: Path, capsys) -> None:
+    path = example_with(tmp_path, "Marcus Chen", "A" * 1500)
+    assert main(["--data", str(path), "--now", NOW.isoformat(), "check"]) == 2
+    err = capsys.readouterr().err
+    assert re.match(
+        rf"^{re.escape(str(path))}:30:\d+: {re.escape(THANK_YOU)}: a header line of 1,5\d\d bytes", err
+    )
+
+
+@pytest.mark.parametrize("name", [CRASHER, "=?utf-8?q?Ann=0D=0ABcc:_victim@evil.example?="])
+def test_a_dry_run_writes_the_name_that_looks_encoded_as_it_is(tmp_path: Path, capsys, name: str) -> None:
+    path = example_with(tmp_path, "Marcus Chen", name)
+    outbox = tmp_path / "outbox"
+    args = ["--data", str(path), "--now", NOW.isoformat(), "send", "--dry-run", "--outbox", str(outbox)]
+    assert main(args) == 0, capsys.readouterr().err
+    assert main(["--data", str(path), "--now", NOW.isoformat(), "check"]) == 0
+    written = [email.message_from_bytes(f.read_bytes(), policy=email.policy.default) for f in
+               (outbox / "new").iterdir()]  # fmt: skip
+    assert written and all(m["Bcc"] is None for m in written)
+    to = {m["To"].addresses[0].addr_spec: m["To"].addresses[0].display_name for m in written}
+    assert to["marcus.chen@northwind.example"] == name

@@ -10,6 +10,7 @@ cannot see: a rendered message crossing SMTP.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import ctypes
 import email
@@ -407,6 +408,122 @@ Thank you for considering me. I look forward to hearing from you.
 Best regards,
 {{ me.name }}
 """
+
+
+def b_word(text: str) -> str:
+    """Text as an RFC 2047 B-encoded word, written as a name to look like one."""
+    return "=?utf-8?b?" + base64.b64encode(text.encode()).decode() + "?="
+
+
+def q_word(text: str) -> str:
+    """Text as an RFC 2047 Q-encoded word."""
+    return "=?utf-8?q?" + "".join(f"={byte:02X}" for byte in text.encode()) + "?="
+
+
+BCC = "Ann\r\nBcc: victim@evil.example"
+TWO = "x@y.example, z@w.example"
+
+
+def exactly(header: str, name: str, address: str) -> Callable[[list[EmailMessage], list[Run]], list[str]]:
+    """A check: no Bcc anywhere, one recipient on the envelope, and `header` reads back as written."""
+
+    def check(messages: list[EmailMessage], runs: list[Run]) -> list[str]:
+        problems = [f"a Bcc header reached the wire: {m['Bcc']}" for m in messages if m["Bcc"]]
+        for message in messages:
+            got = [(a.display_name, a.addr_spec) for a in message[header].addresses]
+            if got != [(name, address)]:
+                problems.append(f"{header} reads back as {got}")
+        return problems
+
+    return check
+
+
+def one_envelope_recipient(ctx: Context) -> Callable[[], list[str]]:
+    """An after-check: every message went to exactly one envelope recipient."""
+    return lambda: [f"sent to {m.rcpt_tos}" for m in ctx.server.received if len(m.rcpt_tos) != 1]
+
+
+def _looks_encoded(name: str) -> Callable[[Context], Plan]:
+    def build(ctx: Context) -> Plan:
+        person = PERSON | {"name": name}
+        check = exactly("To", name, PERSON["email"])
+        return Plan(write(ctx, data_yaml([person])), "delivered", received=1, check=check,
+                    after=one_envelope_recipient(ctx))  # fmt: skip
+
+    return build
+
+
+for _label, _name in [("B", b_word(BCC)), ("Q", q_word(BCC)), ("B, two addresses", b_word(TWO)),
+                      ("Q, two addresses", q_word(TWO)), ("broken, =0D=0A", "=?utf-8?b?=0D=0A")]:  # fmt: skip
+    case(f"an interviewer name that looks like an encoded word ({_label}) reaches To as written")(
+        _looks_encoded(_name)
+    )
+
+
+@case("me.name that looks like an encoded word (Bcc) reaches From as written")
+def _me_looks_encoded(ctx: Context) -> Plan:
+    name = b_word(BCC)
+    text = data_yaml([PERSON]).replace("name: Sam Rivera", f"name: {json.dumps(name)}", 1)
+    return Plan(write(ctx, text), "delivered", received=1, check=exactly("From", name, "sam@example.com"),
+                after=one_envelope_recipient(ctx))  # fmt: skip
+
+
+@case("a long voicemail name that looks like an encoded word reaches the reminder's Subject as written")
+def _subject_looks_encoded(ctx: Context) -> Plan:
+    name = "Jordan " + q_word(BCC) + " Blake-Montgomery-Fitzgerald of the Analytics Guild " + b_word(TWO)
+    person = {"name": name, "phone": "+1 647 555 0188", "method": "voicemail", "topics": ["dashboards"]}
+
+    def check(messages: list[EmailMessage], runs: list[Run]) -> list[str]:
+        subject = str(messages[0]["Subject"])
+        problems = [] if name in subject else [f"the Subject reads back as {subject!r}"]
+        return problems + [f"a Bcc header reached the wire: {m['Bcc']}" for m in messages if m["Bcc"]]
+
+    return Plan(write(ctx, data_yaml([person])), "delivered", received=1, check=check,
+                after=one_envelope_recipient(ctx))  # fmt: skip
+
+
+@case("a 1,500-character ASCII name with spaces is folded into lines of at most 998 bytes")
+def _long_name(ctx: Context) -> Plan:
+    name = " ".join(["Annabelle"] * 150)
+    return Plan(write(ctx, data_yaml([PERSON | {"name": name}])), "delivered", received=1,
+                check=exactly("To", name, PERSON["email"]))  # fmt: skip
+
+
+@case("a 1,500-character name with no space is refused with its place; the rest of the panel goes")
+def _long_word(ctx: Context) -> Plan:
+    people = [PERSON | {"name": "A" * 1500}, PERSON | {"name": "Bo Kim", "email": "bo@acme.example"}]
+    return Plan(write(ctx, data_yaml(people)), "rejected", received=1, says="998", commands=(("send",),))
+
+
+for _char in ("\x00", "\x1b", "\u2028"):
+    for _where in ("subject", "body"):
+
+        def _control_in_template(ctx: Context, char: str = _char, where: str = _where) -> Plan:
+            subject = f"Thank{char} you" if where == "subject" else "Thank you"
+            text = TEMPLATE.replace("SUBJECT", subject)
+            if where == "body":
+                text = text.replace("I appreciated", f"I{char} appreciated")
+            template = write(ctx, text, "own.md")
+            line = 2 if where == "subject" else 7
+            return Plan(write(ctx, data_yaml([PERSON], template=template.name)), "error",
+                        says=f"{template}:{line}:", commands=(("check",), ("send",)))  # fmt: skip
+
+        case(f"U+{ord(_char):04X} in a template's own {_where} (refused at the template's place)")(
+            _control_in_template
+        )
+
+
+@case("a company called XXX Media and a topic with TODO are values, not placeholders")
+def _placeholder_words(ctx: Context) -> Plan:
+    person = PERSON | {"topics": ["the TODO list cleanup"]}
+    text = data_yaml([person]).replace("company: Acme", "company: XXX Media")
+    return Plan(write(ctx, text), "delivered", received=1)
+
+
+for _address in (".a..b.@x.example", "b\\c@x.example", "c@x..example", "d@x.example."):
+    case(f"the address {_address} (refused at load with its place)")(
+        lambda ctx, address=_address: Plan(write(ctx, data_yaml([PERSON | {"email": address}])), "refused")
+    )
 
 
 @case("a non-ASCII local part (refused at load with its place; nothing sent)")

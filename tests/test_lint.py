@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 from pathlib import Path
 
 import pytest
 
 from batch.compose import compose
+from batch.errors import InputError
 from batch.lint import count_words, lint
 from batch.model import load
 from batch.policy import Policy
-from batch.render import Rendered
+from batch.render import Rendered, context_for, load_template, render
 from batch.schedule import plan
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -175,3 +177,78 @@ def test_every_message_of_the_shipped_example_passes() -> None:
         assert lint(composed.words, method, data.policy) == []
         low, high = (50, 150) if method == "email" else (1, 75 if method == "voicemail" else 80)
         assert low <= count_words(composed.words.text) <= high, item.key
+
+
+# --- control characters in a user's template; placeholders in the template, never in the user's values --
+
+EXAMPLE = load([ROOT / "interviews.yaml"])
+THANK_YOU = "northwind-data-analyst/thank-you/marcus.chen@northwind.example"
+
+
+def own_template(tmp_path: Path, subject: str, body: str) -> Path:
+    """A template of the user's own with that subject and body."""
+    path = tmp_path / "own.md"
+    path.write_text(f"---\nsubject: {subject}\n---\n{body}", encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("char", ["\x00", "\x1b", "\u2028", "\u2029", "\x7f", "\x85", "\u202e"])
+@pytest.mark.parametrize("where", ["subject", "body"])
+def test_a_control_character_in_a_users_template_is_refused_at_its_place(
+    tmp_path: Path, char: str, where: str
+) -> None:
+    subject, body = "Thank you", "Dear {{ interviewer.first_name }},\n\nThank you" + "!" * 3 + "\n"
+    if where == "subject":
+        subject = f"Thank{char} you"
+    else:
+        body = body.replace("Thank you!", f"Thank you{char}!")
+    path = own_template(tmp_path, subject, body)
+    with pytest.raises(InputError) as caught:
+        load_template(path)
+    problem = caught.value.problems[0]
+    line, col = (2, 15) if where == "subject" else (6, 10)
+    assert (problem.path, problem.line, problem.col) == (str(path), line, col)
+    assert f"U+{ord(char):04X}" in problem.message
+
+
+def test_tabs_newlines_crlf_and_joiners_in_a_template_are_fine(tmp_path: Path) -> None:
+    path = own_template(tmp_path, "Thank you", "Dear\tAnn,\r\n\r\nThank you 👩\u200d💻 and \u200cok\n")
+    assert load_template(path).path == str(path)
+
+
+@pytest.mark.parametrize("char", ["\\x00", "\\x1b", "\\u2028", "\\u202e"])
+def test_a_control_character_made_by_a_template_expression_is_refused_by_the_lint(char: str) -> None:
+    text = words(60) + f"Regards{char.encode().decode('unicode_escape')}\n"
+    found = lint(message(text), "email", DEFAULT)
+    assert found == [f"a control character (U+{ord(char.encode().decode('unicode_escape')):04X}) is in the "
+                     "message: take it out of the template"]  # fmt: skip
+    found = lint(message(words(60), "Thanks" + char.encode().decode("unicode_escape")), "email", DEFAULT)
+    assert len(found) == 1 and found[0].startswith("a control character")
+
+
+def composed_with(**changes: object) -> tuple[str, ...]:
+    """The lint's verdict on the example's thank-you to Marcus Chen with its interview or him changed."""
+    item = next(i for i in plan(EXAMPLE, NOW) if i.key == THANK_YOU)
+    person = dataclasses.replace(item.interviewer, **{k: v for k, v in changes.items() if k == "topics"})
+    interview = dataclasses.replace(item.interview, **{k: v for k, v in changes.items() if k != "topics"})
+    return compose(dataclasses.replace(item, interviewer=person, interview=interview), EXAMPLE).problems
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [{"company": "XXX Media"}, {"company": "TODO Labs"}, {"topics": ("the TODO list cleanup",)},
+     {"topics": ("{{ jinja }} templates", "[Name] tags in forms")}, {"role": "XXX Analyst"}],
+)  # fmt: skip
+def test_words_in_the_users_own_values_are_no_placeholder(changes: dict[str, object]) -> None:
+    assert composed_with(**changes) == ()
+
+
+@pytest.mark.parametrize(
+    "leftover", ["{{ '{{' }} name }}", "[Name]", "[your phone number]", "TODO: a line about the team", "XXX"]
+)
+def test_a_placeholder_left_in_a_users_own_template_is_still_refused(tmp_path: Path, leftover: str) -> None:
+    body = (ROOT / "batch" / "templates" / "thank-you.md").read_text(encoding="utf-8")
+    body = body.split("---\n", 2)[2].replace("Best regards,", f"{leftover}\n\nBest regards,")
+    path = own_template(tmp_path, "Thank you for {{ interview.day }}'s interview", body)
+    rendered = render(load_template(path), context_for(next(iter(plan(EXAMPLE, NOW))), EXAMPLE))
+    assert "an unfilled placeholder is left in the message" in lint(rendered, "email", DEFAULT)

@@ -13,7 +13,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from batch import fields as f
 from batch import model
 from batch.cli import main
 from batch.errors import InputError
@@ -342,3 +345,65 @@ def test_a_zone_without_its_daylight_time_is_a_warning_that_names_the_city_zone(
 @pytest.mark.parametrize("zone", ["America/New_York", "UTC", "Asia/Kolkata"])
 def test_a_city_zone_or_utc_gives_no_warning(zone):
     assert model.f.zone_warning(zone) is None
+
+
+# --- addresses: email-validator decides, the everyday address without importing it -------------------
+
+
+@pytest.mark.parametrize(
+    "address",
+    ["priya.shah@northwind.example", "o'brien+jobs@mail.acme.co.uk", "zoe@globex.test", "A.B@EXAMPLE.COM",
+     "anna@bücher.example", "x@straße.example", "a@xn--bcher-kva.example", "a@b.co"],
+)  # fmt: skip
+def test_a_good_address_is_kept_as_written(address):
+    assert f.parse_email(address) == address
+
+
+@pytest.mark.parametrize(
+    ("address", "reason"),
+    [(".a..b.@x.example", "period"), ("b\\c@x.example", "invalid characters"),
+     ("c@x..example", "two periods in a row"), ("d@x.example.", "cannot end with a period"),
+     ("e@localhost", "period"), ("f@x.invalid", "special-use"), ("g@x.123", "top-level"),
+     ("h@-x.example", "hyphen"), ("j@x_y.example", "invalid")],
+)  # fmt: skip
+def test_a_bad_address_is_refused_with_the_libraries_reason_in_plain_words(address, reason):
+    with pytest.raises(ValueError, match=r"is not an email address \(") as caught:
+        f.parse_email(address)
+    assert reason in str(caught.value)
+
+
+ATEXT = st.sampled_from(list("abcXYZ019!#$%&'*+/=?^_`{|}~-.@\\\"() éß"))
+
+
+TLDS = st.sampled_from(["example", "test", "co", "x", "123", "localhost", "onion", "a-b", "xn--p1ai"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    local=st.text(ATEXT, min_size=1, max_size=12), domain=st.text(ATEXT, min_size=1, max_size=14), tld=TLDS
+)
+def test_the_quick_path_accepts_only_what_email_validator_accepts(local, domain, tld):
+    from email_validator import EmailNotValidError, validate_email
+
+    address = f"{local}@{domain}.{tld}"
+    try:
+        validate_email(address, check_deliverability=False, test_environment=True, allow_smtputf8=False)
+        library = True
+    except EmailNotValidError:
+        library = False
+    try:
+        ours = f.parse_email(address) == address
+    except ValueError:
+        ours = False
+    assert ours == library, address
+
+
+def test_loading_everyday_addresses_does_not_import_email_validator():
+    code = (
+        "import sys; from batch.model import load; load(['interviews.yaml']); "
+        "print('email_validator' in sys.modules)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=CORPUS.parent.parent, capture_output=True, text=True
+    )
+    assert done.stdout.strip() == "False", done.stderr
