@@ -29,10 +29,20 @@ help:
 	@echo "make reliability  crash, overlap, fault and hostile-input trials, with the figures"
 	@echo "make lint | fmt | bench | clean"
 
+# Three layers, each installed on first use: the tool alone (what cron needs), the guide's builder,
+# and the tests and benchmarks.
 $(BIN)/.installed: pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	@$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,bench]'
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check -e .
 	@touch $@
+
+$(BIN)/.installed-docs: $(BIN)/.installed
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[docs]'
+	@touch $@
+
+$(BIN)/.installed-dev: $(BIN)/.installed
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,bench]'
+	@touch $@ $(BIN)/.installed-docs
 
 demo: $(BIN)/.installed
 	@echo "Acting as $(DEMO_NOW), inside the example's timeline (make plan uses the real clock)."
@@ -40,7 +50,7 @@ demo: $(BIN)/.installed
 	@echo
 	@$(FOLLOWUP) --now $(DEMO_NOW) send --dry-run --outbox $(OUTBOX)
 
-test: $(BIN)/.installed
+test: $(BIN)/.installed-dev
 	$(BIN)/python -m pytest $(ARGS)
 
 check: $(BIN)/.installed
@@ -82,10 +92,10 @@ hooks:
 cron:
 	@echo "*/15 * * * * cd $(CURDIR) && make -s send >> $(CURDIR)/var/cron.log 2>&1"
 
-site: $(BIN)/.installed
+site: $(BIN)/.installed-docs
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
 
-serve: $(BIN)/.installed
+serve: $(BIN)/.installed-docs
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve
 
 # The published guide must know its own address (canonical links, sitemap, instant navigation).
@@ -95,21 +105,21 @@ $(error make publish needs FOLLOWUP_SITE_URL, the guide's public address (e.g. h
 endif
 endif
 
-publish: $(BIN)/.installed
+publish: $(BIN)/.installed-docs
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs gh-deploy --strict --force
 
-lint: $(BIN)/.installed
+lint: $(BIN)/.installed-dev
 	$(BIN)/ruff check batch tests bench
 	$(BIN)/ruff format --check batch tests bench
 
-fmt: $(BIN)/.installed
+fmt: $(BIN)/.installed-dev
 	$(BIN)/ruff format batch tests bench
 	$(BIN)/ruff check --fix batch tests bench
 
-bench: $(BIN)/.installed
+bench: $(BIN)/.installed-dev
 	$(BIN)/python -m bench $(ARGS)
 
-reliability: $(BIN)/.installed
+reliability: $(BIN)/.installed-dev
 	$(BIN)/python -m tests.reliability --trials 200
 
 clean:

@@ -119,7 +119,7 @@ class DamagedLedger(LedgerError):
 
 
 class Ledger:
-    """The SQLite ledger at one path; open it with `open_ledger` or `read_states`."""
+    """The SQLite ledger at one path, open for writing (`read_states` and `read_entries` only read)."""
 
     def __init__(self, path: Path) -> None:
         self.path = path

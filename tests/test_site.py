@@ -379,6 +379,17 @@ def test_guide_mentions_every_setting_the_code_reads_from_the_environment() -> N
     assert sorted(n for n in names if not re.search(rf"\b{n}\b", text)) == []
 
 
+def test_every_setting_the_guide_names_is_one_the_code_reads() -> None:
+    read = [p.read_text("utf-8") for p in (ROOT / "batch").glob("*.py") if p.name != "sitehooks.py"]
+    read += [(ROOT / name).read_text("utf-8") for name in ("mkdocs.yml", "Makefile", "overrides/main.html")]
+    # sitehooks reads the site's own settings (the edit link's branch); its other text is documentation
+    hooks = (ROOT / "batch" / "sitehooks.py").read_text("utf-8").splitlines()
+    read.append("\n".join(line for line in hooks if "environ" in line))
+    named = set(re.findall(r"FOLLOWUP_[A-Z0-9_]*[A-Z0-9]", guide_text()))
+    assert {"FOLLOWUP_SMTP_HOST", "FOLLOWUP_IMAP_HOST"} <= named
+    assert sorted(n for n in named if not any(re.search(rf"\b{n}\b", text) for text in read)) == []
+
+
 def test_guide_explains_every_state_a_follow_up_or_delivery_can_have() -> None:
     text = guide_text()
     states = set(schedule.STATES) | set(ledger.STATES)
