@@ -89,8 +89,11 @@ hooks:
 	mkdir -p "$$(dirname "$$hook")" && install -m 755 hooks/pre-commit "$$hook" && \
 	echo "installed $$hook: a commit that changes your interviews data runs followup check first"
 
+# Cron starts jobs without your shell's variables: the line loads the mail settings from a file first.
+FOLLOWUP_ENV ?= $(HOME)/.config/followup/env
 cron:
-	@echo "*/15 * * * * cd $(CURDIR) && make -s send >> $(CURDIR)/var/cron.log 2>&1"
+	@test -r "$(FOLLOWUP_ENV)" || echo "note: $(FOLLOWUP_ENV) does not exist yet: put your FOLLOWUP_SMTP_* settings in it (chmod 600), or every run is a dry run; see the guide's Running it from cron" >&2
+	@echo "*/15 * * * * . $(FOLLOWUP_ENV) && cd $(CURDIR) && make -s send >> $(CURDIR)/var/cron.log 2>&1"
 
 site: $(BIN)/.installed-docs
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict

@@ -246,7 +246,7 @@ def cmd_plan(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.json:
         write_json_rows((plan_row(item) for item in items), out)
     else:
-        write_table(items, out)
+        write_table(items, out, zone(data.me.timezone))
     return EXIT_OK
 
 
@@ -338,12 +338,16 @@ def plan_row(item: schedule.FollowUp) -> dict[str, str]:
     }
 
 
-def write_table(items: list[schedule.FollowUp], out: TextIO) -> None:
-    """The plan as an aligned table, one follow-up a line."""
-    rows = [("DUE (recipient's time)", "STATE", "KIND", "METHOD", "TO", "INTERVIEW")]
+def write_table(items: list[schedule.FollowUp], out: TextIO, home: ZoneInfo) -> None:
+    """The plan as an aligned table, one follow-up a line, in time order: when it goes in the recipient's
+    clock, and in yours (the order is yours)."""
+    rows = [("DUE (recipient's time)", "YOUR TIME", "STATE", "KIND", "METHOD", "TO", "INTERVIEW")]
     for item in items:
         due = item.sends_at.strftime("%a %Y-%m-%d %H:%M %Z")
-        rows.append((due, item.state, item.kind, item.method, item.interviewer.name, item.interview.id))
+        yours = item.sends_at.astimezone(home).strftime("%a %H:%M")
+        rows.append(
+            (due, yours, item.state, item.kind, item.method, item.interviewer.name, item.interview.id)
+        )
     _write_rows(rows, out)
     if len(rows) == 1:
         out.write("(no interviews yet: add one to interviews.yaml)\n")
@@ -394,6 +398,9 @@ class Stamped:
 def cmd_send(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """followup send: deliver what is due now; silent when nothing is; each line it writes says when."""
     stamp = Stamp()
+    if getattr(args, "now", None) is not None:  # acting as another moment: say that moment, also on errors
+        with contextlib.suppress(FollowUpError):
+            stamp.clock = _clock(_now(args, None), args)
     out, err = Stamped(out, stamp), Stamped(err, stamp)  # type: ignore[assignment]
     try:
         return _send(args, out, err, stamp)
@@ -523,6 +530,10 @@ def vars_of(entry: object) -> dict[str, object]:
     return {name: getattr(entry, name) for name in entry.__slots__}  # type: ignore[attr-defined]
 
 
+def _count(number: int, one: str, many: str) -> str:
+    return f"{number} {one if number == 1 else many}"
+
+
 def _data_or_none(args: argparse.Namespace, err: TextIO) -> model.Dataset | None:
     try:
         return _load(args)
@@ -551,7 +562,8 @@ def cmd_calendar(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             file=err,
         )
     print(
-        f"calendar: {args.output}: {counts.to_do} calls and cards to do, {counts.emails} emails, "
+        f"calendar: {args.output}: {_count(counts.to_do, 'call or card', 'calls and cards')} to do, "
+        f"{_count(counts.emails, 'email', 'emails')}, "
         f"{counts.cancelled} cancelled",
         file=out,
     )

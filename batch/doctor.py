@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import sqlite3
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -137,22 +136,26 @@ def check_state(state: Path) -> Finding:
         return Finding("state", OK, f"{state} does not exist yet; the first real send creates it")
     if not os.access(state, os.R_OK | os.W_OK):
         return Finding("state", PROBLEM, f"{state}: cannot be written (check its owner and mode)", 1)
+    from .errors import FollowUpError
+    from .ledger import inspect, read_heartbeat
+
     try:
-        db = sqlite3.connect(f"file:{state}?mode=ro", uri=True)
-        try:
-            integrity = db.execute("PRAGMA integrity_check").fetchone()[0]
-            counts = dict(db.execute("SELECT state, COUNT(*) FROM deliveries GROUP BY state").fetchall())
-        finally:
-            db.close()
-    except sqlite3.Error as exc:
-        return Finding("state", PROBLEM, f"{state}: cannot open the ledger ({exc})", 1)
-    if integrity != "ok":
+        found = inspect(state)
+    except FollowUpError as exc:
+        return Finding("state", PROBLEM, str(exc), 1)
+    if found.integrity != "ok":
         return Finding(
-            "state", PROBLEM, f"{state}: damaged ({integrity}); keep a copy, then see the ledger page", 1
+            "state",
+            PROBLEM,
+            f"{state}: damaged ({found.integrity}); keep a copy, then see the ledger page",
+            1,
         )
+    counts = found.counts
     text = f"{state}: opens, integrity ok, {sum(counts.values())} deliveries"
     if counts.get("uncertain"):
         text += f", {counts['uncertain']} uncertain (followup status; followup resolve)"
+    last = read_heartbeat(state)
+    text += f"; last send run {last:%Y-%m-%d %H:%M} UTC" if last else "; no send run yet"
     return Finding("state", OK, text)
 
 

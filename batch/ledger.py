@@ -273,8 +273,11 @@ class Ledger:
         entry = self.entry(key)
         if entry is None:
             raise FollowUpError(f"{key}: not in the ledger (followup status lists what is)")
-        if entry.state not in ("uncertain", "failed", "deferred"):
-            raise FollowUpError(f"{key}: is {entry.state}; only uncertain or failed ones can be resolved")
+        # A `sent` one may be retried by hand: it went to an address that was wrong and said nothing
+        settles = ("uncertain", "failed", "deferred") if sent else ("uncertain", "failed", "deferred", "sent")
+        if entry.state not in settles:
+            which = "uncertain or failed" if sent else "uncertain, failed or sent"
+            raise FollowUpError(f"{key}: is {entry.state}; only {which} ones can be resolved this way")
         reply = "marked sent by hand" if sent else "to be retried, by hand"
         self.record(key, "sent" if sent else "deferred", reply, now)
         return self.entry(key)  # type: ignore[return-value]
@@ -434,6 +437,28 @@ def locked(path: Path) -> Iterator[None]:
         yield
     finally:
         os.close(fd)
+
+
+class Inspection:
+    """What `doctor` reports of a ledger: whether SQLite finds it intact, and its rows by state."""
+
+    __slots__ = ("counts", "integrity")
+
+    def __init__(self, integrity: str, counts: dict[str, int]) -> None:
+        self.integrity, self.counts = integrity, counts
+
+
+def inspect(path: Path) -> Inspection:
+    """Check a ledger read-only (SQLite's full integrity check) and count its rows by state."""
+
+    def look(db: sqlite3.Connection) -> Inspection:
+        integrity = str(db.execute("PRAGMA integrity_check").fetchone()[0])
+        counts = {
+            str(k): int(n) for k, n in db.execute("SELECT state, COUNT(*) FROM deliveries GROUP BY state")
+        }
+        return Inspection(integrity, counts)
+
+    return _read(path, look)
 
 
 def heartbeat_path(path: Path) -> Path:

@@ -251,6 +251,9 @@ def _with_state(item: FollowUp, moment: datetime, match: Match | None) -> Follow
         return _replace(item, state="expired", why=f"{item.why}; no working hours left before it drops")
     whose = "your" if not item.sends_email else f"{item.interviewer.name.split()[0]}'s"
     why = f"{item.why}; waits for {whose} next working hours, {opening:%a %d %b %H:%M %Z}"
+    if item.rules.country:
+        passed = holidays_between(moment.astimezone(item.zone).date(), opening.date(), item.rules)
+        why += f", past {passed}" if passed else ""
     return _replace(item, state="waiting", why=why, opens_at=opening, supersedes=supersedes)
 
 

@@ -72,8 +72,7 @@ policy:
 MEANINGS: dict[str, dict[str, str]] = {
     "me": {
         "name": "Your name; it signs every message.",
-        "email": "Your address. Emails go out from it and "
-        "reminders come to it.",
+        "email": "Your address. Emails go out from it and reminders come to it.",
         "timezone": "Where you live; every interview without a `timezone:` of its own uses it.",
         "phone": "Your number, put under your name and read out at the end of a voicemail.",
         "reply_to": "Where replies should go, when that is not `email`.",

@@ -270,6 +270,23 @@ def test_after_a_550_a_corrected_address_gets_the_thank_you_and_the_old_row_is_s
     assert "superseded" in out and "replaced by globex-analyst/thank-you/zoe@globex.test" in out
 
 
+def test_a_thank_you_that_went_to_a_wrong_address_is_sent_again_to_the_corrected_one_after_resolve(
+    work: Path, smtp: SmtpServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write(work, FRIDAY.replace("zoe.adams@globex.test", "zoe.adamz@globex.test"))  # a typo the server takes
+    assert run(work, "2026-11-27T15:50:00-05:00", "send") == 0
+    text = (work / "interviews.yaml").read_text(encoding="utf-8")
+    (work / "interviews.yaml").write_text(text.replace("zoe.adamz@", "zoe.adams@"), encoding="utf-8")
+    assert run(work, "2026-11-27T16:00:00-05:00", "send") == 0  # the same person: not sent again by itself
+    assert len(smtp.received) == 1
+    old = "globex-analyst/thank-you/zoe.adamz@globex.test"
+    assert run(work, "2026-11-27T16:05:00-05:00", "resolve", old, "--retry") == 0
+    assert run(work, "2026-11-27T16:10:00-05:00", "send") == 0
+    assert run(work, "2026-11-27T16:20:00-05:00", "send") == 0
+    assert [r.rcpt_tos[0] for r in smtp.received] == ["zoe.adamz@globex.test", "zoe.adams@globex.test"]
+    assert rows(work)[old][0] == "superseded"
+
+
 def test_status_shows_the_key_resolve_takes_local_times_and_whom_a_reminder_is_about(
     work: Path, smtp: SmtpServer, capsys: pytest.CaptureFixture[str]
 ) -> None:
