@@ -85,6 +85,7 @@ def render_follow_up_reminder(item: FollowUp, data: Dataset, words: Rendered) ->
     """The reminder to the candidate that carries a voicemail script or a note draft."""
     context = context_for(item, data)
     context["script"] = words.text.strip()
+    context["address"] = item.interviewer.address or ""  # where a card is posted
     return render(load_template(STOCK / "reminder.md"), context)
 
 
