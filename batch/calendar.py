@@ -124,6 +124,8 @@ def event_for(item: FollowUp, data: Dataset) -> icalendar.Event:
     event.add("x-followup-key", item.key)
     if item.method == "voicemail" and item.interviewer.phone:
         event.add("location", item.interviewer.phone)
+    if item.method == "note" and item.interviewer.address:  # one line: calendars show LOCATION as one
+        event.add("location", ", ".join(item.interviewer.address.splitlines()))
     if item.state not in LIVE:
         why = CANCELLED_WHY.get(item.state, f"It is {item.state}, so it will not happen.")
         event.add("status", "CANCELLED")
@@ -160,6 +162,8 @@ def describe(item: FollowUp, data: Dataset) -> str:
         head = (f"Follow Up {state} (state: {item.state}).\n"
                 f"To: {person.name} <{person.email}>\nSubject: {composed.words.subject}")  # fmt: skip
     parts = [head, composed.words.text.strip()]
+    if item.method == "note" and person.address:
+        parts.append(f"Post it to:\n{person.address}")
     if composed.problems:
         problems = "; ".join(composed.problems)
         parts.append(f"Fix before it is due: {problems} (template {composed.words.template}).")

@@ -1,16 +1,20 @@
 """A due follow-up → the finished mail that carries it, checked against the etiquette.
 
 An email follow-up goes to the interviewer. A voicemail or a handwritten note cannot be sent by a
-program: the mail is a reminder to the candidate, carrying the script or the draft.
+program: the mail is a reminder to the candidate, carrying the script or the draft. A check-in to
+someone whose thank-you went by email answers it: the same thread, "Re: " its subject.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from . import mime
 from .errors import InputError, Problem
+from .ledger import Entry, Thread, thank_you_thread
 from .lint import lint
 from .model import Dataset, place_of
 from .render import STOCK, Rendered, context_for, load_template, render, render_follow_up
@@ -25,6 +29,7 @@ class Composed:
     words: Rendered  # what the interviewer reads or hears
     mail: Rendered  # the email: the same as words, or the reminder that carries them
     problems: tuple[str, ...]
+    thread: Thread | None = None  # the thank-you email this check-in answers
 
     @property
     def to(self) -> mime.Address:
@@ -32,31 +37,55 @@ class Composed:
         return (self.item.interviewer.name, self.item.interviewer.email or "")
 
 
-def compose(item: FollowUp, data: Dataset) -> Composed:
-    """Render and lint one follow-up (no Message-ID or date yet: those belong to delivery)."""
+def compose(item: FollowUp, data: Dataset, thread: Thread | None = None) -> Composed:
+    """Render and lint one follow-up (no Message-ID or date yet: those belong to delivery).
+
+    With `thread` (see thread_of) the email answers that thank-you: its subject is "Re: " the
+    thank-you's, which was linted when it went; the words keep their own subject for the lint.
+    """
     words = render_follow_up(item, data)
     problems = lint(words, item.method, data.policy)
     mail = words
     if not item.sends_email:
         mail = render_follow_up_reminder(item, data, words)
         problems += lint(mail, "email", data.policy, is_reminder=True)
+        thread = None
+    elif thread is not None:
+        mail = replace(words, subject=reply_subject(thread.subject))
     # What the gate in to_mail would refuse, found here so that `check` reports it too.
     problems += mime.check_headers(intended(item, data, mail))
-    return Composed(item, words, mail, tuple(problems))
+    return Composed(item, words, mail, tuple(problems), thread)
 
 
-def intended(item: FollowUp, data: Dataset, mail: Rendered) -> mime.Intended:
-    """Who the mail is from and to, and its subject: what its headers must read back as."""
+def thread_of(item: FollowUp, entries: Iterable[Entry]) -> Thread | None:
+    """The thank-you email a check-in to this person answers, from the ledger's rows; None for the rest."""
+    if item.kind != "check-in" or not item.sends_email or not item.interviewer.email:
+        return None
+    return thank_you_thread(entries, item.interview.id, item.interviewer.email)
+
+
+_RE = re.compile(r"re:\s*", re.IGNORECASE)
+
+
+def reply_subject(subject: str) -> str:
+    """ "Re: " and the subject answered, once: a subject that starts with Re: already keeps it as it is."""
+    return subject if _RE.match(subject) else f"Re: {subject}"
+
+
+def intended(item: FollowUp, data: Dataset, mail: Rendered, thread: Thread | None = None) -> mime.Intended:
+    """Who the mail is from and to, its subject and the message it answers: what its headers must read
+    back as."""
     me = (data.me.name, data.me.email)
     to = (item.interviewer.name, item.interviewer.email or "") if item.sends_email else me
     reply_to = (data.me.name, data.me.reply_to) if data.me.reply_to else None
-    return mime.Intended(me, to, mail.subject, reply_to)
+    return mime.Intended(me, to, mail.subject, reply_to, thread.message_id if thread else None)
 
 
 def render_follow_up_reminder(item: FollowUp, data: Dataset, words: Rendered) -> Rendered:
     """The reminder to the candidate that carries a voicemail script or a note draft."""
     context = context_for(item, data)
     context["script"] = words.text.strip()
+    context["address"] = item.interviewer.address or ""  # where a card is posted
     return render(load_template(STOCK / "reminder.md"), context)
 
 
@@ -67,7 +96,7 @@ def to_mail(composed: Composed, data: Dataset, message_id: str, date: datetime) 
     interviewer's place in the data, for that follow-up alone.
     """
     item = composed.item
-    meant = intended(item, data, composed.mail)
+    meant = intended(item, data, composed.mail, composed.thread)
     try:
         return mime.build(
             key=item.key,
@@ -79,6 +108,7 @@ def to_mail(composed: Composed, data: Dataset, message_id: str, date: datetime) 
             message_id=message_id,
             date=date,
             reply_to=meant.reply_to,
+            in_reply_to=meant.in_reply_to,
         )
     except InputError as exc:
         path, line, col = place_of(item.interview, item.interviewer)

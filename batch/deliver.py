@@ -114,9 +114,11 @@ def _run(
             report(told[-1])
     if not select(items):
         return Result(told, [], problem)
-    from .compose import compose
+    from .compose import compose, thread_of
 
-    composed = [compose(item, data) for item in select(items)]
+    # w-thread: a check-in answers the thank-you email the ledger holds (read-only in a dry run)
+    rows = entries() if any(i.kind == "check-in" for i in select(items)) else []
+    composed = [compose(item, data, thread_of(item, rows)) for item in select(items)]
     outcomes = deliver_due(composed, data, transport(), ledger, now, clock=clock, limit=limit,
                            sleep=sleep, report=report)  # fmt: skip
     written = {o.key for o in outcomes if o.state in ("sent", "written")}

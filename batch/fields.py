@@ -54,6 +54,26 @@ def parse_long_text(raw: object) -> str:
     return raw.strip()
 
 
+MAX_ADDRESS_LINES = 6  # what an envelope holds: name, organisation, two street lines, town, country
+
+
+def parse_address(raw: object) -> str:
+    """A postal address: text of at most six lines, each trimmed, blank lines dropped."""
+    if not isinstance(raw, str):
+        raise ValueError(f"expected text, found {_kind(raw)} (write the lines under `address: |`)")
+    lines = [line.strip() for line in raw.replace("\r\n", "\n").split("\n")]
+    lines = [line for line in lines if line]
+    if not lines:
+        raise ValueError("must not be empty")
+    if len(lines) > MAX_ADDRESS_LINES:
+        raise ValueError(f"{len(lines)} lines; an address has at most {MAX_ADDRESS_LINES} lines")
+    for number, line in enumerate(lines, start=1):
+        found = _CONTROL.search(line)
+        if found:
+            raise ValueError(f"a control character (U+{ord(found[0]):04X}) on line {number}; take it out")
+    return "\n".join(lines)
+
+
 def parse_id(raw: object) -> str:
     """An interview id: letters, digits, dot, dash and underscore; the ledger keys on it."""
     value = parse_text(raw)

@@ -11,15 +11,15 @@ import contextlib
 import fcntl
 import os
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 from urllib.parse import quote
 
 from .errors import FollowUpError, LockedError
-from .keys import Delivery, Known
+from .keys import Delivery, Known, address_key
 
 # superseded: a failed delivery whose address the user corrected (the new one went under its own key);
 # bounced: a delivery report came back for it (replies.py).
@@ -326,6 +326,29 @@ def read_entries(path: Path) -> list[Entry]:
     if not path.exists():
         return []
     return _read(path, lambda db: [_entry(row, path) for row in db.execute(_old_or_new(db, _ENTRIES_QUERY))])
+
+
+class Thread(NamedTuple):
+    """The thank-you email a check-in answers: its Message-ID and subject."""
+
+    message_id: str
+    subject: str
+
+
+def thank_you_thread(entries: Iterable[Entry], interview: str, address: str) -> Thread | None:
+    """The thank-you email of this interview sent to this address (as keys.py matches: the same
+    address), the latest if several; None when none was. Only `sent`: an uncertain one may never have
+    arrived, and a "Re:" to a message the reader never had would puzzle them; `resolve --sent` says it did."""
+    want = address_key(address)
+    sent = [
+        e for e in entries
+        if e.interview == interview and e.kind == "thank-you" and e.method == "email" and e.state == "sent"
+        and e.message_id and address_key(e.recipient) == want
+    ]  # fmt: skip
+    if not sent:
+        return None
+    last = max(sent, key=lambda e: (e.finished_at or e.claimed_at, e.claimed_at))
+    return Thread(last.message_id, last.subject)
 
 
 def _old_or_new(db: sqlite3.Connection, query: str) -> str:

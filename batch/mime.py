@@ -85,6 +85,7 @@ class Intended:
     to: Address
     subject: str
     reply_to: Address | None = None
+    in_reply_to: str | None = None  # the Message-ID this one answers: In-Reply-To and References name it
 
 
 class HeaderError(InputError):
@@ -102,16 +103,21 @@ def build(
     message_id: str,
     date: datetime,
     reply_to: Address | None = None,
+    in_reply_to: str | None = None,
 ) -> Message:
-    """The message as bytes ready for SMTP (CRLF line ends, 7-bit clean), checked by `verify`."""
-    intended = Intended(sender, to, subject, reply_to)
-    for value in (*sender, *to, subject, message_id, *(reply_to or ())):
+    """The message as bytes ready for SMTP (CRLF line ends, 7-bit clean), checked by `verify`.
+
+    With `in_reply_to` (a Message-ID) it answers that message: In-Reply-To and References name it.
+    """
+    intended = Intended(sender, to, subject, reply_to, in_reply_to)
+    for value in (*sender, *to, subject, message_id, *(reply_to or ()), in_reply_to or ""):
         if "\r" in value or "\n" in value:
             raise InputError(f"{key}: a line break in {value!r} would split the mail headers")
     headers = [
         *header_lines(intended),
         "Date: " + format_datetime(date),
         "Message-ID: " + message_id,
+        *_thread_lines(in_reply_to),
         "MIME-Version: 1.0",
         f'Content-Type: multipart/alternative; boundary="{_BOUNDARY}"',
     ]
@@ -126,6 +132,11 @@ def build(
         raise HeaderError(f"{key}: " + "; ".join(problems))
     sender_addr, to_addr = ascii_address(sender[1]), ascii_address(to[1])
     return Message(key, sender_addr, to_addr, message_id, subject, data)
+
+
+def _thread_lines(in_reply_to: str | None) -> list[str]:
+    # The thank-you had no References of its own, so the whole chain is its Message-ID (RFC 5322 3.6.4).
+    return [f"In-Reply-To: {in_reply_to}", f"References: {in_reply_to}"] if in_reply_to else []
 
 
 @lru_cache(maxsize=_BATCH)  # compose writes them to check them, then build writes the same again
@@ -225,8 +236,13 @@ def _fold_words(head: str, words: list[str]) -> str:
 # --- the gate: what Python's email parser reads back from the bytes ------------------------------------
 
 _OURS = ("Date", "Message-ID", "MIME-Version", "Content-Type")
-_UNIQUE = frozenset({"To", "Message-ID"})  # headers that differ in every message of a batch
+_UNIQUE = frozenset(
+    {"To", "Message-ID", "In-Reply-To", "References"}
+)  # headers that differ in every message of a batch
 # What new_message_id makes; its registry parse is a quarter of the gate's cost, and it holds no user text.
+# A msg-id as RFC 5322 writes it, printable ASCII without brackets or spaces inside: what a thread
+# header may name (the ledger's Message-IDs are ours; anything else is refused, not written).
+_MESSAGE_ID = re.compile(r"<[!-;=?-~]+@[!-;=?-~]+>")
 _OUR_MESSAGE_ID = re.compile(r"<[0-9]{14}\.[0-9a-f]{16}@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?>")
 
 
@@ -239,11 +255,15 @@ class _Plain(str):
 def verify(data: bytes, intended: Intended) -> list[str]:
     """What is wrong with a finished message's headers as `email` (default policy) reads them back.
 
-    Exactly the intended From, To, Reply-To and Subject, our own four headers and no other, each once,
-    no defects, and no line over 998 bytes. An empty list when all is as intended.
+    Exactly the intended From, To, Reply-To and Subject, our own four headers, In-Reply-To and
+    References naming the message it answers when it answers one, and no other; each once, no
+    defects, and no line over 998 bytes. An empty list when all is as intended.
     """
     head, sep, body = data.partition(b"\r\n\r\n")
     problems = [] if sep else ["the headers do not end in a blank line"]
+    thread = _thread_meant(intended.in_reply_to)
+    if intended.in_reply_to is not None and not _MESSAGE_ID.fullmatch(intended.in_reply_to):
+        problems.append(f"In-Reply-To: {intended.in_reply_to!r} is not a Message-ID (<left@right>)")
     longest = max(map(len, body.split(b"\r\n")), default=0)
     if longest > _MAX_LINE:
         problems.append(f"a body line of {longest:,} bytes (mail allows {_MAX_LINE})")
@@ -252,8 +272,12 @@ def verify(data: bytes, intended: Intended) -> list[str]:
     # then ours, each part on its own. The user's part is the one compose already checked (remembered).
     cut = head.rfind(b"\r\nDate: ") + 2
     if cut < 2:
-        return problems + _head_problems(head, _meant(intended), _OURS)
-    return [*problems, *_user_problems(head[:cut], intended), *_head_problems(head[cut:], {}, _OURS)]
+        return problems + _head_problems(head, _meant(intended) | thread, _OURS)
+    return [*problems, *_user_problems(head[:cut], intended), *_head_problems(head[cut:], thread, _OURS)]
+
+
+def _thread_meant(in_reply_to: str | None) -> dict[str, object]:
+    return {"In-Reply-To": in_reply_to, "References": in_reply_to} if in_reply_to is not None else {}
 
 
 def check_headers(intended: Intended) -> list[str]:

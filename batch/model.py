@@ -47,6 +47,7 @@ class Interviewer:
     policy: LocalPolicy | None = None  # their public holidays, when not the interview's
     check_in: bool = False  # the check-in goes to them (else to the first interviewer listed)
     new_person: bool = False  # not the thanked person who left the panel (see keys.py)
+    address: str | None = None  # where a card is posted: lines parted by newlines (fields.parse_address)
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +105,7 @@ INTERVIEWER_SPEC: Spec = {
     "policy": (f.parse_mapping, False),
     "check_in": (f.parse_flag, False),
     "new_person": (f.parse_flag, False),
+    "address": (f.parse_address, False),
 }
 INTERVIEW_SPEC: Spec = {
     "id": (f.parse_id, True),

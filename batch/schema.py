@@ -63,6 +63,13 @@ def _flag() -> Fragment:
 PARSERS: dict[Callable[[object], object], Callable[[], Fragment]] = {
     f.parse_text: _text,
     f.parse_long_text: lambda: {"type": _SCALAR},
+    f.parse_address: lambda: {
+        "type": "string",
+        # at most six lines that are not blank, no control character inside a line
+        "pattern": f"^\\s*[^\\s{_CONTROL}][^{_CONTROL}]*(?:\\s*\\n\\s*[^\\s{_CONTROL}][^{_CONTROL}]*){{0,"
+        f"{f.MAX_ADDRESS_LINES - 1}}}\\s*$",
+        "patternErrorMessage": f"the lines of a postal address (at most {f.MAX_ADDRESS_LINES})",
+    },
     f.parse_id: lambda: {
         "type": ["string", "number"],
         "pattern": "^\\s*[A-Za-z0-9][A-Za-z0-9._-]*\\s*$",

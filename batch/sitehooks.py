@@ -112,6 +112,8 @@ MEANINGS: dict[str, dict[str, str]] = {
         "(until then their thank-you is held).",
         "policy": "Where this person works, when not where the interview says: `{country: GB, "
         "subdivision: ENG}`.",
+        "address": "Where a card to them is posted, as on the envelope (at most 6 lines, under "
+        "`address: |`); the note reminder and its calendar event show it.",
     },
 }
 SPECS = {"me": model.ME_SPEC, "interviews": model.INTERVIEW_SPEC, "interviewers": model.INTERVIEWER_SPEC}

@@ -344,3 +344,25 @@ def test_an_earlier_event_with_a_broken_sequence_or_no_uid_starts_afresh_with_on
     assert out.startswith(f"calendar: {path}: ")
     found = events(path)
     assert len(found) == 8 and {int(event["SEQUENCE"]) for event in found.values()} == {0}
+
+
+def test_a_card_event_carries_the_address_to_post_it_to(work: Path) -> None:
+    text = (work / "interviews.yaml").read_text(encoding="utf-8")
+    after = "      - name: Elena Torres\n        title: Director of Finance\n"
+    address = "".join(
+        f"{' ' * indent}{line}\n"
+        for indent, line in [
+            (8, "address: |"),
+            (10, "Northwind Traders"),
+            (10, "100 King Street West"),
+            (10, "Toronto ON"),
+        ]
+    )
+    (work / "interviews.yaml").write_text(text.replace(after, after + address), encoding="utf-8")
+    event = events(export(work))[ELENA]
+    assert str(event["LOCATION"]) == "Northwind Traders, 100 King Street West, Toronto ON"
+    assert "Post it to:\nNorthwind Traders\n100 King Street West\nToronto ON" in str(event["DESCRIPTION"])
+
+
+def test_a_card_event_without_an_address_has_no_location(work: Path) -> None:
+    assert "LOCATION" not in events(export(work))[ELENA]

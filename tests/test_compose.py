@@ -14,8 +14,9 @@ from pathlib import Path
 import pytest
 
 from batch.cli import main
-from batch.compose import Composed, compose, to_mail
+from batch.compose import Composed, compose, reply_subject, to_mail
 from batch.errors import InputError
+from batch.ledger import Thread
 from batch.model import Dataset, load
 from batch.schedule import FollowUp, plan
 
@@ -183,3 +184,35 @@ def test_a_dry_run_writes_the_name_that_looks_encoded_as_it_is(tmp_path: Path, c
     assert written and all(m["Bcc"] is None for m in written)
     to = {m["To"].addresses[0].addr_spec: m["To"].addresses[0].display_name for m in written}
     assert to["marcus.chen@northwind.example"] == name
+
+
+@pytest.mark.parametrize(
+    ("subject", "answer"),
+    [
+        ("Thank you for Tuesday's interview", "Re: Thank you for Tuesday's interview"),
+        ("Re: Thank you", "Re: Thank you"),  # never "Re: Re:"
+        ("RE:Thank you", "RE:Thank you"),
+        ("Regarding the role", "Re: Regarding the role"),
+    ],
+)
+def test_a_reply_subject_says_re_once(subject: str, answer: str) -> None:
+    assert reply_subject(subject) == answer
+
+
+def test_a_check_in_that_answers_a_thank_you_carries_its_id_and_subject() -> None:
+    thread = Thread("<20261124154500.0123456789abcdef@example.com>", "Thank you for Tuesday's interview")
+    composed = compose(ITEMS[CHECK_IN], EXAMPLE, thread)
+    message = to_mail(composed, EXAMPLE, MESSAGE_ID, NOW)
+    parsed = email.message_from_bytes(message.data, policy=email.policy.default)
+    assert parsed["In-Reply-To"] == parsed["References"] == thread.message_id
+    assert parsed["Subject"] == message.subject == "Re: Thank you for Tuesday's interview"
+    assert composed.words.subject != composed.mail.subject  # the lint saw the check-in's own subject
+
+
+def test_a_reminder_to_you_never_answers_a_thread() -> None:
+    thread = Thread("<20261124154500.0123456789abcdef@example.com>", "Thank you")
+    composed = compose(ITEMS[NOTE], EXAMPLE, thread)
+    parsed = email.message_from_bytes(
+        to_mail(composed, EXAMPLE, MESSAGE_ID, NOW).data, policy=email.policy.default
+    )
+    assert composed.thread is None and parsed["In-Reply-To"] is None and parsed["References"] is None

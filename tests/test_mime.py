@@ -372,3 +372,78 @@ def test_an_internationalised_domain_is_written_as_email_validator_normalises_it
         message = build(to=("X", address))
         assert message.recipient == expected
         assert parse(message.data)["To"].addresses[0].addr_spec == expected
+
+
+# --- a check-in that answers the thank-you: In-Reply-To and References, exactly when intended ---------
+
+THANKED = "<20261124154500.0123456789abcdef@example.com>"
+CHECK_IN_ID = "<20261208103000.fedcba9876543210@example.com>"
+
+
+def test_a_reply_carries_in_reply_to_and_references_each_once_and_the_gate_passes_it() -> None:
+    message = build(subject="Re: Thank you", message_id=CHECK_IN_ID, in_reply_to=THANKED)
+    parsed = parse(message.data)
+    assert parsed.get_all("In-Reply-To") == [THANKED]
+    assert parsed.get_all("References") == [THANKED]
+    assert parsed["Message-ID"] == CHECK_IN_ID
+    assert mime.verify(message.data, intended(subject="Re: Thank you", in_reply_to=THANKED)) == []
+
+
+def test_a_message_that_answers_nothing_has_neither_header() -> None:
+    parsed = parse(build().data)
+    assert "In-Reply-To" not in parsed and "References" not in parsed
+
+
+def reply_data() -> bytes:
+    return build(subject="Re: Thank you", message_id=CHECK_IN_ID, in_reply_to=THANKED).data
+
+
+def added(header: bytes) -> bytes:
+    """A message that answers nothing, with one thread header put in after the fact."""
+    return with_head(build().data, b"MIME-Version", header + b"\r\nMIME-Version")
+
+
+def changed(old: bytes, new: bytes) -> bytes:
+    """The reply with one piece of its thread headers replaced."""
+    return with_head(reply_data(), old, new)
+
+
+T = THANKED.encode()
+ANSWERS = {"subject": "Re: Thank you", "in_reply_to": THANKED}
+CASES = {  # what is wrong: (the bytes, what they were meant to say, what the gate says)
+    "in-reply-to not meant": (lambda: added(b"In-Reply-To: " + T), {}, "In-Reply-To"),
+    "references not meant": (lambda: added(b"References: " + T), {}, "References"),
+    "references missing": (
+        lambda: changed(b"References: " + T + b"\r\n", b""),
+        ANSWERS,
+        "References is missing",
+    ),
+    "in-reply-to doubled": (
+        lambda: changed(b"In-Reply-To: ", b"In-Reply-To: <x@y.example>\r\nIn-Reply-To: "),
+        ANSWERS,
+        "In-Reply-To appears 2 times",
+    ),
+    "another message": (
+        lambda: changed(b"References: " + T, b"References: <other@example.com>"),
+        ANSWERS,
+        "References reads back as",
+    ),
+    "an encoded word": (
+        lambda: changed(b"In-Reply-To: " + T, b"In-Reply-To: =?utf-8?q?x?="),
+        ANSWERS,
+        "In-Reply-To reads back as",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_the_gate_accepts_the_thread_headers_only_exactly_as_intended(case: str) -> None:
+    data, meant, says = CASES[case]
+    problems = mime.verify(data(), intended(**meant))
+    assert problems and any(says in problem for problem in problems), problems
+
+
+@pytest.mark.parametrize("bad", ["no-brackets@example.com", "<a b@example.com>", "<x>", "<a@b><c@d>"])
+def test_a_thread_id_that_is_not_a_message_id_is_refused(bad: str) -> None:
+    with pytest.raises(mime.HeaderError, match="In-Reply-To"):
+        build(subject="Re: Thank you", message_id=CHECK_IN_ID, in_reply_to=bad)
