@@ -6,6 +6,7 @@ import argparse
 import contextlib
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, date, datetime, timedelta
@@ -134,10 +135,12 @@ class Output:
         self.failed: OSError | None = None
 
     def write(self, text: str) -> int:
-        """Write, or drop the text once a write has failed."""
+        """Write, or drop the text once a write has failed; a character that could move, hide or reverse
+        what the terminal shows (from a name, a server's reply …) is written as its escape instead."""
         if self.failed is None:
             try:
-                return self.stream.write(text)
+                self.stream.write(visible(text))
+                return len(text)
             except OSError as exc:  # ENOSPC, EPIPE (BrokenPipeError), EIO …
                 self.failed = exc
         return len(text)
@@ -156,6 +159,22 @@ class Output:
 
     def __getattr__(self, name: str) -> object:
         return getattr(self.stream, name)
+
+
+# C0 and C1 controls but tab and newline, and the invisible format characters (bidi overrides and
+# isolates, zero-width marks): what reaches the terminal is what the text says.
+_HIDDEN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
+_ERASE = "\r\x1b[K"  # our own: a progress line erased in place
+
+
+def visible(text: str) -> str:
+    """The text with each hidden or control character written as its escape (our own erase kept)."""
+    if not _HIDDEN.search(text):
+        return text
+    parts = text.split(_ERASE)
+    # written as \\uXXXX, which reads the same in a terminal and is still valid inside a JSON string
+    shown = [_HIDDEN.sub(lambda m: f"\\u{ord(m[0]):04x}", part) for part in parts]
+    return _ERASE.join(shown)
 
 
 def _after_output(code: int, out: Output, err: Output) -> int:
@@ -415,7 +434,8 @@ def _send(args: argparse.Namespace, out: TextIO, err: TextIO, stamp: Stamp) -> i
     data = _load(args)
     now = _now(args, data)
     stamp.home, stamp.clock = zone(data.me.timezone), _clock(now, args)
-    settings = None if args.dry_run else _smtp_settings()
+    smtp = _smtp_settings()  # every mail setting checked first, also on a dry run: a typo fails now
+    settings = None if args.dry_run else smtp
     dry_run = settings is None
     progress = err.isatty()
     said_dry = False
@@ -443,13 +463,15 @@ def _send(args: argparse.Namespace, out: TextIO, err: TextIO, stamp: Stamp) -> i
     )  # fmt: skip
     if said_dry:
         print(f"preview: {_write_preview(args.outbox, result.composed, data, now)}", file=out)
+    if any(outcome.state == "rejected" for outcome in result.outcomes):
+        return EXIT_INPUT  # the data or a template needs fixing (the rest of the batch went on)
     return EXIT_OK if result.ok else EXIT_FAILED
 
 
 def _smtp_settings() -> SmtpSettings | None:
-    from .settings import smtp_settings
+    from .settings import mail_settings
 
-    return smtp_settings(os.environ)
+    return mail_settings(os.environ)[0]
 
 
 def _clock(now: datetime, args: argparse.Namespace) -> Callable[[], datetime]:

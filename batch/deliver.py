@@ -265,12 +265,13 @@ def describe(composed: Composed) -> str:
 
 
 def _rejected(composed: Composed) -> Outcome:
+    from .model import place_of
+
+    item = composed.item
+    path, line, col = place_of(item.interview, item.interviewer)
     problems = "; ".join(composed.problems)
-    return Outcome(
-        composed.item.key,
-        "rejected",
-        f"not sent  {describe(composed)}: {problems} (template {composed.words.template})",
-    )
+    what = f"not sent  {describe(composed)}: {problems} (template {composed.words.template})"
+    return Outcome(item.key, "rejected", f"{path}:{line}:{col}: {what}")
 
 
 def _held(waiting: list[Composed], room: int, limit: int | None) -> Outcome:

@@ -162,10 +162,11 @@ def check_state(state: Path) -> Finding:
 def check_smtp(env: Mapping[str, str], sender: str | None) -> Finding:
     """Connect and log in as `send` does (yagmail); MAIL FROM then RSET, then QUIT: nothing is sent."""
     from .imap import connection_problem
-    from .settings import smtp_settings
+    from .settings import check_names, smtp_settings
     from .transport import Refused, Smtp, Unreachable, smtplib_errors
 
     try:
+        check_names(env)
         settings = smtp_settings(env)
     except InputError as exc:
         return _bad_input("smtp", exc)
@@ -235,7 +236,8 @@ def _advice(code: int, reply: str) -> str:
 
 def check_imap(env: Mapping[str, str]) -> Finding:
     """Log in to the mailbox and EXAMINE the folder `send` reads replies from, then LOGOUT."""
-    from .imap import MailboxError, imap_settings, message_count, open_mailbox
+    from .imap import MailboxError, message_count, open_mailbox
+    from .settings import imap_settings
 
     try:
         settings = imap_settings(env)

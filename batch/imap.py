@@ -11,78 +11,23 @@ import contextlib
 import re
 import socket
 import ssl
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .errors import FollowUpError, InputError
-from .settings import SECURITIES, keyring_password, port_setting, read_password_file, seconds_setting
+from .errors import FollowUpError
+from .settings import ImapSettings, keyring_password
 from .wire import Cleaner, login_forms
 
 if TYPE_CHECKING:
     import imaplib
 
-_PORTS = {"ssl": 993, "starttls": 143, "none": 143}
 _UID = re.compile(rb"\bUID (\d+)")
 _SECURE_PORTS = {"SMTP": "ssl on 465, starttls on 587", "IMAP": "ssl on 993, starttls on 143"}
-
-
-@dataclass(frozen=True, slots=True)
-class ImapSettings:
-    """How to reach the mailbox (from FOLLOWUP_IMAP_* in the environment)."""
-
-    host: str
-    port: int
-    security: str
-    user: str
-    password: str | None = field(default=None, repr=False)
-    folder: str = "INBOX"
-    ca_file: str | None = None
-    timeout: float = 30.0
-
-    @property
-    def where(self) -> str:
-        """The server, as messages name it."""
-        return f"IMAP {self.host}:{self.port} ({self.security})"
 
 
 class MailboxError(FollowUpError):
     """The mailbox could not be read: refused login, no connection, no such folder."""
 
     exit_code = 1
-
-
-def imap_settings(env: Mapping[str, str]) -> ImapSettings | None:
-    """The IMAP settings in an environment, or None when FOLLOWUP_IMAP_HOST is not set."""
-    host = env.get("FOLLOWUP_IMAP_HOST", "").strip()
-    if not host:
-        return None
-    security = env.get("FOLLOWUP_IMAP_SECURITY", "ssl").strip().lower()
-    if security not in SECURITIES:
-        raise InputError(f"FOLLOWUP_IMAP_SECURITY: {security!r} is not one of ssl, starttls, none")
-    port = port_setting(env, "FOLLOWUP_IMAP_PORT", _PORTS[security])
-    user = env.get("FOLLOWUP_IMAP_USER", "").strip()
-    if not user:
-        raise InputError("FOLLOWUP_IMAP_USER: not set (the mailbox's login, often your address)")
-    timeout = seconds_setting(env, "FOLLOWUP_IMAP_TIMEOUT")
-    folder = env.get("FOLLOWUP_IMAP_FOLDER", "").strip() or "INBOX"
-    if not folder.isascii():
-        raise InputError(f"FOLLOWUP_IMAP_FOLDER: {folder!r}: give the folder's IMAP name (ASCII)")
-    password = env.get("FOLLOWUP_IMAP_PASSWORD") or None
-    password_file = env.get("FOLLOWUP_IMAP_PASSWORD_FILE", "").strip()
-    if password_file:
-        password = read_password_file(Path(password_file), "FOLLOWUP_IMAP_PASSWORD_FILE")
-    return ImapSettings(
-        host=host,
-        port=port,
-        security=security,
-        user=user,
-        password=password,
-        folder=folder,
-        ca_file=env.get("FOLLOWUP_IMAP_CA_FILE", "").strip() or None,
-        timeout=timeout,
-    )
 
 
 def open_mailbox(settings: ImapSettings) -> imaplib.IMAP4:

@@ -29,11 +29,9 @@ from . import autoreply, workdays
 from .errors import InputError
 from .fields import zone
 from .imap import (
-    ImapSettings,
     MailboxError,
     describe_problem,
     fetch,
-    imap_settings,
     open_mailbox,
     search,
 )
@@ -41,6 +39,7 @@ from .keys import known_from
 from .ledger import Entry, Ledger
 from .model import Dataset, place_of
 from .schedule import FollowUp, plan
+from .settings import ImapSettings, imap_settings
 from .workdays import recipient_policy
 
 if TYPE_CHECKING:

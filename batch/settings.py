@@ -1,12 +1,14 @@
-"""Mail settings from the environment: SMTP for sending, and the password rules IMAP shares.
+"""Mail settings from the environment, SMTP for sending and IMAP for reading: one reader for both.
 
 Kept apart from the transports so that reading them imports nothing heavy: `send` reads them on every
-cron run, also when nothing is due.
+cron run, also when nothing is due, and refuses a misspelt or unknown FOLLOWUP_SMTP_*/FOLLOWUP_IMAP_*
+name there and then (a typo would otherwise be a setting silently not set).
 """
 
 from __future__ import annotations
 
 import math
+import re
 import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -16,6 +18,15 @@ from .errors import InputError
 
 SECURITIES = ("ssl", "starttls", "none")
 _PORTS = {"ssl": 465, "starttls": 587, "none": 25}
+_IMAP_PORTS = {"ssl": 993, "starttls": 143, "none": 143}
+_COMMON = ("HOST", "PORT", "SECURITY", "USER", "PASSWORD", "PASSWORD_FILE", "CA_FILE", "TIMEOUT")
+KNOWN = frozenset(
+    [f"FOLLOWUP_SMTP_{name}" for name in (*_COMMON, "OAUTH2_FILE")]
+    + [f"FOLLOWUP_IMAP_{name}" for name in (*_COMMON, "FOLDER")]
+)
+# A host name or an address: letters, digits, dots, hyphens (colons for IPv6), nothing that could
+# split a line or carry a second word.
+_HOST = re.compile(r"[A-Za-z0-9_.:-]+")
 MAX_SECONDS = 3600  # a longer wait is a mistake; socket timeouts overflow somewhere above 1e9
 _OAUTH2_KEYS = ("google_client_id", "google_client_secret", "google_refresh_token")
 NON_ASCII_PASSWORD = (
@@ -38,14 +49,49 @@ class SmtpSettings:
     timeout: float = 30.0
 
 
+@dataclass(frozen=True, slots=True)
+class ImapSettings:
+    """How to reach the mailbox (from FOLLOWUP_IMAP_* in the environment)."""
+
+    host: str
+    port: int
+    security: str
+    user: str
+    password: str | None = field(default=None, repr=False)
+    folder: str = "INBOX"
+    ca_file: str | None = None
+    timeout: float = 30.0
+
+    @property
+    def where(self) -> str:
+        """The server, as messages name it."""
+        return f"IMAP {self.host}:{self.port} ({self.security})"
+
+
+def check_names(env: Mapping[str, str]) -> None:
+    """InputError for a FOLLOWUP_SMTP_* or FOLLOWUP_IMAP_* name that is no setting (a typo, or one we
+    do not read), with the nearest real one."""
+    for name in sorted(env):
+        if name.startswith(("FOLLOWUP_SMTP_", "FOLLOWUP_IMAP_")) and name not in KNOWN:
+            import difflib
+
+            near = difflib.get_close_matches(name, sorted(KNOWN), n=1, cutoff=0.8)
+            hint = f"did you mean {near[0]}?" if near else "the guide's SMTP page lists the settings"
+            raise InputError(f"{name}: not a setting ({hint})")
+
+
+def mail_settings(env: Mapping[str, str]) -> tuple[SmtpSettings | None, ImapSettings | None]:
+    """Every mail setting, checked at once: what `send` needs before it does anything."""
+    check_names(env)
+    return smtp_settings(env), imap_settings(env)
+
+
 def smtp_settings(env: Mapping[str, str]) -> SmtpSettings | None:
     """The SMTP settings in an environment, or None when FOLLOWUP_SMTP_HOST is not set."""
-    host = env.get("FOLLOWUP_SMTP_HOST", "").strip()
+    host = host_setting(env, "FOLLOWUP_SMTP_HOST")
     if not host:
         return None
-    security = env.get("FOLLOWUP_SMTP_SECURITY", "ssl").strip().lower()
-    if security not in SECURITIES:
-        raise InputError(f"FOLLOWUP_SMTP_SECURITY: {security!r} is not one of ssl, starttls, none")
+    security = security_setting(env, "FOLLOWUP_SMTP_SECURITY")
     port = port_setting(env, "FOLLOWUP_SMTP_PORT", _PORTS[security])
     timeout = seconds_setting(env, "FOLLOWUP_SMTP_TIMEOUT")
     user = env.get("FOLLOWUP_SMTP_USER", "").strip() or None
@@ -62,9 +108,73 @@ def smtp_settings(env: Mapping[str, str]) -> SmtpSettings | None:
         user=user,
         password=password,
         oauth2_file=oauth2_setting(env),
-        ca_file=env.get("FOLLOWUP_SMTP_CA_FILE", "").strip() or None,
+        ca_file=ca_file_setting(env, "FOLLOWUP_SMTP_CA_FILE"),
         timeout=timeout,
     )
+
+
+def imap_settings(env: Mapping[str, str]) -> ImapSettings | None:
+    """The IMAP settings in an environment, or None when FOLLOWUP_IMAP_HOST is not set."""
+    host = host_setting(env, "FOLLOWUP_IMAP_HOST")
+    if not host:
+        return None
+    security = security_setting(env, "FOLLOWUP_IMAP_SECURITY")
+    port = port_setting(env, "FOLLOWUP_IMAP_PORT", _IMAP_PORTS[security])
+    user = env.get("FOLLOWUP_IMAP_USER", "").strip()
+    if not user:
+        raise InputError("FOLLOWUP_IMAP_USER: not set (the mailbox's login, often your address)")
+    timeout = seconds_setting(env, "FOLLOWUP_IMAP_TIMEOUT")
+    folder = env.get("FOLLOWUP_IMAP_FOLDER", "").strip() or "INBOX"
+    if not folder.isascii() or not folder.isprintable():
+        raise InputError(f"FOLLOWUP_IMAP_FOLDER: {folder!r}: give the folder's IMAP name (ASCII)")
+    password = env.get("FOLLOWUP_IMAP_PASSWORD") or None
+    password_file = env.get("FOLLOWUP_IMAP_PASSWORD_FILE", "").strip()
+    if password_file:
+        password = read_password_file(Path(password_file), "FOLLOWUP_IMAP_PASSWORD_FILE")
+    return ImapSettings(
+        host=host,
+        port=port,
+        security=security,
+        user=user,
+        password=password,
+        folder=folder,
+        ca_file=ca_file_setting(env, "FOLLOWUP_IMAP_CA_FILE"),
+        timeout=timeout,
+    )
+
+
+def host_setting(env: Mapping[str, str], name: str) -> str:
+    """A server's name or address, or "" when not set; one word of host characters."""
+    text = env.get(name, "").strip()
+    if text and not _HOST.fullmatch(text):
+        shown = text.encode("unicode_escape").decode("ascii")  # a control character stays on this line
+        raise InputError(f"{name}: {shown!r} is not a host name (e.g. smtp.example.com; an IDN as xn--…)")
+    return text
+
+
+def security_setting(env: Mapping[str, str], name: str) -> str:
+    """ssl, starttls or none (default ssl)."""
+    security = env.get(name, "ssl").strip().lower()
+    if security not in SECURITIES:
+        shown = security.encode("unicode_escape").decode("ascii")
+        raise InputError(f"{name}: {shown!r} is not one of ssl, starttls, none")
+    return security
+
+
+def ca_file_setting(env: Mapping[str, str], name: str) -> str | None:
+    """A certificate file to trust, which must be a file we can read (checked now, not at the handshake)."""
+    text = env.get(name, "").strip()
+    if not text:
+        return None
+    path = Path(text).expanduser()
+    if not path.is_file():
+        raise InputError(f"{name}: {path} is not a file (a PEM file of the certificate to trust)")
+    try:
+        with path.open("rb") as handle:
+            handle.read(1)
+    except OSError as exc:
+        raise InputError(f"{name}: cannot read {path} ({exc.strerror})") from None
+    return text
 
 
 def port_setting(env: Mapping[str, str], name: str, default: int) -> int:

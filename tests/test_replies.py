@@ -295,7 +295,7 @@ def test_a_mailbox_that_cannot_be_read_holds_the_check_ins_with_one_line_and_the
     assert check_ins_sent(thanked) == ["dana.okafor@contoso.example"]
 
 
-def test_an_imap_password_file_others_can_read_holds_the_check_ins_and_names_the_setting(
+def test_an_imap_password_file_others_can_read_stops_the_run_and_names_the_setting(
     work: Path,
     thanked: SmtpServer,
     imap_server: ImapServer,
@@ -308,9 +308,11 @@ def test_an_imap_password_file_others_can_read_holds_the_check_ins_and_names_the
     use_imap(monkeypatch, imap_server, PASSWORD_FILE=str(secret))
     monkeypatch.delenv("FOLLOWUP_IMAP_PASSWORD")
     capsys.readouterr()
-    assert run(work, "send") == 1
+    sent_before = len(thanked.received)
+    assert run(work, "send") == 2  # a settings mistake: checked before anything goes, like SMTP's
     err = capsys.readouterr().err
     assert "FOLLOWUP_IMAP_PASSWORD_FILE" in err and "chmod 600" in err and err.count("\n") == 1
+    assert len(thanked.received) == sent_before
     secret.chmod(0o600)
     assert run(work, "send", now="2026-11-27T10:45:00-05:00") == 0
     assert len(check_ins_sent(thanked)) == 2
