@@ -139,7 +139,7 @@ def whole_reply(smtp: Any) -> tuple[int, bytes]:
         if not line.endswith(b"\n"):
             smtp.close()
             raise smtplib_disconnected("the connection ended in the middle of the reply")
-        lines.append(line[4:].strip(b" \t\r\n"))
         code = int(line[:3]) if line[:3].isdigit() else -1
+        lines.append((line[4:] if code >= 0 else line).strip(b" \t\r\n"))  # a line with no code is all text
         if code < 0 or line[3:4] != b"-":
             return code, b"\n".join(lines)

@@ -147,7 +147,7 @@ def connection_problem(exc: BaseException, service: str, timeout: float) -> str:
             f"set {prefix}_CA_FILE for a private CA, or check the host name"
         )
     if isinstance(exc, ssl.SSLError | ssl.CertificateError):
-        return f"TLS failed ({exc}); {prefix}_SECURITY may not match the port ({ports})"
+        return f"TLS failed ({tls_reason(exc)}); {prefix}_SECURITY may not match the port ({ports})"
     if isinstance(exc, socket.timeout | TimeoutError):
         return f"no answer within {timeout:g} s; check the host, the port and {prefix}_SECURITY ({ports})"
     if isinstance(exc, ConnectionRefusedError):
@@ -159,7 +159,14 @@ def connection_problem(exc: BaseException, service: str, timeout: float) -> str:
         return f"the server offers no STARTTLS here; {prefix}_SECURITY does not match this port ({ports})"
     if isinstance(exc, ConnectionError | EOFError) or "closed" in words:
         return f"the server closed the connection; if at once, check the port and {prefix}_SECURITY ({ports})"
-    return f"{exc.__class__.__name__}: {exc}"
+    return str(exc) or "the connection failed for a reason the system did not give"
+
+
+def tls_reason(exc: BaseException) -> str:
+    """transport.tls_reason, imported late (transport pulls in smtplib)."""
+    from .transport import tls_reason as reason
+
+    return reason(exc)
 
 
 def _words(exc: BaseException, clean: Cleaner) -> str:

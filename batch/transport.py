@@ -95,6 +95,8 @@ class Transport(Protocol):
 def explain(code: int, reply: str) -> str:
     """The server's answer with what it means, on one line."""
     words = one_line(reply)
+    if code < 0:  # a line with no reply code at all
+        return f"a reply with no code: {words!r}" if words else "an empty reply"
     meaning = _MEANINGS.get(code)
     return f"{code} {words}" + (f" ({meaning})" if meaning else "")
 
@@ -331,13 +333,19 @@ def _connect_problem(exc: BaseException, clean: Cleaner) -> str:
     if isinstance(exc, UnicodeError):  # its text names a character of the password and its position
         return "a login name or password with characters outside ASCII, which SMTP AUTH cannot carry here"
     if isinstance(exc, ssl.SSLError | ssl.CertificateError):
-        return (
-            f"TLS failed ({exc.__class__.__name__}: {clean(exc)}); check FOLLOWUP_SMTP_SECURITY and the port"
-        )
+        return f"TLS failed ({tls_reason(exc)}); check FOLLOWUP_SMTP_SECURITY, the port and the CA file"
     if isinstance(exc, socket.timeout | TimeoutError) or "timed out" in str(exc):  # smtplib wraps timeouts
         return "no answer in time (is the host or port right?)"
     if isinstance(exc, ConnectionRefusedError):
         return "connection refused (is the host or port right?)"
     if isinstance(exc, socket.gaierror):
         return "the host name does not resolve"
-    return f"{exc.__class__.__name__}: {clean(exc)}"
+    if isinstance(exc, ConnectionError | EOFError) or "closed" in str(exc).lower():
+        return "the server closed the connection (if at once: is the port right for FOLLOWUP_SMTP_SECURITY?)"
+    return clean(exc) or "the connection failed for a reason the system did not give"
+
+
+def tls_reason(exc: BaseException) -> str:
+    """What went wrong in a TLS handshake, in OpenSSL's words (no Python class, no _ssl.c line)."""
+    reason = getattr(exc, "verify_message", None) or getattr(exc, "reason", None) or str(exc)
+    return re.sub(r"\s*\(_ssl\.c:\d+\)", "", str(reason)).strip("[] ") or "the handshake failed"
