@@ -101,6 +101,7 @@ publish: $(BIN)/.installed
 lint: $(BIN)/.installed
 	$(BIN)/ruff check batch tests bench
 	$(BIN)/ruff format --check batch tests bench
+	$(BIN)/mypy
 
 fmt: $(BIN)/.installed
 	$(BIN)/ruff format batch tests bench
@@ -113,6 +114,6 @@ reliability: $(BIN)/.installed
 	$(BIN)/python -m tests.reliability --trials 200
 
 clean:
-	rm -rf site build *.egg-info .pytest_cache .ruff_cache .hypothesis
+	rm -rf site build *.egg-info .pytest_cache .ruff_cache .mypy_cache .hypothesis
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
 	@echo "kept var/ (your ledger and outbox) and .venv/; remove them by hand if you mean to"
