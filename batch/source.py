@@ -176,7 +176,7 @@ def _build(
     value: Value
     while True:
         ev = next_event()
-        # `type(ev) is` (not isinstance) is the fast test, and tells the type checker what ev is
+        # `type(ev) is` is the fast test, and it tells the type checker what ev is
         if type(ev) is scalar:
             if ev.tag not in safe_tags:
                 raise InputError(_problem(path, ev.start_mark, _tag_message(ev.tag)))
@@ -197,14 +197,15 @@ def _build(
         elif type(ev) is mapping_start or type(ev) is sequence_start:
             if ev.tag not in safe_tags:
                 raise InputError(_problem(path, ev.start_mark, _tag_message(ev.tag)))
-            if not depth and type(ev) is not mapping_start:
+            opens_map = type(ev) is mapping_start
+            if not depth and not opens_map:
                 raise InputError(_problem(path, ev.start_mark, _TOP_MESSAGE))
             if is_map and key is None:
                 raise InputError(_problem(path, ev.start_mark, "a key must be plain text"))
             stack.append((container, is_map, key, seen, count, streaming))
-            streaming = depth == 1 and key == stream_key and type(ev) is sequence_start
+            streaming = depth == 1 and key == stream_key and not opens_map
             depth += 1
-            if type(ev) is mapping_start:
+            if opens_map:
                 container, is_map, key, seen = {}, True, None, {}
             else:  # a list leaves `seen` as it is: the enclosing mapping's, unused until it returns
                 container, is_map, key, count = [], False, None, 0
