@@ -114,6 +114,7 @@ publish: $(BIN)/.installed-docs
 lint: $(BIN)/.installed-dev
 	$(BIN)/ruff check batch tests bench
 	$(BIN)/ruff format --check batch tests bench
+	$(BIN)/mypy
 
 fmt: $(BIN)/.installed-dev
 	$(BIN)/ruff format batch tests bench
@@ -126,6 +127,6 @@ reliability: $(BIN)/.installed-dev
 	$(BIN)/python -m tests.reliability --trials 200
 
 clean:
-	rm -rf site build *.egg-info .pytest_cache .ruff_cache .hypothesis
+	rm -rf site build *.egg-info .pytest_cache .ruff_cache .mypy_cache .hypothesis
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
 	@echo "kept var/ (your ledger and outbox) and .venv/; remove them by hand if you mean to"

@@ -117,10 +117,11 @@ def read_report(raw: bytes) -> Bounce | None:
         kind = part.get_content_type()
         if kind == "message/delivery-status" and failure is None:
             failure = _failure(part)
-        elif kind == "message/rfc822" and isinstance(part.get_payload(), list) and part.get_payload():
-            cited |= set(_message_ids(part.get_payload()[0], ("Message-ID",)))
+        elif kind == "message/rfc822" and (inner := _first_part(part)) is not None:
+            cited |= set(_message_ids(inner, ("Message-ID",)))
         elif kind in ("text/rfc822-headers", "text/rfc822-header"):
-            text = part.get_payload(decode=True) or b""
+            text = part.get_payload(decode=True)  # bytes for a part that is not multipart
+            text = text if isinstance(text, bytes) else b""
             cited |= set(
                 _message_ids(HeaderParser().parsestr(text.decode("utf-8", "replace")), ("Message-ID",))
             )
@@ -129,9 +130,19 @@ def read_report(raw: bytes) -> Bounce | None:
     return Bounce(failure[0], failure[1], frozenset(cited))
 
 
+def _first_part(part: Message) -> Message | None:
+    """The message a message/rfc822 part holds, if the parser made one of it."""
+    payload = part.get_payload()
+    if isinstance(payload, list) and payload and isinstance(payload[0], Message):
+        return payload[0]
+    return None
+
+
 def _failure(part: Message) -> tuple[str, str] | None:
     blocks = part.get_payload()
     for block in blocks[1:] if isinstance(blocks, list) else []:
+        if not isinstance(block, Message):  # the parser makes each field block a Message
+            continue
         if str(block.get("Action", "")).strip().lower() != "failed":
             continue
         recipient = str(block.get("Final-Recipient", "") or block.get("Original-Recipient", ""))

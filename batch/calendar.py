@@ -229,7 +229,7 @@ def _read_previous(path: Path) -> tuple[dict[str, Previous], int]:
         raise FollowUpError(f"{path}: not written by followup calendar; choose another --output or remove it")
     found: dict[str, Previous] = {}
     unknown = 0
-    for event in calendar.walk("VEVENT"):
+    for event in calendar.events:  # walk("VEVENT"), typed
         uid, previous = _previous(event)
         if previous is None:
             unknown += 1

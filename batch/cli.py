@@ -8,7 +8,7 @@ import json
 import os
 import re
 import sys
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO, cast
@@ -326,7 +326,7 @@ def _in_range(moment: datetime, flag: str, text: str) -> datetime:
     return moment
 
 
-def write_json_rows(rows: Iterable[dict[str, object]], out: TextIO) -> None:
+def write_json_rows(rows: Iterable[Mapping[str, object]], out: TextIO) -> None:
     """A JSON list written a row at a time (the same text as json.dump with indent=2), so a plan of
     any length never holds all its rows in memory at once."""
     separator = "[\n  "
@@ -372,7 +372,7 @@ def write_table(items: list[schedule.FollowUp], out: TextIO, home: ZoneInfo) -> 
         out.write("(no interviews yet: add one to interviews.yaml)\n")
 
 
-def _write_rows(rows: list[tuple[str, ...]], out: TextIO) -> None:
+def _write_rows(rows: Sequence[tuple[str, ...]], out: TextIO) -> None:
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for row in rows:
         out.write("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() + "\n")
@@ -420,6 +420,7 @@ def cmd_send(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if getattr(args, "now", None) is not None:  # acting as another moment: say that moment, also on errors
         with contextlib.suppress(FollowUpError):
             stamp.clock = _clock(_now(args, None), args)
+    # Stamped has all of TextIO that the commands use (write, flush, isatty), not the rest
     out, err = Stamped(out, stamp), Stamped(err, stamp)  # type: ignore[assignment]
     try:
         return _send(args, out, err, stamp)
@@ -547,9 +548,9 @@ def _one_line(text: str) -> str:
     return " ".join("".join(c if c.isprintable() else " " for c in text).split())
 
 
-def vars_of(entry: object) -> dict[str, object]:
+def vars_of(entry: Entry) -> dict[str, object]:
     """A ledger entry as a plain dict."""
-    return {name: getattr(entry, name) for name in entry.__slots__}  # type: ignore[attr-defined]
+    return {name: getattr(entry, name) for name in entry.__slots__}
 
 
 def _count(number: int, one: str, many: str) -> str:

@@ -82,6 +82,7 @@ def open_client(settings: SmtpSettings, password: str | None, watchdog: Watchdog
 
     s = settings
 
+    # misc: a base chosen at run time (SMTPS or SMTP) is one mypy cannot check the class against
     class Watched(smtplib.SMTP_SSL if s.security == "ssl" else smtplib.SMTP):  # type: ignore[misc]
         def _get_socket(self, host: str, port: int, timeout: float) -> socket.socket:
             sock = socket.create_connection((host, port), timeout, self.source_address)
@@ -89,7 +90,7 @@ def open_client(settings: SmtpSettings, password: str | None, watchdog: Watchdog
             context = getattr(self, "context", None)  # SMTP_SSL's
             return context.wrap_socket(sock, server_hostname=self._host) if context is not None else sock
 
-    class Client(yagmail.SMTP):  # type: ignore[misc]
+    class Client(yagmail.SMTP):  # type: ignore[misc]  # yagmail has no types: its SMTP is Any
         @property
         def connection(self) -> type[smtplib.SMTP]:
             return Watched

@@ -207,6 +207,7 @@ def _probe_sender(smtp: Smtp, sender: str) -> None:
     from .mime import ascii_address
     from .transport import Refused
 
+    # yagmail's client (untyped; Smtp.client reads as None until transport.py is typed) holds the smtplib one
     client = smtp.client.smtp  # type: ignore[attr-defined]
     client.ehlo_or_helo_if_needed()
     code, reply = client.mail(ascii_address(sender))

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime, time, timedelta
 from functools import cache
+from typing import TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from .workdays import holiday_entity
@@ -24,9 +25,11 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 # Dates outside these years are typos; refusing them keeps date arithmetic far from its limits.
 FIRST_YEAR, LAST_YEAR = 1900, 2999
 MAX_COUNT = 10_000
+T = TypeVar("T")
+_KINDS: dict[type, str] = {dict: "a mapping", list: "a list", str: "text"}
 
 
-def closest(word: str, choices: list[str] | tuple[str, ...] | set[str]) -> str | None:
+def closest(word: str, choices: Iterable[str]) -> str | None:
     """The choice nearest to a mistyped word, if one is near enough."""
     import difflib  # only a mistake needs it: kept off the path of a file with none
 
@@ -332,7 +335,7 @@ def parse_seconds(raw: object) -> float:
     return number
 
 
-def one_of(*choices: str):
+def one_of(*choices: str) -> Callable[[object], str]:
     """A parser that accepts only these words, and names the nearest one on a typo."""
 
     def parse(raw: object) -> str:
@@ -346,17 +349,17 @@ def one_of(*choices: str):
     return parse
 
 
-def parse_mapping(raw: object) -> dict:
+def parse_mapping(raw: object) -> dict[str, object]:
     """A mapping of keys and values."""
     if not isinstance(raw, dict):
         raise ValueError(f"expected a mapping of keys and values, found {_kind(raw)}")
     return raw
 
 
-def list_of(parse_item):
+def list_of(parse_item: Callable[[object], T]) -> Callable[[object], tuple[T, ...]]:
     """A parser for a list whose every item goes through parse_item; a single value is a list of one."""
 
-    def parse(raw: object) -> tuple:
+    def parse(raw: object) -> tuple[T, ...]:
         items = raw if isinstance(raw, list) else [raw]
         return tuple(parse_item(item) for item in items)
 
@@ -366,4 +369,4 @@ def list_of(parse_item):
 def _kind(raw: object) -> str:
     if raw is None:
         return "nothing"
-    return {dict: "a mapping", list: "a list", str: "text"}.get(type(raw), type(raw).__name__)
+    return _KINDS.get(type(raw), type(raw).__name__)

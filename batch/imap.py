@@ -78,7 +78,8 @@ def search(client: imaplib.IMAP4, criteria: tuple[str, ...], value: str) -> set[
     if value.isascii():
         kind, data = client.uid("SEARCH", *criteria, quoted(value))
     else:
-        client.literal = value.encode("utf-8")
+        # typeshed says str, but imaplib sends the literal as it is: it must be bytes
+        client.literal = value.encode("utf-8")  # type: ignore[assignment]
         kind, data = client.uid("SEARCH", "CHARSET", "UTF-8", *criteria)
     if kind != "OK":
         raise MailboxError(f"the server refused a search ({text_of(data)})")

@@ -117,12 +117,12 @@ class Known:
             if row.key not in states:
                 copy.add(row)
         for key, state in states.items():
-            row = self.by_key.get(key)
-            if row is None:
+            known = self.by_key.get(key)
+            if known is None:
                 interview, _, rest = key.partition("/")
                 copy.add(Delivery(key, state, interview, rest.partition("/")[0]))
             else:
-                copy.add(Delivery(key, state, *_fields_after_state(row)))
+                copy.add(Delivery(key, state, *_fields_after_state(known)))
         return copy
 
 

@@ -75,8 +75,9 @@ COLUMNS = ("key", "interview", "kind", "method", "recipient", "name", "subject",
            "attempts", "claimed_at", "finished_at", "reply", "company", "start")  # fmt: skip
 OLD_COLUMNS = COLUMNS[:13]  # versions 1 and 2, read as they are until a write migrates them
 _COLUMNS = ", ".join(COLUMNS)
+_Kind = type | tuple[type, ...]  # what isinstance takes
 # What each column of a sound row holds: text, a whole number, or text that may be missing.
-_KINDS = (str,) * 9 + (int, str, (str, type(None)), (str, type(None)), str, str)
+_KINDS: tuple[_Kind, ...] = (str,) * 9 + (int, str, (str, type(None)), (str, type(None)), str, str)
 _ENTRIES_QUERY = f"SELECT {_COLUMNS} FROM deliveries ORDER BY claimed_at, key"
 _ENTRY_QUERY = f"SELECT {_COLUMNS} FROM deliveries WHERE key = ?"
 # Said whenever the ledger cannot be read as written: the remedy, and what the second one costs.
@@ -280,7 +281,9 @@ class Ledger:
             raise FollowUpError(f"{key}: is {entry.state}; only {which} ones can be resolved this way")
         reply = "marked sent by hand" if sent else "to be retried, by hand"
         self.record(key, "sent" if sent else "deferred", reply, now)
-        return self.entry(key)  # type: ignore[return-value]
+        settled = self.entry(key)
+        assert settled is not None  # the row was there, and record() only updates it
+        return settled
 
     def check_intact(self) -> None:
         """DamagedLedger when SQLite's quick check finds the file damaged (it reads every page)."""
@@ -428,7 +431,7 @@ def _entry(row: tuple[object, ...], path: Path) -> Entry:
     """A row as an Entry; DamagedLedger when a value is not of its column's kind (a damaged page)."""
     if not all(isinstance(value, kind) for value, kind in zip(row, _KINDS, strict=True)):
         raise DamagedLedger(path, f"a row holds values of the wrong kind near {str(row[0])[:60]!r}")
-    return Entry(*row)  # type: ignore[arg-type]
+    return Entry(*row)  # type: ignore[arg-type]  # each value's kind is checked just above
 
 
 def _failure(path: Path, verb: str, exc: BaseException) -> LedgerError:

@@ -76,7 +76,7 @@ DESCRIPTIONS: dict[str, str] = {
 }
 
 
-def policy_fields() -> tuple[dataclasses.Field, ...]:
+def policy_fields() -> tuple[dataclasses.Field[object], ...]:
     """The fields of Policy, in declaration order."""
     return dataclasses.fields(Policy)
 

@@ -35,7 +35,7 @@ from .imap import (
     open_mailbox,
     search,
 )
-from .keys import known_from
+from .keys import Known, known_from
 from .ledger import Entry, Ledger
 from .model import Dataset, place_of
 from .schedule import FollowUp, plan
@@ -295,7 +295,7 @@ def with_reasons(items: list[FollowUp], replies: Iterable[Reply]) -> list[Follow
 def plan_with_replies(
     data: Dataset,
     now: datetime,
-    states: Mapping[str, str],
+    states: Known | Mapping[str, str],
     items: list[FollowUp],
     entries: Callable[[], Iterable[Entry]],
     env: Mapping[str, str],

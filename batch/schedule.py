@@ -185,16 +185,16 @@ def _without_holidays(policy: Policy) -> Policy:
 
 
 def _thank_you_holidays(
-    delay: str, end: datetime, earliest: datetime, due: datetime, there: object, rules: Policy
+    delay: str, end: datetime, earliest: datetime, due: datetime, there: ZoneInfo, rules: Policy
 ) -> str:
     """What the plan adds about the holidays that held a thank-you back, from the first day that counted."""
     moved = due != earliest
     if delay == "same-day" and not moved:
         return ""
     if delay == "same-day":
-        first = earliest.astimezone(there).date()  # type: ignore[arg-type]
+        first = earliest.astimezone(there).date()
     else:
-        first = end.astimezone(there).date() + timedelta(days=1)  # type: ignore[arg-type]
+        first = end.astimezone(there).date() + timedelta(days=1)
     passed = holidays_between(first, due.date(), rules)
     if not passed:
         return ""
@@ -259,24 +259,24 @@ def _with_state(item: FollowUp, moment: datetime, match: Match | None) -> Follow
 
 def _replace(item: FollowUp, **changes: object) -> FollowUp:
     """A copy with some fields changed (spelled out: plan makes one per follow-up, and replace() is slow)."""
-    values = {name: getattr(item, name) for name in FollowUp.__slots__}  # type: ignore[attr-defined]
+    values = {name: getattr(item, name) for name in FollowUp.__slots__}
     values.update(changes)
-    return FollowUp(**values)  # type: ignore[arg-type]
+    return FollowUp(**values)
 
 
-def _thank_you_earliest(end: datetime, delay: str, there: object, policy: Policy) -> tuple[datetime, str]:
+def _thank_you_earliest(end: datetime, delay: str, there: ZoneInfo, policy: Policy) -> tuple[datetime, str]:
     if delay == "same-day":
         minutes = policy.same_day_after_minutes
         return end + timedelta(minutes=minutes), f"same day, {minutes} min after the interview"
     days = 1 if delay == "next-day" else 2
-    local_day = end.astimezone(there).date()  # type: ignore[arg-type]
+    local_day = end.astimezone(there).date()
     day = add_business_days(local_day, days, policy)
     label = "next business day" if days == 1 else "second business day"
     return at(day, policy.next_day_at, there), f"{label}, {policy.next_day_at:%H:%M}"
 
 
-def _local(naive: datetime, there: object) -> datetime:
-    return naive.replace(tzinfo=there).astimezone(UTC).astimezone(there)  # type: ignore[arg-type]
+def _local(naive: datetime, there: ZoneInfo) -> datetime:
+    return naive.replace(tzinfo=there).astimezone(UTC).astimezone(there)
 
 
 def select(items: Iterable[FollowUp], states: tuple[str, ...] = ("due",)) -> list[FollowUp]:

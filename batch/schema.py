@@ -122,7 +122,7 @@ def _weekday() -> Fragment:
     return {"anyOf": [{"enum": list(WEEKDAYS)}, {"type": "string", "pattern": f"^\\s*(?:{loose[1:]})"}]}
 
 
-def policy_field(field: dataclasses.Field) -> Fragment:
+def policy_field(field: dataclasses.Field[object]) -> Fragment:
     """The schema of one key under the top-level policy:, from the type of its default."""
     if field.name in model.LOCAL_POLICY_SPEC:
         return fragment(model.LOCAL_POLICY_SPEC[field.name][0])

@@ -264,6 +264,7 @@ def keyring_password(user: str) -> str | None:
     try:
         import keyring
 
-        return keyring.get_password("yagmail", user)
+        password: str | None = keyring.get_password("yagmail", user)  # keyring is untyped here
+        return password
     except Exception:  # no keyring package or no backend: both mean "no entry"
         return None

@@ -16,19 +16,22 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from batch import compose, lint, model, policy, render, schedule
+from batch.errors import InputError
 
 if TYPE_CHECKING:
     import jinja2
     from mkdocs.config.defaults import MkDocsConfig
     from mkdocs.structure.files import Files
+    from mkdocs.structure.nav import Navigation
     from mkdocs.structure.pages import Page
+    from mkdocs.utils.templates import TemplateContext
 
 log = logging.getLogger("mkdocs.hooks.followup")
 
@@ -139,8 +142,9 @@ def with_interview(interview: model.Interview) -> model.Dataset:
     return dataclasses.replace(example(), interviews=(interview,))
 
 
-def follow_up(kind: str, method: str | None = None, who: int = 0, **changes: object) -> schedule.FollowUp:
+def follow_up(kind: str, method: str | None = None, who: int = 0, **changes: Any) -> schedule.FollowUp:
     """One planned follow-up of the example, its interview changed as asked."""
+    # changes: any of Interview's fields, which dataclasses.replace checks (so Any, as it takes)
     interview = dataclasses.replace(example().interviews[0], **changes)
     if method:
         interview = dataclasses.replace(interview, method=method)
@@ -202,7 +206,7 @@ def check(label: str, problems: list[str]) -> None:
         log.warning("followup: the %s example fails the etiquette check: %s", label, problem)
 
 
-def table(head: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
+def table(head: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> str:
     """A Markdown table."""
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     lines += ["| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in rows]
@@ -384,7 +388,7 @@ def part_mistakes() -> str:
             path.write_text(broken, "utf-8")
             try:
                 model.load([path])
-            except model.InputError as exc:
+            except InputError as exc:
                 said = str(exc).replace(str(path), "interviews.yaml")
             else:
                 log.warning("followup: the mistake %r loads without an error", title)
@@ -481,6 +485,7 @@ def part_timeline() -> str:
     for n, (delay, item) in enumerate(thanks.items()):
         shapes += _row(delay, item.due_at, item.expires_at, first, days, 54 + n * 30)
     # The check-in lane: from the decision date to the moment an unsent check-in is dropped.
+    assert interview.decision_by is not None  # the example's interview names one: it has a check-in
     decided = datetime.combine(interview.decision_by, datetime.min.time(), zone)
     lane = (check.expires_at.date() - decided.date()).days + 1
     top = 196
@@ -616,7 +621,9 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
     return config
 
 
-def on_page_context(context: dict, page: Page, config: MkDocsConfig, nav: object) -> dict:
+def on_page_context(
+    context: TemplateContext, page: Page, config: MkDocsConfig, nav: Navigation
+) -> TemplateContext:
     """No canonical link unless the guide has its real address (FOLLOWUP_SITE_URL)."""
     if not config.extra.get("published"):
         page.canonical_url = None

@@ -12,16 +12,42 @@ import contextlib
 import os
 import stat
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol, TypeAlias
 
 import yaml
+from yaml.events import (
+    AliasEvent,
+    CollectionEndEvent,
+    CollectionStartEvent,
+    DocumentStartEvent,
+    Event,
+    MappingStartEvent,
+    ScalarEvent,
+    SequenceStartEvent,
+    StreamEndEvent,
+)
 
 from .errors import InputError, Problem
 
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# libyaml's loader when PyYAML was built with it; the pure-Python one gives the same events.
+_Loader: type[yaml.CSafeLoader] | type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _SAFE_TAGS = frozenset({None, "!", "tag:yaml.org,2002:str", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"})
 _NULLS = frozenset({"", "~", "null", "Null", "NULL"})
 Key = tuple[str | int, ...]
+Value: TypeAlias = str | dict[str, "Value"] | list["Value"] | None
+Container: TypeAlias = dict[str, Value] | list[Value]
+# What waits on the stack while an inner container is read: the enclosing container's locals.
+Frame: TypeAlias = tuple[Container | None, bool, str | None, dict[str, "Mark | None"], int, bool]
+
+
+class Mark(Protocol):
+    """A place in the text, as both libyaml's and PyYAML's marks give it (0-based)."""
+
+    line: int
+    column: int
+
 
 _HINTS = {
     "found character '\\t' that cannot start any token": "YAML indents with spaces, not tabs",
@@ -74,7 +100,7 @@ def _read_regular(path: Path) -> bytes:
         return file.read()
 
 
-def _problem(path: str, mark: yaml.Mark | None, message: str) -> Problem:
+def _problem(path: str, mark: Mark | None, message: str) -> Problem:
     if mark is None:
         return Problem(path, 1, 1, message)
     return Problem(path, mark.line + 1, mark.column + 1, message)
@@ -97,7 +123,7 @@ def _parse_error(path: str, exc: yaml.YAMLError, text: str) -> InputError:
     return InputError(_problem(path, mark, message))
 
 
-def _char_at(text: str, mark: yaml.Mark) -> str:
+def _char_at(text: str, mark: Mark) -> str:
     """The character at a mark's line and column ('' past the end)."""
     lines = text.split("\n", mark.line + 1)
     line = lines[mark.line] if mark.line < len(lines) else ""
@@ -134,23 +160,24 @@ def iter_entries(
 
 
 def _build(
-    next_event: Callable[[], yaml.Event | None], path: str, stream_key: str, problems: list[Problem] | None
+    next_event: Callable[[], Event | None], path: str, stream_key: str, problems: list[Problem] | None
 ) -> Iterator[tuple[Key, object]]:
     # One loop over every event of the file, so it keeps all it touches in local variables: the
     # innermost open container is unpacked into locals, the enclosing ones wait on `stack`.
-    scalar, mapping_start, sequence_start = yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent
-    mapping_end, sequence_end = yaml.MappingEndEvent, yaml.SequenceEndEvent
+    scalar, mapping_start, sequence_start = ScalarEvent, MappingStartEvent, SequenceStartEvent
+    collection_end = CollectionEndEvent
     safe_tags, nulls = _SAFE_TAGS, _NULLS
-    stack: list[tuple] = []
-    container: dict | list | None = None
+    stack: list[Frame] = []
+    container: Container | None = None
     is_map = streaming = False  # streaming: the stream_key list, whose items are yielded, not kept
     key: str | None = None  # a mapping's pending key
-    seen: dict[str, yaml.Mark] = {}  # a mapping's keys so far, each with its place
+    seen: dict[str, Mark | None] = {}  # a mapping's keys so far, each with its place
     count = depth = documents = 0
+    value: Value
     while True:
         ev = next_event()
-        kind = type(ev)
-        if kind is scalar:
+        # `type(ev) is` is the fast test, and it tells the type checker what ev is
+        if type(ev) is scalar:
             if ev.tag not in safe_tags:
                 raise InputError(_problem(path, ev.start_mark, _tag_message(ev.tag)))
             value = ev.value
@@ -161,29 +188,30 @@ def _build(
                 if value is None:  # a document with nothing in it, e.g. only ---
                     raise InputError(Problem(path, 1, 1, _EMPTY_MESSAGE))
                 raise InputError(_problem(path, ev.start_mark, _TOP_MESSAGE))
-        elif kind is mapping_end or kind is sequence_end:
+        elif isinstance(ev, collection_end):  # a mapping's or a list's end
             value = container
             container, is_map, key, seen, count, streaming = stack.pop()
             depth -= 1
             if not depth:
                 continue
-        elif kind is mapping_start or kind is sequence_start:
+        elif type(ev) is mapping_start or type(ev) is sequence_start:
             if ev.tag not in safe_tags:
                 raise InputError(_problem(path, ev.start_mark, _tag_message(ev.tag)))
-            if not depth and kind is not mapping_start:
+            opens_map = type(ev) is mapping_start
+            if not depth and not opens_map:
                 raise InputError(_problem(path, ev.start_mark, _TOP_MESSAGE))
             if is_map and key is None:
                 raise InputError(_problem(path, ev.start_mark, "a key must be plain text"))
             stack.append((container, is_map, key, seen, count, streaming))
-            streaming = depth == 1 and key == stream_key and kind is sequence_start
+            streaming = depth == 1 and key == stream_key and not opens_map
             depth += 1
-            if kind is mapping_start:
+            if opens_map:
                 container, is_map, key, seen = {}, True, None, {}
             else:  # a list leaves `seen` as it is: the enclosing mapping's, unused until it returns
                 container, is_map, key, count = [], False, None, 0
             continue
         else:
-            documents = _other_event(ev, kind, path, documents)
+            documents = _other_event(ev, path, documents)
             if documents < 0:
                 return
             continue
@@ -193,13 +221,13 @@ def _build(
                 count += 1
                 yield ((stream_key, count - 1), value)  # streamed out, not kept
             else:
-                container.append(value)  # type: ignore[union-attr]
+                assert isinstance(container, list)  # not a mapping: a list was opened
+                container.append(value)
         elif key is None:
             if not isinstance(value, str):
                 raise InputError(_problem(path, ev.start_mark, "a key must be plain text"))
             if value in seen:
-                first = seen[value].line + 1
-                problem = _problem(path, ev.start_mark, f"duplicate key {value!r} (first at line {first})")
+                problem = _problem(path, ev.start_mark, f"duplicate key {value!r}{_first_at(seen[value])}")
                 if problems is None:
                     raise InputError(problem)
                 problems.append(problem)
@@ -211,38 +239,44 @@ def _build(
             entry, key = ((key,), value), None
             yield entry
         else:
-            container[key] = value  # type: ignore[index]
+            assert isinstance(container, dict)  # a mapping: is_map was set with it
+            container[key] = value
             key = None
 
 
-def _skip_node(next_event: Callable[[], yaml.Event | None]) -> None:
+def _first_at(mark: Mark | None) -> str:
+    """Where a duplicated key first appeared, for its message."""
+    return "" if mark is None else f" (first at line {mark.line + 1})"
+
+
+def _skip_node(next_event: Callable[[], Event | None]) -> None:
     """Read past one value (a scalar, or a whole mapping or list), building nothing."""
     depth = 0
     while True:
-        kind = type(next_event())
-        if kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
+        ev = next_event()
+        if isinstance(ev, CollectionStartEvent):
             depth += 1
-        elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
+        elif isinstance(ev, CollectionEndEvent):
             depth -= 1
-        elif kind is yaml.StreamEndEvent:
+        elif isinstance(ev, StreamEndEvent):
             return
         if depth == 0:
             return
 
 
-def _other_event(ev: yaml.Event | None, kind: type, path: str, documents: int) -> int:
+def _other_event(ev: Event | None, path: str, documents: int) -> int:
     """The documents seen so far after an event that is neither a scalar nor a container; -1 at the end."""
-    if kind is yaml.AliasEvent:
+    if isinstance(ev, AliasEvent):
         raise InputError(
             _problem(path, ev.start_mark, "aliases (*name) are not supported; write the value out")
         )
-    if kind is yaml.DocumentStartEvent:
+    if isinstance(ev, DocumentStartEvent):
         if documents >= 1:
             raise InputError(
                 _problem(path, ev.start_mark, "one YAML document per file (remove the second ---)")
             )
         return documents + 1
-    if kind is yaml.StreamEndEvent or ev is None:
+    if isinstance(ev, StreamEndEvent) or ev is None:
         if documents == 0:
             raise InputError(Problem(path, 1, 1, _EMPTY_MESSAGE))
         return -1
@@ -253,7 +287,7 @@ _TOP_MESSAGE = "the file must be a mapping of me:, policy: and interviews:"
 _EMPTY_MESSAGE = "the file is empty (it needs me: or interviews:)"
 
 
-def _tag_message(tag: str) -> str:
+def _tag_message(tag: str | None) -> str:
     return f"YAML tags such as {tag!r} are not allowed here (write plain values)"
 
 
@@ -265,36 +299,41 @@ def locate(text: str, wanted: set[tuple[Key, bool]]) -> dict[tuple[Key, bool], t
     return found
 
 
+@dataclass(slots=True)
+class _Open:
+    """A container open while `_locate` reads: a mapping and its pending key, or a list and its count."""
+
+    is_map: bool
+    path: Key  # the container's own key path
+    key: str | None = None  # a mapping's key whose value comes next; None while a key is awaited
+    count: int = 0  # a list's items so far
+
+
 def _locate(text: str, wanted: set[tuple[Key, bool]], found: dict[tuple[Key, bool], tuple[int, int]]) -> None:
-    stack: list[list] = []  # [is_mapping, pending key or count, own key path]
+    stack: list[_Open] = []
     for ev in yaml.parse(text, Loader=_Loader):
-        kind = type(ev)
-        if kind in (
-            yaml.ScalarEvent,
-            yaml.MappingStartEvent,
-            yaml.SequenceStartEvent,
-            yaml.AliasEvent,
-        ):
+        if isinstance(ev, (ScalarEvent, CollectionStartEvent, AliasEvent)):
             here: Key = ()
             if stack:
                 frame = stack[-1]
-                if frame[0] and frame[1] is None:  # a key
-                    key_path = (*frame[2], ev.value) if kind is yaml.ScalarEvent else None
-                    if key_path is not None and (key_path, True) in wanted:
-                        found.setdefault((key_path, True), (ev.start_mark.line + 1, ev.start_mark.column + 1))
-                    frame[1] = ev.value if kind is yaml.ScalarEvent else ""
+                if frame.is_map and frame.key is None:  # a key
+                    if isinstance(ev, ScalarEvent) and ((*frame.path, ev.value), True) in wanted:
+                        found.setdefault(((*frame.path, ev.value), True), _place(ev.start_mark))
+                    frame.key = ev.value if isinstance(ev, ScalarEvent) else ""
                     continue
-                here = (*frame[2], frame[1])
-                if frame[0]:
-                    frame[1] = None
+                if frame.is_map:
+                    here, frame.key = (*frame.path, frame.key or ""), None
                 else:
-                    frame[1] += 1
+                    here, frame.count = (*frame.path, frame.count), frame.count + 1
             if (here, False) in wanted:
                 # setdefault: under a duplicate key the first value is the one read
-                found.setdefault((here, False), (ev.start_mark.line + 1, ev.start_mark.column + 1))
-            if kind is yaml.MappingStartEvent:
-                stack.append([True, None, here])
-            elif kind is yaml.SequenceStartEvent:
-                stack.append([False, 0, here])
-        elif kind in (yaml.MappingEndEvent, yaml.SequenceEndEvent):
+                found.setdefault((here, False), _place(ev.start_mark))
+            if isinstance(ev, CollectionStartEvent):
+                stack.append(_Open(isinstance(ev, MappingStartEvent), here))
+        elif isinstance(ev, CollectionEndEvent):
             stack.pop()
+
+
+def _place(mark: Mark | None) -> tuple[int, int]:
+    """A mark's line and column, 1-based (libyaml marks every event; the start of the file otherwise)."""
+    return (1, 1) if mark is None else (mark.line + 1, mark.column + 1)

@@ -21,6 +21,8 @@ from zoneinfo import ZoneInfo
 from .policy import LocalPolicy, Policy
 
 if TYPE_CHECKING:
+    from holidays import HolidayBase
+
     from .model import Interview, Interviewer
 
 
@@ -193,16 +195,17 @@ def holiday_calendar(country: str, subdivision: str | None, year: int) -> Mappin
 
 
 @cache
-def holiday_entity(country: str) -> type:
+def holiday_entity(country: str) -> type[HolidayBase]:
     """The `holidays` calendar class of a country (imported on first use)."""
     import holidays  # ~50–100 ms to import: only a policy that names a country pays for it
 
-    return getattr(holidays, country)
+    entity: type[HolidayBase] = getattr(holidays, country)
+    return entity
 
 
-def _english(entity: type) -> str | None:
+def _english(entity: type[HolidayBase]) -> str | None:
     # Named explicitly: left to itself, the package follows the locale of whoever runs the job.
-    default = getattr(entity, "default_language", None)
+    default: str | None = getattr(entity, "default_language", None)
     if default is None or default.startswith("en"):
         return default
     english = [lang for lang in getattr(entity, "supported_languages", ()) if lang.startswith("en")]
