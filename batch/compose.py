@@ -13,7 +13,7 @@ from . import mime
 from .errors import InputError, Problem
 from .lint import lint
 from .model import Dataset, place_of
-from .render import STOCK, Rendered, context_for, load_template, render, render_follow_up
+from .render import Rendered, context_for, load_template, reminder_path, render, render_follow_up
 from .schedule import FollowUp
 
 
@@ -32,13 +32,17 @@ class Composed:
         return (self.item.interviewer.name, self.item.interviewer.email or "")
 
 
-def compose(item: FollowUp, data: Dataset) -> Composed:
-    """Render and lint one follow-up (no Message-ID or date yet: those belong to delivery)."""
-    words = render_follow_up(item, data)
+def compose(item: FollowUp, data: Dataset, moment: datetime | None = None) -> Composed:
+    """Render and lint one follow-up (no Message-ID or date yet: those belong to delivery).
+
+    `moment` is when it reaches the reader, so the words say the interview's day from there ("today",
+    "last Thursday"); without one, the moment the plan says it goes.
+    """
+    words = render_follow_up(item, data, moment=moment)
     problems = lint(words, item.method, data.policy)
     mail = words
     if not item.sends_email:
-        mail = render_follow_up_reminder(item, data, words)
+        mail = render_follow_up_reminder(item, data, words, moment)
         problems += lint(mail, "email", data.policy, is_reminder=True)
     # What the gate in to_mail would refuse, found here so that `check` reports it too.
     problems += mime.check_headers(intended(item, data, mail))
@@ -53,11 +57,13 @@ def intended(item: FollowUp, data: Dataset, mail: Rendered) -> mime.Intended:
     return mime.Intended(me, to, mail.subject, reply_to)
 
 
-def render_follow_up_reminder(item: FollowUp, data: Dataset, words: Rendered) -> Rendered:
-    """The reminder to the candidate that carries a voicemail script or a note draft."""
-    context = context_for(item, data)
+def render_follow_up_reminder(
+    item: FollowUp, data: Dataset, words: Rendered, moment: datetime | None = None
+) -> Rendered:
+    """The reminder to the candidate (in their language) that carries a voicemail script or a note draft."""
+    context = context_for(item, data, moment)
     context["script"] = words.text.strip()
-    return render(load_template(STOCK / "reminder.md"), context)
+    return render(load_template(reminder_path(data)), context)
 
 
 def to_mail(composed: Composed, data: Dataset, message_id: str, date: datetime) -> mime.Message:

@@ -116,7 +116,7 @@ def _run(
         return Result(told, [], problem)
     from .compose import compose
 
-    composed = [compose(item, data) for item in select(items)]
+    composed = [compose(item, data, now) for item in select(items)]  # the words of the moment it goes
     outcomes = deliver_due(composed, data, transport(), ledger, now, clock=clock, limit=limit,
                            sleep=sleep, report=report)  # fmt: skip
     written = {o.key for o in outcomes if o.state in ("sent", "written")}
