@@ -14,16 +14,15 @@ import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, tzinfo
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .errors import InputError, Problem
 from .fields import zone
-from .keys import handle
 from .letters import base_language, day_words, phrasing
-from .model import Dataset, place_of
+from .model import Dataset, Interviewer, place_of
 from .schedule import FollowUp
 
 if TYPE_CHECKING:
@@ -78,14 +77,22 @@ def template_path(item: FollowUp, language: str = "en") -> Path:
     own = item.interview.template
     if own and item.kind == "thank-you":
         return Path(item.interview.source).parent / own
-    return STOCK / base_language(language) / f"{template_name(item)}.md"
+    return _stock_file(base_language(language), template_name(item))[0]
+
+
+@lru_cache(maxsize=64)  # a path built and looked for once per language and template, not per message
+def _stock_file(language: str, name: str) -> tuple[Path, bool]:
+    path = STOCK / language / f"{name}.md"
+    return path, path.exists()
 
 
 def stock_path(item: FollowUp, data: Dataset) -> Path:
     """The template a follow-up uses; a stock one missing in its language is an InputError at its place."""
     language = language_of(item, data)
-    path = template_path(item, language)
-    if path.is_relative_to(STOCK) and not path.exists():
+    if item.interview.template and item.kind == "thank-you":
+        return template_path(item, language)
+    path, exists = _stock_file(base_language(language), template_name(item))
+    if not exists:
         where = place_of(item.interview, item.interviewer)
         raise InputError(Problem(*where, f"language {language}: no stock {template_name(item)} template "
                                  f"in it (shipped: {', '.join(shipped_languages())}); write the "
@@ -188,11 +195,10 @@ def context_for(item: FollowUp, data: Dataset, moment: datetime | None = None) -
     topics = list(person.topics)
     language = language_of(item, data)
     reader = zone(person.timezone or interview.timezone or me.timezone)
-    held = interview.start.replace(tzinfo=zone(interview.timezone or me.timezone)).astimezone(reader).date()
+    held = _held_on(interview.start, interview.timezone or me.timezone, reader)
     read = (moment or item.sends_at).astimezone(reader).date()
     day = day_words(language, held, read, item.method != "note")
     late = item.kind == "thank-you" and read > item.due_at.astimezone(reader).date()
-    panel = tuple(handle(p) for p in interview.interviewers)
     return {
         "me": {"name": me.name, "first_name": me.name.split()[0], "email": me.email,
                "phone": me.phone or ""},
@@ -208,11 +214,27 @@ def context_for(item: FollowUp, data: Dataset, moment: datetime | None = None) -
         "method": item.method,
         "language": base_language(language),
         "due": item.due_at.strftime("%A %d %B, %H:%M %Z"),
-        "_panel": (interview.id, panel, handle(person)),
     }  # fmt: skip
 
 
 _AND = {"en": " and ", "fr": " et ", "es": " y "}
+
+
+@lru_cache(maxsize=4096)
+def _held_on(start: datetime, where: str, reader: tzinfo) -> date:
+    """The interview's day by the reader's clock (it may be the next day for someone far east)."""
+    return start.replace(tzinfo=zone(where)).astimezone(reader).date()
+
+
+def panel_phrasing(item: FollowUp, template: Template) -> dict[str, int]:
+    """Which phrasing of each of the template's parts this panelist's letter uses (opening=1 …)."""
+    panel = tuple(_who(p) for p in item.interview.interviewers)
+    return phrasing(item.interview.id, panel, _who(item.interviewer), template.variants)
+
+
+def _who(person: Interviewer) -> str:
+    """A panelist as the phrasing choice knows them (cheaper than keys.handle, and as stable)."""
+    return (person.email or person.name).casefold()
 
 
 def join_words(words: list[str], language: str = "en") -> str:
@@ -227,7 +249,8 @@ def render(template: Template, context: dict[str, object]) -> Rendered:
     """The template filled in: subject, text and HTML (values escaped in the HTML)."""
     import jinja2
 
-    context = with_phrasing(template, context)
+    if template.variants:  # a part whose phrasing no one chose reads its first one
+        context = {**{name: 0 for name, _ in template.variants}, **context}
     try:
         subject = " ".join(template.subject(**context).split()) if template.subject else ""
     except jinja2.UndefinedError as exc:
@@ -254,24 +277,16 @@ def render(template: Template, context: dict[str, object]) -> Rendered:
     return Rendered(template.path, subject, text, body_html, own, kind, language)
 
 
-def with_phrasing(template: Template, context: dict[str, object]) -> dict[str, object]:
-    """The context with the panelist's phrasing of each part (opening=1 …) and without the panel."""
-    panel = context.get("_panel")
-    if panel is None:
-        return context
-    context = {k: v for k, v in context.items() if k != "_panel"}
-    context.update(phrasing(*panel, template.variants))  # type: ignore[misc]
-    return context
-
-
 def render_follow_up(
     item: FollowUp, data: Dataset, extra: dict[str, object] | None = None, moment: datetime | None = None
 ) -> Rendered:
     """Render the template a follow-up uses with its context (and any extra values), as of `moment`."""
     context = context_for(item, data, moment)
+    template = load_template(stock_path(item, data))
+    context.update(panel_phrasing(item, template))
     if extra:
         context.update(extra)
-    return render(load_template(stock_path(item, data)), context)
+    return render(template, context)
 
 
 def _own_words(template: Template, shape: tuple[object, ...], text_parts: Parts) -> str:

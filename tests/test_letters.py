@@ -342,7 +342,7 @@ def test_every_stock_combination_in_every_language_passes_the_lint(
         at = datetime.fromisoformat(moment)
         for case in (item, item_with_note):
             shown = case if late else dataclasses.replace(case, due_at=at, opens_at=None)
-            base = {k: v for k, v in context_for(shown, data, at).items() if k != "_panel"}
+            base = context_for(shown, data, at)
             for chosen in variant_contexts(template):
                 rendered = render.render(template, {**base, **chosen})
                 assert lint(rendered, method, data.policy) == [], (
