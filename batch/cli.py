@@ -163,7 +163,9 @@ class Output:
 
 # C0 and C1 controls but tab and newline, and the invisible format characters (bidi overrides and
 # isolates, zero-width marks): what reaches the terminal is what the text says.
-_HIDDEN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
+_HIDDEN = re.compile(
+    "[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f\\u061c\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u2069\\ufeff]|\\r(?!\\n)"
+)  # a CR before LF is a line end (an .ics on stdout), any other CR could overwrite the line
 _ERASE = "\r\x1b[K"  # our own: a progress line erased in place
 
 
@@ -225,21 +227,32 @@ def _now(args: argparse.Namespace, data: model.Dataset | None) -> datetime:
 
 
 def cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    """followup check: the data, then the lint over every message it would produce."""
+    """followup check: the data, then the lint over every message it would produce (and hints)."""
+    from . import lint
     from .compose import compose
 
     data = _load(args)
     _print_warnings(data, err)
     items = schedule.plan(data, _now(args, data))
-    failing = [(item, composed) for item in items if (composed := compose(item, data)).problems]
-    places = model.places_of([(item.interview, item.interviewer) for item, _ in failing])  # one parse a file
+    every = [(item, compose(item, data)) for item in items]
+    failing = [(item, composed) for item, composed in every if composed.problems]
+    panel = lint.panel_problems([(item, composed.words) for item, composed in every])
+    placed = [item for item, _ in failing] + [item for item, _, _ in panel]
+    places = model.places_of([(item.interview, item.interviewer) for item in placed])  # one parse a file
     problems = [
         Problem(path, line, col, f"{item.key}: {problem} (template {composed.words.template})")
-        for (item, composed), (path, line, col) in zip(failing, places, strict=True)
+        for (item, composed), (path, line, col) in zip(failing, places, strict=False)
         for problem in composed.problems
     ]
+    for (item, said, error), place in zip(panel, places[len(failing) :], strict=True):
+        if error:
+            problems.append(Problem(*place, f"{item.key}: {said}"))
+        else:
+            print(Problem(*place, f"warning: {item.key}: {said}"), file=err)
     if problems:
         raise InputError(problems)
+    for interview, hint in lint.note_hints(data.interviews):
+        print(Problem(*model.place_of(interview), f"hint: {hint}"), file=out)
     files = len(data.files)
     print(
         f"ok: {len(data.interviews)} interviews, {len(items)} follow-ups, every message within the etiquette "

@@ -17,7 +17,7 @@ from .errors import InputError, Problem
 from .ledger import Entry, Thread, thank_you_thread
 from .lint import lint
 from .model import Dataset, place_of
-from .render import STOCK, Rendered, context_for, load_template, render, render_follow_up
+from .render import Rendered, context_for, load_template, reminder_path, render, render_follow_up
 from .schedule import FollowUp
 
 
@@ -37,17 +37,21 @@ class Composed:
         return (self.item.interviewer.name, self.item.interviewer.email or "")
 
 
-def compose(item: FollowUp, data: Dataset, thread: Thread | None = None) -> Composed:
+def compose(
+    item: FollowUp, data: Dataset, moment: datetime | None = None, thread: Thread | None = None
+) -> Composed:
     """Render and lint one follow-up (no Message-ID or date yet: those belong to delivery).
 
-    With `thread` (see thread_of) the email answers that thank-you: its subject is "Re: " the
-    thank-you's, which was linted when it went; the words keep their own subject for the lint.
+    `moment` is when it reaches the reader, so the words say the interview's day from there ("today",
+    "last Thursday"); without one, the moment the plan says it goes. With `thread` (see thread_of) the
+    email answers that thank-you: its subject is "Re: " the thank-you's, which was linted when it went;
+    the words keep their own subject for the lint.
     """
-    words = render_follow_up(item, data)
+    words = render_follow_up(item, data, moment=moment)
     problems = lint(words, item.method, data.policy)
     mail = words
     if not item.sends_email:
-        mail = render_follow_up_reminder(item, data, words)
+        mail = render_follow_up_reminder(item, data, words, moment)
         problems += lint(mail, "email", data.policy, is_reminder=True)
         thread = None
     elif thread is not None:
@@ -81,12 +85,14 @@ def intended(item: FollowUp, data: Dataset, mail: Rendered, thread: Thread | Non
     return mime.Intended(me, to, mail.subject, reply_to, thread.message_id if thread else None)
 
 
-def render_follow_up_reminder(item: FollowUp, data: Dataset, words: Rendered) -> Rendered:
-    """The reminder to the candidate that carries a voicemail script or a note draft."""
-    context = context_for(item, data)
+def render_follow_up_reminder(
+    item: FollowUp, data: Dataset, words: Rendered, moment: datetime | None = None
+) -> Rendered:
+    """The reminder to the candidate (in their language) that carries a voicemail script or a note draft."""
+    context = context_for(item, data, moment)
     context["script"] = words.text.strip()
     context["address"] = item.interviewer.address or ""  # where a card is posted
-    return render(load_template(STOCK / "reminder.md"), context)
+    return render(load_template(reminder_path(data)), context)
 
 
 def to_mail(composed: Composed, data: Dataset, message_id: str, date: datetime) -> mime.Message:

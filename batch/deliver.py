@@ -116,9 +116,10 @@ def _run(
         return Result(told, [], problem)
     from .compose import compose, thread_of
 
-    # w-thread: a check-in answers the thank-you email the ledger holds (read-only in a dry run)
+    # A check-in answers the thank-you email the ledger holds (read-only in a dry run); the words are
+    # those of the moment it goes
     rows = entries() if any(i.kind == "check-in" for i in select(items)) else []
-    composed = [compose(item, data, thread_of(item, rows)) for item in select(items)]
+    composed = [compose(item, data, now, thread_of(item, rows)) for item in select(items)]
     outcomes = deliver_due(composed, data, transport(), ledger, now, clock=clock, limit=limit,
                            sleep=sleep, report=report)  # fmt: skip
     written = {o.key for o in outcomes if o.state in ("sent", "written")}

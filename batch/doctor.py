@@ -111,7 +111,7 @@ def check_templates(items: list[schedule.FollowUp]) -> Finding:
     """Every stock template, and each one of the user's that the data names, compiles."""
     from .render import STOCK, load_template, template_path
 
-    stock = sorted(STOCK.glob("*.md"))
+    stock = sorted(STOCK.glob("*/*.md"))  # one folder per language
     own = sorted({template_path(item) for item in items} - set(stock))
     try:
         for path in [*stock, *own]:

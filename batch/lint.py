@@ -4,14 +4,25 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from pathlib import Path
 
+from .model import Interview
 from .policy import Policy
-from .render import Rendered
+from .render import Rendered, join_words
+from .schedule import FollowUp
 
 _WORD = re.compile(r"\w[\w'’-]*")  # a dash or quote on its own is no word
 _THANKS = re.compile(r"\b(thank|thanks|grateful|appreciate[ds]?)\b", re.IGNORECASE)
-_PLACEHOLDER = re.compile(r"\{\{|\}\}|\{%|%\}|\[(?:name|company|role|date|your [a-z ]+)\]|\bTODO\b|\bXXX\b",
-                          re.IGNORECASE)  # fmt: skip
+# How each shipped language says thanks; a language without an entry is checked for the English words.
+THANKS = {
+    "en": _THANKS,
+    "fr": re.compile(r"\b(merci|remerci\w*|reconnaissan\w*|gratitude)\b", re.IGNORECASE),
+    "es": re.compile(r"\b(gracias|agradec\w*|agradezco|gratitud)\b", re.IGNORECASE),
+}
+# TODO and XXX only in capitals: "todo" is a Spanish word.
+_PLACEHOLDER = re.compile(
+    r"\{\{|\}\}|\{%|%\}|\[(?:name|company|role|date|your [a-z ]+)\]|(?-i:\bTODO\b|\bXXX\b)", re.IGNORECASE
+)
 FILLER = (
     "just checking in",
     "just following up",
@@ -54,12 +65,14 @@ def count_words(text: str) -> int:
     return len(_WORD.findall(text))
 
 
-def word_limits(method: str, policy: Policy) -> tuple[int, int]:
-    """The fewest and most words a body of that method may have."""
+def word_limits(method: str, policy: Policy, kind: str = "thank-you") -> tuple[int, int]:
+    """The fewest and most words a body of that method (and kind: a check-in email is shorter) may have."""
     if method == "voicemail":
         return 1, policy.voicemail_max_words
     if method == "note":
         return 1, policy.note_max_words
+    if kind == "check-in":
+        return min(policy.email_min_words, policy.check_in_max_words), policy.check_in_max_words
     return policy.email_min_words, policy.email_max_words
 
 
@@ -82,15 +95,68 @@ def lint(rendered: Rendered, method: str, policy: Policy, is_reminder: bool = Fa
         found.append(f"subject is {len(rendered.subject)} characters; keep it to "
                      f"{policy.subject_max_chars} or fewer")  # fmt: skip
     words = count_words(text)
-    low, high = word_limits(method, policy)
+    low, high = word_limits(method, policy, rendered.kind)
+    what = "check-in" if rendered.kind == "check-in" and method == "email" else method
     if words < low:
-        found.append(f"{words} words; a {method} says enough in {low} to {high}")
+        found.append(f"{words} words; a {what} says enough in {low} to {high}")
     elif words > high:
-        found.append(f"{words} words; keep a {method} to {high} or fewer")
-    if not _THANKS.search(text):
+        found.append(f"{words} words; keep a {what} to {high} or fewer")
+    if not THANKS.get(rendered.language, _THANKS).search(text):
         found.append("it does not thank the reader")
     opening = " ".join(text.lower().split())
     for phrase in FILLER:
         if phrase in opening:
             found.append(f"filler phrase {phrase!r}: say why you are writing instead")
     return found
+
+
+# --- across the messages of one interview ---------------------------------------------------------
+
+
+def _in_stock(rendered: Rendered) -> bool:
+    from .render import STOCK
+
+    return Path(rendered.template).is_relative_to(STOCK)
+
+
+def _letter(item: FollowUp, rendered: Rendered) -> str:
+    """A body with the reader's own values taken out: what is left is the letter everyone would get."""
+    person = item.interviewer
+    text = rendered.text
+    values = [person.note or "", join_words(list(person.topics), rendered.language), *person.topics,
+              person.name, person.name.split()[0]]  # fmt: skip
+    for value in sorted(filter(None, values), key=len, reverse=True):
+        text = text.replace(value, "")
+    return " ".join(text.split())
+
+
+def panel_problems(messages: list[tuple[FollowUp, Rendered]]) -> list[tuple[FollowUp, str, bool]]:
+    """Two panelists of one interview who would get the same letter, names and topics aside.
+
+    Each finding is (the later follow-up, what is wrong, whether it is an error): an error when the
+    letters come from the stock templates (they are written to differ), a warning for a user's own.
+    """
+    seen: dict[tuple[str, str, str], tuple[FollowUp, Rendered]] = {}
+    found = []
+    for item, rendered in messages:
+        key = (item.interview.id, item.kind, _letter(item, rendered))
+        first = seen.setdefault(key, (item, rendered))
+        if first[0] is item:
+            continue
+        stock = _in_stock(rendered) and _in_stock(first[1])
+        said = (f"the same letter as {first[0].interviewer.name}'s, names and topics aside: "
+                "panelists compare notes (give each a note:, or vary your template)")  # fmt: skip
+        found.append((item, said, stock))
+    return found
+
+
+def note_hints(interviews: tuple[Interview, ...]) -> list[tuple[Interview, str]]:
+    """Panels still to be thanked where no interviewer has a `note:` (a suggestion, never a problem)."""
+    return [
+        (interview, f"{interview.id}: a panel of {len(interview.interviewers)} and no note: yet; a line in "
+                    "your own words for each (something they said, an answer you want to add) makes "
+                    "each letter theirs")
+        for interview in interviews
+        if len(interview.interviewers) >= 2 and interview.status == "open"
+        and "thank-you" not in interview.done and not any(p.note for p in interview.interviewers)
+    ]  # fmt: skip

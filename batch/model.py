@@ -30,6 +30,7 @@ class Me:
     timezone: str
     phone: str | None = None
     reply_to: str | None = None
+    language: str | None = None  # the language of your reminders, and of every message by default
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +49,8 @@ class Interviewer:
     check_in: bool = False  # the check-in goes to them (else to the first interviewer listed)
     new_person: bool = False  # not the thanked person who left the panel (see keys.py)
     address: str | None = None  # where a card is posted: lines parted by newlines (fields.parse_address)
+    note: str | None = None  # a line in the user's own words that their message carries
+    language: str | None = None  # the language of their messages, when not the interview's
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +72,7 @@ class Interview:
     template: str | None = None
     notes: str | None = None
     policy: LocalPolicy | None = None  # its interviewers' public holidays, when not the top level's
+    language: str | None = None  # the language of its messages, when not yours
     source: str = ""
     index: int = 0
 
@@ -92,6 +96,7 @@ ME_SPEC: Spec = {
     "timezone": (f.parse_zone, True),
     "phone": (f.parse_text, False),
     "reply_to": (f.parse_email, False),
+    "language": (f.parse_text, False),
 }
 INTERVIEWER_SPEC: Spec = {
     "name": (f.parse_text, True),
@@ -106,6 +111,8 @@ INTERVIEWER_SPEC: Spec = {
     "check_in": (f.parse_flag, False),
     "new_person": (f.parse_flag, False),
     "address": (f.parse_address, False),
+    "note": (f.parse_text, False),
+    "language": (f.parse_text, False),
 }
 INTERVIEW_SPEC: Spec = {
     "id": (f.parse_id, True),
@@ -123,6 +130,7 @@ INTERVIEW_SPEC: Spec = {
     "template": (f.parse_text, False),
     "notes": (f.parse_long_text, False),
     "policy": (f.parse_mapping, False),
+    "language": (f.parse_text, False),
     "interviewers": (lambda raw: raw, True),
 }
 _POLICY_PARSERS: dict[type, Callable[[object], object]] = {
@@ -245,6 +253,8 @@ def build_interview(check: _Checker, raw: object, key: Key) -> Interview | None:
     for i in marked[1:]:
         check.fail((*key, "interviewers", i, "check_in"), "only one interviewer gets the check-in")
     _check_decision_by(check, values, key)
+    _check_template_file(check, values.get("template"), (*key, "template"))
+    _check_languages(check, values, people or (), key)
     has_check_in = values.get("decision_by") is not None
     recipient = check_in_recipient(people) if people else None
     for where, message in misplaced_done(values.get("done", ()), people or (), has_check_in, recipient):
@@ -263,6 +273,77 @@ def _check_decision_by(check: _Checker, values: dict[str, object], key: Key) -> 
             f"decision_by {decided:%Y-%m-%d} is before the interview on {start:%Y-%m-%d} "
             "(the check-in after it would thank them for a meeting not yet held; is the year right?)",
         )
+
+
+# The languages of the stock templates (batch/templates/<language>/); a test holds this to the folders.
+SHIPPED_LANGUAGES = ("en", "es", "fr")
+
+
+def language_problem(code: str, own_template: bool) -> str | None:
+    """What is wrong with a `language:` code, or None: a shipped one, or any known one with your template."""
+    from .letters import LANGUAGE, base_language
+
+    if not LANGUAGE.match(code):
+        return f"language: {code!r} is not a language code (such as en, fr, fr-CA or es)"
+    if code in SHIPPED_LANGUAGES:
+        return None
+    if base_language(code) in SHIPPED_LANGUAGES:
+        return _known_locale(code)
+    if not own_template:
+        shipped = ", ".join(SHIPPED_LANGUAGES)
+        return (f"language: {code}: no stock templates in it (shipped: {shipped}); "
+                "point the interview's template: at your own, or pick a shipped language")  # fmt: skip
+    return _known_locale(code)
+
+
+def _known_locale(code: str) -> str | None:
+    # Babel's CLDR file for it, looked for without importing Babel (the idle cron run loads this file)
+    from importlib.util import find_spec
+
+    from .letters import locale_name
+
+    spec = find_spec("babel")
+    folders = list(spec.submodule_search_locations or []) if spec else []
+    name = locale_name(code)
+    if not any((Path(folder) / "locale-data" / f"{name}.dat").exists() for folder in folders):
+        return f"language: {code}: no dates or weekdays are known for it (try its plain code, such as fr)"
+    return None
+
+
+def _check_languages(
+    check: _Checker, values: dict[str, object], people: Sequence[Interviewer], key: Key
+) -> None:
+    """Each language the interview or a panelist names is one the job can write (or the user's template)."""
+    own = values.get("template") is not None
+    where = [(("language",), values.get("language"))]
+    where += [(("interviewers", i, "language"), person.language) for i, person in enumerate(people)]
+    for place, code in where:
+        if isinstance(code, str) and (problem := language_problem(code, own)):
+            check.fail((*key, *place), problem)
+
+
+MAX_TEMPLATE_BYTES = 64 * 1024  # a letter's template is a page at most; more is a wrong file
+
+
+def _check_template_file(check: _Checker, name: object, key: Key) -> None:
+    """A template: names a regular file of a letter's size, read from the data file's folder."""
+    if not isinstance(name, str):
+        return
+    import stat
+
+    path = Path(check.path).parent / name
+    try:
+        mode = path.stat()
+    except OSError as exc:
+        check.fail(key, f"template: cannot read {path} ({exc.strerror})")
+        return
+    if stat.S_ISDIR(mode.st_mode):
+        check.fail(key, f"template: {path} is a folder, not a file (name the .md file in it)")
+    elif not stat.S_ISREG(mode.st_mode):
+        check.fail(key, f"template: {path} is not a file (a device, a pipe or a socket): name a .md file")
+    elif mode.st_size > MAX_TEMPLATE_BYTES:
+        check.fail(key, f"template: {path} is too large for a letter's template ({mode.st_size:,} bytes; "
+                        f"at most {MAX_TEMPLATE_BYTES:,})")  # fmt: skip
 
 
 def check_in_recipient(people: Sequence[Interviewer]) -> int:
@@ -466,7 +547,10 @@ def _read_entry(check: _Checker, read: _FileRead, key: Key, raw: object) -> None
             read.interviews.append(interview)
     elif key == ("me",):
         values = check.mapping(raw, key, ME_SPEC, "me")
-        if values is not None and len(values) == len(raw) and not _missing(values, ME_SPEC):  # type: ignore[arg-type]
+        code = values.get("language") if values is not None else None
+        if isinstance(code, str) and (problem := language_problem(code, own_template=False)):
+            check.fail((*key, "language"), problem)
+        elif values is not None and len(values) == len(raw) and not _missing(values, ME_SPEC):  # type: ignore[arg-type]
             read.me = Me(**values)  # type: ignore[arg-type]
     elif key == ("policy",):
         read.policy = build_policy(check, raw, key)

@@ -23,6 +23,7 @@ class Policy:
     check_in_expire_after_days: int = 14
     email_min_words: int = 50
     email_max_words: int = 150
+    check_in_max_words: int = 90
     voicemail_max_words: int = 75
     note_max_words: int = 80
     subject_max_chars: int = 60
@@ -63,6 +64,7 @@ DESCRIPTIONS: dict[str, str] = {
     "check_in_expire_after_days": "a check-in not delivered this many days after it fell due is dropped",
     "email_min_words": "fewest words in an email body",
     "email_max_words": "most words in an email body",
+    "check_in_max_words": "most words in a check-in email body (it asks one question, so it stays short)",
     "voicemail_max_words": "most words in a voicemail script (about 30 seconds spoken)",
     "note_max_words": "most words in a handwritten note",
     "subject_max_chars": "most characters in a subject line",

@@ -10,16 +10,21 @@ and it must equal the skeleton with the values put back, which proves the two pa
 from __future__ import annotations
 
 import html
+import os
 import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date, datetime, tzinfo
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from . import templating
 from .errors import InputError, Problem
-from .model import Dataset
+from .fields import zone
+from .letters import base_language, day_words, phrasing
+from .model import Dataset, Interviewer, place_of
 from .schedule import FollowUp
 
 if TYPE_CHECKING:
@@ -40,6 +45,8 @@ class Rendered:
     text: str
     html: str
     own: str | None = None  # the template's own words, every value left out (None: all are its own)
+    kind: str = "thank-you"  # which follow-up the words are (the check-in has its own word limit)
+    language: str = "en"  # the language they are written in (the lint finds the thanks in it)
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +58,8 @@ class Template:
     body: Callable[..., str]
     body_line: int  # the line of the file where the body starts
     subject_line: int = 1  # the line of the file that holds `subject:`
+    # the parts written several ways, and how many ways: (("opening", 3), ("interest", 3), ("close", 3))
+    variants: tuple[tuple[str, int], ...] = ()
 
 
 def template_name(item: FollowUp) -> str:
@@ -60,30 +69,93 @@ def template_name(item: FollowUp) -> str:
     return item.method
 
 
-def template_path(item: FollowUp) -> Path:
+def language_of(item: FollowUp, data: Dataset) -> str:
+    """The language of a follow-up: the interviewer's, else the interview's, else yours (default en)."""
+    return item.interviewer.language or item.interview.language or data.me.language or "en"
+
+
+def template_path(item: FollowUp, language: str = "en") -> Path:
     """The template file of a follow-up: the interview's own `template:` for its thank-you, else stock."""
     own = item.interview.template
     if own and item.kind == "thank-you":
         return Path(item.interview.source).parent / own
-    return STOCK / f"{template_name(item)}.md"
+    return _stock_file(base_language(language), template_name(item))[0]
+
+
+@lru_cache(maxsize=64)  # a path built and looked for once per language and template, not per message
+def _stock_file(language: str, name: str) -> tuple[Path, bool]:
+    path = STOCK / language / f"{name}.md"
+    return path, path.exists()
+
+
+def stock_path(item: FollowUp, data: Dataset) -> Path:
+    """The template a follow-up uses; a stock one missing in its language is an InputError at its place."""
+    language = language_of(item, data)
+    if item.interview.template and item.kind == "thank-you":
+        return template_path(item, language)
+    path, exists = _stock_file(base_language(language), template_name(item))
+    if not exists:
+        where = place_of(item.interview, item.interviewer)
+        raise InputError(Problem(*where, f"language {language}: no stock {template_name(item)} template "
+                                 f"in it (shipped: {', '.join(shipped_languages())}); write the "
+                                 "interview's template: yourself, or pick a shipped language"))  # fmt: skip
+    return path
+
+
+def reminder_path(data: Dataset) -> Path:
+    """The reminder to you, in your language."""
+    return STOCK / base_language(data.me.language or "en") / "reminder.md"
+
+
+def shipped_languages() -> tuple[str, ...]:
+    """The languages the stock templates are written in (one folder each)."""
+    return tuple(sorted(p.name for p in STOCK.iterdir() if p.is_dir() and not p.name.startswith("_")))
 
 
 @lru_cache(maxsize=64)
 def load_template(path: Path) -> Template:
     """Read and compile a template; an InputError names the file and line of any mistake."""
-    import jinja2
 
     try:
-        source = path.read_text(encoding="utf-8-sig")  # a byte order mark at the start is no text
+        source = _read_template(path)
     except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(Problem(str(path), 1, 1, f"cannot read the template: {exc}")) from None
+        why = getattr(exc, "strerror", None) or "not UTF-8 text"
+        raise InputError(Problem(str(path), 1, 1, f"cannot read the template ({why})")) from None
     _refuse_control(source, str(path))
     front, body, body_line = _split_front_matter(source, str(path))
-    env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=True)
+    env = templating.environment()
     subject_text, subject_line = front.get("subject", ("", 1))
     subject = _compile(env, subject_text, str(path), subject_line) if "subject" in front else None
     compiled = _compile(env, body, str(path), body_line)
-    return Template(str(path), subject, compiled, body_line, subject_line)
+    variants = _variants(front, str(path)) if "variants" in front else ()
+    return Template(str(path), subject, compiled, body_line, subject_line, variants)
+
+
+def _read_template(path: Path) -> str:
+    """A template's text: a regular file of a letter's size only (the loader checked it; it may have
+    changed since), so a device or an endless file is never read."""
+    import stat
+
+    from .model import MAX_TEMPLATE_BYTES
+
+    with path.open("rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_TEMPLATE_BYTES:
+            raise OSError(0, "not a regular file of a letter's size")
+        return handle.read(MAX_TEMPLATE_BYTES + 1).decode("utf-8-sig")  # a byte order mark is no text
+
+
+def _variants(front: dict[str, tuple[str, int]], path: str) -> tuple[tuple[str, int], ...]:
+    """`variants: opening 3, interest 3, close 3`: each part's name and how many phrasings it has."""
+    text, line = front["variants"]
+    found = []
+    for part in text.split(","):
+        name, _, count = part.strip().partition(" ")
+        if not name.isidentifier() or not count.strip().isdigit() or int(count) < 1:
+            raise InputError(Problem(path, line, 1, "variants: write each part as 'name count', "
+                                     "e.g. 'variants: opening 3, close 2'"))  # fmt: skip
+        found.append((name, int(count)))
+    return tuple(found)
 
 
 def _refuse_control(source: str, path: str) -> None:
@@ -103,10 +175,17 @@ def _compile(env: jinja2.Environment, source: str, path: str, first_line: int) -
     import jinja2
 
     try:
+        templating.check(env, source)
         return env.from_string(source).render
     except jinja2.TemplateSyntaxError as exc:
         line = first_line + (exc.lineno or 1) - 1
         raise InputError(Problem(path, line, 1, f"template: {exc.message}")) from None
+    except templating.Refused as exc:
+        line = first_line + exc.line - 1
+        what = (
+            f"template: {exc.what} is not for a letter (write {{{{ values }}}} and {{% if %}} choices only)"
+        )
+        raise InputError(Problem(path, line, 1, what)) from None
 
 
 def _split_front_matter(source: str, path: str) -> tuple[dict[str, tuple[str, int]], str, int]:
@@ -118,56 +197,97 @@ def _split_front_matter(source: str, path: str) -> tuple[dict[str, tuple[str, in
         if not line.strip() or line.lstrip().startswith("#"):
             continue
         name, sep, value = line.partition(":")
-        if not sep or name.strip() != "subject":
-            raise InputError(Problem(path, number, 1, "front matter takes only 'subject: …'"))
+        if not sep or name.strip() not in ("subject", "variants"):
+            raise InputError(
+                Problem(path, number, 1, "front matter takes only 'subject: …' and 'variants: …'")
+            )
         value = value.strip()
         if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":  # quoted as YAML would be
             value = value[1:-1]
-        front["subject"] = (value, number)
+        front[name.strip()] = (value, number)
     return front, source[match.end() :], match[0].count("\n") + 1
 
 
-def context_for(item: FollowUp, data: Dataset) -> dict[str, object]:
-    """The values a template may use, all plain text (or lists of text)."""
+def context_for(item: FollowUp, data: Dataset, moment: datetime | None = None) -> dict[str, object]:
+    """The values a template may use, all plain text (or lists of text), the day said as of `moment`.
+
+    `moment` is when the words reach the reader (the run's time when it sends; by default the moment the
+    plan says it goes). The day is said in the reader's zone: "today" there, not in yours.
+    """
     person, interview, me = item.interviewer, item.interview, data.me
     topics = list(person.topics)
+    language = language_of(item, data)
+    reader = zone(person.timezone or interview.timezone or me.timezone)
+    held = _held_on(interview.start, interview.timezone or me.timezone, reader)
+    read = (moment or item.sends_at).astimezone(reader).date()
+    day = day_words(language, held, read, item.method != "note")
+    late = item.kind == "thank-you" and read > item.due_at.astimezone(reader).date()
     return {
         "me": {"name": me.name, "first_name": me.name.split()[0], "email": me.email,
                "phone": me.phone or ""},
         "interviewer": {"name": person.name, "first_name": person.name.split()[0],
                         "title": person.title or "", "email": person.email or "",
-                        "phone": person.phone or "", "topics": topics},
+                        "phone": person.phone or "", "topics": topics, "note": person.note or ""},
         "interview": {"company": interview.company, "role": interview.role,
-                      "day": interview.start.strftime("%A"),
-                      "date": f"{interview.start:%B} {interview.start.day}"},
-        "topics": join_words(topics),
+                      "day": day.weekday, "date": day.date},
+        "day": {"when": day.when, "of": day.of, "weekday": day.weekday, "date": day.date},
+        "late": late,
+        "topics": join_words(topics, language),
         "kind": item.kind,
         "method": item.method,
+        "language": base_language(language),
         "due": item.due_at.strftime("%A %d %B, %H:%M %Z"),
     }  # fmt: skip
 
 
-def join_words(words: list[str]) -> str:
-    """'a', 'a and b', 'a, b and c'."""
+_AND = {"en": " and ", "fr": " et ", "es": " y "}
+
+
+@lru_cache(maxsize=4096)
+def _held_on(start: datetime, where: str, reader: tzinfo) -> date:
+    """The interview's day by the reader's clock (it may be the next day for someone far east)."""
+    return start.replace(tzinfo=zone(where)).astimezone(reader).date()
+
+
+def panel_phrasing(item: FollowUp, template: Template) -> dict[str, int]:
+    """Which phrasing of each of the template's parts this panelist's letter uses (opening=1 …)."""
+    panel = tuple(_who(p) for p in item.interview.interviewers)
+    return phrasing(item.interview.id, panel, _who(item.interviewer), template.variants)
+
+
+def _who(person: Interviewer) -> str:
+    """A panelist as the phrasing choice knows them (cheaper than keys.handle, and as stable)."""
+    return (person.email or person.name).casefold()
+
+
+def join_words(words: list[str], language: str = "en") -> str:
+    """'a', 'a and b', 'a, b and c' (in French 'a, b et c', in Spanish 'a, b y c')."""
+    joiner = _AND.get(base_language(language), " and ")
     if len(words) <= 2:
-        return " and ".join(words)
-    return ", ".join(words[:-1]) + " and " + words[-1]
+        return joiner.join(words)
+    return ", ".join(words[:-1]) + joiner + words[-1]
 
 
 def render(template: Template, context: dict[str, object]) -> Rendered:
     """The template filled in: subject, text and HTML (values escaped in the HTML)."""
     import jinja2
 
+    if template.variants:  # a part whose phrasing no one chose reads its first one
+        context = {**{name: 0 for name, _ in template.variants}, **context}
     try:
         subject = " ".join(template.subject(**context).split()) if template.subject else ""
     except jinja2.UndefinedError as exc:
         raise InputError(_undefined(template, exc, template.subject_line)) from None
+    except (templating.NotText, jinja2.TemplateError) as exc:  # the sandbox's SecurityError among them
+        raise InputError(Problem(template.path, template.subject_line, 1, f"template: {exc}")) from None
     try:
         text = _tidy(template.body(**context))
         shape, values = _tokenize(context)
         text_parts, html_parts = _skeleton(template, shape)
     except jinja2.UndefinedError as exc:
         raise InputError(_undefined(template, exc, template.body_line)) from None
+    except (templating.NotText, jinja2.TemplateError) as exc:
+        raise InputError(Problem(template.path, template.body_line, 1, f"template: {exc}")) from None
     if _fill(text_parts, values) != text:
         raise InputError(
             Problem(
@@ -179,15 +299,21 @@ def render(template: Template, context: dict[str, object]) -> Rendered:
             )
         )
     body_html = _fill(html_parts, values, _escape)
-    return Rendered(template.path, subject, text, body_html, _own_words(template, shape, text_parts))
+    own = _own_words(template, shape, text_parts)
+    kind, language = str(context.get("kind", "thank-you")), str(context.get("language", "en"))
+    return Rendered(template.path, subject, text, body_html, own, kind, language)
 
 
-def render_follow_up(item: FollowUp, data: Dataset, extra: dict[str, object] | None = None) -> Rendered:
-    """Render the template a follow-up uses with its context (and any extra values)."""
-    context = context_for(item, data)
+def render_follow_up(
+    item: FollowUp, data: Dataset, extra: dict[str, object] | None = None, moment: datetime | None = None
+) -> Rendered:
+    """Render the template a follow-up uses with its context (and any extra values), as of `moment`."""
+    context = context_for(item, data, moment)
+    template = load_template(stock_path(item, data))
+    context.update(panel_phrasing(item, template))
     if extra:
         context.update(extra)
-    return render(load_template(template_path(item)), context)
+    return render(template, context)
 
 
 def _own_words(template: Template, shape: tuple[object, ...], text_parts: Parts) -> str:
@@ -212,7 +338,7 @@ def _tidy(text: str) -> str:
 
 
 # Fixed words a template may compare against (`{% if method == "voicemail" %}`); never markup.
-_PLAIN = frozenset({"kind", "method"})
+_PLAIN = frozenset({"kind", "method", "language"})
 
 
 def _tokenize(context: dict[str, object]) -> tuple[tuple[object, ...], list[str]]:

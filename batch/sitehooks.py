@@ -56,6 +56,7 @@ interviews:
         title: Head of Research
         phone: "+1 416 555 0163"
         topics: [the reader survey, testing the new checkout]
+        note: Your point about watching people shop in the store has stayed with me.
       - name: Tom Okoye
         email: tom.okoye@lakeside.example
         title: Product Designer
@@ -79,6 +80,8 @@ MEANINGS: dict[str, dict[str, str]] = {
         "timezone": "Where you live; every interview without a `timezone:` of its own uses it.",
         "phone": "Your number, put under your name and read out at the end of a voicemail.",
         "reply_to": "Where replies should go, when that is not `email`.",
+        "language": "The language of your reminders, and of every message unless an interview or an "
+        "interviewer names another: `en` (the default), `fr` or `es`, or a regional code such as `fr-CA`.",
     },
     "interviews": {
         "id": "A short name, unique across all your files. The ledger remembers deliveries by it: "
@@ -96,6 +99,8 @@ MEANINGS: dict[str, dict[str, str]] = {
         "done": "Follow-ups you made by hand, so the job skips them for everyone.",
         "template": "A template file of your own for this interview's thank-you, relative to the YAML file.",
         "notes": "Anything you want to remember. Never sent.",
+        "language": "The language of this interview's messages (`en`, `fr`, `es`; `fr-CA` for Canadian "
+        "dates). Another language needs `template:` of your own. Default: `me.language`.",
         "policy": "Where the panel works, for its public holidays: `{country: CA, subdivision: ON}`. "
         "Default: the top-level `policy:`.",
         "interviewers": "The people you met: a list, one message each (their keys are below).",
@@ -117,6 +122,9 @@ MEANINGS: dict[str, dict[str, str]] = {
         "subdivision: ENG}`.",
         "address": "Where a card to them is posted, as on the envelope (at most 6 lines, under "
         "`address: |`); the note reminder and its calendar event show it.",
+        "note": "One or two sentences in your own words (something they said, an answer you want to "
+        "add); their thank-you carries it.",
+        "language": "The language of this person's messages, when not the interview's.",
     },
 }
 SPECS = {"me": model.ME_SPEC, "interviews": model.INTERVIEW_SPEC, "interviewers": model.INTERVIEWER_SPEC}
@@ -153,9 +161,9 @@ def follow_up(kind: str, method: str | None = None, who: int = 0, **changes: Any
     return next(i for i in items if i.kind == kind and i.interviewer == person)
 
 
-def words_of(item: schedule.FollowUp) -> compose.Composed:
-    """What the job makes of a follow-up: the words, the mail that carries them, and the lint's findings."""
-    return compose.compose(item, example())
+def words_of(item: schedule.FollowUp, data: model.Dataset | None = None) -> compose.Composed:
+    """What the job makes of a follow-up, in the words of the moment it would go (its plan's sends_at)."""
+    return compose.compose(item, data or example(), item.sends_at)
 
 
 # --- Markdown builders ----------------------------------------------------------------------------
@@ -178,16 +186,17 @@ def when(moment: datetime, year: bool = True) -> str:
     return f"{day}, {moment:%H:%M} {moment.tzname()}"
 
 
-def message_block(item: schedule.FollowUp, label: str) -> str:
+def message_block(item: schedule.FollowUp, label: str, data: model.Dataset | None = None) -> str:
     """One follow-up as the job composes it; for a call or a card, the reminder folded below."""
-    composed = words_of(item)
+    composed = words_of(item, data)
     check(label, list(composed.problems))
-    words, limits = composed.words, lint.word_limits(item.method, example().policy)
+    words, limits = composed.words, lint.word_limits(item.method, example().policy, item.kind)
     parts = [f"**Subject:** {words.subject}"] if item.sends_email else []
     parts.append(fenced(words.text))
-    article = "an" if item.method[0] in "aeiou" else "a"
+    what = "check-in" if item.kind == "check-in" and item.sends_email else item.method
+    article = "an" if what[0] in "aeiou" else "a"
     span = f"{limits[0]} to {limits[1]}" if limits[0] > 1 else f"at most {limits[1]}"
-    parts.append(f"{lint.count_words(words.text)} words; the job accepts {span} in {article} {item.method}.")
+    parts.append(f"{lint.count_words(words.text)} words; the job accepts {span} in {article} {what}.")
     if not item.sends_email:
         title = f'??? info "The reminder email you receive at {when(item.due_at)}"'
         mail = f"**Subject:** {composed.mail.subject}\n\n" + fenced(composed.mail.text)
@@ -237,8 +246,42 @@ def part_example_thank_you() -> str:
 
 
 def part_example_panel() -> str:
-    """The second interviewer's own thank-you."""
-    return message_block(follow_up("thank-you", who=1), "second interviewer's thank-you")
+    """Both panelists' thank-yous side by side: each its own letter (a warning if two read the same)."""
+    people = example().interviews[0].interviewers
+    items = [follow_up("thank-you", who=n) for n in range(len(people))]
+    same = lint.panel_problems([(item, words_of(item).words) for item in items])
+    check("panel", [said for _, said, _ in same])
+    return tabs({person.name: message_block(item, f"{person.name}'s thank-you") for person, item in
+                 zip(people, items, strict=True)})  # fmt: skip
+
+
+LANGUAGE_NAMES = {"en": "English", "fr": "Français (Canada)", "es": "Español"}
+LANGUAGE_CODES = {"en": "en", "fr": "fr-CA", "es": "es"}
+# What Alex would have written under topics: and note: for an interview held in that language.
+LANGUAGE_VALUES = {
+    "fr": (("le sondage auprès des lecteurs", "les tests du nouveau panier"),
+           "Votre remarque sur l’observation des clients en magasin m’a fait réfléchir."),
+    "es": (("la encuesta a los lectores", "las pruebas del nuevo carrito"),
+           "Su comentario sobre observar a los clientes en la tienda me dio mucho que pensar."),
+}  # fmt: skip
+
+
+def part_example_languages() -> str:
+    """Nadia's thank-you in each shipped language, one tab each (`language:` on the interview)."""
+    blocks = {}
+    shipped = render.shipped_languages()
+    for short in sorted(shipped, key=lambda code: (list(LANGUAGE_NAMES).index(code) if code in LANGUAGE_NAMES
+                                                     else len(LANGUAGE_NAMES), code)):  # fmt: skip
+        code = LANGUAGE_CODES.get(short, short)
+        interview = example().interviews[0]
+        if short in LANGUAGE_VALUES:
+            topics, note = LANGUAGE_VALUES[short]
+            nadia = dataclasses.replace(interview.interviewers[0], topics=topics, note=note)
+            interview = dataclasses.replace(interview, interviewers=(nadia, *interview.interviewers[1:]))
+        item = follow_up("thank-you", language=code, interviewers=interview.interviewers)
+        data = with_interview(item.interview)
+        blocks[LANGUAGE_NAMES.get(short, short)] = message_block(item, f"{code} thank-you", data)
+    return tabs(blocks)
 
 
 def part_example_check_in() -> str:
@@ -349,7 +392,10 @@ def part_example_key() -> str:
 
 def part_template_values() -> str:
     """Every placeholder a template may use, with its value in the example."""
-    context = render.context_for(follow_up("thank-you"), example())
+    item = follow_up("thank-you")
+    template = render.load_template(render.stock_path(item, example()))
+    context = render.context_for(item, example(), item.sends_at)
+    context.update(render.panel_phrasing(item, template))
     rows = [(f"`{{{{ {name} }}}}`", f"`{value}`" if value else "(empty)") for name, value in flatten(context)]
     return table(("Placeholder", "In the example"), rows)
 
@@ -557,6 +603,7 @@ PARTS: dict[str, Callable[[], str]] = {
     "example-plan": part_example_plan,
     "example-thank-you": part_example_thank_you,
     "example-panel": part_example_panel,
+    "example-languages": part_example_languages,
     "example-check-in": part_example_check_in,
     "rules-table": part_rules_table,
     "rules-cases": part_rules_cases,

@@ -198,10 +198,10 @@ def test_content_tabs_switch_together_across_the_examples(visit: Visit) -> None:
     page = visit.page
     visit.go("etiquette/examples.html")
     sets = page.locator(".tabbed-set")
-    assert sets.count() == 2
+    assert sets.count() == 4  # three ways, the panel, the languages, the check-in
     sets.first.locator("label", has_text="Voicemail").click()
     assert "this is Alex Morgan" in sets.first.locator(".tabbed-block:visible").inner_text()
-    assert "Voicemail" in sets.nth(1).locator("label", has_text="Voicemail").evaluate(
+    assert "Voicemail" in sets.nth(3).locator("label", has_text="Voicemail").evaluate(
         "l => document.getElementById(l.htmlFor).checked ? l.textContent : ''"
     )  # content.tabs.link: the check-in's tabs followed
     assert not visit.problems

@@ -201,7 +201,7 @@ def test_a_reply_subject_says_re_once(subject: str, answer: str) -> None:
 
 def test_a_check_in_that_answers_a_thank_you_carries_its_id_and_subject() -> None:
     thread = Thread("<20261124154500.0123456789abcdef@example.com>", "Thank you for Tuesday's interview")
-    composed = compose(ITEMS[CHECK_IN], EXAMPLE, thread)
+    composed = compose(ITEMS[CHECK_IN], EXAMPLE, thread=thread)
     message = to_mail(composed, EXAMPLE, MESSAGE_ID, NOW)
     parsed = email.message_from_bytes(message.data, policy=email.policy.default)
     assert parsed["In-Reply-To"] == parsed["References"] == thread.message_id
@@ -211,7 +211,7 @@ def test_a_check_in_that_answers_a_thank_you_carries_its_id_and_subject() -> Non
 
 def test_a_reminder_to_you_never_answers_a_thread() -> None:
     thread = Thread("<20261124154500.0123456789abcdef@example.com>", "Thank you")
-    composed = compose(ITEMS[NOTE], EXAMPLE, thread)
+    composed = compose(ITEMS[NOTE], EXAMPLE, thread=thread)
     parsed = email.message_from_bytes(
         to_mail(composed, EXAMPLE, MESSAGE_ID, NOW).data, policy=email.policy.default
     )

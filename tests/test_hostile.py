@@ -63,8 +63,8 @@ class Plan:
     """What a case runs and what must come of it.
 
     expect: "refused" (exit 2, every stderr line `data:line:col: ...`), "error" (exit `code`, one stderr
-    line holding `says`), "delivered" (exit 0, `received` messages) or "rejected" (exit 1, one stderr line
-    holding `says`, the other `received` messages delivered).
+    line holding `says`), "delivered" (exit 0, `received` messages) or "rejected" (exit 2, one stderr line
+    holding `says` and starting with the place in the data, the other `received` messages delivered).
     """
 
     data: Path
@@ -846,8 +846,9 @@ def _verdict(plan: Plan, run: Run) -> list[str]:
             else [f"exit {run.code}, expected 2 with {plan.data}:line:col on every line: {run.err!r}"]
         )
     if plan.expect in ("error", "rejected"):
-        code = plan.code if plan.expect == "error" else 1
+        code = plan.code if plan.expect == "error" else 2
         ok = run.code == code and len(lines) == 1 and plan.says in lines[0]
+        ok = ok and (plan.expect == "error" or _placed(lines[0], plan.data))
         return (
             [] if ok else [f"exit {run.code}, expected {code} and one line with {plan.says!r}: {run.err!r}"]
         )

@@ -59,7 +59,7 @@ def rendered_case(name: str, item: FollowUp | None = None, data: Dataset = EXAMP
 def compare_golden(path: Path, actual: str) -> None:
     """Equal to the stored golden file, or rewrite it when UPDATE_GOLDEN=1."""
     if os.environ.get("UPDATE_GOLDEN") == "1":
-        path.parent.mkdir(exist_ok=True)
+        path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(actual.encode("utf-8"))
     if not path.exists():
         pytest.fail(f"{path} is missing; run UPDATE_GOLDEN=1 pytest {__file__} to create it")
@@ -115,7 +115,7 @@ def test_no_html_part_loads_a_remote_resource_or_an_image(name: str) -> None:
 
 
 def test_emails_have_a_subject_and_scripts_have_none() -> None:
-    assert rendered_case("thank-you").subject == "Thank you for Tuesday's interview"
+    assert rendered_case("thank-you").subject == "Thank you for today's conversation"
     assert rendered_case("reminder-voicemail").subject == "Reminder: call Jordan Blake"
     assert rendered_case("voicemail").subject == ""
     assert rendered_case("note").subject == ""
@@ -179,8 +179,8 @@ def test_a_name_in_markup_appears_escaped_in_the_thank_you() -> None:
     rendered = render_follow_up(item, data)
     assert "Dear <b>Ann</b>," in rendered.text
     assert "<p>Dear &lt;b&gt;Ann&lt;/b&gt;,</p>" in rendered.html
-    assert "conversation about [x](http://evil)." in rendered.text
-    assert "conversation about [x](http://evil).</p>" in rendered.html
+    assert "about [x](http://evil)" in rendered.text
+    assert "about [x](http://evil)" in rendered.html and "<a " not in rendered.html
 
 
 def model_text(value: str) -> bool:
@@ -331,9 +331,9 @@ def test_a_syntax_error_in_the_subject_points_at_the_subject_line(tmp_path: Path
 def test_a_placeholder_that_changes_its_value_is_refused(tmp_path: Path, placeholder: str) -> None:
     source = f"---\nsubject: Thanks\n---\nDear {placeholder},\n\nThank you for your time.\n"
     template, items, data = with_template(tmp_path, source)
-    with pytest.raises(InputError, match="changed") as exc:
+    with pytest.raises(InputError, match=r"filter|slice") as exc:  # refused as the template compiles
         render_follow_up(items[0], data)
-    assert place(exc)[0] == str(template)
+    assert place(exc) == (str(template), 4)
 
 
 def test_a_missing_template_file_is_an_input_error_naming_it(tmp_path: Path) -> None:

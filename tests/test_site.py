@@ -203,6 +203,20 @@ def test_examples_show_the_thank_you_as_email_voicemail_and_note(built_site: Bui
     assert "Reminder: call Nadia Brooks" in page and "Reminder: a card for Nadia Brooks" in page
 
 
+def test_examples_show_a_panel_of_two_with_different_letters_and_a_french_tab(built_site: BuiltSite) -> None:
+    page = built_site.html("etiquette/examples.html")
+    groups: dict[str, list[str]] = {}
+    for group, label in re.findall(r'<label for="__tabbed_(\d+)_\d+">([^<]+)</label>', page):
+        groups.setdefault(group, []).append(label)
+    assert ["Nadia Brooks", "Tom Okoye"] in groups.values()
+    assert ["English", "Français (Canada)", "Español"] in groups.values()
+    letters = [block for block in code_blocks(page) if block.startswith(("Dear Nadia", "Dear Tom"))]
+    nadia, tom = letters[0], next(block for block in letters if block.startswith("Dear Tom"))
+    body = [text.split("\n", 1)[1].replace("Nadia", "").replace("Tom", "") for text in (nadia, tom)]
+    assert body[0] != body[1]
+    assert any(block.startswith("Bonjour Nadia,") and "Merci" in block for block in code_blocks(page))
+
+
 def test_rules_page_lists_every_policy_number_with_its_default(built_site: BuiltSite) -> None:
     page = built_site.html("tool/rules.html")
     for field in policy.policy_fields():
@@ -564,7 +578,8 @@ def test_make_publish_pushes_the_built_guide_to_gh_pages(tmp_path: Path) -> None
     )
     examples = git("show", "gh-pages:etiquette/examples.html", cwd=remote)
     assert (
-        "Thank you for Tuesday&#39;s interview" in examples or "Thank you for Tuesday's interview" in examples
+        "Thank you for today&#39;s conversation" in examples
+        or "Thank you for today's conversation" in examples
     )
     assert (
         git("rev-parse", "--abbrev-ref", "HEAD", cwd=repo).strip() == "main"
