@@ -66,8 +66,9 @@ def send_due(
 ) -> Result:
     """The one send path: lock, settle interrupted claims, plan, stop on reply, compose, gate, deliver,
     record. A dry run reads the ledger without writing it or taking the lock, and records nothing."""
+    interviews = [interview.id for interview in data.interviews]  # the plan reads these rows only
     if dry_run:
-        known = read_states(state)
+        known = read_states(state, interviews)
         return _run(data, now, known, None, transport, clock, env, limit, sleep, announce, report,
                     lambda: read_entries(state))  # fmt: skip
     with locked(state), Ledger(state) as ledger:
@@ -75,7 +76,7 @@ def send_due(
             lambda key: announce(f"uncertain  {key}: a run stopped between claim and record; {_hint(key)}")
         )
         ledger.beat(now)
-        return _run(data, now, ledger.states(), ledger, transport, clock, env, limit, sleep, announce,
+        return _run(data, now, ledger.states(interviews), ledger, transport, clock, env, limit, sleep, announce,
                     report, ledger.entries)  # fmt: skip
 
 
