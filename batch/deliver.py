@@ -76,8 +76,9 @@ def send_due(
             lambda key: announce(f"uncertain  {key}: a run stopped between claim and record; {_hint(key)}")
         )
         ledger.beat(now)
-        return _run(data, now, ledger.states(interviews), ledger, transport, clock, env, limit, sleep, announce,
-                    report, ledger.entries)  # fmt: skip
+        known = ledger.states(interviews)
+        return _run(data, now, known, ledger, transport, clock, env, limit, sleep, announce, report,
+                    ledger.entries)  # fmt: skip
 
 
 def _run(
@@ -203,16 +204,23 @@ def _room(ledger: Ledger | None, data: Dataset, now: datetime, limit: int | None
     return room if limit is None else min(room, limit)
 
 
-@dataclass(frozen=True, slots=True)
 class _Ready:
     """One follow-up out of the composer: its mail (None when it is not to be sent) or the outcome that
-    says why not; `index` counts the follow-ups that passed the lint (the cap counts those)."""
+    says why not; `index` counts the follow-ups that passed the lint (the cap counts those). A plain
+    class: a dataclass costs import time on the idle path."""
 
-    composed: Composed
-    mail: Message | None
-    outcome: Outcome | None
-    index: int
-    counted: bool
+    __slots__ = ("composed", "counted", "index", "mail", "outcome")
+
+    def __init__(
+        self, composed: Composed, mail: Message | None, outcome: Outcome | None, index: int, counted: bool
+    ) -> None:
+        self.composed, self.mail, self.outcome, self.index, self.counted = (
+            composed,
+            mail,
+            outcome,
+            index,
+            counted,
+        )
 
 
 class _Composer:
