@@ -63,13 +63,16 @@ class Watchdog:
                 self._deadline = None
 
     def release(self) -> None:
-        """Let go of the duplicate (the connection is closed only once every descriptor is)."""
+        """Let go of the duplicate (the connection is closed only once every descriptor is), and of the
+        watching thread (the next armed block starts another)."""
         with self._lock:
             self._close()
+            self._thread = None
+            self._lock.notify()
 
     def _watch(self) -> None:
         with self._lock:
-            while True:
+            while self._thread is threading.current_thread():
                 now = time.monotonic()
                 if self._deadline is not None and now >= self._deadline:
                     self.expired = True

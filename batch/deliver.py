@@ -347,6 +347,8 @@ class _Run:
         """
         if not chunk:
             return
+        if self.pause and self.handed:  # before the claim: a crash during the pause strands nothing
+            self.sleep(self.pause)
         results: list[Outcome | None] = [m.outcome for m in chunk]
         now = self.clock()
         claims = []
@@ -363,8 +365,6 @@ class _Run:
                 key = made.composed.item.key
                 if self.ledger is not None and key not in granted:
                     continue  # claimed already: never twice
-                if self.pause and self.handed:
-                    self.sleep(self.pause)
                 results[n] = _closed(made.composed, self.clock())  # the gate again, right before sending
                 if results[n] is not None:
                     continue  # its claim is released with the rest

@@ -17,8 +17,11 @@ from typing import Any
 
 import pytest
 
+from batch import deliver, model
 from batch.cli import main
 from batch.ledger import Claim, Entry, Ledger
+from batch.settings import SmtpSettings
+from batch.transport import Smtp
 from tests.reliability import NOW, due_keys, ledger_rows, send_args, write_batch
 from tests.servers import SmtpServer, _drop, smtp_env
 
@@ -202,3 +205,49 @@ def test_a_send_that_finds_nothing_due_leaves_the_ledger_file_as_it_was(tmp_path
     assert state.read_bytes() == before
     wal = state.with_name(state.name + "-wal")
     assert not wal.exists() or not wal.stat().st_size
+
+
+# --- the pause and the send-time gate ----------------------------------------------------------------------
+
+
+def smtp_transport(server: SmtpServer) -> Smtp:
+    return Smtp(SmtpSettings(server.host, server.port, security="none", timeout=5))
+
+
+def test_with_a_pause_set_each_follow_up_is_claimed_only_once_the_pause_is_over(
+    tmp_path: Path, smtp_server: SmtpServer
+) -> None:
+    path = write_batch(tmp_path / "batch.yaml", 4)
+    path.write_text(path.read_text().replace("{daily_cap: 1000}", "{daily_cap: 1000, pause_seconds: 0.5}"))
+    state = tmp_path / "followup.db"
+    seen: list[list[str]] = []  # the ledger's states at each pause
+
+    def pause(seconds: float) -> None:
+        seen.append(sorted(row[0] for row in ledger_rows(state).values()))
+
+    result = deliver.send_due(model.load([path]), NOW, state=state, dry_run=False, clock=lambda: NOW, env={},
+                              transport=lambda: smtp_transport(smtp_server), sleep=pause)  # fmt: skip
+    assert [o.state for o in result.outcomes] == ["sent"] * 4
+    assert seen == [["sent"], ["sent"] * 2, ["sent"] * 3]  # nothing claimed while it waits
+
+
+def test_a_claimed_follow_up_whose_hours_closed_before_it_went_is_released(
+    tmp_path: Path, smtp_server: SmtpServer
+) -> None:
+    path = write_batch(tmp_path / "batch.yaml", 3)
+    state = tmp_path / "followup.db"
+    moment = [NOW]
+
+    class ClosingAfterOne(Smtp):  # the real transport; the clock passes 22:00 once the first has gone
+        def send(self, message: Any) -> str:
+            reply = super().send(message)
+            moment[0] = NOW.replace(hour=22)
+            return reply
+
+    result = deliver.send_due(
+        model.load([path]), NOW, state=state, dry_run=False, clock=lambda: moment[0], env={},
+        transport=lambda: ClosingAfterOne(SmtpSettings(smtp_server.host, smtp_server.port, security="none")),
+    )  # fmt: skip
+    assert [o.state for o in result.outcomes] == ["sent", "waiting", "waiting"]
+    assert sorted(row[0] for row in ledger_rows(state).values()) == ["sent"]  # the other two: no row left
+    assert len(smtp_server.received) == 1
