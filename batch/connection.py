@@ -11,6 +11,7 @@ import contextlib
 import socket
 import ssl
 import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -23,12 +24,16 @@ class Watchdog:
     """Shuts a connection down when its deadline passes, so that a blocked read ends at once.
 
     It keeps a duplicate of the socket's descriptor: STARTTLS replaces smtplib's socket object, and
-    the duplicate still reaches the same connection.
+    the duplicate still reaches the same connection. One thread watches for the watchdog's whole life:
+    a thread started per message cost more than the message's own exchange when another thread composes.
     """
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
+        self._lock = threading.Condition()
         self._sock: socket.socket | None = None
+        self._deadline: float | None = None  # when the armed block must have ended
+        self._waking: float | None = None  # when the watcher will look again (None: when notified)
+        self._thread: threading.Thread | None = None
         self.expired = False
 
     def watch(self, sock: socket.socket) -> None:
@@ -45,23 +50,36 @@ class Watchdog:
         """Shut the watched connection down if the block takes longer than `seconds`."""
         with self._lock:
             self.expired = False
-        timer = threading.Timer(seconds, self._fire)
-        timer.daemon = True
-        timer.start()
+            self._deadline = time.monotonic() + seconds
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._watch, daemon=True)
+                self._thread.start()
+            elif self._waking is None or self._deadline < self._waking:
+                self._lock.notify()  # the watcher sleeps past this deadline: wake it (rare)
         try:
             yield
         finally:
-            timer.cancel()
+            with self._lock:
+                self._deadline = None
 
     def release(self) -> None:
-        """Let go of the duplicate (the connection is closed only once every descriptor is)."""
+        """Let go of the duplicate (the connection is closed only once every descriptor is), and of the
+        watching thread (the next armed block starts another)."""
         with self._lock:
             self._close()
+            self._thread = None
+            self._lock.notify()
 
-    def _fire(self) -> None:
+    def _watch(self) -> None:
         with self._lock:
-            self.expired = True
-            self._shut()
+            while self._thread is threading.current_thread():
+                now = time.monotonic()
+                if self._deadline is not None and now >= self._deadline:
+                    self.expired = True
+                    self._shut()
+                    self._deadline = None
+                self._waking = self._deadline
+                self._lock.wait(None if self._deadline is None else self._deadline - now)
 
     def _shut(self) -> None:
         if self._sock is not None:

@@ -11,7 +11,7 @@ import contextlib
 import fcntl
 import os
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -80,6 +80,9 @@ _Kind = type | tuple[type, ...]  # what isinstance takes
 _KINDS: tuple[_Kind, ...] = (str,) * 9 + (int, str, (str, type(None)), (str, type(None)), str, str)
 _ENTRIES_QUERY = f"SELECT {_COLUMNS} FROM deliveries ORDER BY claimed_at, key"
 _ENTRY_QUERY = f"SELECT {_COLUMNS} FROM deliveries WHERE key = ?"
+# What a claim changes in a row it takes over (a deferred one), so that a release can put it back.
+_UNDO_QUERY = "SELECT state, attempts, claimed_at, finished_at, reply FROM deliveries WHERE key = ?"
+VERSION = 3  # PRAGMA user_version of the schema above
 # Said whenever the ledger cannot be read as written: the remedy, and what the second one costs.
 REMEDY = (
     "restore it from a backup, or move it aside; without it every follow-up reads as unsent, "
@@ -108,6 +111,33 @@ class Entry:
     start: str = ""  # the interview's start, YYYY-MM-DD HH:MM
 
 
+# Plain classes, not dataclasses: each @dataclass costs ~0.5 ms of import on the idle cron path.
+class Claim:
+    """One follow-up to claim: its row, an earlier key it replaces, the check-in recipient it fixes."""
+
+    __slots__ = ("check_in_to", "entry", "supersedes")
+
+    def __init__(
+        self, entry: Entry, supersedes: str | None = None, check_in_to: tuple[str, str] | None = None
+    ) -> None:
+        self.entry, self.supersedes, self.check_in_to = entry, supersedes, check_in_to
+
+
+class _Undo:
+    """What one claim changed: the row it took over (None: it made a fresh one), the earlier key it
+    marked superseded (key, state, reply), the interview whose check-in recipient it fixed."""
+
+    __slots__ = ("check_in_to", "row", "superseded")
+
+    def __init__(
+        self,
+        row: tuple[object, ...] | None,
+        superseded: tuple[str, str, str | None] | None,
+        check_in_to: str | None,
+    ) -> None:
+        self.row, self.superseded, self.check_in_to = row, superseded, check_in_to
+
+
 class LedgerError(FollowUpError):
     """The ledger file cannot be opened or written (a setting or the disk, not the data)."""
 
@@ -122,17 +152,31 @@ class DamagedLedger(LedgerError):
 class Ledger:
     """The SQLite ledger at one path, open for writing (`read_states` and `read_entries` only read)."""
 
+    # How a commit syncs. A claim must be on disk before its message goes (FULL: the WAL is fsynced at
+    # each commit). A record needs no fsync of its own: in WAL mode the next claim's fsync (or the
+    # checkpoint on close) makes it durable too; a power cut before that leaves the row `sending`:
+    # uncertain, never resent. The benchmark sets these to compare; nothing else changes them.
+    claim_sync = "FULL"
+    record_sync = "NORMAL"
+
     def __init__(self, path: Path) -> None:
         self.path = path
+        self.wrote = False  # whether this connection changed anything (close checkpoints only then)
+        self._sync = ""
+        self._undo: dict[str, _Undo] = {}  # claims made by this run, and how to take each back
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             self.db = sqlite3.connect(path, isolation_level=None, timeout=30)
-            self.db.execute("PRAGMA journal_mode = WAL")
-            self.db.execute("PRAGMA synchronous = FULL")
-            if self.db.execute("PRAGMA user_version").fetchone()[0] in (1, 2):
+            # Each of these writes (and syncs) the file even when it changes nothing: skip them then.
+            if self.db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                self.db.execute("PRAGMA journal_mode = WAL")
+            version = self.db.execute("PRAGMA user_version").fetchone()[0]
+            if version in (1, 2):
                 create = _CREATE.replace("IF NOT EXISTS ", "")
                 self.db.executescript("BEGIN;" + _MIGRATE.format(create=create) + "COMMIT;")
-            self.db.executescript(_SCHEMA)
+            if version != VERSION:
+                self.db.executescript(_SCHEMA)
+                self.wrote = True
             _check_columns(self.db, path)
         except (OSError, sqlite3.Error, LedgerError) as exc:
             self._close_quietly()
@@ -154,15 +198,19 @@ class Ledger:
         write_heartbeat(self.path, now)
 
     def close(self) -> None:
-        """Close the database (the last record is made durable by the checkpoint on the way out)."""
-        with contextlib.suppress(sqlite3.Error):
-            self.db.execute("PRAGMA wal_checkpoint(FULL)")
+        """Close the database (the last record is made durable by the checkpoint on the way out, when
+        this run wrote one: a run that changed nothing syncs nothing)."""
+        if self.wrote:
+            with contextlib.suppress(sqlite3.Error):
+                self.db.execute("PRAGMA wal_checkpoint(FULL)")
         self.db.close()
 
-    def states(self) -> Known:
-        """What the plan needs to know of every row (keys.py matches today's people against it)."""
+    def states(self, interviews: Iterable[str] | None = None) -> Known:
+        """What the plan needs to know of the rows of these interviews (all rows when None); keys.py
+        matches today's people against it. Reading only the plan's interviews keeps an idle run's
+        read from growing with the ledger."""
         with _reading(self.path):
-            return _known(self.db, self.path)
+            return _known(self.db, self.path, interviews)
 
     def entries(self) -> list[Entry]:
         """Every row, oldest claim first."""
@@ -175,11 +223,22 @@ class Ledger:
             row = self.db.execute(_ENTRY_QUERY, (key,)).fetchone()
             return _entry(row, self.path) if row else None
 
+    def message_ids(self, keys: Iterable[str]) -> dict[str, str]:
+        """The Message-ID each of these keys already has in the ledger (a retry keeps its own)."""
+        found: dict[str, str] = {}
+        with _reading(self.path):
+            for where, chunk in _chunks(keys):
+                query = "SELECT key, message_id FROM deliveries" + where.format(column="key")
+                found.update(self.db.execute(query, chunk))
+        return found
+
     def mark_interrupted(self, announce: Callable[[str], None] = lambda key: None) -> list[str]:
         """Claims left `sending` by a run that died become `uncertain`; returns their keys.
 
         Each key is announced before the change commits, so a run killed in between says it again.
         """
+        if not self.db.execute("SELECT 1 FROM deliveries WHERE state = 'sending' LIMIT 1").fetchone():
+            return []  # the usual case: no write transaction, no fsync
         with self._write():
             keys = [k for (k,) in self.db.execute("SELECT key FROM deliveries WHERE state = 'sending'")]
             for key in keys:
@@ -200,31 +259,91 @@ class Ledger:
         In the same transaction: an earlier key it replaces becomes `superseded`, and the interview's
         check-in recipient is fixed (the first thank-you claimed fixes it; see keys.check_in_person).
         """
+        return self.claim_many([Claim(entry, supersedes, check_in_to)], now) == [entry.key]
+
+    def claim_many(self, claims: Sequence[Claim], now: datetime) -> list[str]:
+        """Claim several follow-ups in one durable transaction (one fsync); the keys granted, in order.
+
+        Each claim is remembered with what it changed, so `release` can take back those not handed over.
+        """
+        granted: list[str] = []
+        undo: dict[str, _Undo] = {}
         with self._write():
-            row = self.db.execute("SELECT state FROM deliveries WHERE key = ?", (entry.key,)).fetchone()
-            if row is not None and row[0] != "deferred":
-                return False
+            for claim in claims:
+                done = self._claim_one(claim, now)
+                if done is not None:
+                    granted.append(claim.entry.key)
+                    undo[claim.entry.key] = done
+        self._undo.update(undo)
+        return granted
+
+    def _claim_one(self, claim: Claim, now: datetime) -> _Undo | None:
+        entry = claim.entry
+        row = self.db.execute(_UNDO_QUERY, (entry.key,)).fetchone()
+        if row is not None and row[0] != "deferred":
+            return None
+        self.db.execute(
+            f"INSERT INTO deliveries ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,'sending',1,?,NULL,NULL,?,?) "
+            "ON CONFLICT(key) DO UPDATE SET state = 'sending', attempts = attempts + 1, "
+            "claimed_at = excluded.claimed_at",
+            (entry.key, entry.interview, entry.kind, entry.method, entry.recipient, entry.name,
+             entry.subject, entry.message_id, _iso(now), entry.company, entry.start),
+        )  # fmt: skip
+        superseded = None
+        if claim.supersedes is not None:
+            before = self.db.execute(
+                "SELECT state, reply FROM deliveries "
+                "WHERE key = ? AND state IN ('failed','deferred','bounced')",
+                (claim.supersedes,),
+            ).fetchone()
+            if before is not None:
+                self.db.execute(
+                    "UPDATE deliveries SET state = 'superseded', reply = ? WHERE key = ?",
+                    (f"replaced by {entry.key}", claim.supersedes),
+                )
+                superseded = (claim.supersedes, before[0], before[1])
+        fixed = False
+        if claim.check_in_to is not None:
+            cursor = self.db.execute(
+                "INSERT OR IGNORE INTO check_in_to VALUES (?,?,?)", (entry.interview, *claim.check_in_to)
+            )
+            fixed = cursor.rowcount == 1
+        return _Undo(row, superseded, entry.interview if fixed else None)
+
+    def release(self, keys: Iterable[str]) -> None:
+        """Take back claims of this run whose message was never handed over: each follow-up is left
+        exactly as it was before (a fresh row deleted, a deferred one deferred again with its
+        Message-ID), so the next run sends it as if this one had not tried."""
+        undo = [(key, self._undo.pop(key)) for key in keys if key in self._undo]
+        if not undo:
+            return
+        with self._write():
+            for key, was in undo:
+                self._undo_one(key, was)
+
+    def _undo_one(self, key: str, was: _Undo) -> None:
+        if was.row is None:
+            self.db.execute("DELETE FROM deliveries WHERE key = ? AND state = 'sending'", (key,))
+        else:
             self.db.execute(
-                f"INSERT INTO deliveries ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,'sending',1,?,NULL,NULL,?,?) "
-                "ON CONFLICT(key) DO UPDATE SET state = 'sending', attempts = attempts + 1, "
-                "claimed_at = excluded.claimed_at",
-                (entry.key, entry.interview, entry.kind, entry.method, entry.recipient, entry.name,
-                 entry.subject, entry.message_id, _iso(now), entry.company, entry.start),
-            )  # fmt: skip
-            if supersedes is not None:
-                self.db.execute(
-                    "UPDATE deliveries SET state = 'superseded', reply = ? WHERE key = ? "
-                    "AND state IN ('failed','deferred','bounced')",
-                    (f"replaced by {entry.key}", supersedes),
-                )
-            if check_in_to is not None:
-                self.db.execute(
-                    "INSERT OR IGNORE INTO check_in_to VALUES (?,?,?)", (entry.interview, *check_in_to)
-                )
-        return True
+                "UPDATE deliveries SET state = ?, attempts = ?, claimed_at = ?, finished_at = ?, reply = ? "
+                "WHERE key = ? AND state = 'sending'",
+                (*was.row, key),
+            )
+        if was.superseded is not None:
+            earlier, state, reply = was.superseded
+            self.db.execute(
+                "UPDATE deliveries SET state = ?, reply = ? WHERE key = ? AND state = 'superseded'",
+                (state, reply, earlier),
+            )
+        if was.check_in_to is not None:
+            self.db.execute("DELETE FROM check_in_to WHERE interview = ?", (was.check_in_to,))
 
     def notice_once(self, key: str, what: str, now: datetime) -> bool:
         """True the first time (key, what) is noticed, False after: a line the user needs to read once."""
+        with _reading(self.path):
+            if self.db.execute("SELECT 1 FROM notices WHERE key = ? AND what = ?", (key, what)).fetchone():
+                return False  # noticed before: no write (an idle run holding this one syncs nothing)
         with self._write():
             cursor = self.db.execute("INSERT OR IGNORE INTO notices VALUES (?,?,?)", (key, what, _iso(now)))
         return cursor.rowcount == 1
@@ -252,21 +371,26 @@ class Ledger:
 
     def record(self, key: str, state: str, reply: str, now: datetime) -> None:
         """Record how a claimed delivery ended: sent, failed, deferred or uncertain."""
-        assert state in STATES and state != "sending"
-        # The record needs no fsync of its own: in WAL mode the next claim's (FULL) fsync makes it
-        # durable too. A power cut before that leaves the row `sending`: uncertain, never resent.
-        self.db.execute("PRAGMA synchronous = NORMAL")
-        try:
-            self._record(key, state, reply, now)
-        finally:
-            self.db.execute("PRAGMA synchronous = FULL")
+        self.record_many([(key, state, reply)], now)
 
-    def _record(self, key: str, state: str, reply: str, now: datetime) -> None:
-        with self._write():
-            self.db.execute(
+    def record_many(
+        self, records: Sequence[tuple[str, str, str]], now: datetime, release: Iterable[str] = ()
+    ) -> None:
+        """Record how several claimed deliveries ended, (key, state, reply) each, in one transaction
+        (synced as `record_sync` says); the keys in `release` are taken back in the same one."""
+        assert all(state in STATES and state != "sending" for _, state, _ in records)
+        undo = [(key, self._undo.pop(key)) for key in release if key in self._undo]
+        if not records and not undo:
+            return
+        with self._write(self.record_sync):
+            self.db.executemany(
                 "UPDATE deliveries SET state = ?, reply = ?, finished_at = ? WHERE key = ?",
-                (state, reply, _iso(now), key),
+                [(state, reply, _iso(now), key) for key, state, reply in records],
             )
+            for key, was in undo:
+                self._undo_one(key, was)
+        for key, _, _ in records:
+            self._undo.pop(key, None)
 
     def resolve(self, key: str, sent: bool, now: datetime) -> Entry:
         """Settle an uncertain (or failed) delivery by hand: sent, or free to retry with its Message-ID."""
@@ -303,9 +427,17 @@ class Ledger:
             ).fetchone()
             return int(row[0])
 
+    def _synced(self, mode: str) -> None:
+        """Set how commits sync, only when it changes (a PRAGMA per transaction costs a statement)."""
+        if mode != self._sync:
+            self.db.execute(f"PRAGMA synchronous = {mode}")
+            self._sync = mode
+
     @contextlib.contextmanager
-    def _write(self) -> Iterator[None]:
+    def _write(self, sync: str | None = None) -> Iterator[None]:
         try:
+            self._synced(sync or self.claim_sync)
+            self.wrote = True
             self.db.execute("BEGIN IMMEDIATE")
             try:
                 yield
@@ -317,11 +449,12 @@ class Ledger:
             raise _failure(self.path, "write", exc) from None
 
 
-def read_states(path: Path) -> Known:
-    """What the plan needs of a ledger, without creating or changing it (an absent ledger is empty)."""
+def read_states(path: Path, interviews: Iterable[str] | None = None) -> Known:
+    """What the plan needs of a ledger (the rows of these interviews, or all), without creating or
+    changing it (an absent ledger is empty)."""
     if not path.exists():
         return Known()
-    return _read(path, lambda db: _known(db, path))
+    return _read(path, lambda db: _known(db, path, interviews))
 
 
 def read_entries(path: Path) -> list[Entry]:
@@ -361,18 +494,42 @@ def _old_or_new(db: sqlite3.Connection, query: str) -> str:
     return query.replace(", company, start", ", '', ''")
 
 
-def _known(db: sqlite3.Connection, path: Path) -> Known:
+def _known(db: sqlite3.Connection, path: Path, interviews: Iterable[str] | None = None) -> Known:
     known = Known()
     query = _old_or_new(
         db, "SELECT key, state, interview, kind, method, recipient, name, company, start FROM deliveries"
     )
-    for row in db.execute(query):
+    current = db.execute("PRAGMA user_version").fetchone()[0] >= 3
+    wanted = None if interviews is None else set(interviews)
+    # A few interviews: SQLite picks their rows (one scan, no row reaches Python for nothing). Many
+    # (a big plan): one scan for all, filtered here, rather than a scan per chunk of parameters.
+    where, chunk = ("", ()) if wanted is None or len(wanted) > _MANY else _where(sorted(wanted))
+    for row in db.execute(query + where, chunk):
+        if wanted is not None and row[2] not in wanted:
+            continue
         if not all(type(value) is str for value in row):
             raise DamagedLedger(path, f"a row holds values of the wrong kind near {str(row[0])[:60]!r}")
         known.add(Delivery(*row))
-    if db.execute("PRAGMA user_version").fetchone()[0] >= 3:
-        known.check_in_to.update((i, (n, e)) for i, n, e in db.execute("SELECT * FROM check_in_to"))
+    if current:
+        rows = db.execute("SELECT interview, name, email FROM check_in_to" + where, chunk)
+        known.check_in_to.update((i, (n, e)) for i, n, e in rows if wanted is None or i in wanted)
     return known
+
+
+_MANY = 900  # parameters in one query, well below SQLite's limit
+
+
+def _where(interviews: Sequence[str]) -> tuple[str, Sequence[str]]:
+    return " WHERE interview IN (" + ",".join("?" * len(interviews)) + ")", interviews
+
+
+def _chunks(values: Iterable[str], size: int = _MANY) -> Iterator[tuple[str, Sequence[str]]]:
+    """(a WHERE clause, its parameters) for rows whose column is one of the values, a chunk at a time
+    (SQLite takes a bounded number of parameters)."""
+    unique = sorted(set(values))
+    for start in range(0, len(unique), size):
+        chunk = unique[start : start + size]
+        yield " WHERE {column} IN (" + ",".join("?" * len(chunk)) + ")", chunk
 
 
 def _read(path: Path, query: Callable[[sqlite3.Connection], _T]) -> _T:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from . import templating
 from .errors import InputError, Problem
@@ -326,7 +326,7 @@ def _own_words(template: Template, shape: tuple[object, ...], text_parts: Parts)
 
 
 def _join_own(template: Template, shape: tuple[object, ...], text_parts: Parts) -> str:
-    subject = template.subject(**{k: _tokens(v) for k, v in shape}) if template.subject else ""
+    subject = template.subject(**_token_context(shape)) if template.subject else ""
     return "\n".join([*_split_tokens(subject)[0::2], *text_parts[0::2]])  # type: ignore[list-item]
 
 
@@ -389,12 +389,18 @@ def _skeleton(template: Template, shape: tuple[object, ...]) -> tuple[Parts, Par
 
 
 def _render_skeleton(template: Template, shape: tuple[object, ...]) -> tuple[Parts, Parts]:
-    skeleton = _tidy(template.body(**{k: _tokens(v) for k, v in shape}))
+    skeleton = _tidy(template.body(**_token_context(shape)))
     return _split_tokens(skeleton), _split_tokens(markdown_skeleton(skeleton))
 
 
+def _token_context(shape: tuple[object, ...]) -> dict[str, object]:
+    """The template's values as tokens, from a shape (the context's (name, value) pairs, see _tokenize)."""
+    pairs = cast("tuple[tuple[str, object], ...]", shape)
+    return {name: _tokens(value) for name, value in pairs}
+
+
 def _split_tokens(text: str) -> Parts:
-    parts: list[str | int] = _TOKEN.split(text)  # type: ignore[assignment]
+    parts: list[str | int] = _TOKEN.split(text)
     parts[1::2] = [int(index) for index in parts[1::2]]
     return tuple(parts)
 
@@ -419,7 +425,7 @@ def markdown_skeleton(skeleton: str) -> str:
     """HTML of a tokenized body; cached, as the same few shapes recur across a batch."""
     converter = _converter()
     converter.reset()
-    return converter.convert(skeleton) + "\n"
+    return str(converter.convert(skeleton)) + "\n"
 
 
 @lru_cache(maxsize=1)

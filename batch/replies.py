@@ -392,7 +392,7 @@ def _after_return(item: FollowUp, away: Away, data: Dataset, now: datetime) -> F
 
 
 def record_replies(
-    ledger: Ledger, items: Iterable[FollowUp], states: Mapping[str, str], now: datetime
+    ledger: Ledger, items: Iterable[FollowUp], states: Known | Mapping[str, str], now: datetime
 ) -> list[str]:
     """Check-ins a reply cancelled and thank-yous that bounced go into the ledger, so later runs need
     not search the mailbox; one line for each, said on this run only."""

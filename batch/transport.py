@@ -301,7 +301,7 @@ class Smtp:
     def _drop(self) -> None:
         if self.client is not None:
             with contextlib.suppress(Exception):  # a broken socket may fail to close; it is gone anyway
-                self.client.smtp.close()  # type: ignore[attr-defined]
+                self.client.smtp.close()
         self.client = None
         self.watchdog.release()
 
@@ -310,7 +310,7 @@ class Smtp:
         if self.client is not None:
             # the server may have gone already, or answer slowly: QUIT gets a deadline too
             with contextlib.suppress(Exception), self.watchdog.armed(self.deadline):
-                self.client.smtp.quit()  # type: ignore[attr-defined]
+                self.client.smtp.quit()
         self._drop()
 
 

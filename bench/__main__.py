@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 # The benchmark modules, in the order a bare `python -m bench` runs them. A new bench/<name>.py
 # joins by adding its name here.
-MODULES = ("plan", "render", "send", "site")
+MODULES = ("plan", "idle", "render", "send", "site")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

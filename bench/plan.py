@@ -1,10 +1,9 @@
 """The planner's figures (issue 2): `followup plan` against a bare `yaml.load` of the same file.
 
-1. `followup plan --json` over 100,000 generated interviews vs `yaml.load(f, Loader=yaml.CSafeLoader)`,
-   each in a fresh process: seconds (goal ≤ 1.5×) and our peak RSS (goal ≤ 300 MB).
-2. An idle cron run, 200 interviews with nothing due: `followup send` once the CLI has it (`plan`
-   until then) vs `import yaml` plus the same parse (goal ≤ 2×), and the heavy modules imported on
-   that path (goal: none).
+`followup plan --json` over 100,000 generated interviews vs `yaml.load(f, Loader=yaml.CSafeLoader)`,
+each in a fresh process: seconds (goal ≤ 1.5×) and our peak RSS (goal ≤ 300 MB); beside it, the
+floors: `yaml.load` with `CBaseLoader` (every scalar a string, as ours reads them) and PyYAML's event
+stream alone, building nothing. The idle cron run has a module of its own: bench/idle.py.
 """
 
 from __future__ import annotations
@@ -35,21 +34,24 @@ from .harness import (
 )
 
 BUSY_COUNT, QUICK_COUNT, IDLE_COUNT = 100_000, 10_000, 200
-LOAD_GOAL, IDLE_GOAL, RSS_GOAL = 1.5, 2.0, 300 * MB
+LOAD_GOAL, IDLE_GOAL, RSS_GOAL = 1.5, 1.5, 300 * MB
 HEAVY = ("jinja2", "markdown", "yagmail", "email.mime")
 SCRATCH = generate.CACHE / "run"  # the working folder of every run: whatever they write lands here
 STATE = ("--state", str(SCRATCH / "ledger.db"))  # never the user's var/followup.db
 # A server that is never contacted: nothing is due. Were something due, port 9 (discard) refuses.
 IDLE_SMTP = {"FOLLOWUP_SMTP_HOST": "127.0.0.1", "FOLLOWUP_SMTP_PORT": "9", "FOLLOWUP_SMTP_SECURITY": "none"}
 BARE_LOAD = "import sys, yaml; yaml.load(open(sys.argv[1], encoding='utf-8'), Loader=yaml.CSafeLoader)"
+# The floors: strings only (no int, date or bool resolution), and the parser's events alone.
+BASE_LOAD = "import sys, yaml; yaml.load(open(sys.argv[1], encoding='utf-8'), Loader=yaml.CBaseLoader)"
+_OPEN = "open(sys.argv[1], encoding='utf-8')"
+EVENTS = f"import sys, yaml\nfor _ in yaml.parse({_OPEN}, Loader=yaml.CSafeLoader):\n    pass"
 
 
 def main(quick: bool = False) -> None:
-    """Measure both, print the table."""
+    """Measure plan against its baselines, print the table."""
     notes: list[str] = []
     SCRATCH.mkdir(parents=True, exist_ok=True)
     rows = busy_rows(QUICK_COUNT if quick else BUSY_COUNT, 1 if quick else 3, notes)
-    rows += idle_rows(5 if quick else 20, notes)
     notes.append("each command in a fresh process, stdout to /dev/null; runs taken in turn, medians shown;")
     notes.append("peak RSS from wait4 (as /usr/bin/time -v), the largest of the runs; MB = 10^6 bytes")
     print_table("plan: the planner against a bare yaml.load", notes, rows)
@@ -60,7 +62,12 @@ def busy_rows(count: int, repeats: int, notes: list[str]) -> list[Row]:
     path = generate.interviews_file(count)
     ours = [*followup(), "--data", str(path), "--now", generate.BUSY_NOW, *STATE, "plan", "--json"]
     bare = [PYTHON, "-c", BARE_LOAD, str(path)]
-    runs = compare({"ours": ours, "yaml.load": bare}, repeats, warmup=0, cwd=SCRATCH, env=python_env())
+    floors = {
+        "CBaseLoader": [PYTHON, "-c", BASE_LOAD, str(path)],
+        "events": [PYTHON, "-c", EVENTS, str(path)],
+    }
+    runs = compare({"ours": ours, "yaml.load": bare, **floors}, repeats, warmup=0, cwd=SCRATCH,
+                   env=python_env())  # fmt: skip
     notes.append(
         f"{count:,} interviews: {path.relative_to(generate.ROOT)} ({path.stat().st_size / MB:.1f} MB), "
         f"--now {generate.BUSY_NOW}, {repeats} run(s) each"
@@ -73,7 +80,19 @@ def busy_rows(count: int, repeats: int, notes: list[str]) -> list[Row]:
         Row("  peak RSS", megabytes(rss), megabytes(base_rss), ratio(rss, base_rss),
             f"<= {megabytes(RSS_GOAL)}" if full else f"({megabytes(RSS_GOAL)} at {BUSY_COUNT:,})",
             rss <= RSS_GOAL if full else None),
+        *floor_rows(runs["ours"], runs["CBaseLoader"], "yaml.load(CBaseLoader), strings only"),
+        *floor_rows(runs["ours"], runs["events"], "PyYAML's event stream alone (CSafeLoader's parser)"),
     ]  # fmt: skip
+
+
+def floor_rows(ours: list[Run], floor: list[Run], name: str) -> list[Row]:
+    """Ours against a floor no loader can beat by much: informative, no goal."""
+    wall, base = median_seconds(ours), median_seconds(floor)
+    cpu, base_cpu = median_cpu(ours), median_cpu(floor)
+    return [
+        Row(f"  vs {name}", seconds(wall), seconds(base), ratio(wall, base), "-", None),
+        Row("    cpu (user+sys)", seconds(cpu), seconds(base_cpu), ratio(cpu, base_cpu), "-", None),
+    ]
 
 
 def idle_rows(repeats: int, notes: list[str]) -> list[Row]:

@@ -939,6 +939,8 @@ class Figures:
             ("uncertain (flagged with their key)",
              f"{uncertain} ({arrived} had arrived, {uncertain - arrived} had not)"
              + (f"; {unnamed} shown by status only, not named on stderr" if unnamed else "")),
+            ("largest uncertain count left by one trial (a kill may catch a whole claimed chunk)",
+             str(max((len(t.uncertain) for t in self.trials), default=0))),
             ("ledger integrity_check",
              f"{self.count('bad_integrity')} failed of {self.integrity_checks} checks"),
             *[(o.name, o.summary) for o in self.scripted.get("overlap", []) + self.scripted.get("clock", [])],

@@ -619,11 +619,16 @@ def _readonly_mount(ctx: Context) -> Plan:
     return Plan(data, "error", says=str(ctx.state), received=1, commands=(("send",),))
 
 
+# Follow-ups in the batches that fill the disk mid-way: the ledger writes a chunk of them
+# (deliver.CHUNK) in two transactions, so it takes several chunks to outgrow the room left.
+MID_BATCH = 200
+
+
 @case("a full state folder (tmpfs), mid-batch", needs="mount")
 def _full_mount(ctx: Context) -> Plan:
     folder = mount_tmpfs(ctx.state.parent, "1m")
     ctx.send(write_batch(ctx.work / "one.yaml", 1))
-    data = write_batch(ctx.work / "batch.yaml", 20)
+    data = write_batch(ctx.work / "batch.yaml", MID_BATCH)
     fill(folder, leave=120 * 1024)  # room for a few claims and records: it fills in the middle of the batch
     return Plan(data, "error", says="cannot write the ledger", commands=(("send",),), received=-1,
                 after=settles(ctx, data, folder))  # fmt: skip
@@ -632,7 +637,7 @@ def _full_mount(ctx: Context) -> Plan:
 @case("a file size limit on the ledger (RLIMIT_FSIZE), mid-batch")
 def _fsize(ctx: Context) -> Plan:
     ctx.send(write_batch(ctx.work / "one.yaml", 1))
-    data = write_batch(ctx.work / "batch.yaml", 20)
+    data = write_batch(ctx.work / "batch.yaml", MID_BATCH)
     limit = 64 * 1024  # no file may grow past this: the ledger's write-ahead log outgrows it mid-batch
 
     def limited() -> None:
