@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from .deliver import Outcome
     from .keys import Known
     from .ledger import Entry
+    from .sentcopy import SentCopies
     from .settings import SmtpSettings
     from .transport import Transport
 
@@ -459,7 +460,7 @@ def _send(args: argparse.Namespace, out: TextIO, err: TextIO, stamp: Stamp) -> i
     data = _load(args)
     now = _now(args, data)
     stamp.home, stamp.clock = zone(data.me.timezone), _clock(now, args)
-    smtp = _smtp_settings()  # every mail setting checked first, also on a dry run: a typo fails now
+    smtp, copies = _mail_settings()  # every mail setting checked first, also on a dry run: a typo fails now
     settings = None if args.dry_run else smtp
     dry_run = settings is None
     progress = err.isatty()
@@ -484,7 +485,7 @@ def _send(args: argparse.Namespace, out: TextIO, err: TextIO, stamp: Stamp) -> i
     result = send_due(
         data, now, state=_state(args), transport=transport, dry_run=dry_run, clock=stamp.clock,
         env=os.environ, limit=args.limit, sleep=_sleep, announce=lambda line: print(line, file=err),
-        report=report,
+        report=report, copies=None if settings is None else copies,
     )  # fmt: skip
     if said_dry:
         print(f"preview: {_write_preview(args.outbox, result.composed, data, now)}", file=out)
@@ -493,10 +494,12 @@ def _send(args: argparse.Namespace, out: TextIO, err: TextIO, stamp: Stamp) -> i
     return EXIT_OK if result.ok else EXIT_FAILED
 
 
-def _smtp_settings() -> SmtpSettings | None:
+def _mail_settings() -> tuple[SmtpSettings | None, SentCopies | None]:
+    from .sentcopy import sent_copies
     from .settings import mail_settings
 
-    return mail_settings(os.environ)[0]
+    smtp, imap = mail_settings(os.environ)
+    return smtp, sent_copies(os.environ, smtp, imap)
 
 
 def _clock(now: datetime, args: argparse.Namespace) -> Callable[[], datetime]:
@@ -538,7 +541,7 @@ def _write_preview(outbox: Path, composed: list[Composed], data: model.Dataset, 
 
 def cmd_status(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """followup status: every delivery the ledger holds, and when `send` last ran."""
-    from .ledger import read_entries, read_heartbeat
+    from .ledger import count_owed_copies, read_entries, read_heartbeat
 
     state = _state(args)
     last = read_heartbeat(state)
@@ -553,6 +556,8 @@ def cmd_status(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return EXIT_OK
     ran = f"{last.astimezone(home):%a %Y-%m-%d %H:%M %Z}" if last else "never (no heartbeat yet)"
     print(f"last send run: {ran}", file=out)
+    if owed := count_owed_copies(state):
+        print(f"copies owed to your Sent folder: {owed} (filed by the next run that reaches it)", file=out)
     if not entries:
         print(f"nothing delivered yet ({state} holds no deliveries)", file=out)
         return EXIT_OK

@@ -19,6 +19,7 @@ from .workdays import is_open, next_opening
 if TYPE_CHECKING:  # composing and transports are imported only once something is due
     from .compose import Composed
     from .mime import Message
+    from .sentcopy import SentCopies
     from .transport import Transport
 
 
@@ -63,9 +64,11 @@ def send_due(
     sleep: Callable[[float], None] = lambda seconds: None,
     announce: Callable[[str], None] = lambda line: None,
     report: Callable[[Outcome], None] = lambda outcome: None,
+    copies: SentCopies | None = None,
 ) -> Result:
     """The one send path: lock, settle interrupted claims, plan, stop on reply, compose, gate, deliver,
-    record. A dry run reads the ledger without writing it or taking the lock, and records nothing."""
+    record, file copies in your Sent folder (when `copies` says where). A dry run reads the ledger
+    without writing it or taking the lock, and records nothing."""
     interviews = [interview.id for interview in data.interviews]  # the plan reads these rows only
     if dry_run:
         known = read_states(state, interviews)
@@ -77,8 +80,25 @@ def send_due(
         )
         ledger.beat(now)
         known = ledger.states(interviews)
-        return _run(data, now, known, ledger, transport, clock, env, limit, sleep, announce, report,
-                    ledger.entries)  # fmt: skip
+        result = _run(data, now, known, ledger, transport, clock, env, limit, sleep, announce, report,
+                      ledger.entries, keep_copies=copies is not None)  # fmt: skip
+        if copies is not None and result.mailbox_problem is None:  # a mailbox just found failing: next run
+            _file_copies(copies, ledger, announce)
+        return result
+
+
+def _file_copies(copies: SentCopies, ledger: Ledger, announce: Callable[[str], None]) -> None:
+    """File what this run and earlier ones owe your Sent folder; a line when some must wait, said once
+    for each new reason (a cron log does not repeat it every quarter of an hour)."""
+    owed = ledger.owed_copies()
+    if not owed:
+        return
+    from .sentcopy import file_copies
+
+    problem = file_copies(copies, owed, ledger.copy_filed)
+    if problem is not None and ledger.notice_once("copies", problem, owed[-1][2]):
+        left = len(ledger.owed_copies())
+        announce(f"copies  {left} sent message(s) not yet in your Sent folder (tried each run): {problem}")
 
 
 def _run(
@@ -94,6 +114,7 @@ def _run(
     announce: Callable[[str], None],
     report: Callable[[Outcome], None],
     entries: Callable[[], list[Entry]],
+    keep_copies: bool = False,
 ) -> Result:
     items = plan(data, now, known, exact=False)
     _announce_held(items, ledger, now, announce)
@@ -130,7 +151,7 @@ def _run(
 
     outcomes = deliver_due(
         select(items), data, transport(), ledger, now, clock=clock, limit=limit, sleep=sleep, report=report,
-        composed=composed, compose_one=compose_one,
+        composed=composed, compose_one=compose_one, keep_copies=keep_copies,
     )  # fmt: skip
     written = {o.key for o in outcomes if o.state in ("sent", "written")}
     return Result(told + outcomes, [c for c in composed if c.item.key in written or c.problems], problem)
@@ -169,6 +190,7 @@ def deliver_due(
     report: Callable[[Outcome], None] = lambda outcome: None,
     composed: list[Composed] | None = None,
     compose_one: Callable[[FollowUp], Composed] | None = None,
+    keep_copies: bool = False,
 ) -> list[Outcome]:
     """Deliver follow-ups (composed here if not yet) at most once each; lint failures are reported and
     the rest go on. Outcomes come in the order of `ready`; `composed` collects every message composed.
@@ -181,6 +203,7 @@ def deliver_due(
     ids = ledger.message_ids(_key(r) for r in ready) if ledger is not None else {}
     pause = data.policy.pause_seconds if not transport.dry_run else 0.0
     run = _Run(data, transport, ledger, clock, sleep, report, pause)
+    run.keep_copies = keep_copies and ledger is not None
     size = 1 if pause else CHUNK  # with a pause, a chunk would widen the crash window by the pauses
     stream = _Composer(ready, data, ids, clock, room, compose_one)
     pending: list[_Ready] = []
@@ -346,6 +369,7 @@ class _Run:
         self.sleep, self.report, self.pause = sleep, report, pause
         self.outcomes: list[Outcome] = []
         self.handed = 0  # messages handed to the transport so far (the pause goes between two)
+        self.keep_copies = False  # keep each delivered email's bytes for your Sent folder (sentcopy)
 
     def emit(self, outcomes: Iterable[Outcome | None]) -> None:
         """Keep and report outcomes, in order."""
@@ -375,6 +399,7 @@ class _Run:
         granted = set(self._claim([made for _, made in claims], now))
         unsent = [made.composed.item.key for _, made in claims if made.composed.item.key in granted]
         records: list[tuple[str, str, str]] = []
+        copies: list[tuple[str, bytes]] = []
         try:
             for n, made in claims:
                 key = made.composed.item.key
@@ -387,9 +412,11 @@ class _Run:
                     unsent.remove(key)  # from here on it may arrive: never released
                 self.handed += 1
                 results[n] = self._send(made, records)
+                if self.keep_copies and made.composed.item.sends_email and records[-1][1] == "sent":
+                    copies.append((key, made.mail.data))  # type: ignore[union-attr]  # claimed: has a mail
         finally:
             if self.ledger is not None:
-                self.ledger.record_many(records, self.clock(), release=unsent)
+                self.ledger.record_many(records, self.clock(), release=unsent, copies=copies)
             self.emit(results)
 
     def _claim(self, chunk: list[_Ready], now: datetime) -> list[str]:

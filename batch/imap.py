@@ -30,8 +30,8 @@ class MailboxError(FollowUpError):
     exit_code = 1
 
 
-def open_mailbox(settings: ImapSettings) -> imaplib.IMAP4:
-    """Connect, log in and EXAMINE the folder (read-only); a MailboxError says in plain words why not."""
+def log_in(settings: ImapSettings) -> imaplib.IMAP4:
+    """Connect and log in, no folder open yet; a MailboxError says in plain words why not."""
     import imaplib
 
     password = settings.password or keyring_password(settings.user)
@@ -59,6 +59,14 @@ def open_mailbox(settings: ImapSettings) -> imaplib.IMAP4:
     except OSError as exc:
         _logout(client)
         raise MailboxError(f"{settings.where}: {describe_problem(exc, settings)}") from None
+    return client
+
+
+def open_mailbox(settings: ImapSettings) -> imaplib.IMAP4:
+    """Connect, log in and EXAMINE the folder (read-only); a MailboxError says in plain words why not."""
+    import imaplib
+
+    client = log_in(settings)
     try:
         kind, data = client.select(quoted(settings.folder), readonly=True)
     except (OSError, imaplib.IMAP4.error) as exc:

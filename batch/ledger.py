@@ -56,7 +56,12 @@ CREATE TABLE IF NOT EXISTS notices (
     at          TEXT NOT NULL,
     PRIMARY KEY (key, what)
 );
-PRAGMA user_version = 3;
+CREATE TABLE IF NOT EXISTS copies (
+    key         TEXT PRIMARY KEY,
+    message     BLOB NOT NULL,
+    sent_at     TEXT NOT NULL
+);
+PRAGMA user_version = 4;
 """
 )
 # Versions 1 and 2 lacked states, the interview's company and start, and the two small tables; their
@@ -82,7 +87,7 @@ _ENTRIES_QUERY = f"SELECT {_COLUMNS} FROM deliveries ORDER BY claimed_at, key"
 _ENTRY_QUERY = f"SELECT {_COLUMNS} FROM deliveries WHERE key = ?"
 # What a claim changes in a row it takes over (a deferred one), so that a release can put it back.
 _UNDO_QUERY = "SELECT state, attempts, claimed_at, finished_at, reply FROM deliveries WHERE key = ?"
-VERSION = 3  # PRAGMA user_version of the schema above
+VERSION = 4  # PRAGMA user_version of the schema above (4 added the copies owed to your Sent folder)
 # Said whenever the ledger cannot be read as written: the remedy, and what the second one costs.
 REMEDY = (
     "restore it from a backup, or move it aside; without it every follow-up reads as unsent, "
@@ -374,10 +379,15 @@ class Ledger:
         self.record_many([(key, state, reply)], now)
 
     def record_many(
-        self, records: Sequence[tuple[str, str, str]], now: datetime, release: Iterable[str] = ()
+        self,
+        records: Sequence[tuple[str, str, str]],
+        now: datetime,
+        release: Iterable[str] = (),
+        copies: Sequence[tuple[str, bytes]] = (),
     ) -> None:
         """Record how several claimed deliveries ended, (key, state, reply) each, in one transaction
-        (synced as `record_sync` says); the keys in `release` are taken back in the same one."""
+        (synced as `record_sync` says); the keys in `release` are taken back in the same one, and the
+        bytes of `copies` (key, message) are kept until they are filed in your Sent folder."""
         assert all(state in STATES and state != "sending" for _, state, _ in records)
         undo = [(key, self._undo.pop(key)) for key in release if key in self._undo]
         if not records and not undo:
@@ -387,10 +397,24 @@ class Ledger:
                 "UPDATE deliveries SET state = ?, reply = ?, finished_at = ? WHERE key = ?",
                 [(state, reply, _iso(now), key) for key, state, reply in records],
             )
+            self.db.executemany(
+                "INSERT OR REPLACE INTO copies VALUES (?,?,?)", [(k, m, _iso(now)) for k, m in copies]
+            )
             for key, was in undo:
                 self._undo_one(key, was)
         for key, _, _ in records:
             self._undo.pop(key, None)
+
+    def owed_copies(self) -> list[tuple[str, bytes, datetime]]:
+        """The delivered messages not yet filed in your Sent folder: (key, bytes, when it went)."""
+        with _reading(self.path):
+            rows = self.db.execute("SELECT key, message, sent_at FROM copies ORDER BY sent_at, key")
+            return [(str(k), bytes(m), datetime.fromisoformat(str(at))) for k, m, at in rows]
+
+    def copy_filed(self, key: str) -> None:
+        """A copy is in the Sent folder: its bytes are no longer kept."""
+        with self._write(self.record_sync):
+            self.db.execute("DELETE FROM copies WHERE key = ?", (key,))
 
     def resolve(self, key: str, sent: bool, now: datetime) -> Entry:
         """Settle an uncertain (or failed) delivery by hand: sent, or free to retry with its Message-ID."""
@@ -642,6 +666,19 @@ def inspect(path: Path) -> Inspection:
         return Inspection(integrity, counts)
 
     return _read(path, look)
+
+
+def count_owed_copies(path: Path) -> int:
+    """How many delivered messages still wait to be filed in your Sent folder (read-only; 0 without one)."""
+    if not path.exists():
+        return 0
+
+    def count(db: sqlite3.Connection) -> int:
+        if db.execute("PRAGMA user_version").fetchone()[0] < 4:
+            return 0
+        return int(db.execute("SELECT COUNT(*) FROM copies").fetchone()[0])
+
+    return _read(path, count)
 
 
 def heartbeat_path(path: Path) -> Path:

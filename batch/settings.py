@@ -22,7 +22,7 @@ _IMAP_PORTS = {"ssl": 993, "starttls": 143, "none": 143}
 _COMMON = ("HOST", "PORT", "SECURITY", "USER", "PASSWORD", "PASSWORD_FILE", "CA_FILE", "TIMEOUT")
 KNOWN = frozenset(
     [f"FOLLOWUP_SMTP_{name}" for name in (*_COMMON, "OAUTH2_FILE")]
-    + [f"FOLLOWUP_IMAP_{name}" for name in (*_COMMON, "FOLDER")]
+    + [f"FOLLOWUP_IMAP_{name}" for name in (*_COMMON, "FOLDER", "SENT_COPY", "SENT_FOLDER")]
 )
 # A host name or an address: letters, digits, dots, hyphens (colons for IPv6), nothing that could
 # split a line or carry a second word.

@@ -99,7 +99,8 @@ def thanked(work: Path, smtp_server: SmtpServer, monkeypatch: pytest.MonkeyPatch
 
 def use_imap(monkeypatch: pytest.MonkeyPatch, server: ImapServer, **extra: str) -> None:
     settings = {"HOST": server.host, "PORT": str(server.port), "SECURITY": "none", "USER": server.user,
-                "PASSWORD": server.password, "TIMEOUT": "5", "FOLDER": "INBOX", **extra}  # fmt: skip
+                "PASSWORD": server.password, "TIMEOUT": "5", "FOLDER": "INBOX",
+                "SENT_COPY": "no", **extra}  # fmt: skip  # copies in Sent: tests/test_sentcopy.py
     for name, value in settings.items():
         monkeypatch.setenv(f"FOLLOWUP_IMAP_{name}", value)
 
@@ -324,7 +325,8 @@ def test_the_mailbox_is_not_opened_when_no_check_in_is_due(
     monkeypatch.setenv("FOLLOWUP_SMTP_HOST", smtp_server.host)
     monkeypatch.setenv("FOLLOWUP_SMTP_PORT", str(smtp_server.port))
     monkeypatch.setenv("FOLLOWUP_SMTP_SECURITY", "none")
-    for name, value in {"HOST": "127.0.0.1", "PORT": str(free_port()), "USER": "u", "PASSWORD": "p"}.items():
+    mailbox = {"HOST": "127.0.0.1", "PORT": str(free_port()), "USER": "u", "PASSWORD": "p", "SENT_COPY": "no"}
+    for name, value in mailbox.items():
         monkeypatch.setenv(f"FOLLOWUP_IMAP_{name}", value)  # nothing listens there: any look would fail
     assert run(work, "plan", now=MONDAY) == 0
     assert run(work, "send", now=MONDAY) == 0  # thank-yous only
