@@ -643,6 +643,10 @@ def expand(markdown: str, where: str = "") -> str:
             found = interview_default(name.removeprefix("interview."))
             if found is not None:
                 return found
+        elif name == "deliver.CHUNK":  # how many claims a batch writes at once (the crash window)
+            from batch.deliver import CHUNK
+
+            return str(CHUNK)
         elif name in PARTS:
             return PARTS[name]()
         log.warning("followup: %s: unknown marker %r", where or "page", name)
