@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO, cast
 
-from . import model, schedule
+from . import load, model, schedule
 from .errors import FollowUpError, InputError, Problem
 from .fields import zone
 
@@ -198,7 +198,7 @@ def _after_output(code: int, out: Output, err: Output) -> int:
 
 
 def _load(args: argparse.Namespace) -> model.Dataset:
-    return model.load(model.data_files(getattr(args, "data", None), Path.cwd()))
+    return load.load(load.data_files(getattr(args, "data", None), Path.cwd()))
 
 
 def _print_warnings(data: model.Dataset, err: TextIO) -> None:
@@ -238,7 +238,7 @@ def cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     failing = [(item, composed) for item, composed in every if composed.problems]
     panel = lint.panel_problems([(item, composed.words) for item, composed in every])
     placed = [item for item, _ in failing] + [item for item, _, _ in panel]
-    places = model.places_of([(item.interview, item.interviewer) for item in placed])  # one parse a file
+    places = load.places_of([(item.interview, item.interviewer) for item in placed])  # one parse a file
     problems = [
         Problem(path, line, col, f"{item.key}: {problem} (template {composed.words.template})")
         for (item, composed), (path, line, col) in zip(failing, places, strict=False)
@@ -252,7 +252,7 @@ def cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if problems:
         raise InputError(problems)
     for interview, hint in lint.note_hints(data.interviews):
-        print(Problem(*model.place_of(interview), f"hint: {hint}"), file=out)
+        print(Problem(*load.place_of(interview), f"hint: {hint}"), file=out)
     files = len(data.files)
     print(
         f"ok: {len(data.interviews)} interviews, {len(items)} follow-ups, every message within the etiquette "

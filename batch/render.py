@@ -24,7 +24,8 @@ from . import templating
 from .errors import InputError, Problem
 from .fields import zone
 from .letters import base_language, day_words, phrasing
-from .model import Dataset, Interviewer, place_of
+from .load import place_of
+from .model import Dataset, Interviewer
 from .schedule import FollowUp
 
 if TYPE_CHECKING:
@@ -136,7 +137,7 @@ def _read_template(path: Path) -> str:
     changed since), so a device or an endless file is never read."""
     import stat
 
-    from .model import MAX_TEMPLATE_BYTES
+    from .checks import MAX_TEMPLATE_BYTES
 
     with path.open("rb") as handle:
         info = os.fstat(handle.fileno())

@@ -37,7 +37,8 @@ from .imap import (
 )
 from .keys import Known, known_from
 from .ledger import Entry, Ledger
-from .model import Dataset, place_of
+from .load import place_of
+from .model import Dataset
 from .schedule import FollowUp, plan
 from .settings import ImapSettings, imap_settings
 from .workdays import recipient_policy
