@@ -386,7 +386,7 @@ def test_a_send_refused_for_bad_data_says_when_too(work: Path, capsys: pytest.Ca
 def test_a_stamped_stream_stamps_each_line_once_and_leaves_a_terminals_line_clearing_alone() -> None:
     import io
 
-    from batch.cli import Stamped
+    from batch.terminal import Stamped
 
     raw = io.StringIO()
     stream = Stamped(raw, lambda: "2026-11-24 16:00 ")
