@@ -12,7 +12,7 @@ import pytest
 
 from batch import load as loader
 from batch.cli import main
-from tests.reliability import write_batch
+from tests.runs import write_batch
 
 ROOT = Path(__file__).parent.parent
 EXAMPLE = ROOT / "interviews.yaml"
