@@ -5,6 +5,7 @@ data, never markup: the body is rendered a second time with every value replaced
 that skeleton is converted to HTML once (and cached: the Markdown converter is the slow part), and
 the values go into the HTML escaped. The plain text is the template rendered with the real values,
 and it must equal the skeleton with the values put back, which proves the two parts say the same.
+Past 300 lines: the two renderings, the template's sandbox and its file checks must agree, so stay together.
 """
 
 from __future__ import annotations

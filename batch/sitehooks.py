@@ -1,10 +1,11 @@
 """MkDocs hook: the guide's generated parts, made at build time by the job's own code.
 
 A page in content/ carries markers such as ``<!-- followup: rules-table -->``; this hook replaces
-each with Markdown made from `batch.policy`, `batch.model`, the planner and the real renderer, so
+each with Markdown made from `batch.policy`, `batch.spec`, the planner and the real renderer, so
 the guide shows exactly what the job does. The examples come from the fictional interview below:
 the hook never reads the user's interviews.yaml. Any problem (an unknown marker, a schema key with
-no description, an example that fails the etiquette lint) is a warning, which fails a strict build.
+no meaning, an example that fails the etiquette lint) is a warning, which fails a strict build.
+Past 300 lines: one function per marker, and the build's hooks; each part is short and stands alone.
 """
 
 from __future__ import annotations
