@@ -16,7 +16,8 @@ from . import mime
 from .errors import InputError, Problem
 from .ledger import Entry, Thread, thank_you_thread
 from .lint import lint
-from .model import Dataset, place_of
+from .load import place_of
+from .model import Dataset
 from .render import Rendered, context_for, load_template, reminder_path, render, render_follow_up
 from .schedule import FollowUp
 

@@ -14,7 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import model, schedule
+from . import load, model, schedule
 from .errors import InputError, Problem
 
 if TYPE_CHECKING:
@@ -101,7 +101,7 @@ def lint_problems(data: model.Dataset, items: list[schedule.FollowUp]) -> list[P
     for item in items:
         composed = compose(item, data)
         for problem in composed.problems:
-            path, line, col = model.place_of(item.interview, item.interviewer)
+            path, line, col = load.place_of(item.interview, item.interviewer)
             message = f"{item.key}: {problem} (template {composed.words.template})"
             problems.append(Problem(path, line, col, message))
     return problems

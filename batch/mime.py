@@ -2,7 +2,8 @@
 
 The bytes are written with the standard library's encoders but without building an EmailMessage,
 which costs more than the rest of rendering put together; the tests prove that what `email` parses
-back equals a message built the slow way.
+back equals a message built the slow way. Past 300 lines: each message is built and then verified
+against what was meant (`verify`), and the building and the checking of a header belong side by side.
 """
 
 from __future__ import annotations

@@ -5,6 +5,7 @@ data, never markup: the body is rendered a second time with every value replaced
 that skeleton is converted to HTML once (and cached: the Markdown converter is the slow part), and
 the values go into the HTML escaped. The plain text is the template rendered with the real values,
 and it must equal the skeleton with the values put back, which proves the two parts say the same.
+Past 300 lines: the two renderings, the template's sandbox and its file checks must agree, so stay together.
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ from . import templating
 from .errors import InputError, Problem
 from .fields import zone
 from .letters import base_language, day_words, phrasing
-from .model import Dataset, Interviewer, place_of
+from .load import place_of
+from .model import Dataset, Interviewer
 from .schedule import FollowUp
 
 if TYPE_CHECKING:
@@ -136,7 +138,7 @@ def _read_template(path: Path) -> str:
     changed since), so a device or an endless file is never read."""
     import stat
 
-    from .model import MAX_TEMPLATE_BYTES
+    from .checks import MAX_TEMPLATE_BYTES
 
     with path.open("rb") as handle:
         info = os.fstat(handle.fileno())

@@ -1,8 +1,8 @@
-"""The JSON Schema of interviews.yaml, made from the model's specs: what an editor checks while you type.
+"""The JSON Schema of interviews.yaml, made from `spec`: what an editor checks while you type.
 
-Every key comes from `model`'s specs (and `policy.Policy` for `policy:`), every description from the
-guide's own words (`sitehooks.MEANINGS`, `policy.DESCRIPTIONS`), so the schema, the loader and the
-reference page cannot drift apart. The loader stays the judge: the schema is what an editor can check
+Every key and its description come from `spec` (the same table the loader and the guide's reference
+read; `policy.DESCRIPTIONS` for `policy:`), so the schema, the loader and the reference page cannot
+drift apart. The loader stays the judge: the schema is what an editor can check
 without it. It keeps to keywords draft-07 editors also apply (VS Code's and Neovim's YAML language
 server are draft-07 at heart); those only 2020-12 knows (`maxContains`) add checks and take none away.
 
@@ -13,14 +13,13 @@ boolean); so a text key also takes a number, and a count a numeric string.
 from __future__ import annotations
 
 import dataclasses
-import inspect
 import json
 from collections.abc import Callable
 from datetime import time
 from typing import Any
 
 from . import fields as f
-from . import model
+from . import spec
 from .policy import DESCRIPTIONS, WEEKDAYS, Policy
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
@@ -59,7 +58,7 @@ def _flag() -> Fragment:
     return {"enum": [True, False, "yes", "no", "on", "off"]}
 
 
-# Each parser of the model's specs, as the JSON Schema fragment of what it accepts.
+# Each parser of `spec`'s keys, as the JSON Schema fragment of what it accepts.
 PARSERS: dict[Callable[[object], object], Callable[[], Fragment]] = {
     f.parse_text: _text,
     f.parse_long_text: lambda: {"type": _SCALAR},
@@ -105,14 +104,13 @@ PARSERS: dict[Callable[[object], object], Callable[[], Fragment]] = {
 
 
 def fragment(parse: Callable[[object], object]) -> Fragment:
-    """The JSON Schema of the values a parser of the model's specs accepts."""
+    """The JSON Schema of the values a parser of `spec`'s keys accepts."""
     if parse in PARSERS:
         return PARSERS[parse]()
-    names = inspect.getclosurevars(parse).nonlocals  # the closures fields.one_of and fields.list_of make
-    if "choices" in names:
-        return {"enum": list(names["choices"])}
-    if "parse_item" in names:
-        return _list_of(fragment(names["parse_item"]))
+    if isinstance(parse, spec.OneOf):
+        return {"enum": list(parse.choices)}
+    if isinstance(parse, spec.ListOf):
+        return _list_of(fragment(parse.item))
     raise LookupError(f"no JSON Schema for the parser {parse!r}: add it to batch.schema.PARSERS")
 
 
@@ -124,8 +122,8 @@ def _weekday() -> Fragment:
 
 def policy_field(field: dataclasses.Field[object]) -> Fragment:
     """The schema of one key under the top-level policy:, from the type of its default."""
-    if field.name in model.LOCAL_POLICY_SPEC:
-        return fragment(model.LOCAL_POLICY_SPEC[field.name][0])
+    if field.name in spec.LOCAL_POLICY:
+        return fragment(spec.LOCAL_POLICY[field.name].parse)
     default = field.default
     if isinstance(default, tuple):
         return {"anyOf": [{"type": "array", "minItems": 1, "items": _weekday()}, _weekday()]}
@@ -155,7 +153,7 @@ def _needs_country() -> Fragment:
 
 def policy_schema(local: bool) -> Fragment:
     """The top-level policy: (every etiquette number), or an interview's or interviewer's (where only)."""
-    names = model.LOCAL_POLICY_SPEC if local else [x.name for x in dataclasses.fields(Policy)]
+    names = spec.LOCAL_POLICY if local else [x.name for x in dataclasses.fields(Policy)]
     by_name = {x.name: x for x in dataclasses.fields(Policy)}
     properties = {
         name: _described(
@@ -167,27 +165,25 @@ def policy_schema(local: bool) -> Fragment:
     return shape if local else {"type": ["object", "null"], **{k: v for k, v in shape.items() if k != "type"}}
 
 
-def mapping_schema(section: str, spec: model.Spec, special: dict[str, Fragment]) -> Fragment:
-    """An object of spec's keys: each typed by its parser (or special), described, the required ones named."""
-    from .sitehooks import DATACLASSES, MEANINGS  # the guide's words, one copy (the hook imports no mkdocs)
-
-    meanings = MEANINGS[section]
-    defaults = {x.name: x.default for x in dataclasses.fields(DATACLASSES[section])}
+def mapping_schema(section: str, special: dict[str, Fragment]) -> Fragment:
+    """An object of a section's keys: each typed by its parser (or special), described, the required named."""
+    keys = spec.SECTIONS[section]
+    defaults = {x.name: x.default for x in dataclasses.fields(spec.DATACLASSES[section])}
     properties = {}
-    for name, (parse, _) in spec.items():
-        schema = special[name] if name in special else fragment(parse)
+    for name, key in keys.items():
+        schema = special[name] if name in special else fragment(key.parse)
         if (
             isinstance(defaults.get(name), str) and defaults[name]
         ):  # a choice with a default, as the guide shows
             schema = {**schema, "default": defaults[name]}
-        properties[name] = _described(schema, meanings.get(name))
-    required = [name for name, (_, needed) in spec.items() if needed]
+        properties[name] = _described(schema, key.meaning)
+    required = [name for name, key in keys.items() if key.required]
     return {"type": "object", "properties": properties, "required": required, "additionalProperties": False}
 
 
 def interviewer_schema() -> Fragment:
     """One interviewer; an email one needs an address."""
-    schema = mapping_schema("interviewers", model.INTERVIEWER_SPEC, {"policy": policy_schema(local=True)})
+    schema = mapping_schema("interviewers", {"policy": policy_schema(local=True)})
     emailed = {"required": ["method"], "properties": {"method": {"const": "email"}}}
     return {**schema, "if": emailed, "then": {"required": ["email"]}}
 
@@ -204,7 +200,7 @@ def interview_schema() -> Fragment:
         "maxContains": 1,
     }
     special = {"interviewers": people, "policy": policy_schema(local=True)}
-    schema = mapping_schema("interviews", model.INTERVIEW_SPEC, special)
+    schema = mapping_schema("interviews", special)
     # the interview's method is every interviewer's unless they say otherwise: email by default
     by_email = {"properties": {"method": {"const": "email"}}}
     without_method = {"if": {"not": {"required": ["method"]}}, "then": {"required": ["email"]}}
@@ -216,25 +212,18 @@ def interview_schema() -> Fragment:
     }
 
 
-TOP_MEANINGS = {
-    "me": "Who you are: the follow-ups come from you, and reminders come to you.",
-    "policy": "The etiquette numbers, when the defaults do not suit (see the guide's rules page).",
-    "interviews": "The interviews you are waiting to hear back from, one item each.",
-}
-
-
 def json_schema() -> Fragment:
     """The JSON Schema (draft 2020-12) of an interviews file."""
-    me = mapping_schema("me", model.ME_SPEC, {})
+    me = mapping_schema("me", {})
     interviews = {"type": ["array", "null"], "items": interview_schema()}
     sections = {"me": me, "policy": policy_schema(local=False), "interviews": interviews}
-    assert tuple(sections) == model.TOP_KEYS
+    assert tuple(sections) == spec.TOP_KEYS
     return {
         "$schema": DRAFT,
         "title": "Follow Up: interviews.yaml",
         "description": "The interviews you wait to hear back from, and who you are (followup schema).",
         "type": "object",
-        "properties": {name: _described(schema, TOP_MEANINGS[name]) for name, schema in sections.items()},
+        "properties": {name: _described(schema, spec.TOP[name]) for name, schema in sections.items()},
         "additionalProperties": False,
     }
 

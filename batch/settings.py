@@ -88,11 +88,10 @@ def mail_settings(env: Mapping[str, str]) -> tuple[SmtpSettings | None, ImapSett
 
 def smtp_settings(env: Mapping[str, str]) -> SmtpSettings | None:
     """The SMTP settings in an environment, or None when FOLLOWUP_SMTP_HOST is not set."""
-    host = host_setting(env, "FOLLOWUP_SMTP_HOST")
-    if not host:
+    server = _server(env, ("FOLLOWUP_SMTP_HOST", "FOLLOWUP_SMTP_SECURITY", "FOLLOWUP_SMTP_PORT"), _PORTS)
+    if server is None:
         return None
-    security = security_setting(env, "FOLLOWUP_SMTP_SECURITY")
-    port = port_setting(env, "FOLLOWUP_SMTP_PORT", _PORTS[security])
+    host, security, port = server
     timeout = seconds_setting(env, "FOLLOWUP_SMTP_TIMEOUT")
     user = env.get("FOLLOWUP_SMTP_USER", "").strip() or None
     password, source = env.get("FOLLOWUP_SMTP_PASSWORD") or None, "FOLLOWUP_SMTP_PASSWORD"
@@ -115,11 +114,10 @@ def smtp_settings(env: Mapping[str, str]) -> SmtpSettings | None:
 
 def imap_settings(env: Mapping[str, str]) -> ImapSettings | None:
     """The IMAP settings in an environment, or None when FOLLOWUP_IMAP_HOST is not set."""
-    host = host_setting(env, "FOLLOWUP_IMAP_HOST")
-    if not host:
+    server = _server(env, ("FOLLOWUP_IMAP_HOST", "FOLLOWUP_IMAP_SECURITY", "FOLLOWUP_IMAP_PORT"), _IMAP_PORTS)
+    if server is None:
         return None
-    security = security_setting(env, "FOLLOWUP_IMAP_SECURITY")
-    port = port_setting(env, "FOLLOWUP_IMAP_PORT", _IMAP_PORTS[security])
+    host, security, port = server
     user = env.get("FOLLOWUP_IMAP_USER", "").strip()
     if not user:
         raise InputError("FOLLOWUP_IMAP_USER: not set (the mailbox's login, often your address)")
@@ -141,6 +139,21 @@ def imap_settings(env: Mapping[str, str]) -> ImapSettings | None:
         ca_file=ca_file_setting(env, "FOLLOWUP_IMAP_CA_FILE"),
         timeout=timeout,
     )
+
+
+def _server(
+    env: Mapping[str, str], names: tuple[str, str, str], ports: Mapping[str, int]
+) -> tuple[str, str, int] | None:
+    """Host, security and port (by default the security's) under these three names; None without a host.
+
+    The names are spelled out by the callers, so that a search for a setting finds where it is read.
+    """
+    host_name, security_name, port_name = names
+    host = host_setting(env, host_name)
+    if not host:
+        return None
+    security = security_setting(env, security_name)
+    return host, security, port_setting(env, port_name, ports[security])
 
 
 def host_setting(env: Mapping[str, str], name: str) -> str:

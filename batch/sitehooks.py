@@ -1,16 +1,16 @@
 """MkDocs hook: the guide's generated parts, made at build time by the job's own code.
 
 A page in content/ carries markers such as ``<!-- followup: rules-table -->``; this hook replaces
-each with Markdown made from `batch.policy`, `batch.model`, the planner and the real renderer, so
+each with Markdown made from `batch.policy`, `batch.spec`, the planner and the real renderer, so
 the guide shows exactly what the job does. The examples come from the fictional interview below:
 the hook never reads the user's interviews.yaml. Any problem (an unknown marker, a schema key with
-no description, an example that fails the etiquette lint) is a warning, which fails a strict build.
+no meaning, an example that fails the etiquette lint) is a warning, which fails a strict build.
+Past 300 lines: one function per marker, and the build's hooks; each part is short and stands alone.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import inspect
 import logging
 import os
 import re
@@ -22,7 +22,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from batch import compose, lint, model, policy, render, schedule
+from batch import compose, lint, load, model, policy, render, schedule, spec
 from batch.errors import InputError
 
 if TYPE_CHECKING:
@@ -72,64 +72,6 @@ policy:
   email_max_words: 120
 """
 
-# What each key of interviews.yaml means; a key the model has and this lacks fails the build.
-MEANINGS: dict[str, dict[str, str]] = {
-    "me": {
-        "name": "Your name; it signs every message.",
-        "email": "Your address. Emails go out from it and reminders come to it.",
-        "timezone": "Where you live; every interview without a `timezone:` of its own uses it.",
-        "phone": "Your number, put under your name and read out at the end of a voicemail.",
-        "reply_to": "Where replies should go, when that is not `email`.",
-        "language": "The language of your reminders, and of every message unless an interview or an "
-        "interviewer names another: `en` (the default), `fr` or `es`, or a regional code such as `fr-CA`.",
-    },
-    "interviews": {
-        "id": "A short name, unique across all your files. The ledger remembers deliveries by it: "
-        "keep it once something was sent.",
-        "company": "The employer.",
-        "role": "The job, as its title reads.",
-        "start": "When the interview began, by the clock of its `timezone`.",
-        "duration": "How long it lasted (`45m`, `1h30m`). Give this or `end:`; with neither, 1 h.",
-        "end": "When it ended, instead of `duration:`.",
-        "timezone": "Where the interview took place. Default: `me.timezone`.",
-        "delay": "When the thank-you goes: `same-day`, `next-day` or `two-days` (see the rules).",
-        "method": "How the panel is thanked, unless an interviewer says otherwise.",
-        "decision_by": "The date they said they would decide by; it enables the check-in.",
-        "status": "`open` while you wait; anything else cancels what has not gone out yet.",
-        "done": "Follow-ups you made by hand, so the job skips them for everyone.",
-        "template": "A template file of your own for this interview's thank-you, relative to the YAML file.",
-        "notes": "Anything you want to remember. Never sent.",
-        "language": "The language of this interview's messages (`en`, `fr`, `es`; `fr-CA` for Canadian "
-        "dates). Another language needs `template:` of your own. Default: `me.language`.",
-        "policy": "Where the panel works, for its public holidays: `{country: CA, subdivision: ON}`. "
-        "Default: the top-level `policy:`.",
-        "interviewers": "The people you met: a list, one message each (their keys are below).",
-    },
-    "interviewers": {
-        "name": "Their full name; the message greets them by the first word of it.",
-        "email": "Needed when they are thanked by email.",
-        "title": "Their job title, shown in note reminders.",
-        "timezone": "Where they read their mail. Default: the interview's.",
-        "phone": "Their number, put in the voicemail reminder.",
-        "method": "`email`, `voicemail` or `note` for this person. Default: the interview's.",
-        "topics": "What you talked about; the message mentions it.",
-        "done": "Follow-ups you made by hand to this person.",
-        "check_in": "`true` on the one person the check-in goes to. Default: the first listed, fixed once "
-        "the thank-yous are out.",
-        "new_person": "`true` when this person is not the thanked one who left the panel in the same edit "
-        "(until then their thank-you is held).",
-        "policy": "Where this person works, when not where the interview says: `{country: GB, "
-        "subdivision: ENG}`.",
-        "address": "Where a card to them is posted, as on the envelope (at most 6 lines, under "
-        "`address: |`); the note reminder and its calendar event show it.",
-        "note": "One or two sentences in your own words (something they said, an answer you want to "
-        "add); their thank-you carries it.",
-        "language": "The language of this person's messages, when not the interview's.",
-    },
-}
-SPECS = {"me": model.ME_SPEC, "interviews": model.INTERVIEW_SPEC, "interviewers": model.INTERVIEWER_SPEC}
-DATACLASSES = {"me": model.Me, "interviews": model.Interview, "interviewers": model.Interviewer}
-
 MARKER = re.compile(r"<!--\s*followup:\s*([\w.-]+)\s*-->")
 
 
@@ -142,7 +84,7 @@ def example() -> model.Dataset:
     with tempfile.TemporaryDirectory(prefix="followup-guide-") as folder:
         path = Path(folder) / "example.yaml"
         path.write_text(EXAMPLE_YAML, encoding="utf-8")
-        return model.load([path])
+        return load.load([path])
 
 
 def with_interview(interview: model.Interview) -> model.Dataset:
@@ -349,39 +291,25 @@ def part_policy_yaml() -> str:
     with tempfile.TemporaryDirectory(prefix="followup-guide-") as folder:
         path = Path(folder) / "policy.yaml"
         path.write_text(EXAMPLE_YAML.replace("interviews:", POLICY_EXAMPLE + "\ninterviews:", 1), "utf-8")
-        model.load([path])
+        load.load([path])
     return fenced(POLICY_EXAMPLE, "yaml", ".followup-yaml")
 
 
-def describe_parser(parse: Callable[[object], object]) -> str:
-    """What a schema parser accepts, in the parser's own words."""
-    names = inspect.getclosurevars(parse).nonlocals
-    if "choices" in names:
-        return "one of " + ", ".join(f"`{c}`" for c in names["choices"])
-    if "parse_item" in names:
-        return "a list, each " + describe_parser(names["parse_item"])
-    doc = (parse.__doc__ or "").strip()
-    if not doc:
-        return "a list of mappings"
-    first = re.split(r": |;", doc.splitlines()[0])[0].strip().rstrip(".")
-    return re.sub(r"'([^']+)'", r"`\1`", first[0].lower() + first[1:])
-
-
 def part_schema(section: str) -> str:
-    """The keys of one part of interviews.yaml, from the model's spec."""
-    spec, meanings = SPECS[section], MEANINGS[section]
-    defaults = {f.name: f.default for f in dataclasses.fields(DATACLASSES[section])}
-    for key in sorted(set(meanings) - set(spec)):
-        log.warning("followup: the guide describes %s.%s, which the model no longer has", section, key)
+    """The keys of one part of interviews.yaml, from its spec."""
+    keys = spec.SECTIONS[section]
+    defaults = {f.name: f.default for f in dataclasses.fields(spec.DATACLASSES[section])}
     rows = []
-    for key, (parse, required) in spec.items():
-        if key not in meanings:
-            log.warning("followup: %s.%s has no description in batch/sitehooks.py MEANINGS", section, key)
-        default = defaults.get(key)
+    for name, key in keys.items():
+        if not key.meaning:
+            log.warning("followup: %s.%s has no meaning in batch/spec.py", section, name)
+        default = defaults.get(name)
         need = (
-            "required" if required else (f"default `{default}`" if isinstance(default, str) else "optional")
+            "required"
+            if key.required
+            else (f"default `{default}`" if isinstance(default, str) else "optional")
         )
-        rows.append((f"`{key}`", need, describe_parser(parse), meanings.get(key, "")))
+        rows.append((f"`{name}`", need, spec.describe(key.parse), key.meaning))
     return table(("Key", "Needed", "Takes", "What it is for"), rows)
 
 
@@ -433,7 +361,7 @@ def part_mistakes() -> str:
             path = Path(folder) / "interviews.yaml"
             path.write_text(broken, "utf-8")
             try:
-                model.load([path])
+                load.load([path])
             except InputError as exc:
                 said = str(exc).replace(str(path), "interviews.yaml")
             else:

@@ -1,9 +1,10 @@
 """Read YAML into plain values straight from libyaml's event stream.
 
 No node graph is built: that is where PyYAML spends most of its time and memory. Scalars stay
-strings (the schema in `model` gives them their types), so `no` is never a boolean and `1.10`
+strings (`spec` gives them their types), so `no` is never a boolean and `1.10`
 never a float. Duplicate keys, aliases and tags, which PyYAML accepts or acts on, are refused here
 with their line and column. Places of values are found again only when something is wrong.
+Past 300 lines: reading values and finding their places again both walk libyaml's events, by the same rules.
 """
 
 from __future__ import annotations

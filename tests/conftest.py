@@ -11,7 +11,9 @@ import pytest
 os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
 
 ROOT = Path(__file__).resolve().parent.parent
-pytest_plugins: list[str] = ["tests.servers", "tests.site_fixtures"]
+# The package's __init__ imports both plugins at once: mark it all for pytest's assert rewriting first.
+pytest.register_assert_rewrite("tests.servers")
+pytest_plugins: list[str] = ["tests.servers.smtp", "tests.servers.imap", "tests.site_fixtures"]
 
 
 @pytest.fixture

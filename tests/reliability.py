@@ -1,6 +1,6 @@
 """Proof of the promises (issue 5): crash, overlap, clock, SMTP-fault, hostile-input and secret trials.
 
-Everything runs `followup` as a real subprocess against real mail servers on 127.0.0.1 (tests/servers.py)
+Everything runs `followup` as a real subprocess against real mail servers on 127.0.0.1 (tests/servers/)
 and judges what arrived, what the ledger says and what the run printed. The pytest files
 (tests/test_reliability.py, tests/test_hostile.py) run the short form; this module also runs the long one:
 
@@ -16,252 +16,43 @@ from __future__ import annotations
 import argparse
 import base64
 import contextlib
-import logging
 import os
 import random
 import re
-import signal
-import sqlite3
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from tests.servers import NO_FAULTS, Faults, SmtpServer, free_port, start_smtp
-from tests.stamps import unstamped
+from tests import hostile_cases
+from tests.runs import (
+    BATCH,
+    EXAMPLE,
+    NOW,
+    ROOT,
+    Run,
+    Spawned,
+    due_keys,
+    duplicates,
+    integrity,
+    ledger_rows,
+    quiet_servers,
+    run_followup,
+    send_args,
+    send_env,
+    smtp,
+    write_batch,
+)
+from tests.servers import NO_FAULTS, Faults, SmtpServer, free_port
 
-ROOT = Path(__file__).resolve().parent.parent
-EXAMPLE = ROOT / "interviews.yaml"
 FIGURES = ROOT / "figures" / "reliability.md"  # the guide shows it (sitehooks: reliability-figures)
-NOW = datetime.fromisoformat("2026-11-24T16:00:00-05:00")  # the example and the batch both have work due
-FOLLOWUP = (sys.executable, "-m", "batch")
-TRACEBACK = "Traceback (most recent call last)"
-BATCH = 50  # follow-ups per crash trial: enough for most kills to land inside the batch
 FINAL = ("sent", "uncertain")  # how every due follow-up of a crash trial must end
-
-
-# --- running followup -----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Run:
-    """One finished `followup` process: exit code (minus the signal when killed), output, cost."""
-
-    args: tuple[str, ...]
-    code: int
-    out: str
-    err: str
-    seconds: float
-    peak_kb: int
-    timed_out: bool = False
-
-    @property
-    def killed(self) -> bool:
-        """Whether our SIGKILL ended it."""
-        return self.code == -signal.SIGKILL and not self.timed_out
-
-    @property
-    def traceback(self) -> bool:
-        """Whether Python printed a traceback (or the run died some way a traceback would have shown)."""
-        return TRACEBACK in self.err or self.timed_out or (self.code < 0 and not self.killed)
-
-    @property
-    def err_lines(self) -> list[str]:
-        """The lines of stderr, without the date and time that start those of `send`."""
-        return unstamped(self.err).splitlines()
-
-
-class Spawned:
-    """A `followup` process under way; `finish()` waits for it (or kills it) and returns its Run."""
-
-    def __init__(
-        self,
-        args: Sequence[str],
-        *,
-        cwd: Path,
-        env: dict[str, str],
-        streams: Path,
-        preexec: Callable[[], None] | None = None,
-    ) -> None:
-        self.args = tuple(args)
-        streams.mkdir(parents=True, exist_ok=True)
-        base = streams / f"run-{time.monotonic_ns()}"
-        self.out_path, self.err_path = base.with_suffix(".out"), base.with_suffix(".err")
-        with self.out_path.open("wb") as out, self.err_path.open("wb") as err:
-            self.proc = subprocess.Popen(
-                [*FOLLOWUP, *self.args],
-                cwd=cwd,
-                env=env,
-                stdin=subprocess.DEVNULL,
-                stdout=out,
-                stderr=err,
-                preexec_fn=preexec,
-            )
-        self.started = time.monotonic()
-
-    def finish(self, *, kill_when: Callable[[float], bool] | None = None, timeout: float = 120.0) -> Run:
-        """Wait for the process; SIGKILL it once `kill_when(seconds since start)` says so, or at `timeout`."""
-        timed_out = False
-        while True:
-            pid, status, usage = os.wait4(self.proc.pid, os.WNOHANG)
-            if pid:
-                break
-            elapsed = time.monotonic() - self.started
-            late = elapsed >= timeout
-            if late or (kill_when is not None and kill_when(elapsed)):
-                timed_out = late
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(self.proc.pid, signal.SIGKILL)
-                _, status, usage = os.wait4(self.proc.pid, 0)
-                break
-            time.sleep(0.0005)  # fine enough to land a kill between two steps of one delivery
-        seconds = time.monotonic() - self.started
-        code = os.waitstatus_to_exitcode(status)
-        self.proc.returncode = code  # reaped here; tell Popen so it does not wait again
-        return Run(self.args, code, _read(self.out_path), _read(self.err_path), seconds, usage.ru_maxrss,
-                   timed_out)  # fmt: skip
-
-    def stop(self) -> None:
-        """Kill the process if it is still running (cleanup after a failed trial)."""
-        if self.proc.returncode is None:
-            with contextlib.suppress(ProcessLookupError, ChildProcessError):
-                os.kill(self.proc.pid, signal.SIGKILL)
-                os.waitpid(self.proc.pid, 0)
-            self.proc.returncode = -signal.SIGKILL
-
-
-def _read(path: Path) -> str:
-    return path.read_bytes().decode("utf-8", "replace")
-
-
-def run_followup(args: Sequence[str], *, cwd: Path, env: dict[str, str], **finish: Any) -> Run:
-    """Run `followup ARGS` to the end (or to `kill_when`); its streams are kept under cwd/streams."""
-    preexec = finish.pop("preexec", None)
-    spawned = Spawned(args, cwd=cwd, env=env, streams=cwd / "streams", preexec=preexec)
-    try:
-        return spawned.finish(**finish)
-    finally:
-        spawned.stop()
-
-
-def clean_env(**extra: str) -> dict[str, str]:
-    """This process's environment without any FOLLOWUP_* setting, plus `extra`."""
-    env = {name: value for name, value in os.environ.items() if not name.startswith("FOLLOWUP_")}
-    return env | extra
-
-
-def smtp_env(server: SmtpServer, timeout: float = 3, **extra: str) -> dict[str, str]:
-    """The environment that points `followup send` at a test server (its CA and login included)."""
-    env = clean_env(
-        FOLLOWUP_SMTP_HOST=server.host,
-        FOLLOWUP_SMTP_PORT=str(server.port),
-        FOLLOWUP_SMTP_SECURITY=server.security,
-        FOLLOWUP_SMTP_TIMEOUT=str(timeout),
-    )
-    if server.ca_file:
-        env["FOLLOWUP_SMTP_CA_FILE"] = str(server.ca_file)
-    if server.auth:
-        env |= {"FOLLOWUP_SMTP_USER": server.user, "FOLLOWUP_SMTP_PASSWORD": server.password}
-    return env | extra
-
-
-def send_args(data: Path, state: Path, now: datetime, *more: str) -> list[str]:
-    """The arguments of `followup send` over one data file and ledger, at one moment."""
-    return ["--data", str(data), "--state", str(state), "--now", now.isoformat(), "send", *more]
-
-
-@contextlib.contextmanager
-def smtp(tmp: Path, **kwargs: Any) -> Iterator[SmtpServer]:
-    """A test SMTP server for the length of a block."""
-    server = start_smtp(tmp, **kwargs)
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-def quiet_servers() -> None:
-    """The servers log every session a test breaks on purpose; the figures do not need that."""
-    for name in ("mail.log", "asyncio"):
-        logging.getLogger(name).setLevel(logging.CRITICAL)
-
-
-# --- data and ledger ------------------------------------------------------------------------------------
-
-
-def write_batch(path: Path, count: int = BATCH) -> Path:
-    """A data file of `count` interviews that ended 14:45 on NOW's day: `count` thank-yous due at NOW."""
-    lines = [
-        "me:\n  name: Sam Rivera\n  email: sam.rivera@example.com\n  timezone: America/Toronto\n",
-        "policy: {daily_cap: 1000}\n",
-        "interviews:\n",
-    ]
-    for n in range(count):
-        lines.append(
-            f"  - id: company-{n:03d}\n    company: Company {n}\n    role: Data Analyst\n"
-            f"    start: 2026-11-24 14:00\n    duration: 45m\n    timezone: America/Toronto\n"
-            f"    interviewers:\n      - name: Casey Example{n}\n        email: casey{n}@company{n}.example\n"
-            f"        topics: [the churn dashboard]\n"
-        )
-    path.write_text("".join(lines), encoding="utf-8")
-    return path
-
-
-def due_keys(data: Path, now: datetime = NOW) -> list[str]:
-    """The keys of the follow-ups due at `now` in a data file (the planner, in this process)."""
-    from batch import model, schedule
-
-    loaded = model.load([data])
-    return [item.key for item in schedule.select(schedule.plan(loaded, now))]
-
-
-def ledger_rows(state: Path) -> dict[str, tuple[str, str, str]]:
-    """Every row of a ledger as key → (state, Message-ID, recipient); an absent ledger is empty."""
-    if not state.exists():
-        return {}
-    try:
-        return _rows(sqlite3.connect(state))
-    except sqlite3.OperationalError as exc:
-        if "no such table" in str(exc):  # killed before the schema was made
-            return {}
-        # a ledger on a file system made read-only on purpose: SQLite cannot make its -shm there
-        return _rows(sqlite3.connect(f"file:{state}?mode=ro&immutable=1", uri=True))
-
-
-def _rows(db: sqlite3.Connection) -> dict[str, tuple[str, str, str]]:
-    try:
-        rows = db.execute("SELECT key, state, message_id, recipient FROM deliveries")
-        return {key: (st, mid, rcpt) for key, st, mid, rcpt in rows}
-    finally:
-        db.close()
-
-
-def integrity(state: Path) -> str:
-    """'ok' when the ledger opens and passes PRAGMA integrity_check (or does not exist yet)."""
-    if not state.exists():
-        return "ok"
-    try:
-        db = sqlite3.connect(state)
-        try:
-            return ", ".join(row[0] for row in db.execute("PRAGMA integrity_check"))
-        finally:
-            db.close()
-    except sqlite3.Error as exc:
-        return f"cannot open: {exc}"
-
-
-def duplicates(server: SmtpServer) -> int:
-    """Copies beyond the first of every Message-ID the server accepted (a message without one counts)."""
-    counts = server.message_id_counts()
-    return sum(n - 1 for mid, n in counts.items() if mid) + counts.get(None, 0)
-
 
 # --- crash trials ---------------------------------------------------------------------------------------
 
@@ -294,7 +85,7 @@ def calibrate(root: Path, data: Path, size: int, runs: int = 3) -> Window:
                 seen.setdefault(len(server.received), elapsed)
                 return False
 
-            run = run_followup(send_args(data, work / "followup.db", NOW), cwd=work, env=smtp_env(server),
+            run = run_followup(send_args(data, work / "followup.db", NOW), cwd=work, env=send_env(server),
                                kill_when=note)  # fmt: skip
             if run.code != 0 or len(server.received) != size:
                 raise RuntimeError(f"calibration run failed ({run.code}): {run.err.strip()}")
@@ -377,7 +168,7 @@ def crash_trial(
     state = work / "followup.db"
     trial = Trial(index)
     with smtp(work) as server:
-        env = smtp_env(server)
+        env = send_env(server)
         plan = KillPlan.draw(rng, server, len(keys), window)
         first = _observe(trial, run_followup(send_args(data, state, NOW), cwd=work, env=env, kill_when=plan))
         rows = ledger_rows(state)
@@ -523,7 +314,7 @@ def overlap_trial(root: Path, processes: int = 8, size: int = 20) -> Outcome:
     keys, state = due_keys(data), work / "followup.db"
     outcome = Outcome("overlap", "")
     with smtp(work) as server:
-        env = smtp_env(server)
+        env = send_env(server)
         spawned = [Spawned(send_args(data, state, NOW), cwd=work, env=env, streams=work / "streams")
                    for _ in range(processes)]  # fmt: skip
         try:
@@ -577,7 +368,7 @@ def clock_trial(root: Path, name: str, size: int = 5) -> Outcome:
     state = work / "followup.db"
     outcome = Outcome(f"clock {name}", "")
     with smtp(work) as server:
-        env = smtp_env(server)
+        env = send_env(server)
         first_now = CLOCK[name].index("NOW")
         for step, moment in enumerate(CLOCK[name]):
             when = NOW if moment == "NOW" else datetime.fromisoformat(moment)
@@ -695,7 +486,7 @@ def fault_trial(root: Path, case: FaultCase) -> Outcome:
     keys = due_keys(data)
     outcome = Outcome(case.name, "")
     with smtp(work, **case.server) as server:
-        env = smtp_env(server, timeout=case.timeout, **case.env)
+        env = send_env(server, timeout=case.timeout, **case.env)
         if case.name == "connection refused":
             env["FOLLOWUP_SMTP_PORT"] = str(free_port())
         first = run_followup(send_args(data, state, NOW), cwd=work, env=env, timeout=60)
@@ -722,7 +513,7 @@ def _later_run(
 ) -> Run:
     if case.server.get("faults", NO_FAULTS).tls:  # a TLS fault lasts as long as its server
         with smtp(work, security=server.security) as fixed:
-            later = run_followup(send_args(data, state, case.later_now), cwd=work, env=smtp_env(fixed))
+            later = run_followup(send_args(data, state, case.later_now), cwd=work, env=send_env(fixed))
             server.received.extend(fixed.received)  # one count of what arrived, wherever
             return later
     server.faults = NO_FAULTS
@@ -786,7 +577,7 @@ def secret_trial(root: Path, case: str) -> Outcome:
         tls = Faults(echo_auth=case.rsplit(" ", 1)[-1])
     outcome = Outcome(case, "")
     with smtp(work, security=security, password=server_password, faults=tls) as server:
-        env = smtp_env(server, FOLLOWUP_SMTP_PASSWORD=secret)
+        env = send_env(server, FOLLOWUP_SMTP_PASSWORD=secret)
         secret_file = _plant_file(work, case, secret, env)
         if case == "connection refused":
             env["FOLLOWUP_SMTP_PORT"] = str(free_port())
@@ -854,11 +645,9 @@ def find_secret(folder: Path, secret: str, user: str, skip: set[Path]) -> list[s
 
 
 def hostile_trials(root: Path, quick: bool) -> list[Outcome]:
-    """Every case of tests/test_hostile.py (the slow ones only in a full run)."""
-    from tests import test_hostile
-
+    """Every case of tests/hostile_cases.py (the slow ones only in a full run)."""
     outcomes = []
-    for case in test_hostile.CASES:
+    for case in hostile_cases.CASES:
         if quick and case.slow:
             continue
         reason = case.skip_reason()
@@ -867,7 +656,7 @@ def hostile_trials(root: Path, quick: bool) -> list[Outcome]:
             continue
         work = root / f"hostile-{len(outcomes):02d}"
         work.mkdir(parents=True)
-        result = test_hostile.run_case(case, work)
+        result = hostile_cases.run_case(case, work)
         outcome = Outcome(case.name, result.summary, problems=result.problems, tracebacks=result.tracebacks)
         outcomes.append(outcome)
     return outcomes

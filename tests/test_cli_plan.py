@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from batch import model
+from batch import load as loader
 from batch.cli import main
-from tests.reliability import write_batch
+from tests.runs import write_batch
 
 ROOT = Path(__file__).parent.parent
 EXAMPLE = ROOT / "interviews.yaml"
@@ -255,8 +255,8 @@ def test_check_parses_each_file_once_for_the_places_of_any_number_of_failing_mes
         path.write_text(text, encoding="utf-8")
         paths.append(path)
     parses = []
-    real_locate = model.locate
-    monkeypatch.setattr(model, "locate", lambda text, wanted: parses.append(1) or real_locate(text, wanted))
+    real_locate = loader.locate
+    monkeypatch.setattr(loader, "locate", lambda text, wanted: parses.append(1) or real_locate(text, wanted))
     assert main(["--data", str(tmp_path), "--now", NOW, "check"]) == 2
     lines = capsys.readouterr().err.splitlines()
     assert len(lines) == 40 * files and all("words; keep a email to 10 or fewer" in line for line in lines)

@@ -13,7 +13,8 @@ import pytest
 
 from batch.cli import main
 from batch.ledger import Ledger
-from tests.servers import Faults, ImapServer, SmtpServer, free_port, smtp_env
+from tests import servers
+from tests.servers import Faults, ImapServer, SmtpServer, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 NOW = "2026-11-24T16:00:00-05:00"
@@ -21,9 +22,8 @@ CHECKS = ("data", "templates", "state", "smtp", "imap")
 
 
 def use_smtp(monkeypatch: pytest.MonkeyPatch, server: SmtpServer, **extra: str) -> None:
-    extra = {f"FOLLOWUP_SMTP_{name}": value for name, value in extra.items()}
-    for name, value in {**smtp_env(server), **extra}.items():
-        monkeypatch.setenv(name, value)
+    """use_smtp with settings named short: PASSWORD="..." for FOLLOWUP_SMTP_PASSWORD."""
+    servers.use_smtp(monkeypatch, server, **{f"FOLLOWUP_SMTP_{name}": value for name, value in extra.items()})
 
 
 def use_imap(monkeypatch: pytest.MonkeyPatch, server: ImapServer, **extra: str) -> None:

@@ -23,7 +23,8 @@ from batch.ledger import Claim, Entry, Ledger
 from batch.settings import SmtpSettings
 from batch.transport import Smtp
 from tests.reliability import NOW, due_keys, ledger_rows, send_args, write_batch
-from tests.servers import SmtpServer, _drop, smtp_env
+from tests.servers import SmtpServer, smtp_env
+from tests.servers.smtp import _drop
 
 ROOT = Path(__file__).resolve().parent.parent
 SIZE = 8  # due follow-ups: one chunk holds them all

@@ -296,6 +296,6 @@ def test_reading_a_closed_ledger_needs_no_write_to_its_folder(tmp_path: Path) ->
 
 def unprivileged() -> None:
     """In the child: obey file modes even as root (root drops CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH)."""
-    from tests.test_hostile import drop_dac
+    from tests.hostile_cases import drop_dac
 
     drop_dac()

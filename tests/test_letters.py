@@ -19,11 +19,12 @@ from pathlib import Path
 import pytest
 
 from batch import letters, render
+from batch.checks import SHIPPED_LANGUAGES
 from batch.cli import main
 from batch.compose import compose
 from batch.errors import InputError
 from batch.lint import count_words, lint, panel_problems, word_limits
-from batch.model import SHIPPED_LANGUAGES, Dataset, load
+from batch.model import Dataset, load
 from batch.render import STOCK, context_for, load_template, render_follow_up, stock_path
 from batch.schedule import FollowUp, plan
 from tests.test_render import compare_golden

@@ -16,10 +16,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from batch import checks, model
 from batch import fields as f
-from batch import model
 from batch.cli import main
 from batch.errors import InputError
+from batch.load import data_files
 from batch.model import load
 
 CORPUS = Path(__file__).parent / "corpus"
@@ -165,7 +166,7 @@ def test_data_folder_with_several_files(tmp_path, capsys, files, expected):
         (place(name), line, re.sub(r"\{(\S+?)\}", lambda m: place(m[1]), message))
         for name, line, message in expected
     ]
-    found = problems_of(model.data_files(folder, tmp_path))
+    found = problems_of(data_files(folder, tmp_path))
     assert [(path, line) for path, line, _ in found] == [(path, line) for path, line, _ in wanted]
     for (_, _, message), (_, _, fragment) in zip(found, wanted, strict=True):
         assert fragment in message
@@ -182,7 +183,7 @@ def test_data_folder_that_is_well_formed_loads_every_file(tmp_path, capsys):
     write(folder, "northwind.yaml", "interviews:\n" + interview_yaml("one"))
     write(folder, "contoso.yml", "interviews:\n" + interview_yaml("two"))
     write(folder, "notes.txt", "not yaml, not read")
-    data = load(model.data_files(folder, tmp_path))
+    data = load(data_files(folder, tmp_path))
     assert sorted(i.id for i in data.interviews) == ["one", "two"]
     assert len(data.files) == 3
     assert main(["--data", str(folder), "--now", "2026-11-24T16:00", "check"]) == 0
@@ -202,7 +203,7 @@ def test_default_data_is_interviews_yaml_plus_the_interviews_folder(tmp_path):
     write(tmp_path, "interviews.yaml", ME)
     write(tmp_path / "interviews", "b.yaml", "interviews: []\n")
     write(tmp_path / "interviews", "a.yaml", "interviews: []\n")
-    assert model.data_files(None, tmp_path) == [
+    assert data_files(None, tmp_path) == [
         tmp_path / "interviews.yaml",
         tmp_path / "interviews" / "a.yaml",
         tmp_path / "interviews" / "b.yaml",
@@ -300,10 +301,10 @@ def test_a_folder_named_like_a_data_file_is_an_error_with_its_path(tmp_path, cap
 def test_done_check_in_is_right_only_on_whoever_receives_the_check_in():
     priya = model.Interviewer("Priya Shah", "priya@northwind.example")
     marcus = model.Interviewer("Marcus Chen", "marcus@northwind.example", done=("check-in",))
-    assert list(model.misplaced_done((), [priya, marcus], True, recipient=1)) == []
-    [(where, message)] = model.misplaced_done((), [priya, marcus], True, recipient=0)
+    assert list(checks.misplaced_done((), [priya, marcus], True, recipient=1)) == []
+    [(where, message)] = checks.misplaced_done((), [priya, marcus], True, recipient=0)
     assert where == ("interviewers", 1, "done") and "goes to Priya Shah, not to Marcus Chen" in message
-    assert list(model.misplaced_done(("check-in",), [priya], True, recipient=0)) == []
+    assert list(checks.misplaced_done(("check-in",), [priya], True, recipient=0)) == []
 
 
 def test_decision_by_on_the_day_of_the_interview_is_accepted(tmp_path):
@@ -344,7 +345,7 @@ def test_a_zone_without_its_daylight_time_is_a_warning_that_names_the_city_zone(
 
 @pytest.mark.parametrize("zone", ["America/New_York", "UTC", "Asia/Kolkata"])
 def test_a_city_zone_or_utc_gives_no_warning(zone):
-    assert model.f.zone_warning(zone) is None
+    assert f.zone_warning(zone) is None
 
 
 # --- addresses: email-validator decides, the everyday address without importing it -------------------

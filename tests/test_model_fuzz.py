@@ -13,7 +13,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from batch import model, schedule
+from batch import model, schedule, spec
 from batch.errors import InputError
 from batch.policy import Policy
 
@@ -60,10 +60,10 @@ TYPED = [
 ]
 SCALARS = st.sampled_from(TYPED) | st.text(max_size=20) | st.integers() | st.booleans() | st.none()
 NAMES = [
-    *model.TOP_KEYS,
-    *model.ME_SPEC,
-    *model.INTERVIEW_SPEC,
-    *model.INTERVIEWER_SPEC,
+    *spec.TOP_KEYS,
+    *spec.ME,
+    *spec.INTERVIEW,
+    *spec.INTERVIEWER,
     *("workdays", "window_start", "window_end", "expire_after_business_days", "interviewr", "compnay"),
 ]
 KEYS = st.sampled_from(NAMES) | st.text(max_size=8)
@@ -120,10 +120,10 @@ def test_arbitrary_yaml_structures_load_or_are_refused(paths, document):
 
 POLICY_KEYS = [field.name for field in dataclasses.fields(Policy)]
 SPOTS = [
-    *(("me", key) for key in model.ME_SPEC),
+    *(("me", key) for key in spec.ME),
     *(("policy", key) for key in POLICY_KEYS),
-    *(("interview", key) for key in model.INTERVIEW_SPEC),
-    *(("interviewer", key) for key in model.INTERVIEWER_SPEC),
+    *(("interview", key) for key in spec.INTERVIEW),
+    *(("interviewer", key) for key in spec.INTERVIEWER),
 ]
 
 

@@ -15,15 +15,12 @@ import pytest
 from tests.reliability import (
     CLOCK,
     FAULT_CASES,
-    FOLLOWUP,
-    NOW,
     SECRET_CASES,
     FaultCase,
     Figures,
     Outcome,
     Trial,
     Window,
-    clean_env,
     clock_trial,
     crash_trials,
     fault_trial,
@@ -31,8 +28,8 @@ from tests.reliability import (
     format_markdown,
     overlap_trial,
     secret_trial,
-    write_batch,
 )
+from tests.runs import FOLLOWUP, NOW, clean_env, write_batch
 
 
 def test_killed_sends_never_deliver_twice_nor_lose_a_follow_up(tmp_path: Path) -> None:

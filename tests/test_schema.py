@@ -11,8 +11,9 @@ import jsonschema
 import pytest
 import yaml
 
-from batch import fields, model, schema
+from batch import fields, model, schema, spec
 from batch.cli import main
+from batch.errors import InputError
 from batch.policy import Policy
 
 ROOT = Path(__file__).parent.parent
@@ -146,7 +147,7 @@ def test_the_shipped_example_is_valid_by_the_schema():
 
 @pytest.mark.parametrize("path", sorted(BAD.glob("*.yaml")), ids=lambda p: p.name)
 def test_a_bad_file_the_loader_refuses_is_refused_by_the_schema_or_listed_with_its_reason(path: Path):
-    with pytest.raises(model.InputError):
+    with pytest.raises(InputError):
         model.load([path])
     found = refusals(path)
     if path.name in LISTED:
@@ -160,22 +161,22 @@ def test_every_file_listed_as_beyond_a_schema_exists():
 
 
 @pytest.mark.parametrize(
-    ("section", "spec"),
-    [("me", model.ME_SPEC), ("interviews", model.INTERVIEW_SPEC), ("interviewers", model.INTERVIEWER_SPEC)],
+    ("section", "keys"),
+    list(spec.SECTIONS.items()),
 )
-def test_every_key_of_the_model_is_in_the_schema_with_the_guides_description(section, spec):
-    from batch.sitehooks import MEANINGS
-
+def test_every_key_of_the_model_is_in_the_schema_with_the_guides_description(section, keys):
     document = schema.json_schema()["properties"]
     found = {
         "me": document["me"],
         "interviews": document["interviews"]["items"],
         "interviewers": document["interviews"]["items"]["properties"]["interviewers"]["items"],
     }[section]
-    assert list(found["properties"]) == list(spec)
-    assert found["required"] == [name for name, (_, needed) in spec.items() if needed]
+    assert list(found["properties"]) == list(keys)
+    assert found["required"] == [name for name, key in keys.items() if key.required]
     assert found["additionalProperties"] is False
-    assert {name: value["description"] for name, value in found["properties"].items()} == MEANINGS[section]
+    assert {name: value["description"] for name, value in found["properties"].items()} == {
+        name: key.meaning for name, key in keys.items()
+    }
 
 
 def test_every_policy_default_is_valid_by_its_own_schema_and_described():

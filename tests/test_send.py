@@ -18,17 +18,12 @@ from batch import model, schedule
 from batch.cli import main
 from batch.compose import compose
 from batch.ledger import locked
-from tests.servers import Faults, SmtpServer, smtp_env
+from tests.servers import Faults, SmtpServer, use_smtp
 from tests.stamps import unstamped
 
 ROOT = Path(__file__).resolve().parent.parent
 NOW = "2026-11-24T16:00:00-05:00"
 DUE_TO = {"marcus.chen@northwind.example", "sam.rivera@example.com"}  # two reminders go to Sam
-
-
-def use(monkeypatch: pytest.MonkeyPatch, server: SmtpServer, **extra: str) -> None:
-    for name, value in {**smtp_env(server), **extra}.items():
-        monkeypatch.setenv(name, value)
 
 
 def send(work: Path, *args: str, now: str = NOW) -> int:
@@ -54,7 +49,7 @@ def parsed(raw: bytes) -> email.message.EmailMessage:
 def test_due_follow_ups_arrive_once_each_exactly_as_rendered(
     work: Path, smtp_server: SmtpServer, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    use(monkeypatch, smtp_server)
+    use_smtp(monkeypatch, smtp_server)
     assert send(work) == 0
     lines = unstamped(capsys.readouterr().out).splitlines()
     assert len(lines) == 3 and all(line.startswith(("sent ", "reminded ")) for line in lines)
@@ -88,7 +83,7 @@ def test_due_follow_ups_arrive_once_each_exactly_as_rendered(
 def test_starttls_with_auth_logs_in_once_and_delivers_the_batch_over_one_connection(
     work: Path, smtp_tls_server: SmtpServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    use(monkeypatch, smtp_tls_server)
+    use_smtp(monkeypatch, smtp_tls_server)
     assert send(work) == 0
     assert len(smtp_tls_server.received) == 3
     assert all(r.tls and r.login == smtp_tls_server.user for r in smtp_tls_server.received)
@@ -101,7 +96,7 @@ def test_implicit_tls_with_a_password_file_delivers(
     secret = work / "password"
     secret.write_text(smtp_ssl_server.password + "\n")
     secret.chmod(0o600)
-    use(monkeypatch, smtp_ssl_server)
+    use_smtp(monkeypatch, smtp_ssl_server)
     monkeypatch.delenv("FOLLOWUP_SMTP_PASSWORD")
     monkeypatch.setenv("FOLLOWUP_SMTP_PASSWORD_FILE", str(secret))
     assert send(work) == 0
@@ -117,7 +112,7 @@ def test_a_password_file_others_can_read_is_refused_before_anything_is_sent(
     secret = work / "password"
     secret.write_text(smtp_ssl_server.password)
     secret.chmod(0o644)
-    use(monkeypatch, smtp_ssl_server, FOLLOWUP_SMTP_PASSWORD_FILE=str(secret))
+    use_smtp(monkeypatch, smtp_ssl_server, FOLLOWUP_SMTP_PASSWORD_FILE=str(secret))
     assert send(work) == 2
     err = capsys.readouterr().err
     assert "chmod 600" in err and err.count("\n") == 1
@@ -131,7 +126,7 @@ def test_a_wrong_password_stops_the_batch_with_one_line_and_a_later_run_delivers
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    use(monkeypatch, smtp_tls_server, FOLLOWUP_SMTP_PASSWORD="not-the-password")
+    use_smtp(monkeypatch, smtp_tls_server, FOLLOWUP_SMTP_PASSWORD="not-the-password")
     assert send(work) == 1
     err = capsys.readouterr().err
     assert "535" in err and "user name or password" in err
@@ -147,7 +142,7 @@ def test_a_4xx_on_data_defers_and_the_next_run_delivers_with_the_same_message_id
     work: Path, make_smtp: Callable[..., SmtpServer], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     server = make_smtp(faults=Faults(data="451 4.3.0 try again later", times=1))
-    use(monkeypatch, server)
+    use_smtp(monkeypatch, server)
     assert send(work) == 1
     first = ledger_rows(work)
     assert sorted(state for state, _ in first.values()) == ["deferred", "deferred", "deferred"]
@@ -163,7 +158,7 @@ def test_a_5xx_for_one_recipient_fails_that_one_only_and_it_is_never_retried(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     server = make_smtp(faults=Faults(rcpt={"marcus.chen@northwind.example": "550 5.1.1 no such user"}))
-    use(monkeypatch, server)
+    use_smtp(monkeypatch, server)
     assert send(work) == 1
     err = capsys.readouterr().err
     assert "550 5.1.1 no such user" in err and "does not exist" in err
@@ -178,7 +173,7 @@ def test_a_connection_dropped_before_data_is_reopened_and_the_batch_goes_on(
     work: Path, make_smtp: Callable[..., SmtpServer], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     server = make_smtp(faults=Faults(drop="MAIL", times=1))
-    use(monkeypatch, server)
+    use_smtp(monkeypatch, server)
     assert send(work) == 0
     assert len(server.received) == 3
     assert server.connections == 2
@@ -191,7 +186,7 @@ def test_a_connection_dropped_after_data_leaves_it_uncertain_and_it_is_not_resen
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     server = make_smtp(faults=Faults(drop="after_DATA", times=1))
-    use(monkeypatch, server)
+    use_smtp(monkeypatch, server)
     assert send(work) == 1
     assert "followup resolve" in capsys.readouterr().err
     states = sorted(state for state, _ in ledger_rows(work).values())
@@ -210,7 +205,7 @@ def test_a_connection_dropped_after_data_leaves_it_uncertain_and_it_is_not_resen
 def test_a_run_finding_the_lock_held_does_nothing_and_exits_75(
     work: Path, smtp_server: SmtpServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    use(monkeypatch, smtp_server)
+    use_smtp(monkeypatch, smtp_server)
     with locked(work / "var" / "followup.db"):
         assert send(work) == 75
     assert smtp_server.received == []
@@ -221,7 +216,7 @@ def test_the_daily_cap_holds_the_rest_for_a_later_day(
 ) -> None:
     text = (work / "interviews.yaml").read_text().replace("policy: {}", "policy: {daily_cap: 2}")
     (work / "interviews.yaml").write_text(text)
-    use(monkeypatch, smtp_server)
+    use_smtp(monkeypatch, smtp_server)
     assert send(work) == 0
     assert "held  1 more" in capsys.readouterr().out
     assert send(work, now="2026-11-24T17:00:00-05:00") == 0
@@ -233,7 +228,7 @@ def test_the_daily_cap_holds_the_rest_for_a_later_day(
 
 
 def test_limit_caps_one_run(work: Path, smtp_server: SmtpServer, monkeypatch: pytest.MonkeyPatch) -> None:
-    use(monkeypatch, smtp_server)
+    use_smtp(monkeypatch, smtp_server)
     assert send(work, "--limit", "1") == 0
     assert len(smtp_server.received) == 1
 
@@ -245,7 +240,7 @@ def test_a_message_failing_the_etiquette_is_not_sent_and_the_others_go(
     text = (work / "interviews.yaml").read_text()
     text = text.replace("    role: Data Analyst\n", "    role: Data Analyst\n    template: short.md\n")
     (work / "interviews.yaml").write_text(text)
-    use(monkeypatch, smtp_server)
+    use_smtp(monkeypatch, smtp_server)
     assert send(work) == 2  # the template needs fixing: input, exit 2; the others still went
     err = capsys.readouterr().err
     assert "not sent" in err and "words" in err and "short.md" in err
@@ -271,7 +266,7 @@ def test_without_smtp_settings_send_is_a_dry_run_into_a_maildir_and_records_noth
 def test_nothing_due_is_silent(
     work: Path, smtp_server: SmtpServer, monkeypatch: pytest.MonkeyPatch, capsys
 ) -> None:
-    use(monkeypatch, smtp_server)
+    use_smtp(monkeypatch, smtp_server)
     assert send(work, now="2027-03-01T12:00:00-05:00") == 0
     assert capsys.readouterr() == ("", "")
     assert smtp_server.received == []
@@ -283,7 +278,7 @@ def test_the_password_appears_in_no_output_ledger_or_outbox(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    use(monkeypatch, smtp_tls_server)
+    use_smtp(monkeypatch, smtp_tls_server)
     assert send(work) == 0
     sending = capsys.readouterr()
     assert main(["--state", str(work / "var" / "followup.db"), "status", "--json"]) == 0
@@ -309,7 +304,7 @@ def test_the_password_appears_in_no_output_ledger_or_outbox(
 def test_editing_the_yaml_after_a_delivery_never_sends_it_again(
     work: Path, smtp_server: SmtpServer, monkeypatch: pytest.MonkeyPatch, old: str, new: str
 ) -> None:
-    use(monkeypatch, smtp_server)
+    use_smtp(monkeypatch, smtp_server)
     assert send(work) == 0
     text = (work / "interviews.yaml").read_text()
     assert old in text
@@ -321,7 +316,7 @@ def test_editing_the_yaml_after_a_delivery_never_sends_it_again(
 def test_reordering_the_panel_after_the_check_in_does_not_send_a_second_one(
     work: Path, smtp_server: SmtpServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    use(monkeypatch, smtp_server)
+    use_smtp(monkeypatch, smtp_server)
     # Priya's check-in is due, and it is working time in Vancouver too; the thank-yous have expired
     after_decision = "2026-12-08T17:30:00+01:00"
     assert send(work, now=after_decision) == 0
@@ -364,7 +359,7 @@ def test_the_idle_cron_run_imports_nothing_heavy(work: Path, smtp: bool) -> None
 def test_each_line_send_writes_starts_with_my_local_date_and_time(
     work: Path, smtp_server: SmtpServer, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    use(monkeypatch, smtp_server)
+    use_smtp(monkeypatch, smtp_server)
     assert send(work, now="2026-11-24T21:00:00+00:00") == 0  # 16:00 in Toronto, where the data says I live
     out = capsys.readouterr().out
     assert len(out.splitlines()) == 3
@@ -386,7 +381,7 @@ def test_a_send_refused_for_bad_data_says_when_too(work: Path, capsys: pytest.Ca
 def test_a_stamped_stream_stamps_each_line_once_and_leaves_a_terminals_line_clearing_alone() -> None:
     import io
 
-    from batch.cli import Stamped
+    from batch.terminal import Stamped
 
     raw = io.StringIO()
     stream = Stamped(raw, lambda: "2026-11-24 16:00 ")

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from batch.cli import main
-from tests.servers import SmtpServer
+from tests.servers import SmtpServer, use_smtp
 from tests.stamps import unstamped
-from tests.test_send import NOW, send, use
+from tests.test_send import NOW, send
 
 
 @pytest.mark.parametrize(
@@ -46,7 +46,7 @@ def test_a_bad_smtp_setting_is_one_line_naming_it_and_nothing_is_recorded(
     files = {name: work / name for name in ("not-json", "no-token", "folder")}
     value = value.format(missing=work / "missing.json", **files)
     login = {"FOLLOWUP_SMTP_USER": "sam.rivera@example.com"} if "OAUTH2" in setting else {}
-    use(monkeypatch, smtp_server, **login, **{setting: value})
+    use_smtp(monkeypatch, smtp_server, **login, **{setting: value})
     monkeypatch.setattr("sys.stdin", io.StringIO(""))  # a prompt would read nothing and fail
     assert send(work) == 2
     out, err = capsys.readouterr()

@@ -17,7 +17,8 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from batch import cli, compose, ledger, model, policy, schedule, sitehooks
+from batch import cli, compose, ledger, model, policy, schedule, sitehooks, spec
+from batch.load import data_files
 from tests.site_fixtures import BIN, ROOT, BuiltSite, copy_project, mkdocs_env, rooted_config, run_mkdocs
 
 COPYCHECK = ROOT.parent / "shared" / "tools" / "copycheck.py"
@@ -321,18 +322,18 @@ def test_the_check_in_page_says_the_job_sends_one_check_in(built_site: BuiltSite
     assert "at most two check-ins" not in page
 
 
-@pytest.mark.parametrize(("section", "spec"), list(sitehooks.SPECS.items()))
+@pytest.mark.parametrize(("section", "keys"), list(spec.SECTIONS.items()))
 def test_file_reference_lists_every_key_of_the_schema(
-    built_site: BuiltSite, section: str, spec: dict
+    built_site: BuiltSite, section: str, keys: spec.Spec
 ) -> None:
     page = built_site.html("tool/interviews.html")
     start = page.index(f'id="{section}"')
     table = page[start : page.index("</table>", start)]
-    keys = re.findall(r"<tr>\s*<td[^>]*><code>([\w]+)</code></td>", table)
-    assert keys == list(spec)
-    for key, (_, required) in spec.items():
-        row = table[re.search(rf"<td[^>]*><code>{key}</code></td>", table).start() :]  # type: ignore[union-attr]
-        assert ("required" in row.split("</tr>")[0]) == required, key
+    listed = re.findall(r"<tr>\s*<td[^>]*><code>([\w]+)</code></td>", table)
+    assert listed == list(keys)
+    for name, key in keys.items():
+        row = table[re.search(rf"<td[^>]*><code>{name}</code></td>", table).start() :]  # type: ignore[union-attr]
+        assert ("required" in row.split("</tr>")[0]) == key.required, name
 
 
 def test_an_unknown_marker_is_reported_and_left_alone(caplog: pytest.LogCaptureFixture) -> None:
@@ -486,7 +487,7 @@ def test_site_holds_nothing_from_the_users_interviews(tmp_path: Path) -> None:
     (tmp_path / "interviews").mkdir()
     more = MARKED_YAML.split("interviews:\n")[1].replace("vexmoor-analyst", "vexmoor-lead")
     (tmp_path / "interviews" / "more.yaml").write_text("interviews:\n" + more, "utf-8")
-    assert len(model.load(model.data_files(None, tmp_path)).interviews) == 2  # real, valid data
+    assert len(model.load(data_files(None, tmp_path)).interviews) == 2  # real, valid data
     log = tmp_path / "opened.json"
     site = tmp_path / "site"
     result = subprocess.run(

@@ -18,7 +18,7 @@ import pytest
 
 from batch.cli import main
 from batch.ledger import Entry, thank_you_thread
-from tests.servers import ImapServer, SmtpServer, imap_login, smtp_env
+from tests.servers import ImapServer, SmtpServer, imap_login, use_smtp
 
 ME = """\
 me:
@@ -64,8 +64,7 @@ def parse(raw: bytes) -> EmailMessage:
 
 @pytest.fixture
 def smtp(smtp_server: SmtpServer, monkeypatch: pytest.MonkeyPatch, work: Path) -> SmtpServer:
-    for name, value in smtp_env(smtp_server).items():
-        monkeypatch.setenv(name, value)
+    use_smtp(monkeypatch, smtp_server)
     return smtp_server
 
 

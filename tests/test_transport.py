@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from batch.cli import main
-from tests.servers import Faults, SmtpServer
+from tests.servers import Faults, SmtpServer, use_smtp
 from tests.stamps import unstamped
-from tests.test_send import NOW, ledger_rows, send, use
+from tests.test_send import NOW, ledger_rows, send
 
 LATER = "2026-11-24T16:15:00-05:00"
 MARCUS = "marcus.chen@northwind.example"
@@ -57,7 +57,7 @@ def test_only_a_definite_final_reply_decides_and_nothing_goes_twice(
     code: int,
 ) -> None:
     server = make_smtp(faults=faults)
-    use(monkeypatch, server)
+    use_smtp(monkeypatch, server)
     assert send(work) == code
     err = capsys.readouterr().err
     assert states(work) == expected
@@ -74,7 +74,7 @@ def test_a_221_after_data_is_uncertain_not_deferred(
     work: Path, make_smtp: Callable[..., SmtpServer], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     server = make_smtp(faults=Faults(final="221 2.0.0 closing"))
-    use(monkeypatch, server)
+    use_smtp(monkeypatch, server)
     assert send(work) == 1
     assert "deferred" not in states(work)
     assert len(server.received) == 3
@@ -87,7 +87,7 @@ def test_a_server_dribbling_its_final_reply_holds_one_message_then_the_batch_sto
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     server = make_smtp(faults=Faults(dribble=("DATA", 0.4)))  # each byte well inside the 1 s timeout
-    use(monkeypatch, server, FOLLOWUP_SMTP_TIMEOUT="1")
+    use_smtp(monkeypatch, server, FOLLOWUP_SMTP_TIMEOUT="1")
     started = time.monotonic()
     assert send(work) == 1
     assert time.monotonic() - started < 10
@@ -111,7 +111,7 @@ def test_a_server_dribbling_before_the_hand_over_stops_the_batch_with_nothing_se
     point: str,
 ) -> None:
     server = make_smtp(faults=Faults(dribble=(point, 0.4)))
-    use(monkeypatch, server, FOLLOWUP_SMTP_TIMEOUT="1")
+    use_smtp(monkeypatch, server, FOLLOWUP_SMTP_TIMEOUT="1")
     started = time.monotonic()
     assert send(work) == 1
     assert time.monotonic() - started < 10
@@ -129,7 +129,7 @@ def test_a_multi_line_reply_is_shown_on_one_line_without_control_characters(
 ) -> None:
     final = "250-2.0.0 queued\r\n250-as \x1b[31mred\x1b[0m\x07\r\n250 2.0.0 id 42"
     server = make_smtp(faults=Faults(final=final))
-    use(monkeypatch, server)
+    use_smtp(monkeypatch, server)
     assert send(work) == 0
     out = capsys.readouterr().out
     assert len(out.splitlines()) == 3
@@ -149,7 +149,7 @@ def test_control_characters_in_a_refusal_never_reach_the_terminal(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     server = make_smtp(faults=Faults(rcpt={MARCUS: "550-5.1.1 no \x1b]0;owned\x07 such\r\n550 5.1.1 user"}))
-    use(monkeypatch, server)
+    use_smtp(monkeypatch, server)
     assert send(work) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "no " in err and "such" in err and "user" in err
@@ -180,7 +180,7 @@ def test_an_account_problem_stops_the_batch_and_keeps_every_follow_up_due(
     faults: Faults,
 ) -> None:
     server = make_smtp(security=security, faults=faults)
-    use(monkeypatch, server)
+    use_smtp(monkeypatch, server)
     assert send(work) == 1
     out, err = capsys.readouterr()
     assert out == "" and err.count("\n") == 1
@@ -210,7 +210,7 @@ def test_a_server_echoing_the_login_shows_none_of_it_anywhere(
     mechanism: str,
 ) -> None:
     server = make_smtp(auth=True, password=PASSWORD, faults=Faults(echo_auth=mechanism))
-    use(monkeypatch, server)
+    use_smtp(monkeypatch, server)
     outbox = ["--outbox", str(work / "var" / "outbox")]
     assert send(work, *outbox, "--dry-run") == 0
     assert send(work, *outbox) == 1
@@ -233,7 +233,7 @@ def test_a_password_outside_ascii_is_explained_in_plain_words(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    use(monkeypatch, smtp_tls_server, FOLLOWUP_SMTP_PASSWORD="Pässwörd-Kx7-qerT")
+    use_smtp(monkeypatch, smtp_tls_server, FOLLOWUP_SMTP_PASSWORD="Pässwörd-Kx7-qerT")
     assert send(work) == 2
     out, err = capsys.readouterr()
     assert out == "" and err.count("\n") == 1
@@ -252,7 +252,7 @@ def test_a_latin_1_password_file_is_named_without_its_byte_or_offset(
     secret = work / "password"
     secret.write_bytes("Pass-caf\xe9-Kx7qerT\n".encode("latin-1"))
     secret.chmod(0o600)
-    use(monkeypatch, smtp_tls_server, FOLLOWUP_SMTP_PASSWORD_FILE=str(secret))
+    use_smtp(monkeypatch, smtp_tls_server, FOLLOWUP_SMTP_PASSWORD_FILE=str(secret))
     assert send(work) == 2
     out, err = capsys.readouterr()
     assert out == "" and err.count("\n") == 1

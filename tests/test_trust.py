@@ -15,7 +15,7 @@ import pytest
 from batch import deliver, model
 from batch.cli import main
 from batch.transport import Outbox
-from tests.servers import Faults, SmtpServer, smtp_env
+from tests.servers import Faults, SmtpServer, use_smtp
 
 ME = """\
 me:
@@ -52,8 +52,7 @@ def rows(folder: Path) -> dict[str, tuple[str, str]]:
 
 @pytest.fixture
 def smtp(smtp_server: SmtpServer, monkeypatch: pytest.MonkeyPatch, work: Path) -> SmtpServer:
-    for name, value in smtp_env(smtp_server).items():
-        monkeypatch.setenv(name, value)
+    use_smtp(monkeypatch, smtp_server)
     return smtp_server
 
 
@@ -252,8 +251,7 @@ def test_after_a_550_a_corrected_address_gets_the_thank_you_and_the_old_row_is_s
     work: Path, make_smtp, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     server = make_smtp(faults=Faults(rcpt={"zoe.adams@globex.test": "550 5.1.1 no such user"}))
-    for name, value in smtp_env(server).items():
-        monkeypatch.setenv(name, value)
+    use_smtp(monkeypatch, server)
     write(work, FRIDAY)
     assert run(work, "2026-11-27T15:50:00-05:00", "send") == 1
     old = "globex-analyst/thank-you/zoe.adams@globex.test"

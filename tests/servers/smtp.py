@@ -1,8 +1,8 @@
-"""Real local mail servers for the tests: aiosmtpd (plain, STARTTLS, SMTPS, scripted faults) and dovecot.
+"""A real aiosmtpd on 127.0.0.1 for the tests: plain, STARTTLS or SMTPS, with scripted faults.
 
-Everything listens on 127.0.0.1 on a port chosen at run time. Fixtures: ``smtp_server``, ``smtp_tls_server``,
-``smtp_ssl_server``, ``make_smtp`` (build one with ``Faults``) and ``imap_server``. Outside a fixture,
-``start_smtp(...)`` returns a running ``SmtpServer``; call ``.stop()`` when done.
+Fixtures: ``smtp_server``, ``smtp_tls_server``, ``smtp_ssl_server`` and ``make_smtp`` (build one with
+``Faults``). Outside a fixture, ``start_smtp(...)`` returns a running ``SmtpServer``; call ``.stop()``.
+``smtp_env`` is the FOLLOWUP_SMTP_* settings that point `followup` at one, ``use_smtp`` sets them.
 """
 
 from __future__ import annotations
@@ -12,19 +12,9 @@ import base64
 import collections
 import email.parser
 import email.policy
-import functools
-import grp
-import imaplib
-import os
-import pwd
-import shutil
-import signal
 import socket
 import ssl
-import subprocess
-import tempfile
 import threading
-import time
 import uuid
 import weakref
 from collections.abc import Callable, Iterator, Mapping
@@ -33,15 +23,14 @@ from pathlib import Path
 from typing import Any, Literal
 
 import pytest
-import trustme
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import MISSING, SMTP, AuthResult, LoginPassword
 
-HOST = "127.0.0.1"
+from .net import HOST
+from .tls import authority, server_context
+
 SMTP_USER = "tester@example.test"  # with an "@": yagmail appends "@gmail.com" to a bare user name
 SMTP_PASSWORD = "secret"
-IMAP_USER = "tester"
-IMAP_PASSWORD = "secret"
 Security = Literal["none", "starttls", "ssl"]
 
 # Where a fault may strike: the point names are the SMTP commands, plus the greeting and the moment
@@ -52,10 +41,6 @@ TLS_FAULTS = frozenset({"untrusted", "garbage"})
 # A dropped session waits to be cancelled by its own connection_lost; this only bounds a wait that
 # should never run out.
 _DROP_WAIT = 30.0
-
-
-# ---------------------------------------------------------------------------------------------------------
-# SMTP
 
 
 @dataclass(frozen=True)
@@ -125,26 +110,6 @@ class Received:
     ehlo: str | None
     login: str | None
     tls: bool
-
-
-@functools.cache
-def _authority(name: str) -> tuple[trustme.CA, trustme.LeafCert]:
-    """A CA and a server certificate for 127.0.0.1/localhost, made once per test session."""
-    ca = trustme.CA(organization_name=f"Follow Up tests ({name})")
-    return ca, ca.issue_cert(HOST, "localhost")
-
-
-def _server_context(name: str) -> ssl.SSLContext:
-    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    _authority(name)[1].configure_cert(ctx)
-    return ctx
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that was free a moment ago (for dovecot, which binds it itself)."""
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
 
 
 class _ScriptedSMTP(SMTP):
@@ -226,22 +191,26 @@ class _Handler:
     def __init__(self, server: SmtpServer) -> None:
         self.server = server
 
+    async def _at(self, session: _ScriptedSMTP, point: str, reply: str | None) -> Any:
+        self.server._reached[point].set()  # for tests that wait on a session being at this point
+        return await _scripted(session, point, reply)
+
     async def handle_AUTH(self, session: _ScriptedSMTP, _s: Any, _e: Any, args: list[str]) -> Any:
         if session.faults.echo_auth:
             return await _echo_auth(session, args)
-        return await _scripted(session, "AUTH", session.faults.auth)
+        return await self._at(session, "AUTH", session.faults.auth)
 
     async def handle_MAIL(self, session: _ScriptedSMTP, sess: Any, _e: Any, _addr: str, _o: list) -> Any:
-        reply = await _scripted(session, "MAIL", session.faults.mail)
+        reply = await self._at(session, "MAIL", session.faults.mail)
         if reply is MISSING and self.server.auth and not sess.authenticated:
             return "530 5.7.0 Authentication required"
         return reply
 
     async def handle_RCPT(self, session: _ScriptedSMTP, _s: Any, _e: Any, address: str, _o: list) -> Any:
-        return await _scripted(session, "RCPT", session.faults.rcpt_reply(address))
+        return await self._at(session, "RCPT", session.faults.rcpt_reply(address))
 
     async def handle_DATA(self, session: _ScriptedSMTP, sess: Any, envelope: Any) -> Any:
-        reply = await _scripted(session, "DATA", session.faults.data)
+        reply = await self._at(session, "DATA", session.faults.data)
         if reply is not MISSING:
             return reply
         self.server.received.append(_record(session, sess, envelope))
@@ -296,10 +265,11 @@ class SmtpServer:
         self._armed = False  # the controller's own start-up probe gets no faults
         self._lock = threading.Lock()
         self._sessions: weakref.WeakSet[SMTP] = weakref.WeakSet()
+        self._reached = {point: threading.Event() for point in ("AUTH", "MAIL", "RCPT", "DATA")}
         self._controller: _Controller | None = None
         if security != "none":
             self.ca_file = tmp_path / f"smtp-ca-{uuid.uuid4().hex[:8]}.pem"
-            _authority("trusted")[0].cert_pem.write_to_path(str(self.ca_file))
+            authority("trusted")[0].cert_pem.write_to_path(str(self.ca_file))
 
     @property
     def faults(self) -> Faults:
@@ -310,6 +280,11 @@ class SmtpServer:
     def faults(self, faults: Faults) -> None:
         with self._lock:
             self._faults, self._faulted = faults, 0
+
+    def reached(self, point: str, timeout: float = 5) -> bool:
+        """Wait until a session has come to this command (AUTH, MAIL, RCPT, or DATA once the message is
+        in), before any fault there; False when none did within the timeout."""
+        return self._reached[point].wait(timeout)
 
     def client_context(self) -> ssl.SSLContext:
         """A client TLS context that trusts this server's CA (and checks the host name)."""
@@ -324,7 +299,7 @@ class SmtpServer:
     def _tls_context(self) -> ssl.SSLContext | None:
         if self.security == "none":
             return None
-        return _server_context("untrusted" if self._faults.tls == "untrusted" else "trusted")
+        return server_context("untrusted" if self._faults.tls == "untrusted" else "trusted")
 
     def _new_session(self, session: _ScriptedSMTP) -> SMTP:
         with self._lock:
@@ -382,8 +357,9 @@ class SmtpServer:
         controller.stop()
 
 
-def smtp_env(server: SmtpServer, timeout: float = 3) -> dict[str, str]:
-    """The FOLLOWUP_SMTP_* settings that point `followup` at this server (its CA, and its login if any)."""
+def smtp_env(server: SmtpServer, timeout: float = 3, **extra: str) -> dict[str, str]:
+    """The FOLLOWUP_SMTP_* settings that point `followup` at this server (its CA, and its login if any),
+    and `extra` settings over them."""
     env = {
         "FOLLOWUP_SMTP_HOST": server.host,
         "FOLLOWUP_SMTP_PORT": str(server.port),
@@ -394,7 +370,13 @@ def smtp_env(server: SmtpServer, timeout: float = 3) -> dict[str, str]:
         env["FOLLOWUP_SMTP_CA_FILE"] = str(server.ca_file)
     if server.auth:
         env |= {"FOLLOWUP_SMTP_USER": server.user, "FOLLOWUP_SMTP_PASSWORD": server.password}
-    return env
+    return env | extra
+
+
+def use_smtp(monkeypatch: pytest.MonkeyPatch, server: SmtpServer, **extra: str) -> None:
+    """Point `followup` in this process at the server for the test (smtp_env, set with monkeypatch)."""
+    for name, value in smtp_env(server, **extra).items():
+        monkeypatch.setenv(name, value)
 
 
 def start_smtp(
@@ -453,191 +435,3 @@ def smtp_tls_server(make_smtp: Callable[..., SmtpServer]) -> SmtpServer:
 def smtp_ssl_server(make_smtp: Callable[..., SmtpServer]) -> SmtpServer:
     """TLS on connect (SMTPS), then AUTH as SMTP_USER/SMTP_PASSWORD; trust ``.ca_file``."""
     return make_smtp(security="ssl")
-
-
-# ---------------------------------------------------------------------------------------------------------
-# IMAP (dovecot), as in shared/imap-testing.md
-
-_DOVECOT_CONF = """\
-instance_name = followup-test
-base_dir = {root}/run
-state_dir = {root}/state
-log_path = {root}/dovecot.log
-protocols = imap
-listen = 127.0.0.1
-ssl = no
-disable_plaintext_auth = no
-auth_mechanisms = plain login
-auth_failure_delay = 0
-mail_location = maildir:{root}/mail/%u
-mail_uid = {uid}
-mail_gid = {gid}
-{unprivileged}passdb {{
-  driver = passwd-file
-  args = scheme=PLAIN username_format=%u {root}/users
-}}
-userdb {{
-  driver = passwd-file
-  args = username_format=%u {root}/users
-}}
-service imap-login {{
-  inet_listener imap {{
-    address = 127.0.0.1
-    port = {port}
-  }}
-  inet_listener imaps {{
-    port = 0
-  }}
-}}
-service anvil {{
-  unix_listener anvil-auth-penalty {{
-    mode = 0
-  }}
-}}
-"""
-
-
-@dataclass
-class ImapServer:
-    """A private dovecot on 127.0.0.1 with one user and a Maildir the test can drop messages into."""
-
-    host: str
-    port: int
-    user: str
-    password: str
-    root: Path
-    process: subprocess.Popen | None = None
-
-    @property
-    def maildir(self) -> Path:
-        return self.root / "mail" / self.user
-
-    @property
-    def log_path(self) -> Path:
-        return self.root / "dovecot.log"
-
-    def deliver(self, raw: bytes) -> Path:
-        """Drop a message into INBOX the Maildir way (tmp/, then rename into new/); returns its path."""
-        uid, gid = _mail_owner()
-        for folder in (self.maildir, *(self.maildir / sub for sub in ("tmp", "new", "cur"))):
-            folder.mkdir(exist_ok=True)
-            os.chown(folder, uid, gid)
-        name = f"{time.time_ns()}.{uuid.uuid4().hex}.followup-test"
-        staged = self.maildir / "tmp" / name
-        staged.write_bytes(raw)
-        os.chown(staged, uid, gid)
-        return staged.rename(self.maildir / "new" / name)
-
-    def clear(self) -> None:
-        """Empty the mailbox (dovecot rebuilds its index on the next login)."""
-        shutil.rmtree(self.maildir, ignore_errors=True)
-
-
-# As a user other than root, dovecot runs every process as that user, without chroot.
-_UNPRIVILEGED = """\
-default_internal_user = {user}
-default_internal_group = {group}
-default_login_user = {user}
-service imap-login {{
-  chroot =
-}}
-service anvil {{
-  chroot =
-}}
-"""
-
-
-def _mail_owner() -> tuple[int, int]:
-    """Mail processes never run as root: nobody/nogroup when we are root, else ourselves."""
-    if os.geteuid() == 0:
-        return pwd.getpwnam("nobody").pw_uid, grp.getgrnam("nogroup").gr_gid
-    return os.geteuid(), os.getegid()
-
-
-def _await_greeting(server: ImapServer, deadline: float) -> bool:
-    """Ready means the `* OK` greeting, not an open port."""
-    while time.monotonic() < deadline and server.process.poll() is None:
-        try:
-            with socket.create_connection((server.host, server.port), timeout=1) as sock:
-                if sock.recv(256).startswith(b"* OK"):
-                    return True
-        except OSError:
-            time.sleep(0.02)
-    return False
-
-
-def _dovecot_conf(root: Path, port: int) -> str:
-    uid, gid = _mail_owner()
-    user, group = pwd.getpwuid(uid).pw_name, grp.getgrgid(gid).gr_name
-    unprivileged = "" if os.geteuid() == 0 else _UNPRIVILEGED.format(user=user, group=group)
-    return _DOVECOT_CONF.format(root=root, uid=user, gid=group, port=port, unprivileged=unprivileged)
-
-
-def start_dovecot(root: Path, binary: str) -> ImapServer:
-    """Start ``dovecot -F -c CONF`` in root (a folder of mode 0755); retry when the port was taken."""
-    uid, gid = _mail_owner()
-    (root / "mail").mkdir()
-    os.chown(root / "mail", uid, gid)
-    (root / "users").write_text(f"{IMAP_USER}:{{PLAIN}}{IMAP_PASSWORD}::::::\n")
-    for _attempt in range(3):
-        server = ImapServer(HOST, free_port(), IMAP_USER, IMAP_PASSWORD, root)
-        (root / "run" / "master.pid").unlink(missing_ok=True)  # left by an attempt that lost its port
-        conf = root / "dovecot.conf"
-        conf.write_text(_dovecot_conf(root, server.port))
-        with open(root / "dovecot.out", "ab") as out:
-            server.process = subprocess.Popen(
-                [binary, "-F", "-c", str(conf)], stdin=subprocess.DEVNULL, stdout=out, stderr=out
-            )
-        if _await_greeting(server, time.monotonic() + 10):
-            return server
-        stop_dovecot(server)  # exit 89: the port was taken in the meantime
-    log = server.log_path.read_text(errors="replace") if server.log_path.exists() else ""
-    raise RuntimeError(f"dovecot did not greet on 127.0.0.1:{server.port}\n{log[-2000:]}")
-
-
-def stop_dovecot(server: ImapServer) -> None:
-    """SIGTERM to the master (about a second to a clean exit), SIGKILL if it will not go."""
-    proc = server.process
-    if proc is None or proc.poll() is not None:
-        return
-    # master.pid names the master, which under -F is this very child: signal it through Popen, so that a
-    # stale file or a reused PID can never send SIGTERM elsewhere.
-    proc.send_signal(signal.SIGTERM)
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(timeout=5)
-
-
-@pytest.fixture(scope="session")
-def _dovecot() -> Iterator[ImapServer]:
-    # /usr/sbin is often missing from a user's PATH, and dovecot lives there on Debian.
-    binary = shutil.which("dovecot") or shutil.which("dovecot", path="/usr/sbin:/usr/local/sbin")
-    if binary is None:
-        pytest.skip("dovecot is not installed (apt-get install dovecot-imapd)")
-    # A fresh folder per session: a stale master.pid would block the next start. Not under pytest's
-    # tmp_path: dovecot's login user must traverse it (0700 there, 0755 here).
-    root = Path(tempfile.mkdtemp(prefix="followup-dovecot-"))
-    root.chmod(0o755)
-    try:
-        server = start_dovecot(root, binary)
-        yield server
-        stop_dovecot(server)
-    finally:
-        shutil.rmtree(root, ignore_errors=True)
-
-
-@pytest.fixture
-def imap_server(_dovecot: ImapServer) -> Iterator[ImapServer]:
-    """Dovecot on 127.0.0.1, user IMAP_USER/IMAP_PASSWORD, an empty INBOX; ``.deliver(raw_bytes)``."""
-    _dovecot.clear()
-    yield _dovecot
-    _dovecot.clear()
-
-
-def imap_login(server: ImapServer) -> imaplib.IMAP4:
-    """An imaplib client logged in to the fixture's server (the caller logs out)."""
-    client = imaplib.IMAP4(server.host, server.port, timeout=5)
-    client.login(server.user, server.password)
-    return client
