@@ -163,26 +163,15 @@ def _now(args: argparse.Namespace, data: model.Dataset | None) -> datetime:
 def cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """followup check: the data, then the lint over every message it would produce (and hints)."""
     from . import lint
-    from .compose import compose
+    from .compose import review
 
     data = _load(args)
     _print_warnings(data, err)
     items = schedule.plan(data, _now(args, data))
-    every = [(item, compose(item, data)) for item in items]
-    failing = [(item, composed) for item, composed in every if composed.problems]
-    panel = lint.panel_problems([(item, composed.words) for item, composed in every])
-    placed = [item for item, _ in failing] + [item for item, _, _ in panel]
-    places = load.places_of([(item.interview, item.interviewer) for item in placed])  # one parse a file
-    problems = [
-        Problem(path, line, col, f"{item.key}: {problem} (template {composed.words.template})")
-        for (item, composed), (path, line, col) in zip(failing, places, strict=False)
-        for problem in composed.problems
-    ]
-    for (item, said, error), place in zip(panel, places[len(failing) :], strict=True):
-        if error:
-            problems.append(Problem(*place, f"{item.key}: {said}"))
-        else:
-            print(Problem(*place, f"warning: {item.key}: {said}"), file=err)
+    found = review(data, items)
+    problems = found.problems
+    for warning in found.warnings:
+        print(warning, file=err)
     if problems:
         raise InputError(problems)
     for interview, hint in lint.note_hints(data.interviews):

@@ -62,6 +62,38 @@ def compose(
     return Composed(item, words, mail, tuple(problems), thread)
 
 
+@dataclass(frozen=True, slots=True)
+class Review:
+    """What `check` and `doctor` find in every message the plan would produce, each at its place."""
+
+    problems: list[Problem]  # the etiquette lint, and two panelists with one letter from stock templates
+    warnings: list[Problem]  # two panelists with one letter from your own template
+
+
+def review(data: Dataset, items: list[FollowUp]) -> Review:
+    """Compose every follow-up once and lint it, with the panel check; places found in one parse a file."""
+    from . import lint as etiquette
+    from .load import places_of
+
+    every = [(item, compose(item, data)) for item in items]
+    failing = [(item, composed) for item, composed in every if composed.problems]
+    panel = etiquette.panel_problems([(item, composed.words) for item, composed in every])
+    placed = [item for item, _ in failing] + [item for item, _, _ in panel]
+    places = places_of([(item.interview, item.interviewer) for item in placed])
+    problems = [
+        Problem(path, line, col, f"{item.key}: {problem} (template {composed.words.template})")
+        for (item, composed), (path, line, col) in zip(failing, places, strict=False)
+        for problem in composed.problems
+    ]
+    warnings: list[Problem] = []
+    for (item, said, error), place in zip(panel, places[len(failing) :], strict=True):
+        if error:
+            problems.append(Problem(*place, f"{item.key}: {said}"))
+        else:
+            warnings.append(Problem(*place, f"warning: {item.key}: {said}"))
+    return Review(problems, warnings)
+
+
 def thread_of(item: FollowUp, entries: Iterable[Entry]) -> Thread | None:
     """The thank-you email a check-in to this person answers, from the ledger's rows; None for the rest."""
     if item.kind != "check-in" or not item.sends_email or not item.interviewer.email:

@@ -14,7 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import load, model, schedule
+from . import model, schedule
 from .errors import InputError, Problem
 
 if TYPE_CHECKING:
@@ -94,17 +94,10 @@ def check_data(
 
 
 def lint_problems(data: model.Dataset, items: list[schedule.FollowUp]) -> list[Problem]:
-    """What the etiquette lint finds in every message the plan would produce, at the interviewer's place."""
-    from .compose import compose
+    """What the etiquette lint finds in every message the plan would produce (compose.review, as `check`)."""
+    from .compose import review
 
-    problems = []
-    for item in items:
-        composed = compose(item, data)
-        for problem in composed.problems:
-            path, line, col = load.place_of(item.interview, item.interviewer)
-            message = f"{item.key}: {problem} (template {composed.words.template})"
-            problems.append(Problem(path, line, col, message))
-    return problems
+    return review(data, items).problems
 
 
 def check_templates(items: list[schedule.FollowUp]) -> Finding:
