@@ -22,17 +22,6 @@ if TYPE_CHECKING:
 
 OK, PROBLEM, SKIP = "ok", "problem", "skip"
 MAY_SEND_AS = "the server takes no mail from it: may this login send as your me: email?"
-# What the common SMTP answers to a login mean, and what to do about them.
-_SMTP_ADVICE = {
-    421: "the server is busy or sees too many connections (Gmail answers many logins in a row so); "
-    "wait a few minutes and try again",
-    454: "too many connections or a temporary login/TLS problem at the server; wait and try again",
-    530: "the server wants a login first: set FOLLOWUP_SMTP_USER and a password",
-    534: "an app password is needed: with Gmail, turn on 2-step verification, make an app password "
-    "and use it instead of the account password",
-    535: "wrong user or password: FOLLOWUP_SMTP_USER is the full address; with Gmail, the password is "
-    "an app password",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,10 +211,9 @@ def smtp_advice(exc: Unreachable, timeout: float) -> str:
 
 
 def _advice(code: int, reply: str) -> str:
-    from .transport import explain
+    from .wire import explain
 
-    meaning = _SMTP_ADVICE.get(code)
-    return f"{code} {reply} ({meaning})" if meaning else explain(code, reply)
+    return explain(code, reply)
 
 
 def check_imap(env: Mapping[str, str]) -> Finding:

@@ -21,7 +21,7 @@ from .connection import Watchdog, open_client, smtplib_disconnected, whole_reply
 from .errors import FollowUpError
 from .mime import Message
 from .settings import NON_ASCII_PASSWORD, SmtpSettings, keyring_password
-from .wire import Cleaner, login_forms, one_line
+from .wire import Cleaner, explain, login_forms
 
 # One message's exchange (or the connection and login) may take this many timeouts in all.
 DEADLINE_FACTOR = 3
@@ -29,17 +29,6 @@ DEADLINE_FACTOR = 3
 _LOGIN_CODES = frozenset({530, 534, 535})
 # The answers that take a command (and the message) on; a 221 says the server is closing instead.
 _ACCEPTED = frozenset({250, 251, 252})
-
-# What common answers mean, in plain words (the server's own words are printed too).
-_MEANINGS = {
-    421: "the server is busy or closing the connection; it will be tried again",
-    454: "too many logins or a temporary TLS/auth problem; it will be tried again",
-    530: "the server wants a login first: set FOLLOWUP_SMTP_USER and a password",
-    534: "the provider wants an app password (Gmail: turn on 2-step verification, make an app password)",
-    535: "the server refused the user name or password",
-    550: "the mailbox does not exist or refuses mail",
-    554: "the server refused the message",
-}
 
 
 class Refused(FollowUpError):
@@ -90,15 +79,6 @@ class Transport(Protocol):
     def close(self) -> None:
         """Let go of any connection."""
         ...
-
-
-def explain(code: int, reply: str) -> str:
-    """The server's answer with what it means, on one line."""
-    words = one_line(reply)
-    if code < 0:  # a line with no reply code at all
-        return f"a reply with no code: {words!r}" if words else "an empty reply"
-    meaning = _MEANINGS.get(code)
-    return f"{code} {words}" + (f" ({meaning})" if meaning else "")
 
 
 class Outbox:

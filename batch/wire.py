@@ -11,6 +11,22 @@ from __future__ import annotations
 import base64
 from collections.abc import Iterable
 
+# What common SMTP answers mean, and what to do about them: the one table `send`'s lines, `doctor` and
+# the ledger's replies take their words from (the server's own words are shown beside them).
+MEANINGS = {
+    421: "the server is busy or sees too many connections (Gmail answers many logins in a row so); "
+    "it will be tried again",
+    454: "too many connections or logins, or a temporary login/TLS problem at the server; it will be tried "
+    "again",
+    530: "the server wants a login first: set FOLLOWUP_SMTP_USER and a password",
+    534: "an app password is needed: with Gmail, turn on 2-step verification, make an app password "
+    "and use it instead of the account password",
+    535: "wrong user or password: the server refused the user name or password; FOLLOWUP_SMTP_USER is the "
+    "full address, and with Gmail the password is an app password",
+    550: "the mailbox does not exist or refuses mail",
+    554: "the server refused the message",
+}
+
 HIDDEN = "[hidden]"
 PART = 4  # a run this long of anything we sent to log in counts as a part of it
 LIMIT = 400  # characters of a server's answer worth showing
@@ -68,3 +84,12 @@ def one_line(text: str, limit: int = LIMIT) -> str:
 def _escaped(char: str) -> str:
     code = ord(char)
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def explain(code: int, reply: str) -> str:
+    """A server's answer with what it means, on one line (`reply` already cleaned)."""
+    words = one_line(reply)
+    if code < 0:  # a line with no reply code at all
+        return f"a reply with no code: {words!r}" if words else "an empty reply"
+    meaning = MEANINGS.get(code)
+    return f"{code} {words}" + (f" ({meaning})" if meaning else "")
