@@ -428,9 +428,12 @@ class _Run:
         for made in chunk:
             item, mail = made.composed.item, made.mail
             assert mail is not None
-            entry = Entry(item.key, item.interview.id, item.kind, item.method, mail.recipient,
-                          item.interviewer.name, mail.subject, mail.message_id, "sending", 1, "", None, None,
-                          item.interview.company, f"{item.interview.start:%Y-%m-%d %H:%M}")  # fmt: skip
+            entry = Entry(
+                key=item.key, interview=item.interview.id, kind=item.kind, method=item.method,
+                recipient=mail.recipient, name=item.interviewer.name, subject=mail.subject,
+                message_id=mail.message_id, state="sending", attempts=1, claimed_at="", finished_at=None,
+                reply=None, company=item.interview.company, start=f"{item.interview.start:%Y-%m-%d %H:%M}",
+            )  # fmt: skip
             fixes = _check_in_to(item) if item.kind == "thank-you" else None
             claims.append(Claim(entry, item.supersedes, fixes))
         return self.ledger.claim_many(claims, now)

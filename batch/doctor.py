@@ -18,7 +18,7 @@ from . import model, schedule
 from .errors import InputError, Problem
 
 if TYPE_CHECKING:
-    from .transport import Smtp, Unreachable
+    from .transport import Unreachable
 
 OK, PROBLEM, SKIP = "ok", "problem", "skip"
 MAY_SEND_AS = "the server takes no mail from it: may this login send as your me: email?"
@@ -159,7 +159,7 @@ def check_smtp(env: Mapping[str, str], sender: str | None) -> Finding:
     try:
         smtp.open()
         if sender is not None:
-            _probe_sender(smtp, sender)
+            smtp.probe_sender(sender)
     except Unreachable as exc:
         return Finding("smtp", PROBLEM, f"{where}: {smtp_advice(exc, settings.timeout)}", 1)
     except Refused as exc:
@@ -181,21 +181,6 @@ def check_smtp(env: Mapping[str, str], sender: str | None) -> Finding:
         who = f"logged in as {settings.user}"
     accepts = f", accepts mail from {sender}" if sender else ""
     return Finding("smtp", OK, f"{where}: {who}{accepts}; nothing sent")
-
-
-def _probe_sender(smtp: Smtp, sender: str) -> None:
-    """MAIL FROM, then RSET: the server's word on the login (yagmail never reads the answer to an
-    OAuth2 AUTH; a refusal shows here) without a message being handed over."""
-    from .mime import ascii_address
-    from .transport import Refused
-
-    # yagmail's client (untyped; Smtp.client reads as None until transport.py is typed) holds the smtplib one
-    client = smtp.client.smtp  # type: ignore[attr-defined]
-    client.ehlo_or_helo_if_needed()
-    code, reply = client.mail(ascii_address(sender))
-    client.rset()
-    if code != 250:
-        raise Refused(code, smtp.clean(reply))  # cleaned: control characters, and what the login sent
 
 
 def smtp_advice(exc: Unreachable, timeout: float) -> str:

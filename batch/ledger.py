@@ -143,11 +143,12 @@ class _Undo:
         self.row, self.superseded, self.check_in_to = row, superseded, check_in_to
 
 
-class LedgerError(FollowUpError):
-    """The ledger file cannot be opened or written (a setting or the disk, not the data)."""
+# The ledger's errors are the project's one error type (no caller tells them apart); the name stays for
+# readers of the code and the tests.
+LedgerError = FollowUpError
 
 
-class DamagedLedger(LedgerError):
+class DamagedLedger(FollowUpError):
     """The ledger opens but does not hold what followup writes: damaged, or changed by hand."""
 
     def __init__(self, path: Path, what: str) -> None:
@@ -183,7 +184,7 @@ class Ledger:
                 self.db.executescript(_SCHEMA)
                 self.wrote = True
             _check_columns(self.db, path)
-        except (OSError, sqlite3.Error, LedgerError) as exc:
+        except (OSError, sqlite3.Error, FollowUpError) as exc:
             self._close_quietly()
             raise _failure(path, "open", exc) from None
 
@@ -615,16 +616,16 @@ def _entry(row: tuple[object, ...], path: Path) -> Entry:
     return Entry(*row)  # type: ignore[arg-type]  # each value's kind is checked just above
 
 
-def _failure(path: Path, verb: str, exc: BaseException) -> LedgerError:
+def _failure(path: Path, verb: str, exc: BaseException) -> FollowUpError:
     """The one line for an error of SQLite or the disk: damage (with its remedy), or what failed."""
-    if isinstance(exc, LedgerError):
+    if isinstance(exc, FollowUpError):
         return exc
     reason = _reason(exc)
     # SQLITE_CORRUPT and SQLITE_NOTADB arrive as a bare DatabaseError; text that is not UTF-8 is damage too
     damaged = type(exc) is sqlite3.DatabaseError or "Could not decode" in reason
     if damaged:
         return DamagedLedger(path, reason.split(" with text ")[0])
-    return LedgerError(f"{path}: cannot {verb} the ledger ({reason})")
+    return FollowUpError(f"{path}: cannot {verb} the ledger ({reason})")
 
 
 @contextlib.contextmanager
@@ -635,7 +636,7 @@ def locked(path: Path) -> Iterator[None]:
         lock_path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
     except OSError as exc:
-        raise LedgerError(f"{lock_path}: cannot create the lock ({exc.strerror})") from None
+        raise FollowUpError(f"{lock_path}: cannot create the lock ({exc.strerror})") from None
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

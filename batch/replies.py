@@ -403,8 +403,11 @@ def record_replies(
         person = item.interviewer
         who = f"{person.name} <{person.email}>" if person.email else person.name
         if item.kind == "check-in" and item.state == "replied" and item.key not in states:
-            entry = Entry(item.key, item.interview.id, item.kind, item.method, person.email or "",
-                          person.name, "", "", "replied", 0, "", None, None)  # fmt: skip
+            entry = Entry(
+                key=item.key, interview=item.interview.id, kind=item.kind, method=item.method,
+                recipient=person.email or "", name=person.name, subject="", message_id="", state="replied",
+                attempts=0, claimed_at="", finished_at=None, reply=None,
+            )  # fmt: skip
             ledger.note_replied(entry, item.why, now)
             lines.append(f"replied  check-in to {who} ({item.interview.id}) not sent: {item.why}")
         elif item.kind == "thank-you" and item.state == "bounced" and states.get(item.key) != "bounced":

@@ -134,6 +134,19 @@ class Smtp:
         self.stopped: str | None = None  # why the rest of the batch waits for the next run
         self.where = f"SMTP {settings.host}:{settings.port}"
 
+    def probe_sender(self, sender: str) -> None:
+        """MAIL FROM, then RSET, on the open connection: the server's word on the login and the sender
+        (yagmail never reads the answer to an OAuth2 AUTH; a refusal shows here); nothing is handed over.
+        Refused, with the reply cleaned of what the login sent, when the server will not take it."""
+        from .mime import ascii_address
+
+        smtp = self.client.smtp  # type: ignore[attr-defined]  # yagmail's client holds smtplib's
+        smtp.ehlo_or_helo_if_needed()
+        code, reply = smtp.mail(ascii_address(sender))
+        smtp.rset()
+        if code != 250:
+            raise Refused(code, self.clean(reply))
+
     def open(self) -> None:
         """Connect and log in now rather than at the first message (followup doctor); sends nothing."""
         if self.client is None:
