@@ -1,4 +1,9 @@
-"""The one send path: what is due now, composed, passed through the gates, delivered at most once."""
+"""The one send path: what is due now, composed, passed through the gates, delivered at most once.
+
+Why one module of this size: the order of the steps (lock, settle, plan, replies, compose, gate, claim,
+send, record, copies) is the promise of exactly once, and it reads best as one sequence; the
+composer thread and the chunked sender are that sequence made fast (see _Composer and _Run).
+"""
 
 from __future__ import annotations
 

@@ -3,6 +3,10 @@
 A follow-up is claimed (state `sending`, its Message-ID) in a committed transaction before it goes
 out, and recorded as `sent`, `failed` or `deferred` after. A claim still `sending` when the next run
 starts means a run died in between: it becomes `uncertain` and is never sent again by itself.
+
+Why one module of this size: every statement that touches the SQLite file is here (schema and
+migration, claims and their undoing, records, reads, copies owed, the lock, the heartbeat), so that
+no other module writes SQL and the durability rules can be read in one place.
 """
 
 from __future__ import annotations

@@ -3,6 +3,10 @@
 yagmail makes the connection and handles the credentials (TLS, STARTTLS, keyring, Gmail OAuth2);
 the mail itself is ours, sent over that one connection with the SMTP steps taken one by one, so a
 failure is known to come before the message was handed over (safe to retry) or after (uncertain).
+
+Why one module of this size: the two transports share one Protocol, and the SMTP side keeps in one
+place every decision about what a server's answer means for the ledger (sent, deferred, failed,
+uncertain, the account refused).
 """
 
 from __future__ import annotations
