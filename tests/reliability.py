@@ -759,7 +759,10 @@ def shorten(line: str, width: int = 110) -> str:
     state, _, rest = line.partition("  ")
     if rest and "): " in rest:
         line = f"{state}  ...: {rest.split('): ', 1)[1]}"
-    return line if len(line) <= width else line[: width - 3] + "..."
+    if len(line) <= width:
+        return line
+    cut = line[: width - 3]
+    return cut[: cut.rfind(" ")] + " ..." if " " in cut else cut + "..."  # a whole word: never half a name
 
 
 def format_text(figures: Figures) -> str:
