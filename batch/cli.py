@@ -164,11 +164,23 @@ def cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """followup check: the data, then the lint over every message it would produce (and hints)."""
     from . import lint
     from .compose import review
+    from .ledger import read_states
 
     data = _load(args)
     _print_warnings(data, err)
-    items = schedule.plan(data, _now(args, data))
+    now = _now(args, data)
+    items = schedule.plan(data, now)
     found = review(data, items)
+    try:
+        known = read_states(_state(args))
+    except FollowUpError:  # the ledger's own trouble is status's and doctor's to report, not the data's
+        known = None
+    for item in schedule.plan(data, now, known) if known else ():  # what the ledger holds against it
+        if item.state == "held":
+            place = load.place_of(item.interview, item.interviewer)
+            print(
+                Problem(*place, f"warning: {item.key} is held: {item.why.partition('; held: ')[2]}"), file=err
+            )
     problems = found.problems
     for warning in found.warnings:
         print(warning, file=err)

@@ -196,6 +196,10 @@ def test_an_id_reused_by_another_interview_holds_its_follow_ups_and_says_why(
     row = plan_rows(work, "2026-12-01T15:50:00-05:00", capsys)["globex-analyst/thank-you/ivan@initech.test"]
     assert row["state"] == "held"
     assert "was for Globex on 2026-11-27" in row["why"] and "id of its own" in row["why"]
+    capsys.readouterr()
+    assert run(work, "2026-12-01T15:50:00-05:00", "check") == 0  # the data is fine; the ledger disagrees
+    err = capsys.readouterr().err
+    assert "interviews.yaml:" in err and "warning: globex-analyst/thank-you/ivan@initech.test is held" in err
 
 
 PANEL = """\
