@@ -97,10 +97,12 @@ def lint(rendered: Rendered, method: str, policy: Policy, is_reminder: bool = Fa
     words = count_words(text)
     low, high = word_limits(method, policy, rendered.kind)
     what = "check-in" if rendered.kind == "check-in" and method == "email" else method
+    article = "an" if what[0] in "aeiou" else "a"
+    counted = f"{words} word{'s' * (words != 1)}"
     if words < low:
-        found.append(f"{words} words; a {what} says enough in {low} to {high}")
+        found.append(f"{counted}; {article} {what} says enough in {low} to {high}")
     elif words > high:
-        found.append(f"{words} words; keep a {what} to {high} or fewer")
+        found.append(f"{counted}; keep {article} {what} to {high} or fewer")
     if not THANKS.get(rendered.language, _THANKS).search(text):
         found.append("it does not thank the reader")
     opening = " ".join(text.lower().split())

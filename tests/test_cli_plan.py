@@ -259,7 +259,7 @@ def test_check_parses_each_file_once_for_the_places_of_any_number_of_failing_mes
     monkeypatch.setattr(loader, "locate", lambda text, wanted: parses.append(1) or real_locate(text, wanted))
     assert main(["--data", str(tmp_path), "--now", NOW, "check"]) == 2
     lines = capsys.readouterr().err.splitlines()
-    assert len(lines) == 40 * files and all("words; keep a email to 10 or fewer" in line for line in lines)
+    assert len(lines) == 40 * files and all("words; keep an email to 10 or fewer" in line for line in lines)
     assert len(parses) == files  # one parse a file, not one a problem
     first = lines[0].split(":")[:3]
     assert first == [str(paths[0]), "14", "9"]  # the place is still the first interviewer's

@@ -46,10 +46,10 @@ def test_words_are_counted_as_a_reader_counts_them() -> None:
 @pytest.mark.parametrize(
     ("method", "n", "verdict"),
     [
-        ("email", 49, "49 words; a email says enough in 50 to 150"),
+        ("email", 49, "49 words; an email says enough in 50 to 150"),
         ("email", 50, None),
         ("email", 150, None),
-        ("email", 151, "151 words; keep a email to 150 or fewer"),
+        ("email", 151, "151 words; keep an email to 150 or fewer"),
         ("voicemail", 2, None),
         ("voicemail", 75, None),
         ("voicemail", 76, "76 words; keep a voicemail to 75 or fewer"),

@@ -145,7 +145,7 @@ def test_a_message_failing_the_etiquette_is_on_the_page_marked_but_not_in_the_ou
     assert len(found) == 3
     (failing,) = [a for a in found if 'data-lint="problem"' in a]
     assert "Marcus Chen" in failing and "fails the etiquette: not written to the outbox" in failing
-    assert "words; a email says enough in 50 to 150" in failing or "words" in failing
+    assert "words; an email says enough in 50 to 150" in failing or "words" in failing
     assert "short.md" in failing and "Thanks, Marcus!" in failing
     assert "1 fails the etiquette and was not written to the outbox" in page
 
