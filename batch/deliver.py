@@ -282,9 +282,8 @@ class _Composer:
         self.queue: queue.Queue[_Ready | BaseException | None] = queue.Queue(maxsize=AHEAD)
         self.stop = threading.Event()
         self.compose_one = compose_one
-        self.thread = threading.Thread(
-            target=self._compose_all, args=(ready, data, ids, clock, room), daemon=True
-        )
+        self.work = (ready, data, ids, clock, room)
+        self.thread = threading.Thread(target=self._compose_all, daemon=True)
         self.thread.start()
 
     def __iter__(self) -> Iterator[_Ready]:
@@ -311,16 +310,11 @@ class _Composer:
                 continue
         return False
 
-    def _compose_all(
-        self,
-        ready: Sequence[Composed | FollowUp],
-        data: Dataset,
-        ids: Mapping[str, str],
-        clock: Callable[[], datetime],
-        room: int,
-    ) -> None:
+    def _compose_all(self) -> None:
+        """The thread: compose each follow-up in turn, and queue it with its mail (or what stops it)."""
         from .compose import compose
 
+        ready, data, ids, clock, room = self.work
         one = self.compose_one or (lambda item: compose(item, data))
         try:
             index = 0
