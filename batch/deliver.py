@@ -429,7 +429,7 @@ class _Run:
             assert mail is not None
             entry = Entry(
                 key=item.key, interview=item.interview.id, kind=item.kind, method=item.method,
-                recipient=mail.recipient, name=item.interviewer.name, subject=mail.subject,
+                recipient=mail.envelope_to, name=item.interviewer.name, subject=mail.subject,
                 message_id=mail.message_id, state="sending", attempts=1, claimed_at="", finished_at=None,
                 reply=None, company=item.interview.company, start=f"{item.interview.start:%Y-%m-%d %H:%M}",
             )  # fmt: skip

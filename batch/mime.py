@@ -42,8 +42,10 @@ class Message:
     """A finished email: who it goes to on the envelope, its Message-ID and its bytes."""
 
     key: str
-    sender: str  # envelope sender
-    recipient: str  # envelope recipient
+    envelope_from: str  # MAIL FROM: always you
+    envelope_to: (
+        str  # RCPT TO: the interviewer, or you for a reminder (FollowUp.recipient is the interviewer)
+    )
     message_id: str
     subject: str
     data: bytes
@@ -132,7 +134,9 @@ def build(
     if problems:
         raise HeaderError(f"{key}: " + "; ".join(problems))
     sender_addr, to_addr = ascii_address(sender[1]), ascii_address(to[1])
-    return Message(key, sender_addr, to_addr, message_id, subject, data)
+    return Message(
+        key, envelope_from=sender_addr, envelope_to=to_addr, message_id=message_id, subject=subject, data=data
+    )
 
 
 def _thread_lines(in_reply_to: str | None) -> list[str]:

@@ -231,10 +231,10 @@ class Smtp:
     def _send(self, message: Message) -> str:
         smtp = self.client.smtp  # type: ignore[attr-defined]
         smtp.ehlo_or_helo_if_needed()
-        code, reply = smtp.mail(message.sender)
+        code, reply = smtp.mail(message.envelope_from)
         if code not in _ACCEPTED:
-            self._refused(smtp, code, reply, sender=message.sender)
-        code, reply = smtp.rcpt(message.recipient)
+            self._refused(smtp, code, reply, sender=message.envelope_from)
+        code, reply = smtp.rcpt(message.envelope_to)
         if code not in _ACCEPTED:
             self._refused(smtp, code, reply)
         code, reply = smtp.docmd("DATA")

@@ -209,7 +209,7 @@ def bare_smtplib(port: int, messages: list) -> float:  # type: ignore[type-arg]
     begin = time.perf_counter()
     with smtplib.SMTP(HOST, port, timeout=TIMEOUT) as smtp:
         for m in messages:
-            smtp.sendmail(m.sender, [m.recipient], m.data)
+            smtp.sendmail(m.envelope_from, [m.envelope_to], m.data)
     return time.perf_counter() - begin
 
 

@@ -58,7 +58,7 @@ def test_a_voicemail_or_a_note_becomes_a_reminder_to_me_with_the_words_verbatim(
 ) -> None:
     composed, parsed = mail_of(key)
     message = to_mail(composed, EXAMPLE, MESSAGE_ID, NOW)
-    assert message.recipient == "sam.rivera@example.com"
+    assert message.envelope_to == "sam.rivera@example.com"
     assert addresses(parsed, "To") == [("Sam Rivera", "sam.rivera@example.com")]
     assert addresses(parsed, "From") == [("Sam Rivera", "sam.rivera@example.com")]
     assert Path(composed.words.template).name == f"{method}.md"
@@ -93,7 +93,7 @@ def test_an_email_follow_up_goes_to_the_interviewer_by_name(key: str, to: tuple[
     composed, parsed = mail_of(key)
     message = to_mail(composed, EXAMPLE, MESSAGE_ID, NOW)
     assert composed.mail is composed.words
-    assert message.recipient == to[1] and message.sender == "sam.rivera@example.com"
+    assert message.envelope_to == to[1] and message.envelope_from == "sam.rivera@example.com"
     assert addresses(parsed, "To") == [to]
     assert addresses(parsed, "From") == [("Sam Rivera", "sam.rivera@example.com")]
     assert plain(parsed) == composed.words.text

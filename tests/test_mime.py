@@ -209,7 +209,7 @@ def test_reply_to_appears_once_when_set() -> None:
 
 def test_the_envelope_and_the_message_id_are_kept_with_the_bytes() -> None:
     message = build()
-    assert (message.sender, message.recipient) == (SAM[1], ANN[1])
+    assert (message.envelope_from, message.envelope_to) == (SAM[1], ANN[1])
     assert parse(message.data)["Message-ID"] == message.message_id
 
 
@@ -228,7 +228,7 @@ def test_a_line_break_in_the_subject_is_an_input_error(subject: str) -> None:
 
 def test_an_internationalised_domain_is_written_in_its_ascii_form() -> None:
     message = build(to=("Jürgen", "juergen@bücher.example"))
-    assert message.recipient == "juergen@xn--bcher-kva.example"
+    assert message.envelope_to == "juergen@xn--bcher-kva.example"
     assert parse(message.data)["To"].addresses[0].addr_spec == "juergen@xn--bcher-kva.example"
     assert mime.new_message_id("sam@bücher.example", WHEN).endswith("@xn--bcher-kva.example>")
 
@@ -370,7 +370,7 @@ def test_an_internationalised_domain_is_written_as_email_validator_normalises_it
     for address in ("x@straße.example", "anna@Bücher.example", "y@ＡＢＣ.example"):
         expected = validate_email(address, check_deliverability=False, test_environment=True).ascii_email
         message = build(to=("X", address))
-        assert message.recipient == expected
+        assert message.envelope_to == expected
         assert parse(message.data)["To"].addresses[0].addr_spec == expected
 
 
