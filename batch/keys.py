@@ -19,6 +19,7 @@ taken for an old one:
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
@@ -118,16 +119,14 @@ class Known:
                 copy.add(row)
         for key, state in states.items():
             known = self.by_key.get(key)
-            if known is None:
-                interview, _, rest = key.partition("/")
-                copy.add(Delivery(key, state, interview, rest.partition("/")[0]))
-            else:
-                copy.add(Delivery(key, state, *_fields_after_state(known)))
+            copy.add(_bare(key, state) if known is None else dataclasses.replace(known, state=state))
         return copy
 
 
-def _fields_after_state(row: Delivery) -> tuple[str, ...]:
-    return (row.interview, row.kind, row.method, row.recipient, row.name, row.company, row.start)
+def _bare(key: str, state: str) -> Delivery:
+    """A row known only by its key and state: the interview and kind read off the key."""
+    interview, _, rest = key.partition("/")
+    return Delivery(key, state, interview, rest.partition("/")[0])
 
 
 def known_from(delivered: Known | Mapping[str, str] | None) -> Known:
@@ -136,8 +135,7 @@ def known_from(delivered: Known | Mapping[str, str] | None) -> Known:
         return delivered
     known = Known()
     for key, state in (delivered or {}).items():
-        interview, _, rest = key.partition("/")
-        known.add(Delivery(key, state, interview, rest.partition("/")[0]))
+        known.add(_bare(key, state))
     return known
 
 

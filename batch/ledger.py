@@ -525,10 +525,10 @@ def _old_or_new(db: sqlite3.Connection, query: str) -> str:
 
 def _known(db: sqlite3.Connection, path: Path, interviews: Iterable[str] | None = None) -> Known:
     known = Known()
-    query = _old_or_new(
-        db, "SELECT key, state, interview, kind, method, recipient, name, company, start FROM deliveries"
-    )
     current = db.execute("PRAGMA user_version").fetchone()[0] >= 3
+    query = "SELECT key, state, interview, kind, method, recipient, name, company, start FROM deliveries"
+    if not current:  # a ledger of version 1 or 2 (read, not yet migrated) has no company, start
+        query = query.replace(", company, start", ", '', ''")
     wanted = None if interviews is None else set(interviews)
     # A few interviews: SQLite picks their rows (one scan, no row reaches Python for nothing). Many
     # (a big plan): one scan for all, filtered here, rather than a scan per chunk of parameters.
