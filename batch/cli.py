@@ -16,14 +16,13 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO, cast
 
-from . import load, model, schedule
 from .errors import FollowUpError, InputError, Problem
-from .fields import zone
 from .terminal import Output, Stamp, Stamped, finish, write_rows, write_table
 
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
 
+    from . import model, schedule
     from .compose import Composed
     from .deliver import Outcome
     from .keys import Known
@@ -132,7 +131,16 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _load(args: argparse.Namespace) -> model.Dataset:
-    return load.load(load.data_files(getattr(args, "data", None), Path.cwd()))
+    from .load import data_files, load
+
+    return load(data_files(getattr(args, "data", None), Path.cwd()))
+
+
+def zone(name: str) -> ZoneInfo:
+    """The time zone of that name (fields.zone; imported when needed, so that an idle `send` stops sooner)."""
+    from .fields import zone
+
+    return zone(name)
 
 
 def _print_warnings(data: model.Dataset, err: TextIO) -> None:
@@ -165,19 +173,21 @@ def cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from . import lint
     from .compose import review
     from .ledger import read_states
+    from .load import place_of
+    from .schedule import plan
 
     data = _load(args)
     _print_warnings(data, err)
     now = _now(args, data)
-    items = schedule.plan(data, now)
+    items = plan(data, now)
     found = review(data, items)
     try:
         known = read_states(_state(args))
     except FollowUpError:  # the ledger's own trouble is status's and doctor's to report, not the data's
         known = None
-    for item in schedule.plan(data, now, known) if known else ():  # what the ledger holds against it
+    for item in plan(data, now, known) if known else ():  # what the ledger holds against it
         if item.state == "held":
-            place = load.place_of(item.interview, item.interviewer)
+            place = place_of(item.interview, item.interviewer)
             print(
                 Problem(*place, f"warning: {item.key} is held: {item.why.partition('; held: ')[2]}"), file=err
             )
@@ -187,7 +197,7 @@ def cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if problems:
         raise InputError(problems)
     for interview, hint in lint.note_hints(data.interviews):
-        print(Problem(*load.place_of(interview), f"hint: {hint}"), file=out)
+        print(Problem(*place_of(interview), f"hint: {hint}"), file=out)
     files = len(data.files)
     print(
         f"ok: {len(data.interviews)} interviews, {len(items)} follow-ups, every message within the etiquette "
@@ -200,11 +210,12 @@ def cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 def cmd_plan(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """followup plan"""
     from .ledger import read_entries, read_states
+    from .schedule import plan
 
     data = _load(args)
     _print_warnings(data, err)
     now, states = _now(args, data), read_states(_state(args))
-    items = schedule.plan(data, now, states)
+    items = plan(data, now, states)
     items, problem = _with_replies(data, now, states, items, lambda: read_entries(_state(args)))
     if problem:
         print(f"cannot look for replies, so due check-ins show as due (send holds them): {problem}", file=err)
@@ -318,6 +329,8 @@ def plan_row(item: schedule.FollowUp) -> dict[str, str]:
 
 def cmd_send(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """followup send: deliver what is due now; silent when nothing is; each line it writes says when."""
+    if _asleep(args):
+        return EXIT_OK
     stamp = Stamp(lambda: datetime.now(UTC))
     if getattr(args, "now", None) is not None:  # acting as another moment: say that moment, also on errors
         with contextlib.suppress(FollowUpError):
@@ -331,10 +344,52 @@ def cmd_send(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return exc.exit_code
 
 
-def _send(args: argparse.Namespace, out: TextIO, err: TextIO, stamp: Stamp) -> int:
-    from .deliver import send_due
+def _asleep(args: argparse.Namespace) -> bool:
+    """Whether the note an idle run left says this run has nothing to do either (wake.py), so that it
+    stops here, before anything is loaded. A --now without an offset needs the data's zone: not here."""
+    from .wake import asleep
 
-    data = _load(args)
+    text = getattr(args, "now", None)
+    try:
+        now = datetime.now(UTC) if text is None else datetime.fromisoformat(text)
+    except ValueError:
+        return False  # the full run says what is wrong with it
+    return now.tzinfo is not None and asleep(_state(args), now, _wake_key(args))
+
+
+def _wake_key(args: argparse.Namespace) -> str:
+    from .wake import settings_key
+
+    options = {name: value for name, value in vars(args).items() if name != "now"}
+    return settings_key(options, os.environ, Path.cwd())
+
+
+def _watched(args: argparse.Namespace, files: list[Path]) -> list[Path]:
+    """What an idle run's plan rests on besides the clock: the data files, the places more could appear
+    (the folder, the default files), the ledger and the files the settings name."""
+    data = getattr(args, "data", None)
+    cwd = Path.cwd()
+    places = [data] if data is not None else [cwd / "interviews.yaml", cwd / "interviews"]
+    state = _state(args)
+    ledger = [state, state.with_name(state.name + "-wal"), state.with_name(state.name + "-journal")]
+    named = [
+        Path(value)
+        for name, value in sorted(os.environ.items())
+        if name.startswith("FOLLOWUP_") and name.endswith("_FILE")
+    ]
+    return [*places, *files, *ledger, *named]
+
+
+def _send(args: argparse.Namespace, out: TextIO, err: TextIO, stamp: Stamp) -> int:
+    import time
+
+    from . import wake
+    from .deliver import send_due
+    from .load import data_files, load
+
+    files = data_files(getattr(args, "data", None), Path.cwd())
+    watched, wall_ns = wake.watch(_watched(args, files)), time.time_ns()  # before reading: an edit shows
+    data = load(files)
     now = _now(args, data)
     stamp.home, stamp.clock = zone(data.me.timezone), _clock(now, args)
     smtp, copies = _mail_settings()  # every mail setting checked first, also on a dry run: a typo fails now
@@ -359,11 +414,22 @@ def _send(args: argparse.Namespace, out: TextIO, err: TextIO, stamp: Stamp) -> i
             err.write("\r\033[K")
         print(outcome.line, file=out if outcome.ok else err)
 
+    said: list[str] = []
+
+    def announce(line: str) -> None:
+        said.append(line)
+        print(line, file=err)
+
     result = send_due(
         data, now, state=_state(args), transport=transport, dry_run=dry_run, clock=stamp.clock,
-        env=os.environ, limit=args.limit, sleep=_sleep, announce=lambda line: print(line, file=err),
-        report=report, copies=None if settings is None else copies,
+        env=os.environ, limit=args.limit, sleep=_sleep, announce=announce, report=report,
+        copies=None if settings is None else copies,
     )  # fmt: skip
+    if result.idle and not said:  # the next runs may stop early until something can change
+        wake.write_note(_state(args), made=now, until=result.next_change, key=_wake_key(args),
+                        watched=watched, wall_ns=wall_ns, beat=settings is not None)  # fmt: skip
+    else:
+        wake.forget(_state(args))
     if said_dry:
         print(f"preview: {_write_preview(args.outbox, result.composed, data, now)}", file=out)
     if any(outcome.state == "rejected" for outcome in result.outcomes):
@@ -418,7 +484,8 @@ def _write_preview(outbox: Path, composed: list[Composed], data: model.Dataset, 
 
 def cmd_status(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """followup status: every delivery the ledger holds, and when `send` last ran."""
-    from .ledger import count_owed_copies, read_entries, read_heartbeat
+    from .ledger import count_owed_copies, read_entries
+    from .wake import read_heartbeat
 
     state = _state(args)
     last = read_heartbeat(state)
@@ -475,11 +542,12 @@ def cmd_calendar(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """followup calendar: every follow-up as an event, in a file a calendar app imports or subscribes to."""
     from .calendar import export_calendar, write_calendar
     from .ledger import read_states
+    from .schedule import plan
 
     data = _load(args)
     _print_warnings(data, err)
     now = _now(args, data)
-    items = schedule.plan(data, now, read_states(_state(args)))
+    items = plan(data, now, read_states(_state(args)))
     if args.output == "-":
         out.write(export_calendar(items, data, now)[0].decode("utf-8"))
         return EXIT_OK

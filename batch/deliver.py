@@ -8,6 +8,7 @@ composer thread and the chunked sender are that sequence made fast (see _Compose
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,7 +19,7 @@ from .errors import InputError
 from .keys import Known
 from .ledger import Entry, Ledger, day_ago, locked, read_entries, read_states
 from .model import Dataset
-from .schedule import FollowUp, plan, select
+from .schedule import FollowUp, next_change, plan, select
 from .workdays import is_open, next_opening
 
 if TYPE_CHECKING:  # composing and transports are imported only once something is due
@@ -49,6 +50,8 @@ class Result:
     outcomes: list[Outcome]
     composed: list[Composed]
     mailbox_problem: str | None = None  # replies could not be looked for: due check-ins were held
+    idle: bool = False  # nothing was due and nothing is owed: the plan stays as it is until next_change
+    next_change: datetime | None = None  # schedule.next_change of an idle run's plan
 
     @property
     def ok(self) -> bool:
@@ -88,22 +91,24 @@ def send_due(
         result = _run(data, now, known, ledger, transport, clock, env, limit, sleep, announce, report,
                       ledger.entries, keep_copies=copies is not None)  # fmt: skip
         if copies is not None and result.mailbox_problem is None:  # a mailbox just found failing: next run
-            _file_copies(copies, ledger, announce)
+            filed = _file_copies(copies, ledger, announce)
+            result = result if filed else dataclasses.replace(result, idle=False)  # owed: again next run
         return result
 
 
-def _file_copies(copies: SentCopies, ledger: Ledger, announce: Callable[[str], None]) -> None:
+def _file_copies(copies: SentCopies, ledger: Ledger, announce: Callable[[str], None]) -> bool:
     """File what this run and earlier ones owe your Sent folder; a line when some must wait, said once
-    for each new reason (a cron log does not repeat it every quarter of an hour)."""
+    for each new reason (a cron log does not repeat it every quarter of an hour). Whether all are filed."""
     owed = ledger.owed_copies()
     if not owed:
-        return
+        return True
     from .sentcopy import file_copies
 
     problem = file_copies(copies, owed, ledger.copy_filed)
     if problem is not None and ledger.notice_once("copies", problem, owed[-1][2]):
         left = len(ledger.owed_copies())
         announce(f"copies  {left} sent message(s) not yet in your Sent folder (tried each run): {problem}")
+    return problem is None
 
 
 def _run(
@@ -124,7 +129,7 @@ def _run(
     items = plan(data, now, known, exact=False)
     _announce_held(items, ledger, now, announce)
     if not select(items):
-        return Result([], [])
+        return Result([], [], idle=True, next_change=next_change(items, now))
     problem = None
     if any(item.kind == "check-in" and item.state == "due" for item in items):
         from .replies import plan_with_replies

@@ -119,7 +119,8 @@ def check_state(state: Path) -> Finding:
     if not os.access(state, os.R_OK | os.W_OK):
         return Finding("state", PROBLEM, f"{state}: cannot be written (check its owner and mode)", 1)
     from .errors import FollowUpError
-    from .ledger import inspect, read_heartbeat
+    from .ledger import inspect
+    from .wake import read_heartbeat
 
     try:
         found = inspect(state)

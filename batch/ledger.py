@@ -24,6 +24,7 @@ from urllib.parse import quote
 
 from .errors import FollowUpError, LockedError
 from .keys import Delivery, Known, address_key
+from .wake import write_heartbeat
 
 # superseded: a failed delivery whose address the user corrected (the new one went under its own key);
 # bounced: a delivery report came back for it (replies.py).
@@ -684,28 +685,6 @@ def count_owed_copies(path: Path) -> int:
         return int(db.execute("SELECT COUNT(*) FROM copies").fetchone()[0])
 
     return _read(path, count)
-
-
-def heartbeat_path(path: Path) -> Path:
-    """The file beside the ledger that holds the time of the last `send` run."""
-    return path.with_name(path.name + ".last-run")
-
-
-def write_heartbeat(path: Path, now: datetime) -> None:
-    """Record the time of a run (best effort: a heartbeat that cannot be written stops nothing)."""
-    beat = heartbeat_path(path)
-    with contextlib.suppress(OSError):
-        partial = beat.with_name(beat.name + ".partial")
-        partial.write_text(_iso(now) + "\n", encoding="ascii")
-        os.replace(partial, beat)
-
-
-def read_heartbeat(path: Path) -> datetime | None:
-    """The time of the last `send` run, if one left it."""
-    try:
-        return datetime.fromisoformat(heartbeat_path(path).read_text(encoding="ascii").strip())
-    except (OSError, ValueError):
-        return None
 
 
 def day_ago(now: datetime) -> datetime:

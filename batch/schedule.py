@@ -279,6 +279,21 @@ def _local(naive: datetime, there: ZoneInfo) -> datetime:
     return naive.replace(tzinfo=there).astimezone(UTC).astimezone(there)
 
 
+def next_change(items: Iterable[FollowUp], now: datetime) -> datetime | None:
+    """The earliest moment after `now` at which the time alone can change a follow-up's state.
+
+    With nothing due, a state moves only when a due time, an expiry or a waiting follow-up's next
+    opening passes (see _with_state); the plan is the same until then unless the data or the ledger
+    changes. None: nothing left to happen by time. `now` itself when something is due (it turns to
+    waiting when the working day ends). A plan made without holidays (exact=False) gives earlier moments.
+    """
+    items = list(items)
+    if any(item.state == "due" for item in items):
+        return now
+    moments = (m for item in items for m in (item.due_at, item.expires_at, item.opens_at) if m is not None)
+    return min((m for m in moments if m > now), default=None)
+
+
 def select(items: Iterable[FollowUp], states: tuple[str, ...] = ("due",)) -> list[FollowUp]:
     """The follow-ups in the given states."""
     return [item for item in items if item.state in states]

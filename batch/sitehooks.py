@@ -575,6 +575,11 @@ def expand(markdown: str, where: str = "") -> str:
             from batch.deliver import CHUNK
 
             return str(CHUNK)
+        elif name == "wake.TRUST":  # the longest an idle run's wake-up note is believed
+            from batch.wake import TRUST
+
+            hours, minutes = divmod(int(TRUST.total_seconds()) // 60, 60)
+            return f"{hours} hour{'s' * (hours != 1)}" if not minutes else f"{hours * 60 + minutes} minutes"
         elif name in PARTS:
             return PARTS[name]()
         log.warning("followup: %s: unknown marker %r", where or "page", name)

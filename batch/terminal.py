@@ -15,10 +15,10 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, TextIO
 
-from . import schedule
-
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
+
+    from . import schedule
 
 
 class Output:
