@@ -12,7 +12,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -80,15 +80,18 @@ def compare(
     *,
     warmup: int = 1,
     envs: dict[str, dict[str, str]] | None = None,
+    before: dict[str, Callable[[], None]] | None = None,
     **options,
 ) -> dict[str, list[Run]]:
     """Run the commands in turn, `repeats` rounds (after `warmup` untimed ones), so drift hits all alike.
 
-    `envs` gives some commands an environment of their own; `options` go to every `run`.
+    `envs` gives some commands an environment of their own; `before` something to do, untimed, before
+    each run of a command; `options` go to every `run`.
     """
     runs: dict[str, list[Run]] = {name: [] for name in commands}
     for round_ in range(warmup + repeats):
         for name, cmd in commands.items():
+            (before or {}).get(name, lambda: None)()
             env = (envs or {}).get(name, options.get("env"))
             result = checked(run(cmd, **{**options, "env": env}), name)
             if round_ >= warmup:

@@ -9,7 +9,6 @@ stream alone, building nothing. The idle cron run has a module of its own: bench
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 from collections import Counter
 
@@ -93,35 +92,6 @@ def floor_rows(ours: list[Run], floor: list[Run], name: str) -> list[Row]:
         Row(f"  vs {name}", seconds(wall), seconds(base), ratio(wall, base), "-", None),
         Row("    cpu (user+sys)", seconds(cpu), seconds(base_cpu), ratio(cpu, base_cpu), "-", None),
     ]
-
-
-def idle_rows(repeats: int, notes: list[str]) -> list[Row]:
-    """An idle cron run (nothing due) vs `import yaml` plus a parse of the same file."""
-    path = generate.interviews_file(IDLE_COUNT, idle=True)
-    common = [*followup(), "--data", str(path), "--now", generate.IDLE_NOW, *STATE]
-    notes.append(f"idle: {IDLE_COUNT} interviews, --now {generate.IDLE_NOW}: {states(common)}")
-    plain = python_env({k: v for k, v in os.environ.items() if not k.startswith("FOLLOWUP_")})
-    if has_command("send"):
-        # cron has SMTP settings: the ledger is opened, but nothing is due, so no server is contacted
-        variants = {"send, SMTP set (cron)": {**plain, **IDLE_SMTP}, "send, no SMTP (dry run)": plain}
-        command = "send"
-    else:
-        variants, command = {"plan (no send yet)": plain}, "plan"
-    commands = {name: [*common, command] for name in variants}
-    runs = compare({**commands, "bare": [PYTHON, "-c", BARE_LOAD, str(path)]}, repeats,
-                   envs=variants, env=plain, cwd=SCRATCH)  # fmt: skip
-    smtp = " ".join(f"{k}={v}" for k, v in IDLE_SMTP.items())
-    notes.append(f"idle: {repeats} runs each after a warm-up; SMTP set: {smtp} (never contacted)")
-    rows = []
-    for name, env in variants.items():
-        rows += timed(f"idle run: {name}", runs[name], runs["bare"], IDLE_GOAL)
-        modules = imported(commands[name], env)
-        heavy = sorted(m for m in modules if any(m == h or m.startswith(h + ".") for h in HEAVY))
-        rows.append(Row("  heavy modules imported", ", ".join(heavy) or "none", "-", "-",
-                        "none of " + ", ".join(HEAVY), not heavy))  # fmt: skip
-        slowest = ", ".join(f"{m} {us / 1000:.0f} ms" for m, us in modules.most_common(5))
-        notes.append(f"idle, {name}: {len(modules)} modules imported; slowest (cumulative): {slowest}")
-    return rows
 
 
 def timed(name: str, ours: list[Run], base: list[Run], goal: float) -> list[Row]:
