@@ -7,9 +7,10 @@ with the wording of its own errors; splitting them by kind would only scatter th
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime, time, timedelta
 from functools import cache
+from typing import TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from .workdays import holiday_entity
@@ -226,6 +227,7 @@ def _check_year(moment: date, value: str) -> None:
         raise ValueError(f"{value!r} is not a plausible date (the year must be {FIRST_YEAR}–{LAST_YEAR})")
 
 
+_Day = TypeVar("_Day", bound=date)  # a date, or a datetime
 _YMD = re.compile(r"^([0-9]{4})-([0-9]{2})-([0-9]{2})(?![0-9])")
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
            "October", "November", "December")  # fmt: skip
@@ -248,6 +250,15 @@ def _no_such_day(value: str) -> str | None:
     return None
 
 
+def _read_day(value: str, read: Callable[[str], _Day], form: str) -> _Day:
+    """`read(value)`; else a ValueError naming the part of the calendar that is not there, or `form`."""
+    try:
+        return read(value)
+    except ValueError:
+        why = _no_such_day(value)
+        raise ValueError(f"{value!r}: {why}" if why else f"{value!r} is not {form}") from None
+
+
 def _ordinal(number: int) -> str:
     suffix = "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
     return f"{number}{suffix}"
@@ -256,11 +267,7 @@ def _ordinal(number: int) -> str:
 def parse_wall_time(raw: object) -> datetime:
     """A local date and time, 'YYYY-MM-DD HH:MM', without an offset."""
     value = parse_text(raw)
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        why = _no_such_day(value) or "is not a date and time (write YYYY-MM-DD HH:MM)"
-        raise ValueError(f"{value!r} {why}" if why.startswith("is ") else f"{value!r}: {why}") from None
+    moment = _read_day(value, datetime.fromisoformat, "a date and time (write YYYY-MM-DD HH:MM)")
     if moment.tzinfo is not None:
         raise ValueError("write the local time without an offset; the zone comes from timezone:")
     if len(value) <= 10:
@@ -272,11 +279,7 @@ def parse_wall_time(raw: object) -> datetime:
 def parse_date(raw: object) -> date:
     """A calendar date, 'YYYY-MM-DD'."""
     value = parse_text(raw)
-    try:
-        day = date.fromisoformat(value)
-    except ValueError:
-        why = _no_such_day(value) or "is not a date (write YYYY-MM-DD)"
-        raise ValueError(f"{value!r} {why}" if why.startswith("is ") else f"{value!r}: {why}") from None
+    day = _read_day(value, date.fromisoformat, "a date (write YYYY-MM-DD)")
     _check_year(day, value)
     return day
 

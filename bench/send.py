@@ -286,9 +286,13 @@ def mailmerge_send(paths: dict[str, Path]) -> list[str]:
     return mailmerge_command(paths, dry_run=False, output="text")
 
 
+# Not tests.servers.smtp_env: that one describes an in-process aiosmtpd fixture (SmtpServer: its CA, its
+# login), and importing it would pull pytest and the test servers into the bench; the sink here is another
+# process known only by its port. Like the tests' clean_env, it drops every FOLLOWUP_* of the caller: a
+# mailbox set there would get each benchmark message filed in its Sent folder.
 def smtp_env(port: int) -> dict[str, str]:
-    """The environment `followup send` reads its SMTP settings from."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FOLLOWUP_SMTP_")}
+    """The environment of a timed `followup send`: none of the caller's FOLLOWUP_* settings, the sink's."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FOLLOWUP_")}
     env.update(FOLLOWUP_SMTP_HOST=HOST, FOLLOWUP_SMTP_PORT=str(port), FOLLOWUP_SMTP_SECURITY="none")
     return env
 

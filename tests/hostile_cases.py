@@ -1,6 +1,6 @@
 """The hostile-input table: each case a file, a folder or an environment set up to break `followup`, and
 what must come of it (an error with its place, or a correct message). Run by tests/test_hostile.py and
-by `make reliability` (tests/reliability.py); `run_case` and `judge` are what both call."""
+by `make reliability` (tests/reliability/); `run_case` and `judge` are what both call."""
 
 from __future__ import annotations
 

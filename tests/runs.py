@@ -1,5 +1,5 @@
 """Running `followup` as a real subprocess for the trials and hostile cases: its environment, a batch of
-data, the ledger's rows afterwards. Shared by tests/reliability.py and tests/hostile_cases.py."""
+data, the ledger's rows afterwards. Shared by tests/reliability/ and tests/hostile_cases.py."""
 
 from __future__ import annotations
 

@@ -22,7 +22,7 @@ from batch.cli import main
 from batch.ledger import Claim, Entry, Ledger
 from batch.settings import SmtpSettings
 from batch.transport import Smtp
-from tests.reliability import NOW, due_keys, ledger_rows, send_args, write_batch
+from tests.runs import NOW, due_keys, ledger_rows, send_args, write_batch
 from tests.servers import SmtpServer, smtp_env
 from tests.servers.smtp import _drop
 
