@@ -2,14 +2,13 @@
 
 Why one module of this size: the order of the steps (lock, settle, plan, replies, compose, gate, claim,
 send, record, copies) is the promise of exactly once, and it reads best as one sequence; the
-composer thread and the chunked sender are that sequence made fast (see _Composer and _Run).
+composer ahead of the sender (ahead.py) and the chunked sender (_Run) are that sequence made fast.
 """
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -23,8 +22,8 @@ from .schedule import FollowUp, next_change, plan, select
 from .workdays import is_open, next_opening
 
 if TYPE_CHECKING:  # composing and transports are imported only once something is due
+    from .ahead import Ready
     from .compose import Composed
-    from .mime import Message
     from .sentcopy import SentCopies
     from .transport import Transport
 
@@ -183,8 +182,6 @@ def _announce_held(
 # Measured (bench send): one fsync per chunk instead of one per message; past ~20 the gain is small,
 # and a hard crash leaves at most this many `uncertain` (an orderly stop releases the unsent ones).
 CHUNK = 20
-# Composed messages waiting for the connection: the composer keeps ahead by a chunk or two.
-AHEAD = 2 * CHUNK
 
 
 def deliver_due(
@@ -205,8 +202,8 @@ def deliver_due(
     """Deliver follow-ups (composed here if not yet) at most once each; lint failures are reported and
     the rest go on. Outcomes come in the order of `ready`; `composed` collects every message composed.
 
-    A thread composes the next messages while the server answers the current one; claims, records and
-    reports stay on this thread.
+    The next messages are composed ahead (ahead.py) while the server answers the current one; claims,
+    records and reports stay here.
     """
     clock = clock or (lambda: now)
     room = _room(ledger, data, now, limit)
@@ -215,8 +212,16 @@ def deliver_due(
     run = _Run(data, transport, ledger, clock, sleep, report, pause)
     run.keep_copies = keep_copies and ledger is not None
     size = 1 if pause else CHUNK  # with a pause, a chunk would widen the crash window by the pauses
-    stream = _Composer(ready, data, ids, clock, room, compose_one)
-    pending: list[_Ready] = []
+    from .ahead import compose_ahead
+    from .compose import compose
+
+    one = compose_one or (lambda item: compose(item, data))
+
+    def make(item: Composed | FollowUp, index: int) -> Ready:
+        return _made(one(item) if isinstance(item, FollowUp) else item, data, ids, clock, index, room)
+
+    stream = compose_ahead(ready, make)
+    pending: list[Ready] = []
     held: list[Composed] = []
     try:
         for made in stream:
@@ -249,100 +254,17 @@ def _room(ledger: Ledger | None, data: Dataset, now: datetime, limit: int | None
     return room if limit is None else min(room, limit)
 
 
-class _Ready:
-    """One follow-up out of the composer: its mail (None when it is not to be sent) or the outcome that
-    says why not; `index` counts the follow-ups that passed the lint (the cap counts those). A plain
-    class: a dataclass costs import time on the idle path."""
-
-    __slots__ = ("composed", "counted", "index", "mail", "outcome")
-
-    def __init__(
-        self, composed: Composed, mail: Message | None, outcome: Outcome | None, index: int, counted: bool
-    ) -> None:
-        self.composed, self.mail, self.outcome, self.index, self.counted = (
-            composed,
-            mail,
-            outcome,
-            index,
-            counted,
-        )
-
-
-class _Composer:
-    """Composes follow-ups on a thread of its own, a bounded queue ahead of the sender (the socket's
-    waits release the GIL, so composing the next message overlaps the server's answer to this one)."""
-
-    def __init__(
-        self,
-        ready: Sequence[Composed | FollowUp],
-        data: Dataset,
-        ids: Mapping[str, str],
-        clock: Callable[[], datetime],
-        room: int,
-        compose_one: Callable[[FollowUp], Composed] | None = None,
-    ) -> None:
-        import queue
-        import threading
-
-        self.queue: queue.Queue[_Ready | BaseException | None] = queue.Queue(maxsize=AHEAD)
-        self.stop = threading.Event()
-        self.compose_one = compose_one
-        self.work = (ready, data, ids, clock, room)
-        self.thread = threading.Thread(target=self._compose_all, daemon=True)
-        self.thread.start()
-
-    def __iter__(self) -> Iterator[_Ready]:
-        while (made := self.queue.get()) is not None:
-            if isinstance(made, BaseException):
-                raise made
-            yield made
-
-    def close(self) -> None:
-        """Stop composing (the sender is done or gave up) and wait for the thread."""
-        self.stop.set()
-        while self.thread.is_alive():
-            with contextlib.suppress(Exception):
-                self.queue.get(timeout=0.05)
-
-    def _put(self, made: _Ready | BaseException | None) -> bool:
-        import queue
-
-        while not self.stop.is_set():
-            try:
-                self.queue.put(made, timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def _compose_all(self) -> None:
-        """The thread: compose each follow-up in turn, and queue it with its mail (or what stops it)."""
-        from .compose import compose
-
-        ready, data, ids, clock, room = self.work
-        one = self.compose_one or (lambda item: compose(item, data))
-        try:
-            index = 0
-            for item in ready:
-                made = one(item) if isinstance(item, FollowUp) else item
-                if not self._put(_made(made, data, ids, clock, index, room)):
-                    return
-                index += not made.problems
-        except BaseException as exc:  # raised again on the sender's thread
-            self._put(exc)
-            return
-        self._put(None)
-
-
 def _made(
     composed: Composed, data: Dataset, ids: Mapping[str, str], clock: Callable[[], datetime], index: int,
     room: int,
-) -> _Ready:  # fmt: skip
+) -> Ready:  # fmt: skip
     """A composed follow-up with its mail, or the outcome that keeps it from being sent."""
+    from .ahead import Ready
+
     if composed.problems:
-        return _Ready(composed, None, _rejected(composed), index, False)
+        return Ready(composed, None, _rejected(composed), index, False)
     if index >= room:  # held by the cap: no mail needed
-        return _Ready(composed, None, None, index, True)
+        return Ready(composed, None, None, index, True)
     from .compose import to_mail
     from .mime import new_message_id
 
@@ -351,9 +273,9 @@ def _made(
         message_id = ids.get(item.key) or new_message_id(data.me.email, when)
         mail = to_mail(composed, data, message_id, when)
     except InputError as exc:  # an address mail cannot carry: this one is not sent, the batch goes on
-        return _Ready(composed, None, Outcome(item.key, "rejected", f"not sent  {describe(composed)}: {exc}"),
+        return Ready(composed, None, Outcome(item.key, "rejected", f"not sent  {describe(composed)}: {exc}"),
                       index, True)  # fmt: skip
-    return _Ready(composed, mail, None, index, True)
+    return Ready(composed, mail, None, index, True)
 
 
 class _Run:
@@ -382,7 +304,7 @@ class _Run:
                 self.outcomes.append(outcome)
                 self.report(outcome)
 
-    def chunk(self, chunk: list[_Ready]) -> None:
+    def chunk(self, chunk: list[Ready]) -> None:
         """Claim the chunk's messages in one transaction, send them, record them in one transaction.
 
         On any stop before a message was handed over (a lost connection, a refused login, Ctrl-C, a
@@ -423,7 +345,7 @@ class _Run:
                 self.ledger.record_many(records, self.clock(), release=unsent, copies=copies)
             self.emit(results)
 
-    def _claim(self, chunk: list[_Ready], now: datetime) -> list[str]:
+    def _claim(self, chunk: list[Ready], now: datetime) -> list[str]:
         if self.ledger is None or not chunk:
             return []
         from .ledger import Claim
@@ -442,7 +364,7 @@ class _Run:
             claims.append(Claim(entry, item.supersedes, fixes))
         return self.ledger.claim_many(claims, now)
 
-    def _send(self, made: _Ready, records: list[tuple[str, str, str]]) -> Outcome:
+    def _send(self, made: Ready, records: list[tuple[str, str, str]]) -> Outcome:
         """Hand one claimed message over; its record joins the chunk's (Unreachable: deferred, raised)."""
         from .transport import Refused, Uncertain, Unreachable
 

@@ -1,0 +1,132 @@
+"""Composing ahead of the sender (batch/ahead.py): in a forked child on Linux, on a thread elsewhere.
+Both give the same messages; the child holds none of the parent's files; a child that dies or stalls
+leaves the rest to the parent, and each follow-up still goes exactly once."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from batch import ahead, deliver, model, schedule
+from batch.compose import Composed, compose
+from batch.ledger import Ledger
+from batch.settings import SmtpSettings
+from batch.transport import Smtp
+from tests.runs import NOW, ledger_rows, write_batch
+from tests.servers import SmtpServer
+
+SIZE = 12
+
+
+def deliver_batch(
+    tmp_path: Path, server: SmtpServer, one: Callable[[schedule.FollowUp], Composed] | None = None
+) -> list[deliver.Outcome]:
+    """deliver_due over SIZE due thank-yous, with a real ledger and the real SMTP transport."""
+    tmp_path.mkdir(exist_ok=True)
+    data = model.load([write_batch(tmp_path / "batch.yaml", SIZE)])
+    items = schedule.select(schedule.plan(data, NOW))
+    transport = Smtp(SmtpSettings(server.host, server.port, security="none", timeout=5))
+    with Ledger(tmp_path / "followup.db") as ledger:
+        return deliver.deliver_due(items, data, transport, ledger, NOW, compose_one=one)
+
+
+def bodies(server: SmtpServer) -> list[bytes]:
+    """What the server got, without the two headers made per delivery (Message-ID, Date)."""
+    kept = []
+    for message in server.received:
+        lines = message.data.split(b"\r\n")
+        kept.append(b"\r\n".join(x for x in lines if not x.startswith((b"Message-ID:", b"Date:"))))
+    return sorted(kept)
+
+
+def test_a_child_and_a_thread_compose_the_same_messages(
+    tmp_path: Path, smtp_server: SmtpServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert ahead.IN_CHILD  # Linux: the child is what these tests exercise
+    outcomes = deliver_batch(tmp_path / "child", smtp_server)
+    by_child = bodies(smtp_server)
+    smtp_server.received.clear()
+    monkeypatch.setattr(ahead, "IN_CHILD", False)
+    assert [o.state for o in deliver_batch(tmp_path / "thread", smtp_server)] == [o.state for o in outcomes]
+    assert [o.state for o in outcomes] == ["sent"] * SIZE
+    assert bodies(smtp_server) == by_child
+
+
+def test_the_child_holds_none_of_the_parents_files(tmp_path: Path, smtp_server: SmtpServer) -> None:
+    parent = os.getpid()
+    data = model.load([write_batch(tmp_path / "batch.yaml", SIZE)])
+
+    def one(item: schedule.FollowUp) -> Composed:  # in the child: say which files it holds, as a problem
+        composed = compose(item, data)
+        if os.getpid() == parent:
+            return composed
+        held = []
+        for fd in os.listdir("/proc/self/fd"):
+            with contextlib.suppress(OSError):  # the listing's own, closed by now
+                held.append(os.readlink(f"/proc/self/fd/{fd}") if int(fd) > 2 else "")
+        return Composed(composed.item, composed.words, composed.mail, (f"held: {held}",))
+
+    outcomes = deliver_batch(tmp_path, smtp_server, one)
+    assert {o.state for o in outcomes} == {"rejected"}  # composed in the child, every one
+    lines = " ".join(o.line for o in outcomes)
+    assert "followup.db" not in lines and ".lock" not in lines and "socket:" not in lines
+    assert "held: [" in lines
+
+
+def test_a_child_that_dies_leaves_the_rest_to_the_parent(tmp_path: Path, smtp_server: SmtpServer) -> None:
+    parent = os.getpid()
+    data = model.load([write_batch(tmp_path / "batch.yaml", SIZE)])
+    done = [0]
+
+    def one(item: schedule.FollowUp) -> Composed:
+        done[0] += 1
+        if os.getpid() != parent and done[0] == 4:
+            os._exit(1)  # the child dies on its fourth
+        return compose(item, data)
+
+    outcomes = deliver_batch(tmp_path, smtp_server, one)
+    assert [o.state for o in outcomes] == ["sent"] * SIZE
+    assert sorted(smtp_server.message_id_counts().values()) == [1] * SIZE
+    assert {row[0] for row in ledger_rows(tmp_path / "followup.db").values()} == {"sent"}
+
+
+def test_a_child_that_stalls_is_stopped_and_the_parent_goes_on(
+    tmp_path: Path, smtp_server: SmtpServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(ahead, "STALLED", 0.5)
+    parent = os.getpid()
+    data = model.load([write_batch(tmp_path / "batch.yaml", SIZE)])
+    done = [0]
+
+    def one(item: schedule.FollowUp) -> Composed:
+        done[0] += 1
+        if os.getpid() != parent and done[0] == 3:
+            time.sleep(60)  # the child hangs on its third
+        return compose(item, data)
+
+    began = time.monotonic()
+    outcomes = deliver_batch(tmp_path, smtp_server, one)
+    assert time.monotonic() - began < 30
+    assert [o.state for o in outcomes] == ["sent"] * SIZE
+    assert sorted(smtp_server.message_id_counts().values()) == [1] * SIZE
+
+
+def test_an_error_composing_is_raised_in_the_parent_and_nothing_after_it_is_claimed(
+    tmp_path: Path, smtp_server: SmtpServer
+) -> None:
+    data = model.load([write_batch(tmp_path / "batch.yaml", SIZE)])
+
+    def one(item: schedule.FollowUp) -> Composed:
+        if item.interview.id == "company-004":  # in the child first; then again in the parent
+            raise RuntimeError("composing broke")
+        return compose(item, data)
+
+    with pytest.raises(RuntimeError, match="composing broke"):
+        deliver_batch(tmp_path, smtp_server, one)
+    assert ledger_rows(tmp_path / "followup.db") == {}  # the batch's one chunk was never claimed
+    assert smtp_server.received == []
