@@ -329,7 +329,8 @@ class Ours:
         # The header gate remembers what it read back: a second pass over the same rows would find every
         # To header already checked, which a fresh run never does.
         mime.header_lines.cache_clear()
-        mime._user_problems.cache_clear()
+        mime._user_read_back.cache_clear()
+        mime._ours_read_back.cache_clear()
         mime._parser.cache_clear()
         data, now, messages, rejected = self.data, datetime.fromisoformat(NOW), [], 0
         begin = time.process_time()  # CPU time: steady while other work shares the machine
