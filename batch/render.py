@@ -178,7 +178,7 @@ def _compile(env: jinja2.Environment, source: str, path: str, first_line: int) -
 
     try:
         templating.check(env, source)
-        return env.from_string(source).render
+        return _renderer(env.from_string(source))
     except jinja2.TemplateSyntaxError as exc:
         line = first_line + (exc.lineno or 1) - 1
         raise InputError(Problem(path, line, 1, f"template: {exc.message}")) from None
@@ -188,6 +188,21 @@ def _compile(env: jinja2.Environment, source: str, path: str, first_line: int) -
             f"template: {exc.what} is not for a letter (write {{{{ values }}}} and {{% if %}} choices only)"
         )
         raise InputError(Problem(path, line, 1, what)) from None
+
+
+def _renderer(compiled: jinja2.Template) -> Callable[..., str]:
+    """`compiled.render`, its globals copied once rather than merged from a ChainMap on every call (the
+    same context: the environment is made for this template alone and never changed)."""
+    base, env, root = dict(compiled.globals), compiled.environment, compiled.root_render_func
+
+    def render(**values: object) -> str:
+        context = compiled.new_context({**base, **values}, shared=True)
+        try:
+            return env.concat(root(context))
+        except Exception:
+            env.handle_exception()  # re-raised with the template's lines in the traceback, as render does
+
+    return render
 
 
 def _split_front_matter(source: str, path: str) -> tuple[dict[str, tuple[str, int]], str, int]:
@@ -285,7 +300,7 @@ def render(template: Template, context: dict[str, object]) -> Rendered:
     try:
         text = _tidy(template.body(**context))
         shape, values = _tokenize(context)
-        text_parts, html_parts = _skeleton(template, shape)
+        text_parts, html_parts, own = _skeleton(template, shape)
     except jinja2.UndefinedError as exc:
         raise InputError(_undefined(template, exc, template.body_line)) from None
     except (templating.NotText, jinja2.TemplateError) as exc:
@@ -301,7 +316,6 @@ def render(template: Template, context: dict[str, object]) -> Rendered:
             )
         )
     body_html = _fill(html_parts, values, _escape)
-    own = _own_words(template, shape, text_parts)
     kind, language = str(context.get("kind", "thank-you")), str(context.get("language", "en"))
     return Rendered(template.path, subject, text, body_html, own, kind, language)
 
@@ -320,19 +334,8 @@ def render_follow_up(
 
 def _own_words(template: Template, shape: tuple[object, ...], text_parts: Parts) -> str:
     """The template's own words in subject and body: the literal parts, each value left out."""
-    try:
-        hash(shape)
-    except TypeError:
-        return _join_own(template, shape, text_parts)
-    return _cached_own(template, shape, text_parts)
-
-
-def _join_own(template: Template, shape: tuple[object, ...], text_parts: Parts) -> str:
     subject = template.subject(**_token_context(shape)) if template.subject else ""
     return "\n".join([*_split_tokens(subject)[0::2], *text_parts[0::2]])  # type: ignore[list-item]
-
-
-_cached_own = lru_cache(maxsize=256)(_join_own)
 
 
 def _tidy(text: str) -> str:
@@ -349,18 +352,19 @@ def _tokenize(context: dict[str, object]) -> tuple[tuple[object, ...], list[str]
     Contexts of one shape render the same skeleton, so the shape keys the cache of skeletons.
     """
     values: list[str] = []
+    keep = values.append
 
-    def swap(value: object) -> object:
+    def swap(value: object) -> object:  # list comprehensions, not generators: this runs per message
         if isinstance(value, str):
-            values.append(value)
+            keep(value)
             return len(values) - 1 if value else ""
         if isinstance(value, dict):
-            return ("dict", tuple((k, swap(v)) for k, v in value.items()))
+            return ("dict", tuple([(k, swap(v)) for k, v in value.items()]))
         if isinstance(value, list):
-            return ("list", tuple(swap(v) for v in value))
+            return ("list", tuple([swap(v) for v in value]))
         return ("raw", type(value), value)
 
-    shape = tuple((k, ("raw", type(v), v) if k in _PLAIN else swap(v)) for k, v in context.items())
+    shape = tuple([(k, ("raw", type(v), v) if k in _PLAIN else swap(v)) for k, v in context.items()])
     return shape, values
 
 
@@ -381,8 +385,9 @@ def _tokens(shape: object) -> object:
 Parts = tuple[str | int, ...]  # literal text at even places, the index of a value at odd ones
 
 
-def _skeleton(template: Template, shape: tuple[object, ...]) -> tuple[Parts, Parts]:
-    """The tokenized body and its HTML, split at the tokens; cached by shape (a batch has few shapes)."""
+def _skeleton(template: Template, shape: tuple[object, ...]) -> tuple[Parts, Parts, str]:
+    """The tokenized body, its HTML, split at the tokens, and the template's own words (see _own_words);
+    cached by shape (a batch has few shapes)."""
     try:
         hash(shape)
     except TypeError:  # a value that cannot be hashed: render it without the cache
@@ -390,9 +395,10 @@ def _skeleton(template: Template, shape: tuple[object, ...]) -> tuple[Parts, Par
     return _cached_skeleton(template, shape)
 
 
-def _render_skeleton(template: Template, shape: tuple[object, ...]) -> tuple[Parts, Parts]:
+def _render_skeleton(template: Template, shape: tuple[object, ...]) -> tuple[Parts, Parts, str]:
     skeleton = _tidy(template.body(**_token_context(shape)))
-    return _split_tokens(skeleton), _split_tokens(markdown_skeleton(skeleton))
+    text_parts = _split_tokens(skeleton)
+    return text_parts, _split_tokens(markdown_skeleton(skeleton)), _own_words(template, shape, text_parts)
 
 
 def _token_context(shape: tuple[object, ...]) -> dict[str, object]:
