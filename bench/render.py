@@ -351,6 +351,7 @@ class Ours:
         begin = time.perf_counter()
         for message in self.messages:
             outbox.send(message)
+        outbox.close()
         return time.perf_counter() - begin
 
 
