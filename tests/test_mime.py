@@ -545,3 +545,29 @@ def test_our_own_headers_not_as_build_writes_them_are_parsed() -> None:
     ours = head[head.rfind(b"\r\nDate: ") + 2 :].replace(b"MIME-Version", b"Bcc: x@y.example\r\nMIME-Version")
     assert mime._OUR_BLOCK.fullmatch(ours) is None
     assert any("Bcc" in problem for problem in mime._our_problems(ours, {}))
+
+
+def test_message_ids_drawn_from_the_pool_are_unique_and_random_across_many_refills() -> None:
+    ids = [mime.new_message_id(SAM[1], WHEN) for _ in range(5000)]  # ten refills of the pool
+    assert len(set(ids)) == len(ids)
+    middles = [i.split(".")[1].split("@")[0] for i in ids]
+    assert all(len(m) == 16 and int(m, 16) >= 0 for m in middles)
+    assert len({m[0] for m in middles}) == 16  # every first hex digit seen: not a counter
+
+
+def test_a_forked_child_never_repeats_its_parents_message_ids() -> None:
+    import os
+
+    mime.new_message_id(SAM[1], WHEN)  # the pool holds ids the child would inherit
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: its next ids, to the parent
+        os.close(read)
+        os.write(write, " ".join(mime.new_message_id(SAM[1], WHEN) for _ in range(20)).encode())
+        os._exit(0)
+    os.close(write)
+    with os.fdopen(read) as pipe:
+        child = set(pipe.read().split())
+    os.waitpid(pid, 0)
+    parent = {mime.new_message_id(SAM[1], WHEN) for _ in range(20)}
+    assert len(child) == 20 and not child & parent
