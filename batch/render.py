@@ -62,6 +62,8 @@ class Template:
     subject_line: int = 1  # the line of the file that holds `subject:`
     # the parts written several ways, and how many ways: (("opening", 3), ("interest", 3), ("close", 3))
     variants: tuple[tuple[str, int], ...] = ()
+    # the names the body's comparisons, tests and indexes read (None: they read more than names)
+    reads: frozenset[str] | None = None
 
 
 def template_name(item: FollowUp) -> str:
@@ -127,10 +129,10 @@ def load_template(path: Path) -> Template:
     front, body, body_line = _split_front_matter(source, str(path))
     env = templating.environment()
     subject_text, subject_line = front.get("subject", ("", 1))
-    subject = _compile(env, subject_text, str(path), subject_line) if "subject" in front else None
-    compiled = _compile(env, body, str(path), body_line)
+    subject = _compile(env, subject_text, str(path), subject_line)[0] if "subject" in front else None
+    compiled, reads = _compile(env, body, str(path), body_line)
     variants = _variants(front, str(path)) if "variants" in front else ()
-    return Template(str(path), subject, compiled, body_line, subject_line, variants)
+    return Template(str(path), subject, compiled, body_line, subject_line, variants, reads)
 
 
 def _read_template(path: Path) -> str:
@@ -173,12 +175,14 @@ def _refuse_control(source: str, path: str) -> None:
     raise InputError(Problem(path, line, col, f"template: a control character ({what}); take it out"))
 
 
-def _compile(env: jinja2.Environment, source: str, path: str, first_line: int) -> Callable[..., str]:
+def _compile(
+    env: jinja2.Environment, source: str, path: str, first_line: int
+) -> tuple[Callable[..., str], frozenset[str] | None]:
     import jinja2
 
     try:
-        templating.check(env, source)
-        return _renderer(env.from_string(source))
+        reads = templating.check(env, source)
+        return _renderer(env.from_string(source)), reads
     except jinja2.TemplateSyntaxError as exc:
         line = first_line + (exc.lineno or 1) - 1
         raise InputError(Problem(path, line, 1, f"template: {exc.message}")) from None
@@ -298,14 +302,14 @@ def render(template: Template, context: dict[str, object]) -> Rendered:
     except (templating.NotText, jinja2.TemplateError) as exc:  # the sandbox's SecurityError among them
         raise InputError(Problem(template.path, template.subject_line, 1, f"template: {exc}")) from None
     try:
-        text = _tidy(template.body(**context))
         shape, values = _tokenize(context)
-        text_parts, html_parts, own = _skeleton(template, shape)
+        text_parts, html_parts, own, same = _skeleton(template, shape)
+        text = _fill(text_parts, values) if same else _tidy(template.body(**context))
     except jinja2.UndefinedError as exc:
         raise InputError(_undefined(template, exc, template.body_line)) from None
     except (templating.NotText, jinja2.TemplateError) as exc:
         raise InputError(Problem(template.path, template.body_line, 1, f"template: {exc}")) from None
-    if _fill(text_parts, values) != text:
+    if not same and _fill(text_parts, values) != text:
         raise InputError(
             Problem(
                 template.path,
@@ -385,8 +389,12 @@ def _tokens(shape: object) -> object:
 Parts = tuple[str | int, ...]  # literal text at even places, the index of a value at odd ones
 
 
-def _skeleton(template: Template, shape: tuple[object, ...]) -> tuple[Parts, Parts, str]:
-    """The tokenized body, its HTML, split at the tokens, and the template's own words (see _own_words);
+Skeleton = tuple[Parts, Parts, str, bool]
+
+
+def _skeleton(template: Template, shape: tuple[object, ...]) -> Skeleton:
+    """The tokenized body, its HTML, split at the tokens, the template's own words (see _own_words), and
+    whether the body with the values put back is the body rendered with them (see _same_with_values);
     cached by shape (a batch has few shapes)."""
     try:
         hash(shape)
@@ -395,10 +403,26 @@ def _skeleton(template: Template, shape: tuple[object, ...]) -> tuple[Parts, Par
     return _cached_skeleton(template, shape)
 
 
-def _render_skeleton(template: Template, shape: tuple[object, ...]) -> tuple[Parts, Parts, str]:
+def _render_skeleton(template: Template, shape: tuple[object, ...]) -> Skeleton:
     skeleton = _tidy(template.body(**_token_context(shape)))
     text_parts = _split_tokens(skeleton)
-    return text_parts, _split_tokens(markdown_skeleton(skeleton)), _own_words(template, shape, text_parts)
+    own = _own_words(template, shape, text_parts)
+    return text_parts, _split_tokens(markdown_skeleton(skeleton)), own, _same_with_values(template, shape)
+
+
+def _same_with_values(template: Template, shape: tuple[object, ...]) -> bool:
+    """Whether the body rendered with the values is, for every context of this shape, the skeleton with
+    the values put back, so that it need not be rendered again for each message.
+
+    The letter's subset (templating) has no filter, call or operator: a value is printed as it is or
+    asked whether it is empty, which a token answers alike (an empty text stays empty in the shape).
+    Only a comparison, a test or an index reads a text; when each reads plain names whose values are
+    the same in the skeleton (numbers, booleans, the fixed words of _PLAIN), both render alike.
+    """
+    if template.reads is None:
+        return False
+    kinds = {name: value for name, value in cast("tuple[tuple[str, object], ...]", shape)}
+    return all(isinstance(kinds.get(name), tuple) and kinds[name][0] == "raw" for name in template.reads)  # type: ignore[index]
 
 
 def _token_context(shape: tuple[object, ...]) -> dict[str, object]:
