@@ -335,6 +335,7 @@ def check_headers(intended: Intended) -> list[str]:
     return list(_user_problems(head, intended))
 
 
+@lru_cache(maxsize=_BATCH)  # compose checks the headers, build checks them again in the bytes
 def _user_problems(head: bytes, intended: Intended) -> tuple[str, ...]:
     """What the gate finds in the From, To, Reply-To and Subject headers `head`.
 
@@ -476,7 +477,7 @@ def _parser():  # type: ignore[no-untyped-def]
 
 
 def _part(subtype: str, content: str) -> str:
-    lines = _EOL.split(content)
+    lines = content.split("\n") if "\r" not in content else _EOL.split(content)  # the same, faster
     if lines[-1] == "":
         lines.pop()  # the final line end, as splitlines drops it
     head = f'Content-Type: text/{subtype}; charset="utf-8"{_CRLF}'

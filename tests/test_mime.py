@@ -571,3 +571,30 @@ def test_a_forked_child_never_repeats_its_parents_message_ids() -> None:
     os.waitpid(pid, 0)
     parent = {mime.new_message_id(SAM[1], WHEN) for _ in range(20)}
     assert len(child) == 20 and not child & parent
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    content=st.lists(st.sampled_from(["a", "é", " ", "\n", "\r", "\r\n", "=", "x" * 500]), max_size=12).map(
+        "".join
+    )
+)
+@example(content="a\n" + "x" * 999 + "\n")
+def test_a_part_is_split_into_lines_as_mail_ends_them_whether_or_not_it_holds_a_cr(content: str) -> None:
+    import re
+
+    from email import quoprimime
+
+    def slowly(subtype: str, text: str) -> str:  # _part as it was: every line end found by the regex
+        lines = re.split(r"\r\n|\r|\n", text)
+        if lines[-1] == "":
+            lines.pop()
+        head = f'Content-Type: text/{subtype}; charset="utf-8"\r\n'
+        if text.isascii() and all(len(line) <= 998 for line in lines):
+            return f"{head}Content-Transfer-Encoding: 7bit\r\n\r\n" + "\r\n".join(lines) + "\r\n"
+        encoded = quoprimime.body_encode(text.encode("utf-8").decode("latin-1"), maxlinelen=76, eol="\r\n")
+        encoded += "" if encoded.endswith("\r\n") else "\r\n"
+        return f"{head}Content-Transfer-Encoding: quoted-printable\r\n\r\n{encoded}"
+
+    for subtype in ("plain", "html"):
+        assert mime._part(subtype, content) == slowly(subtype, content)
