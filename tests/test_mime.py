@@ -582,7 +582,6 @@ def test_a_forked_child_never_repeats_its_parents_message_ids() -> None:
 @example(content="a\n" + "x" * 999 + "\n")
 def test_a_part_is_split_into_lines_as_mail_ends_them_whether_or_not_it_holds_a_cr(content: str) -> None:
     import re
-
     from email import quoprimime
 
     def slowly(subtype: str, text: str) -> str:  # _part as it was: every line end found by the regex
