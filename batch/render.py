@@ -49,6 +49,7 @@ class Rendered:
     own: str | None = None  # the template's own words, every value left out (None: all are its own)
     kind: str = "thank-you"  # which follow-up the words are (the check-in has its own word limit)
     language: str = "en"  # the language they are written in (the lint finds the thanks in it)
+    words: int | None = None  # lint.count_words(text), when counted as it was made (None: not yet)
 
 
 @dataclass(frozen=True, slots=True)
@@ -303,7 +304,7 @@ def render(template: Template, context: dict[str, object]) -> Rendered:
         raise InputError(Problem(template.path, template.subject_line, 1, f"template: {exc}")) from None
     try:
         shape, values = _tokenize(context)
-        text_parts, html_parts, own, same = _skeleton(template, shape)
+        text_parts, html_parts, own, same, literal_words = _skeleton(template, shape)
         text = _fill(text_parts, values) if same else _tidy(template.body(**context))
     except jinja2.UndefinedError as exc:
         raise InputError(_undefined(template, exc, template.body_line)) from None
@@ -321,7 +322,13 @@ def render(template: Template, context: dict[str, object]) -> Rendered:
         )
     body_html = _fill(html_parts, values, _escape)
     kind, language = str(context.get("kind", "thank-you")), str(context.get("language", "en"))
-    return Rendered(template.path, subject, text, body_html, own, kind, language)
+    words = None
+    if literal_words is not None:
+        from .lint import value_words
+
+        used = cast("tuple[int, ...]", text_parts[1::2])
+        words = literal_words + sum([value_words(values[n]) for n in used])
+    return Rendered(template.path, subject, text, body_html, own, kind, language, words)
 
 
 def render_follow_up(
@@ -389,12 +396,13 @@ def _tokens(shape: object) -> object:
 Parts = tuple[str | int, ...]  # literal text at even places, the index of a value at odd ones
 
 
-Skeleton = tuple[Parts, Parts, str, bool]
+Skeleton = tuple[Parts, Parts, str, bool, int | None]
 
 
 def _skeleton(template: Template, shape: tuple[object, ...]) -> Skeleton:
     """The tokenized body, its HTML, split at the tokens, the template's own words (see _own_words), and
-    whether the body with the values put back is the body rendered with them (see _same_with_values);
+    whether the body with the values put back is the body rendered with them (see _same_with_values),
+    and the words of its own text when each value's words can be counted apart (see _literal_words);
     cached by shape (a batch has few shapes)."""
     try:
         hash(shape)
@@ -407,7 +415,21 @@ def _render_skeleton(template: Template, shape: tuple[object, ...]) -> Skeleton:
     skeleton = _tidy(template.body(**_token_context(shape)))
     text_parts = _split_tokens(skeleton)
     own = _own_words(template, shape, text_parts)
-    return text_parts, _split_tokens(markdown_skeleton(skeleton)), own, _same_with_values(template, shape)
+    html_parts = _split_tokens(markdown_skeleton(skeleton))
+    return text_parts, html_parts, own, _same_with_values(template, shape), _literal_words(text_parts)
+
+
+def _literal_words(parts: Parts) -> int | None:
+    """The words of the body's own text, when each value sits between two characters no word holds
+    (a space, a comma): no word then runs from the text into a value, and the body's words are these
+    plus each value's own. None when a value touches a letter, a quote or a hyphen, or another value."""
+    from .lint import WORD_CHAR, count_words
+
+    literal = cast("tuple[str, ...]", parts[0::2])
+    for left, right in zip(literal, literal[1:], strict=False):
+        if not left or not right or WORD_CHAR.match(left[-1]) or WORD_CHAR.match(right[0]):
+            return None
+    return sum(count_words(text) for text in literal)
 
 
 def _same_with_values(template: Template, shape: tuple[object, ...]) -> bool:

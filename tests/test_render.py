@@ -420,3 +420,37 @@ def test_a_template_that_reads_a_values_text_is_still_refused_as_changing_it(
     _, items, data = with_template(tmp_path, source)
     with pytest.raises(InputError, match="a value is changed"):
         render_follow_up(items[0], data)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    name=st.sampled_from(list(CASES)),
+    language=st.sampled_from(["en", "fr", "es"]),
+    person=TEXT,
+    topics=st.lists(TEXT, max_size=3).map(tuple),
+    company=st.one_of(TEXT, st.sampled_from(["-", "'", "’", "_", "a-", "-a", "x'", "’s"])),
+    role=TEXT,
+)
+def test_the_words_counted_from_the_skeleton_and_each_value_are_the_words_of_the_text(
+    name: str, language: str, person: str, topics: tuple[str, ...], company: str, role: str
+) -> None:
+    from batch.lint import count_words
+
+    key, _ = CASES[name]
+    item, data = with_values(ITEMS[key], EXAMPLE, name=person, topics=topics, company=company, role=role)
+    data = dataclasses.replace(data, me=dataclasses.replace(data.me, language=language))
+    rendered = rendered_case(name, item, data)
+    assert rendered.words is not None  # every stock template parts its values from its words
+    assert rendered.words == count_words(rendered.text)
+
+
+@pytest.mark.parametrize(
+    "body", ["Thanks {{ interviewer.name }}'s team.", "Thanks x{{ interview.company }}.",
+             "Thanks {{ interview.company }}{{ interview.role }}.", "Thanks-{{ interview.role }} a."]
+)  # fmt: skip
+def test_a_value_that_touches_a_word_is_counted_in_the_whole_text(tmp_path: Path, body: str) -> None:
+    from batch.lint import count_words
+
+    _, items, data = with_template(tmp_path, f"---\nsubject: Thanks\n---\n{body}\n")
+    rendered = render_follow_up(items[0], data)
+    assert rendered.words is None and count_words(rendered.text) > 0
