@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 from functools import lru_cache
+from itertools import pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
@@ -426,7 +427,7 @@ def _literal_words(parts: Parts) -> int | None:
     from .lint import WORD_CHAR, count_words
 
     literal = cast("tuple[str, ...]", parts[0::2])
-    for left, right in zip(literal, literal[1:], strict=False):
+    for left, right in pairwise(literal):
         if not left or not right or WORD_CHAR.match(left[-1]) or WORD_CHAR.match(right[0]):
             return None
     return sum(count_words(text) for text in literal)
