@@ -116,7 +116,8 @@ def _article(number: int, message: Composed, data: Dataset) -> str:
         to = f"{item.interviewer.name} <{item.interviewer.email}>"
     else:
         to = f"you, {data.me.name} <{data.me.email}> (the {item.method} is for {item.interviewer.name})"
-    due = f"{item.due_at.strftime(_WHEN)} ({item.interviewer.name}'s time){_yours(item.due_at, item.due_at.utcoffset(), data.me.timezone)}"
+    yours = _yours(item.due_at, item.due_at.utcoffset(), data.me.timezone)
+    due = f"{item.due_at.strftime(_WHEN)} ({item.interviewer.name}'s time){yours}"
     interview = f"{item.interview.company}, {item.interview.role} ({item.interview.id})"
     state = "problem" if message.problems else "ok"
     frame = _FRAME_OPEN + e(mail.html, quote=True) + _FRAME_CLOSE
