@@ -164,13 +164,18 @@ def _thread_lines(in_reply_to: str | None) -> list[str]:
 def header_lines(intended: Intended) -> tuple[str, ...]:
     """The From, To, Reply-To (when set) and Subject headers, folded, without their final CRLF."""
     lines = [
-        address_header("From", (intended.sender[0], ascii_address(intended.sender[1]))),
+        _batch_header("From", intended.sender),
         address_header("To", (intended.to[0], ascii_address(intended.to[1]))),
     ]
     if intended.reply_to:
-        lines.append(address_header("Reply-To", (intended.reply_to[0], ascii_address(intended.reply_to[1]))))
-    lines.append(subject_header(intended.subject))
+        lines.append(_batch_header("Reply-To", intended.reply_to))
+    lines.append(_subject_header(intended.subject))
     return tuple(lines)
+
+
+@lru_cache(maxsize=256)  # you, the same in every message of a batch
+def _batch_header(name: str, address: Address) -> str:
+    return address_header(name, (address[0], ascii_address(address[1])))
 
 
 def address_header(name: str, address: Address) -> str:
@@ -194,6 +199,9 @@ def subject_header(subject: str) -> str:
     if _plain_ascii(subject) and max(map(len, subject.split(" "))) <= _LONGEST_WORD:
         return _fold_words("Subject:", subject.split(" "))
     return _fold_words("Subject:", _encoded_chunks(subject))
+
+
+_subject_header = lru_cache(maxsize=256)(subject_header)  # a batch has a few subjects
 
 
 def _plain_ascii(text: str) -> bool:

@@ -329,6 +329,8 @@ class Ours:
         # The header gate remembers what it read back: a second pass over the same rows would find every
         # To header already checked, which a fresh run never does.
         mime.header_lines.cache_clear()
+        mime._batch_header.cache_clear()
+        mime._subject_header.cache_clear()
         mime._user_problems.cache_clear()
         mime._user_read_back.cache_clear()
         mime._ours_read_back.cache_clear()
