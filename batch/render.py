@@ -259,11 +259,16 @@ def context_for(item: FollowUp, data: Dataset, moment: datetime | None = None) -
         "kind": item.kind,
         "method": item.method,
         "language": base_language(language),
-        "due": item.due_at.strftime("%A %d %B, %H:%M %Z"),
+        "due": _due_words(item.due_at, item.due_at.tzinfo),
     }  # fmt: skip
 
 
 _AND = {"en": " and ", "fr": " et ", "es": " y "}
+
+
+@lru_cache(maxsize=4096)  # keyed by the zone too: one instant in two zones reads two ways
+def _due_words(due: datetime, where: tzinfo | None) -> str:
+    return due.strftime("%A %d %B, %H:%M %Z")
 
 
 @lru_cache(maxsize=4096)
