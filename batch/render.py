@@ -66,6 +66,7 @@ class Template:
     variants: tuple[tuple[str, int], ...] = ()
     # the names the body's comparisons, tests and indexes read (None: they read more than names)
     reads: frozenset[str] | None = None
+    subject_reads: frozenset[str] | None = None  # the same for the subject
 
 
 def template_name(item: FollowUp) -> str:
@@ -131,10 +132,12 @@ def load_template(path: Path) -> Template:
     front, body, body_line = _split_front_matter(source, str(path))
     env = templating.environment()
     subject_text, subject_line = front.get("subject", ("", 1))
-    subject = _compile(env, subject_text, str(path), subject_line)[0] if "subject" in front else None
+    subject, subject_reads = (
+        _compile(env, subject_text, str(path), subject_line) if "subject" in front else (None, None)
+    )
     compiled, reads = _compile(env, body, str(path), body_line)
     variants = _variants(front, str(path)) if "variants" in front else ()
-    return Template(str(path), subject, compiled, body_line, subject_line, variants, reads)
+    return Template(str(path), subject, compiled, body_line, subject_line, variants, reads, subject_reads)
 
 
 def _read_template(path: Path) -> str:
@@ -302,14 +305,14 @@ def render(template: Template, context: dict[str, object]) -> Rendered:
 
     if template.variants:  # a part whose phrasing no one chose reads its first one
         context = {**{name: 0 for name, _ in template.variants}, **context}
+    shape, values = _tokenize(context)
     try:
-        subject = " ".join(template.subject(**context).split()) if template.subject else ""
+        subject = _subject(template, context, shape, values) if template.subject else ""
     except jinja2.UndefinedError as exc:
         raise InputError(_undefined(template, exc, template.subject_line)) from None
     except (templating.NotText, jinja2.TemplateError) as exc:  # the sandbox's SecurityError among them
         raise InputError(Problem(template.path, template.subject_line, 1, f"template: {exc}")) from None
     try:
-        shape, values = _tokenize(context)
         text_parts, html_parts, own, same, literal_words = _skeleton(template, shape)
         text = _fill(text_parts, values) if same else _tidy(template.body(**context))
     except jinja2.UndefinedError as exc:
@@ -438,6 +441,28 @@ def _literal_words(parts: Parts) -> int | None:
     return sum(count_words(text) for text in literal)
 
 
+def _subject(
+    template: Template, context: dict[str, object], shape: tuple[object, ...], values: list[str]
+) -> str:
+    """The subject on one line: its skeleton with the values put back when that is the subject rendered
+    with them (see _same_with_values), else rendered."""
+    assert template.subject is not None
+    try:
+        parts = _subject_parts(template, shape)
+    except TypeError:  # a value that cannot be hashed: rendered
+        parts = None
+    raw = _fill(parts, values) if parts is not None else template.subject(**context)
+    return " ".join(raw.split())
+
+
+@lru_cache(maxsize=256)
+def _subject_parts(template: Template, shape: tuple[object, ...]) -> Parts | None:
+    if not _reads_plain(template.subject_reads, shape):
+        return None
+    assert template.subject is not None
+    return _split_tokens(template.subject(**_token_context(shape)))
+
+
 def _same_with_values(template: Template, shape: tuple[object, ...]) -> bool:
     """Whether the body rendered with the values is, for every context of this shape, the skeleton with
     the values put back, so that it need not be rendered again for each message.
@@ -447,10 +472,15 @@ def _same_with_values(template: Template, shape: tuple[object, ...]) -> bool:
     Only a comparison, a test or an index reads a text; when each reads plain names whose values are
     the same in the skeleton (numbers, booleans, the fixed words of _PLAIN), both render alike.
     """
-    if template.reads is None:
+    return _reads_plain(template.reads, shape)
+
+
+def _reads_plain(reads: frozenset[str] | None, shape: tuple[object, ...]) -> bool:
+    """Whether every name a template's comparisons read is a value the skeleton renders as it is."""
+    if reads is None:
         return False
     kinds = {name: value for name, value in cast("tuple[tuple[str, object], ...]", shape)}
-    return all(isinstance(kinds.get(name), tuple) and kinds[name][0] == "raw" for name in template.reads)  # type: ignore[index]
+    return all(isinstance(kinds.get(name), tuple) and kinds[name][0] == "raw" for name in reads)  # type: ignore[index]
 
 
 def _token_context(shape: tuple[object, ...]) -> dict[str, object]:

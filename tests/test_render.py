@@ -360,8 +360,9 @@ def both_ways(item: FollowUp, data: Dataset) -> tuple[Rendered, Rendered]:
     """A follow-up's words the fast way (the skeleton filled) and rendered with its values as well."""
     template = render.load_template(render.stock_path(item, data))
     assert template.reads is not None  # a stock template reads plain names only: the fast way is taken
+    assert template.subject is None or template.subject_reads is not None
     context = render.context_for(item, data) | render.panel_phrasing(item, template)
-    slow = dataclasses.replace(template, reads=None)
+    slow = dataclasses.replace(template, reads=None, subject_reads=None)
     return render.render(template, context), render.render(slow, context)
 
 
@@ -375,7 +376,7 @@ def both_ways(item: FollowUp, data: Dataset) -> tuple[Rendered, Rendered]:
     role=TEXT,
     me_name=TEXT,
 )
-def test_the_body_filled_from_its_skeleton_equals_the_body_rendered_with_the_values(
+def test_the_words_filled_from_their_skeleton_equal_the_words_rendered_with_the_values(
     name: str, language: str, person: str, topics: tuple[str, ...], company: str, role: str, me_name: str
 ) -> None:
     key, _ = CASES[name]
@@ -454,3 +455,10 @@ def test_a_value_that_touches_a_word_is_counted_in_the_whole_text(tmp_path: Path
     _, items, data = with_template(tmp_path, f"---\nsubject: Thanks\n---\n{body}\n")
     rendered = render_follow_up(items[0], data)
     assert rendered.words is None and count_words(rendered.text) > 0
+
+
+def test_a_subject_that_reads_a_values_text_is_rendered_with_the_values(tmp_path: Path) -> None:
+    source = "---\nsubject: Thanks{% if interview.company == 'Acme' %} to Acme{% endif %}\n---\nThank you.\n"
+    _, items, data = with_template(tmp_path, source)
+    assert render.load_template(tmp_path / "mine.md").subject_reads is None
+    assert render_follow_up(items[0], data).subject == "Thanks to Acme"
