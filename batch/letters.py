@@ -121,6 +121,8 @@ def _digest(*parts: str) -> bytes:
 @lru_cache(maxsize=4096)
 def rank(interview_id: str, panel: tuple[str, ...], person: str) -> int:
     """The person's place in the panel, in an order fixed by the interview id and each person alone."""
+    if len(panel) == 1:  # the first, whatever the order (or 0 for someone not on it, as below)
+        return 0
     order = sorted(panel, key=lambda who: (_digest(interview_id, who), who))
     return order.index(person) if person in order else 0
 

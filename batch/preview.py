@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import html
 import os
-from datetime import datetime
+from datetime import datetime, timedelta
+from functools import lru_cache
 from pathlib import Path
 
 from .compose import Composed
@@ -42,6 +43,9 @@ _FRAME = (
     "<style>body { font: 15px/1.5 sans-serif; color: #222; margin: 12px; }</style>"
     "</head><body>BODY</body></html>"
 )
+# The frame escaped around each message's HTML: escaping works a character at a time, so the halves
+# escaped once read the same as the whole escaped for every message.
+_FRAME_OPEN, _FRAME_CLOSE = (html.escape(half, quote=True) for half in _FRAME.split("BODY", 1))
 
 
 def write_preview(outbox: Path, due: list[Composed], data: Dataset, now: datetime) -> Path:
@@ -112,13 +116,11 @@ def _article(number: int, message: Composed, data: Dataset) -> str:
         to = f"{item.interviewer.name} <{item.interviewer.email}>"
     else:
         to = f"you, {data.me.name} <{data.me.email}> (the {item.method} is for {item.interviewer.name})"
-    due = f"{item.due_at.strftime(_WHEN)} ({item.interviewer.name}'s time)"
-    mine = item.due_at.astimezone(zone(data.me.timezone))
-    if mine.utcoffset() != item.due_at.utcoffset():
-        due += f", {mine.strftime(_WHEN)} yours"
+    yours = _yours(item.due_at, item.due_at.utcoffset(), data.me.timezone)
+    due = f"{item.due_at.strftime(_WHEN)} ({item.interviewer.name}'s time){yours}"
     interview = f"{item.interview.company}, {item.interview.role} ({item.interview.id})"
     state = "problem" if message.problems else "ok"
-    frame = e(_FRAME.replace("BODY", mail.html, 1), quote=True)
+    frame = _FRAME_OPEN + e(mail.html, quote=True) + _FRAME_CLOSE
     rows = [("To", e(to)), ("Subject", e(mail.subject)), ("Due", e(due)), ("Interview", e(interview)),
             ("Etiquette", _verdict(message)), ("Template", e(message.words.template))]  # fmt: skip
     fields = "".join(f"<dt>{name}</dt><dd>{value}</dd>" for name, value in rows)
@@ -131,6 +133,16 @@ def _article(number: int, message: Composed, data: Dataset) -> str:
 <section><h3>As plain text</h3><pre>{e(mail.text)}</pre></section>
 </div>
 </article>"""
+
+
+@lru_cache(maxsize=1024)  # a batch has a few due moments
+def _yours(due: datetime, offset: timedelta | None, timezone: str) -> str:
+    """The due moment on your clock, when yours differs from the reader's ("" when it does not).
+
+    `offset` is the reader's (due's own): one instant is one key to the cache whatever its zone.
+    """
+    mine = due.astimezone(zone(timezone))
+    return f", {mine.strftime(_WHEN)} yours" if mine.utcoffset() != due.utcoffset() else ""
 
 
 def _verdict(message: Composed) -> str:

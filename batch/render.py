@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 from functools import lru_cache
+from itertools import pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
@@ -49,6 +50,7 @@ class Rendered:
     own: str | None = None  # the template's own words, every value left out (None: all are its own)
     kind: str = "thank-you"  # which follow-up the words are (the check-in has its own word limit)
     language: str = "en"  # the language they are written in (the lint finds the thanks in it)
+    words: int | None = None  # lint.count_words(text), when counted as it was made (None: not yet)
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +64,9 @@ class Template:
     subject_line: int = 1  # the line of the file that holds `subject:`
     # the parts written several ways, and how many ways: (("opening", 3), ("interest", 3), ("close", 3))
     variants: tuple[tuple[str, int], ...] = ()
+    # the names the body's comparisons, tests and indexes read (None: they read more than names)
+    reads: frozenset[str] | None = None
+    subject_reads: frozenset[str] | None = None  # the same for the subject
 
 
 def template_name(item: FollowUp) -> str:
@@ -127,10 +132,12 @@ def load_template(path: Path) -> Template:
     front, body, body_line = _split_front_matter(source, str(path))
     env = templating.environment()
     subject_text, subject_line = front.get("subject", ("", 1))
-    subject = _compile(env, subject_text, str(path), subject_line) if "subject" in front else None
-    compiled = _compile(env, body, str(path), body_line)
+    subject, subject_reads = (
+        _compile(env, subject_text, str(path), subject_line) if "subject" in front else (None, None)
+    )
+    compiled, reads = _compile(env, body, str(path), body_line)
     variants = _variants(front, str(path)) if "variants" in front else ()
-    return Template(str(path), subject, compiled, body_line, subject_line, variants)
+    return Template(str(path), subject, compiled, body_line, subject_line, variants, reads, subject_reads)
 
 
 def _read_template(path: Path) -> str:
@@ -173,12 +180,14 @@ def _refuse_control(source: str, path: str) -> None:
     raise InputError(Problem(path, line, col, f"template: a control character ({what}); take it out"))
 
 
-def _compile(env: jinja2.Environment, source: str, path: str, first_line: int) -> Callable[..., str]:
+def _compile(
+    env: jinja2.Environment, source: str, path: str, first_line: int
+) -> tuple[Callable[..., str], frozenset[str] | None]:
     import jinja2
 
     try:
-        templating.check(env, source)
-        return env.from_string(source).render
+        reads = templating.check(env, source)
+        return _renderer(env.from_string(source)), reads
     except jinja2.TemplateSyntaxError as exc:
         line = first_line + (exc.lineno or 1) - 1
         raise InputError(Problem(path, line, 1, f"template: {exc.message}")) from None
@@ -188,6 +197,21 @@ def _compile(env: jinja2.Environment, source: str, path: str, first_line: int) -
             f"template: {exc.what} is not for a letter (write {{{{ values }}}} and {{% if %}} choices only)"
         )
         raise InputError(Problem(path, line, 1, what)) from None
+
+
+def _renderer(compiled: jinja2.Template) -> Callable[..., str]:
+    """`compiled.render`, its globals copied once rather than merged from a ChainMap on every call (the
+    same context: the environment is made for this template alone and never changed)."""
+    base, env, root = dict(compiled.globals), compiled.environment, compiled.root_render_func
+
+    def render(**values: object) -> str:
+        context = compiled.new_context({**base, **values}, shared=True)
+        try:
+            return env.concat(root(context))
+        except Exception:
+            env.handle_exception()  # re-raised with the template's lines in the traceback, as render does
+
+    return render
 
 
 def _split_front_matter(source: str, path: str) -> tuple[dict[str, tuple[str, int]], str, int]:
@@ -238,11 +262,16 @@ def context_for(item: FollowUp, data: Dataset, moment: datetime | None = None) -
         "kind": item.kind,
         "method": item.method,
         "language": base_language(language),
-        "due": item.due_at.strftime("%A %d %B, %H:%M %Z"),
+        "due": _due_words(item.due_at, item.due_at.tzinfo),
     }  # fmt: skip
 
 
 _AND = {"en": " and ", "fr": " et ", "es": " y "}
+
+
+@lru_cache(maxsize=4096)  # keyed by the zone too: one instant in two zones reads two ways
+def _due_words(due: datetime, where: tzinfo | None) -> str:
+    return due.strftime("%A %d %B, %H:%M %Z")
 
 
 @lru_cache(maxsize=4096)
@@ -276,21 +305,21 @@ def render(template: Template, context: dict[str, object]) -> Rendered:
 
     if template.variants:  # a part whose phrasing no one chose reads its first one
         context = {**{name: 0 for name, _ in template.variants}, **context}
+    shape, values = _tokenize(context)
     try:
-        subject = " ".join(template.subject(**context).split()) if template.subject else ""
+        subject = _subject(template, context, shape, values) if template.subject else ""
     except jinja2.UndefinedError as exc:
         raise InputError(_undefined(template, exc, template.subject_line)) from None
     except (templating.NotText, jinja2.TemplateError) as exc:  # the sandbox's SecurityError among them
         raise InputError(Problem(template.path, template.subject_line, 1, f"template: {exc}")) from None
     try:
-        text = _tidy(template.body(**context))
-        shape, values = _tokenize(context)
-        text_parts, html_parts = _skeleton(template, shape)
+        text_parts, html_parts, own, same, literal_words = _skeleton(template, shape)
+        text = _fill(text_parts, values) if same else _tidy(template.body(**context))
     except jinja2.UndefinedError as exc:
         raise InputError(_undefined(template, exc, template.body_line)) from None
     except (templating.NotText, jinja2.TemplateError) as exc:
         raise InputError(Problem(template.path, template.body_line, 1, f"template: {exc}")) from None
-    if _fill(text_parts, values) != text:
+    if not same and _fill(text_parts, values) != text:
         raise InputError(
             Problem(
                 template.path,
@@ -301,9 +330,14 @@ def render(template: Template, context: dict[str, object]) -> Rendered:
             )
         )
     body_html = _fill(html_parts, values, _escape)
-    own = _own_words(template, shape, text_parts)
     kind, language = str(context.get("kind", "thank-you")), str(context.get("language", "en"))
-    return Rendered(template.path, subject, text, body_html, own, kind, language)
+    words = None
+    if literal_words is not None:
+        from .lint import value_words
+
+        used = cast("tuple[int, ...]", text_parts[1::2])
+        words = literal_words + sum([value_words(values[n]) for n in used])
+    return Rendered(template.path, subject, text, body_html, own, kind, language, words)
 
 
 def render_follow_up(
@@ -320,19 +354,8 @@ def render_follow_up(
 
 def _own_words(template: Template, shape: tuple[object, ...], text_parts: Parts) -> str:
     """The template's own words in subject and body: the literal parts, each value left out."""
-    try:
-        hash(shape)
-    except TypeError:
-        return _join_own(template, shape, text_parts)
-    return _cached_own(template, shape, text_parts)
-
-
-def _join_own(template: Template, shape: tuple[object, ...], text_parts: Parts) -> str:
     subject = template.subject(**_token_context(shape)) if template.subject else ""
     return "\n".join([*_split_tokens(subject)[0::2], *text_parts[0::2]])  # type: ignore[list-item]
-
-
-_cached_own = lru_cache(maxsize=256)(_join_own)
 
 
 def _tidy(text: str) -> str:
@@ -349,18 +372,19 @@ def _tokenize(context: dict[str, object]) -> tuple[tuple[object, ...], list[str]
     Contexts of one shape render the same skeleton, so the shape keys the cache of skeletons.
     """
     values: list[str] = []
+    keep = values.append
 
-    def swap(value: object) -> object:
+    def swap(value: object) -> object:  # list comprehensions, not generators: this runs per message
         if isinstance(value, str):
-            values.append(value)
+            keep(value)
             return len(values) - 1 if value else ""
         if isinstance(value, dict):
-            return ("dict", tuple((k, swap(v)) for k, v in value.items()))
+            return ("dict", tuple([(k, swap(v)) for k, v in value.items()]))
         if isinstance(value, list):
-            return ("list", tuple(swap(v) for v in value))
+            return ("list", tuple([swap(v) for v in value]))
         return ("raw", type(value), value)
 
-    shape = tuple((k, ("raw", type(v), v) if k in _PLAIN else swap(v)) for k, v in context.items())
+    shape = tuple([(k, ("raw", type(v), v) if k in _PLAIN else swap(v)) for k, v in context.items()])
     return shape, values
 
 
@@ -381,8 +405,14 @@ def _tokens(shape: object) -> object:
 Parts = tuple[str | int, ...]  # literal text at even places, the index of a value at odd ones
 
 
-def _skeleton(template: Template, shape: tuple[object, ...]) -> tuple[Parts, Parts]:
-    """The tokenized body and its HTML, split at the tokens; cached by shape (a batch has few shapes)."""
+Skeleton = tuple[Parts, Parts, str, bool, int | None]
+
+
+def _skeleton(template: Template, shape: tuple[object, ...]) -> Skeleton:
+    """The tokenized body, its HTML, split at the tokens, the template's own words (see _own_words), and
+    whether the body with the values put back is the body rendered with them (see _same_with_values),
+    and the words of its own text when each value's words can be counted apart (see _literal_words);
+    cached by shape (a batch has few shapes)."""
     try:
         hash(shape)
     except TypeError:  # a value that cannot be hashed: render it without the cache
@@ -390,9 +420,67 @@ def _skeleton(template: Template, shape: tuple[object, ...]) -> tuple[Parts, Par
     return _cached_skeleton(template, shape)
 
 
-def _render_skeleton(template: Template, shape: tuple[object, ...]) -> tuple[Parts, Parts]:
+def _render_skeleton(template: Template, shape: tuple[object, ...]) -> Skeleton:
     skeleton = _tidy(template.body(**_token_context(shape)))
-    return _split_tokens(skeleton), _split_tokens(markdown_skeleton(skeleton))
+    text_parts = _split_tokens(skeleton)
+    own = _own_words(template, shape, text_parts)
+    html_parts = _split_tokens(markdown_skeleton(skeleton))
+    return text_parts, html_parts, own, _same_with_values(template, shape), _literal_words(text_parts)
+
+
+def _literal_words(parts: Parts) -> int | None:
+    """The words of the body's own text, when each value sits between two characters no word holds
+    (a space, a comma): no word then runs from the text into a value, and the body's words are these
+    plus each value's own. None when a value touches a letter, a quote or a hyphen, or another value."""
+    from .lint import WORD_CHAR, count_words
+
+    literal = cast("tuple[str, ...]", parts[0::2])
+    for left, right in pairwise(literal):
+        if not left or not right or WORD_CHAR.match(left[-1]) or WORD_CHAR.match(right[0]):
+            return None
+    return sum(count_words(text) for text in literal)
+
+
+def _subject(
+    template: Template, context: dict[str, object], shape: tuple[object, ...], values: list[str]
+) -> str:
+    """The subject on one line: its skeleton with the values put back when that is the subject rendered
+    with them (see _same_with_values), else rendered."""
+    assert template.subject is not None
+    try:
+        parts = _subject_parts(template, shape)
+    except TypeError:  # a value that cannot be hashed: rendered
+        parts = None
+    raw = _fill(parts, values) if parts is not None else template.subject(**context)
+    return " ".join(raw.split())
+
+
+@lru_cache(maxsize=256)
+def _subject_parts(template: Template, shape: tuple[object, ...]) -> Parts | None:
+    if not _reads_plain(template.subject_reads, shape):
+        return None
+    assert template.subject is not None
+    return _split_tokens(template.subject(**_token_context(shape)))
+
+
+def _same_with_values(template: Template, shape: tuple[object, ...]) -> bool:
+    """Whether the body rendered with the values is, for every context of this shape, the skeleton with
+    the values put back, so that it need not be rendered again for each message.
+
+    The letter's subset (templating) has no filter, call or operator: a value is printed as it is or
+    asked whether it is empty, which a token answers alike (an empty text stays empty in the shape).
+    Only a comparison, a test or an index reads a text; when each reads plain names whose values are
+    the same in the skeleton (numbers, booleans, the fixed words of _PLAIN), both render alike.
+    """
+    return _reads_plain(template.reads, shape)
+
+
+def _reads_plain(reads: frozenset[str] | None, shape: tuple[object, ...]) -> bool:
+    """Whether every name a template's comparisons read is a value the skeleton renders as it is."""
+    if reads is None:
+        return False
+    kinds = {name: value for name, value in cast("tuple[tuple[str, object], ...]", shape)}
+    return all(isinstance(kinds.get(name), tuple) and kinds[name][0] == "raw" for name in reads)  # type: ignore[index]
 
 
 def _token_context(shape: tuple[object, ...]) -> dict[str, object]:

@@ -54,9 +54,44 @@ def environment() -> jinja2.Environment:
     )
 
 
-def check(env: jinja2.Environment, source: str) -> None:
-    """Refused for the first part of the source outside the subset (TemplateSyntaxError for bad syntax)."""
-    _walk(env.parse(source))
+def check(env: jinja2.Environment, source: str) -> frozenset[str] | None:
+    """Refused for the first part of the source outside the subset (TemplateSyntaxError for bad syntax).
+
+    Else the names whose text a part reads (see reads_text): None when a part reads more than names.
+    """
+    tree = env.parse(source)
+    _walk(tree)
+    return reads_text(tree)
+
+
+# What reads a value's text, not only whether it is empty: a comparison, a test, an index (a letter of
+# a text). Everything else in the subset prints a value or asks if it is empty.
+_READS_TEXT = frozenset({"Compare", "Test", "Getitem"})
+
+
+def reads_text(tree: nodes.Node) -> frozenset[str] | None:
+    """The names that a comparison, test or index of the template reads, when each reads only plain
+    names and constants (`opening == 1`, `kind == "check-in"`); None when one reads more (a group's
+    value: `interviewer.name == "Ann"`)."""
+    names: set[str] = set()
+    for node in _nodes(tree):
+        if type(node).__name__ in _READS_TEXT:
+            for inner in _nodes(node):
+                kind = type(inner).__name__
+                if kind == "Name":
+                    names.add(inner.name)  # type: ignore[attr-defined]
+                elif kind not in ("Const", "Operand", "List", "Tuple", *_READS_TEXT) or (
+                    inner is not node and kind == "Getitem"
+                ):
+                    return None
+    return frozenset(names)
+
+
+def _nodes(node: nodes.Node) -> list[nodes.Node]:
+    found = [node]
+    for child in node.iter_child_nodes():
+        found += _nodes(child)
+    return found
 
 
 def _walk(node: nodes.Node) -> None:

@@ -90,6 +90,8 @@ class Outbox:
 
     Files are written to tmp/ and renamed into new/, as Maildir asks, but not fsynced: a dry run
     records nothing, and the fsync per file that `mailbox.Maildir.add` makes was most of its time.
+    Each file is three calls and a rename relative to the two folders, held open (`open().write`
+    adds an fstat, an ioctl and the path's lookup to each of 10,000 files).
     """
 
     dry_run = True
@@ -98,9 +100,12 @@ class Outbox:
         try:
             for part in ("tmp", "new", "cur"):
                 (folder / part).mkdir(parents=True, exist_ok=True)  # a fresh clone has no var/ yet
+            self.tmp = os.open(folder / "tmp", os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+            self.new = os.open(folder / "new", os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
         except OSError as exc:
             raise FollowUpError(f"{folder}: cannot create the outbox ({exc.strerror})") from None
         self.folder = folder
+        self.shown = str(folder / "new")
         self.stem = f"{int(time.time())}.P{os.getpid()}R{secrets.token_hex(4)}"
         self.count = 0
 
@@ -108,16 +113,31 @@ class Outbox:
         """Write the message into new/."""
         self.count += 1
         name = f"{self.stem}Q{self.count}.followup"
-        draft = self.folder / "tmp" / name
         try:
-            draft.write_bytes(message.data)
-            draft.rename(self.folder / "new" / name)
+            _write_file(name, self.tmp, message.data)
+            os.rename(name, name, src_dir_fd=self.tmp, dst_dir_fd=self.new)
         except OSError as exc:
             raise FollowUpError(f"{self.folder}: cannot write to the outbox ({exc.strerror})") from None
-        return f"written to {self.folder / 'new' / name}"
+        return f"written to {self.shown}/{name}"
 
     def close(self) -> None:
-        """Nothing to let go of."""
+        """Let go of the two folders."""
+        for fd in (self.tmp, self.new):
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        self.tmp = self.new = -1
+
+
+def _write_file(name: str, folder: int, data: bytes) -> None:
+    """A new file of these bytes in the folder (as open(path, "wb").write: created or emptied, 0o666
+    less the umask)."""
+    fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o666, dir_fd=folder)
+    try:
+        view = memoryview(data)
+        while view:  # a regular file takes all at once, unless the disk fills
+            view = view[os.write(fd, view) :]
+    finally:
+        os.close(fd)
 
 
 class Smtp:

@@ -7,6 +7,8 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from batch.compose import compose
 from batch.errors import InputError
@@ -286,3 +288,37 @@ def test_todo_in_capitals_is_a_placeholder_but_the_spanish_word_todo_is_not() ->
     assert lint(message(words(60) + "TODO\n"), "email", DEFAULT) == [
         "an unfilled placeholder is left in the message"
     ]
+
+
+PIECES = ["just", "checking", "in", "following", "up", "wanted", "to", "touching", "base", "sorry",
+          "bother", "i", "hope", "this", "email", "finds", "you", "well", "per", "my", "last", "Thank",
+          "JUST", "Ann"]  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(PIECES), st.sampled_from([" ", "  ", "\n", "\t", " \n "])), max_size=14
+    )
+)
+def test_filler_is_found_exactly_as_by_reading_every_phrase(pieces: list[tuple[str, str]]) -> None:
+    from batch.lint import FILLER
+
+    text = "Thank you. " + "".join(word + gap for word, gap in pieces)
+    opening = " ".join(text.lower().split())
+    slowly = [
+        f"filler phrase {phrase!r}: say why you are writing instead" for phrase in FILLER if phrase in opening
+    ]
+    found = [problem for problem in lint(message(text), "email", DEFAULT) if problem.startswith("filler")]
+    assert found == slowly
+
+
+def test_the_due_moment_is_said_in_its_own_zone_whatever_instant_it_shares() -> None:
+    from zoneinfo import ZoneInfo
+
+    from batch import render as rendering
+
+    toronto = datetime(2026, 3, 3, 15, 0, tzinfo=ZoneInfo("America/Toronto"))
+    paris = toronto.astimezone(ZoneInfo("Europe/Paris"))  # equal to toronto, with the same hash
+    assert rendering._due_words(toronto, toronto.tzinfo) == "Tuesday 03 March, 15:00 EST"
+    assert rendering._due_words(paris, paris.tzinfo) == "Tuesday 03 March, 21:00 CET"

@@ -7,6 +7,7 @@ import email.policy
 from datetime import UTC, datetime, timedelta, timezone
 from email.headerregistry import Address
 from email.message import EmailMessage
+from email.utils import format_datetime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -447,3 +448,152 @@ def test_the_gate_accepts_the_thread_headers_only_exactly_as_intended(case: str)
 def test_a_thread_id_that_is_not_a_message_id_is_refused(bad: str) -> None:
     with pytest.raises(mime.HeaderError, match="In-Reply-To"):
         build(subject="Re: Thank you", message_id=CHECK_IN_ID, in_reply_to=bad)
+
+
+# --- the gate's fast paths: each proven to find what the parse finds --------------------------------
+
+LATIN = [chr(c) for c in [*range(0x41, 0x5B), *range(0x61, 0x7B), *range(0xC0, 0xD7), *range(0xD8, 0xF7),
+                          *range(0xF8, 0x250)]]  # fmt: skip
+PLAIN_WORDS = st.lists(st.text(st.sampled_from(LATIN), min_size=1, max_size=12), min_size=1, max_size=3).map(
+    lambda parts: "-".join(parts) if len(parts) < 3 else f"{parts[0]}'{parts[1]}-{parts[2]}"
+)
+PLAIN_NAMES = st.lists(PLAIN_WORDS, min_size=1, max_size=6).map(" ".join).filter(lambda n: len(n) <= 80)
+LABEL = st.from_regex(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?", fullmatch=True)
+PLAIN_ADDRESSES = st.builds(
+    lambda local, labels, top: f"{local}@{'.'.join(labels)}.{top}",
+    st.from_regex(r"[A-Za-z0-9]{1,20}(?:[._+-][A-Za-z0-9]{1,20}){0,3}", fullmatch=True),
+    st.lists(LABEL, min_size=1, max_size=3),
+    st.from_regex(r"[A-Za-z][A-Za-z0-9-]{0,10}[A-Za-z0-9]", fullmatch=True),
+).filter(lambda address: len(address) <= 254)
+
+
+def read_back_slowly(head: bytes, meant: mime.Intended) -> tuple[str, ...]:
+    """The gate on a From/To/Reply-To/Subject block without its fast path or its memory: one parse."""
+    return tuple(mime._user_read_back.__wrapped__(head, meant))  # type: ignore[attr-defined]
+
+
+def user_block(meant: mime.Intended) -> bytes:
+    return ("\r\n".join(mime.header_lines(meant)) + "\r\n").encode("ascii")
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    to_name=PLAIN_NAMES, to_address=PLAIN_ADDRESSES, sender_name=NAMES, subject=SUBJECTS, reply=st.booleans()
+)
+@example(to_name="Zoë García", to_address="zoe.garcia.1@contoso.example", sender_name="Sam Rivera",
+         subject="Thank you for Tuesday's interview", reply=False)  # fmt: skip
+@example(to_name="A" * 80, to_address="a" * 60 + "@" + "b" * 61 + "." + "c" * 61 + "." + "d" * 61,
+         sender_name="Sam Rivera", subject="x" * 1500, reply=True)  # fmt: skip
+def test_a_plain_to_is_read_back_as_the_parse_reads_it(
+    to_name: str, to_address: str, sender_name: str, subject: str, reply: bool
+) -> None:
+    meant = intended(sender=(sender_name, SAM[1]), to=(to_name, to_address), subject=subject,
+                     reply_to=(sender_name, "replies@example.com") if reply else None)  # fmt: skip
+    assert mime._plain_to(meant.to)
+    head = user_block(meant)
+    slow = read_back_slowly(head, meant)
+    assert not any(problem.startswith("To") for problem in slow), slow  # what the fast path relies on
+    assert mime._user_problems(head, meant) == slow
+
+
+@pytest.mark.parametrize("letter", LATIN)
+def test_every_letter_a_plain_to_may_hold_reads_back_as_written(letter: str) -> None:
+    for name in (letter, f"{letter}{letter}-{letter}", f"Ann {letter}'{letter} Lee"):
+        meant = intended(to=(name, "ann.lee@acme.example"))
+        assert mime._plain_to(meant.to)
+        assert read_back_slowly(user_block(meant), meant) == ()
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["Ann  Lee", " Ann", "Ann.", "O'", "-Ann", "Ann 2", "山田", "Ann\u0301", "A" * 81, "=?utf-8?q?x?="],
+)
+def test_a_to_outside_the_proven_form_is_parsed_as_before(name: str) -> None:
+    assert not mime._plain_to((name, "ann.lee@acme.example"))
+
+
+def test_a_plain_to_whose_bytes_differ_from_what_build_writes_is_parsed() -> None:
+    meant = intended(to=("Ann Lee", "ann.lee@acme.example"))
+    forged = user_block(meant).replace(b"To: Ann Lee", b"To: Ann\r\nBcc: victim@evil.example\r\nX: Lee")
+    problems = mime._user_problems(forged, meant)
+    assert problems == read_back_slowly(forged, meant) and any("Bcc" in p for p in problems)
+
+
+OUR_DATES = st.datetimes(
+    min_value=datetime(1000, 1, 2), max_value=datetime(9999, 12, 30),  # a Message-ID's 14 digits
+    timezones=st.one_of(st.just(UTC), st.timezones(),
+                        st.builds(lambda m: timezone(timedelta(minutes=m)), st.integers(-1439, 1439))),
+)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    date=OUR_DATES, domain=st.one_of(st.just("example.com"), PLAIN_ADDRESSES.map(lambda a: a.split("@")[1]))
+)
+def test_our_own_headers_are_read_back_as_the_parse_reads_them(date: datetime, domain: str) -> None:
+    # As build writes them (build itself refuses a date the parse cannot read: an offset with seconds).
+    ours = "".join(f"{line}\r\n" for line in (
+        "Date: " + format_datetime(date), "Message-ID: " + mime.new_message_id(f"sam@{domain}", date),
+        "MIME-Version: 1.0", f'Content-Type: multipart/alternative; boundary="{mime._BOUNDARY}"',
+    )).encode("ascii")  # fmt: skip
+    assert mime._OUR_BLOCK.fullmatch(ours)  # the fast path is taken
+    assert mime._our_problems(ours, {}) == mime._head_problems(ours, {}, mime._OURS)
+
+
+def test_our_own_headers_not_as_build_writes_them_are_parsed() -> None:
+    head = build().data.partition(b"\r\n\r\n")[0] + b"\r\n"
+    ours = head[head.rfind(b"\r\nDate: ") + 2 :].replace(b"MIME-Version", b"Bcc: x@y.example\r\nMIME-Version")
+    assert mime._OUR_BLOCK.fullmatch(ours) is None
+    assert any("Bcc" in problem for problem in mime._our_problems(ours, {}))
+
+
+def test_message_ids_drawn_from_the_pool_are_unique_and_random_across_many_refills() -> None:
+    ids = [mime.new_message_id(SAM[1], WHEN) for _ in range(5000)]  # ten refills of the pool
+    assert len(set(ids)) == len(ids)
+    middles = [i.split(".")[1].split("@")[0] for i in ids]
+    assert all(len(m) == 16 and int(m, 16) >= 0 for m in middles)
+    assert len({m[0] for m in middles}) == 16  # every first hex digit seen: not a counter
+
+
+def test_a_forked_child_never_repeats_its_parents_message_ids() -> None:
+    import os
+
+    mime.new_message_id(SAM[1], WHEN)  # the pool holds ids the child would inherit
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: its next ids, to the parent
+        os.close(read)
+        os.write(write, " ".join(mime.new_message_id(SAM[1], WHEN) for _ in range(20)).encode())
+        os._exit(0)
+    os.close(write)
+    with os.fdopen(read) as pipe:
+        child = set(pipe.read().split())
+    os.waitpid(pid, 0)
+    parent = {mime.new_message_id(SAM[1], WHEN) for _ in range(20)}
+    assert len(child) == 20 and not child & parent
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    content=st.lists(st.sampled_from(["a", "é", " ", "\n", "\r", "\r\n", "=", "x" * 500]), max_size=12).map(
+        "".join
+    )
+)
+@example(content="a\n" + "x" * 999 + "\n")
+def test_a_part_is_split_into_lines_as_mail_ends_them_whether_or_not_it_holds_a_cr(content: str) -> None:
+    import re
+    from email import quoprimime
+
+    def slowly(subtype: str, text: str) -> str:  # _part as it was: every line end found by the regex
+        lines = re.split(r"\r\n|\r|\n", text)
+        if lines[-1] == "":
+            lines.pop()
+        head = f'Content-Type: text/{subtype}; charset="utf-8"\r\n'
+        if text.isascii() and all(len(line) <= 998 for line in lines):
+            return f"{head}Content-Transfer-Encoding: 7bit\r\n\r\n" + "\r\n".join(lines) + "\r\n"
+        encoded = quoprimime.body_encode(text.encode("utf-8").decode("latin-1"), maxlinelen=76, eol="\r\n")
+        encoded += "" if encoded.endswith("\r\n") else "\r\n"
+        return f"{head}Content-Transfer-Encoding: quoted-printable\r\n\r\n{encoded}"
+
+    for subtype in ("plain", "html"):
+        assert mime._part(subtype, content) == slowly(subtype, content)

@@ -265,3 +265,15 @@ def test_the_page_renders_in_chromium_with_no_error_no_script_and_no_request_out
     page.screenshot(path=str(shot), full_page=True)
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 20_000
     assert not problems
+
+
+def test_one_due_instant_in_two_zones_says_your_time_only_for_the_reader_elsewhere() -> None:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from batch import preview
+
+    toronto = datetime(2026, 3, 3, 15, 0, tzinfo=ZoneInfo("America/Toronto"))
+    paris = toronto.astimezone(ZoneInfo("Europe/Paris"))  # the same instant: equal, with equal hashes
+    assert preview._yours(toronto, toronto.utcoffset(), "America/Toronto") == ""
+    assert preview._yours(paris, paris.utcoffset(), "America/Toronto") == ", Tue 03 Mar 2026, 15:00 EST yours"

@@ -351,3 +351,114 @@ def test_a_subject_may_be_written_with_or_without_yaml_quotes(tmp_path: Path, li
     path = tmp_path / "quoted.md"
     path.write_text(f"---\n{line}\n---\nThank you.\n")
     assert render.render(render.load_template(path), {}).subject == "Re: our talk"
+
+
+# --- the body filled from its skeleton, not rendered again: proven equal to the rendering ---------------
+
+
+def both_ways(item: FollowUp, data: Dataset) -> tuple[Rendered, Rendered]:
+    """A follow-up's words the fast way (the skeleton filled) and rendered with its values as well."""
+    template = render.load_template(render.stock_path(item, data))
+    assert template.reads is not None  # a stock template reads plain names only: the fast way is taken
+    assert template.subject is None or template.subject_reads is not None
+    context = render.context_for(item, data) | render.panel_phrasing(item, template)
+    slow = dataclasses.replace(template, reads=None, subject_reads=None)
+    return render.render(template, context), render.render(slow, context)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    name=st.sampled_from([case for case, (_, reminder) in CASES.items() if not reminder]),
+    language=st.sampled_from(["en", "fr", "es"]),
+    person=TEXT,
+    topics=st.lists(TEXT, max_size=3).map(tuple),
+    company=TEXT,
+    role=TEXT,
+    me_name=TEXT,
+)
+def test_the_words_filled_from_their_skeleton_equal_the_words_rendered_with_the_values(
+    name: str, language: str, person: str, topics: tuple[str, ...], company: str, role: str, me_name: str
+) -> None:
+    key, _ = CASES[name]
+    item, data = with_values(ITEMS[key], EXAMPLE, name=person, topics=topics, company=company, role=role,
+                             me_name=me_name)  # fmt: skip
+    data = dataclasses.replace(data, me=dataclasses.replace(data.me, language=language))
+    fast, slow = both_ways(item, data)
+    assert fast == slow
+
+
+@pytest.mark.parametrize(
+    "path", sorted(render.STOCK.glob("*/*.md")), ids=lambda p: f"{p.parent.name}/{p.stem}"
+)
+def test_every_stock_template_reads_only_plain_names(path: Path) -> None:
+    assert render.load_template(path).reads is not None
+
+
+@pytest.mark.parametrize(
+    ("line", "reads"),
+    [("{% if opening == 1 %}a{% endif %}{% if kind is defined %}b{% endif %}", {"opening", "kind"}),
+     ("{% if topics %}{{ topics }}{% endif %}", set()),
+     ('{% if interview.company == "Acme" %}a{% endif %}', None),
+     ("{% if topics[0] == 'a' %}a{% endif %}", None),
+     ("{% if (me or topics) == 'a' %}a{% endif %}", None)],
+)  # fmt: skip
+def test_what_a_template_reads_of_its_values_is_known_when_it_compiles(
+    tmp_path: Path, line: str, reads: set[str] | None
+) -> None:
+    (tmp_path / "t.md").write_text(f"---\nsubject: Thanks\n---\nThank you.\n{line}\n", encoding="utf-8")
+    found = render.load_template(tmp_path / "t.md").reads
+    assert found == (None if reads is None else frozenset(reads))
+
+
+@pytest.mark.parametrize(
+    "line", ['{% if interview.company == "Acme" %} at Acme{% endif %}', "{{ topics[0] }}",
+             "{% if me.name is lower %} hi{% endif %}", "{% if topics[0] == 'f' %} f{% endif %}"]
+)  # fmt: skip
+def test_a_template_that_reads_a_values_text_is_still_refused_as_changing_it(
+    tmp_path: Path, line: str
+) -> None:
+    source = f"---\nsubject: Thanks\n---\nThank you for your time{line}.\n"
+    _, items, data = with_template(tmp_path, source)
+    with pytest.raises(InputError, match="a value is changed"):
+        render_follow_up(items[0], data)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    name=st.sampled_from(list(CASES)),
+    language=st.sampled_from(["en", "fr", "es"]),
+    person=TEXT,
+    topics=st.lists(TEXT, max_size=3).map(tuple),
+    company=st.one_of(TEXT, st.sampled_from(["-", "'", "’", "_", "a-", "-a", "x'", "’s"])),
+    role=TEXT,
+)
+def test_the_words_counted_from_the_skeleton_and_each_value_are_the_words_of_the_text(
+    name: str, language: str, person: str, topics: tuple[str, ...], company: str, role: str
+) -> None:
+    from batch.lint import count_words
+
+    key, _ = CASES[name]
+    item, data = with_values(ITEMS[key], EXAMPLE, name=person, topics=topics, company=company, role=role)
+    data = dataclasses.replace(data, me=dataclasses.replace(data.me, language=language))
+    rendered = rendered_case(name, item, data)
+    assert rendered.words is not None  # every stock template parts its values from its words
+    assert rendered.words == count_words(rendered.text)
+
+
+@pytest.mark.parametrize(
+    "body", ["Thanks {{ interviewer.name }}'s team.", "Thanks x{{ interview.company }}.",
+             "Thanks {{ interview.company }}{{ interview.role }}.", "Thanks-{{ interview.role }} a."]
+)  # fmt: skip
+def test_a_value_that_touches_a_word_is_counted_in_the_whole_text(tmp_path: Path, body: str) -> None:
+    from batch.lint import count_words
+
+    _, items, data = with_template(tmp_path, f"---\nsubject: Thanks\n---\n{body}\n")
+    rendered = render_follow_up(items[0], data)
+    assert rendered.words is None and count_words(rendered.text) > 0
+
+
+def test_a_subject_that_reads_a_values_text_is_rendered_with_the_values(tmp_path: Path) -> None:
+    source = "---\nsubject: Thanks{% if interview.company == 'Acme' %} to Acme{% endif %}\n---\nThank you.\n"
+    _, items, data = with_template(tmp_path, source)
+    assert render.load_template(tmp_path / "mine.md").subject_reads is None
+    assert render_follow_up(items[0], data).subject == "Thanks to Acme"

@@ -259,3 +259,25 @@ def test_a_latin_1_password_file_is_named_without_its_byte_or_offset(
     assert unstamped(err).startswith("FOLLOWUP_SMTP_PASSWORD_FILE:") and "UTF-8" in err
     assert "0xe9" not in err and "position" not in err and "Kx7" not in err
     assert not (work / "var" / "followup.db").exists()
+
+
+def test_the_outbox_writes_each_message_as_a_maildir_file_as_open_and_write_would(tmp_path: Path) -> None:
+    import os
+
+    from batch.mime import Message
+    from batch.transport import Outbox
+
+    data = b"From: Sam <sam@example.com>\r\n\r\n" + bytes(range(256)) * 40
+    outbox = Outbox(tmp_path / "out")
+    lines = [
+        outbox.send(Message(f"k{n}", "a@x.example", "b@x.example", "<i@x>", "s", data)) for n in range(3)
+    ]
+    outbox.close()
+    written = sorted((tmp_path / "out" / "new").iterdir())
+    assert [line.removeprefix("written to ") for line in lines] == [str(p) for p in written]
+    assert not list((tmp_path / "out" / "tmp").iterdir())
+    (tmp_path / "plain").write_bytes(data)  # the slow way: its mode (0o666 less the umask) and bytes
+    for path in written:
+        assert path.read_bytes() == data
+        assert os.stat(path).st_mode == os.stat(tmp_path / "plain").st_mode
+    assert (outbox.tmp, outbox.new) == (-1, -1)  # both folders let go of
