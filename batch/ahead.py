@@ -98,8 +98,10 @@ def _in_child(ready: Sequence[Composed | FollowUp], make: Make) -> Generator[Rea
 def _compose_in_child(ready: Sequence[Composed | FollowUp], make: Make, write: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    os.closerange(3, write)  # the lock, the ledger and the connection stay the parent's alone
-    os.closerange(write + 1, os.sysconf("SC_OPEN_MAX"))
+    for name in os.listdir("/proc/self/fd"):  # the lock, the ledger and the connection: the parent's alone
+        if int(name) > 2 and int(name) != write:
+            with contextlib.suppress(OSError):  # the listing's own, closed already
+                os.close(int(name))
     with os.fdopen(write, "wb") as pipe:
         index = 0
         for item in ready:
