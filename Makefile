@@ -92,7 +92,7 @@ hooks:
 # Cron starts jobs without your shell's variables: the line loads the mail settings from a file first.
 FOLLOWUP_ENV ?= $(HOME)/.config/followup/env
 cron:
-	@test -r "$(FOLLOWUP_ENV)" || echo "note: $(FOLLOWUP_ENV) does not exist yet: put your FOLLOWUP_SMTP_* settings in it (chmod 600), or every run is a dry run; see the guide's Running it from cron" >&2
+	@test -r "$(FOLLOWUP_ENV)" || echo "note: $(FOLLOWUP_ENV) does not exist yet: put your FOLLOWUP_SMTP_* settings in it (chmod 600), or every run is a dry run; see the guide's page Scheduling: cron, systemd and launchd" >&2
 	@echo "*/15 * * * * . $(FOLLOWUP_ENV) && cd $(CURDIR) && make -s send >> $(CURDIR)/var/cron.log 2>&1"
 
 site: $(BIN)/.installed-docs

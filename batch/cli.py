@@ -354,14 +354,14 @@ def _asleep(args: argparse.Namespace) -> bool:
         now = datetime.now(UTC) if text is None else datetime.fromisoformat(text)
     except ValueError:
         return False  # the full run says what is wrong with it
-    return now.tzinfo is not None and asleep(_state(args), now, _wake_key(args))
+    return now.tzinfo is not None and asleep(_state(args), now, lambda salt: _wake_key(args, salt))
 
 
-def _wake_key(args: argparse.Namespace) -> str:
+def _wake_key(args: argparse.Namespace, salt: str) -> str:
     from .wake import settings_key
 
     options = {name: value for name, value in vars(args).items() if name != "now"}
-    return settings_key(options, os.environ, Path.cwd())
+    return settings_key(options, os.environ, Path.cwd(), salt)
 
 
 def _watched(args: argparse.Namespace, files: list[Path]) -> list[Path]:
@@ -390,6 +390,8 @@ def _send(args: argparse.Namespace, out: TextIO, err: TextIO, stamp: Stamp) -> i
     files = data_files(getattr(args, "data", None), Path.cwd())
     watched, wall_ns = wake.watch(_watched(args, files)), time.time_ns()  # before reading: an edit shows
     data = load(files)
+    templates = {Path(i.source).parent / i.template for i in data.interviews if i.template is not None}
+    watched += wake.watch(sorted(templates))  # read by the load: one changed since shows as racy
     now = _now(args, data)
     stamp.home, stamp.clock = zone(data.me.timezone), _clock(now, args)
     smtp, copies = _mail_settings()  # every mail setting checked first, also on a dry run: a typo fails now
@@ -426,7 +428,8 @@ def _send(args: argparse.Namespace, out: TextIO, err: TextIO, stamp: Stamp) -> i
         copies=None if settings is None else copies,
     )  # fmt: skip
     if result.idle and not said:  # the next runs may stop early until something can change
-        wake.write_note(_state(args), made=now, until=result.next_change, key=_wake_key(args),
+        salt = wake.new_salt()
+        wake.write_note(_state(args), made=now, until=result.next_change, key=(salt, _wake_key(args, salt)),
                         watched=watched, wall_ns=wall_ns, beat=settings is not None)  # fmt: skip
     else:
         wake.forget(_state(args))

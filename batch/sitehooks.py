@@ -580,6 +580,10 @@ def expand(markdown: str, where: str = "") -> str:
 
             hours, minutes = divmod(int(TRUST.total_seconds()) // 60, 60)
             return f"{hours} hour{'s' * (hours != 1)}" if not minutes else f"{hours * 60 + minutes} minutes"
+        elif name == "wake.RACY_NS":  # how old every watched file must be before a note is left
+            from batch.wake import RACY_NS
+
+            return f"{RACY_NS // 1_000_000_000} seconds"
         elif name in PARTS:
             return PARTS[name]()
         log.warning("followup: %s: unknown marker %r", where or "page", name)

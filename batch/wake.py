@@ -16,16 +16,19 @@ Only the standard library's lightest modules are imported here: this is the idle
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
+import stat
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 TRUST = timedelta(hours=1)  # the longest a note is believed, whatever its moment says
 RACY_NS = 2_000_000_000  # a file changed this recently may change again within its mtime's resolution
-VERSION = 1
+LARGEST = 4 << 20  # bytes: a note larger than this is none of ours (it lists one line per watched file)
+VERSION = 2
 
 
 def heartbeat_path(path: Path) -> Path:
@@ -51,15 +54,23 @@ def note_path(state: Path) -> Path:
     return state.with_name(state.name + ".wake")
 
 
-def settings_key(args: Mapping[str, object], env: Mapping[str, str], cwd: Path) -> str:
-    """Everything besides the files that shapes a run, as one string: the options, the FOLLOWUP_
-    settings (a password only as present, never its value), the folder, Python and the tool's code."""
+def settings_key(args: Mapping[str, object], env: Mapping[str, str], cwd: Path, salt: str) -> str:
+    """Everything besides the files that shapes a run, as one salted digest: the options, the FOLLOWUP_
+    settings, the folder, Python, the tool's code and the installed packages (an upgrade of the holiday
+    data is a change too). Only the digest is kept, so no setting is written down; a password's value
+    does not even enter it (only whether one is set)."""
     settings = {
         name: "(set)" if "PASSWORD" in name and not name.endswith("_FILE") else value
         for name, value in sorted(env.items())
         if name.startswith("FOLLOWUP_")
     }
-    return json.dumps([VERSION, sys.version, str(cwd), dict(args), settings, _code()], default=str)
+    material = [VERSION, sys.version, str(cwd), dict(args), settings, _code(), _packages()]
+    return hashlib.sha256((salt + json.dumps(material, default=str)).encode("utf-8")).hexdigest()
+
+
+def new_salt() -> str:
+    """The salt of a new note's digest."""
+    return os.urandom(16).hex()
 
 
 def watch(paths: Iterable[Path]) -> list[list[object]]:
@@ -80,33 +91,32 @@ def write_note(
     *,
     made: datetime,
     until: datetime | None,
-    key: str,
+    key: tuple[str, str],
     watched: list[list[object]],
     wall_ns: int,
     beat: bool,
 ) -> None:
     """Leave the note for the next run (best effort), unless a watched file changed so recently that a
-    change within its timestamp's resolution could go unseen (then the next run looks again)."""
+    change within its timestamp's resolution could go unseen (then the next run looks again). `key` is
+    (salt, settings_key with that salt)."""
     if any(len(entry) == 5 and int(str(entry[3])) > wall_ns - RACY_NS for entry in watched):
         return
-    latest = made + TRUST if until is None else min(until, made + TRUST)
-    note = {
-        "made": made.isoformat(),
-        "until": latest.isoformat(),
-        "key": key,
-        "beat": beat,
-        "watched": watched,
-    }
+    made = made.astimezone(UTC)  # an hour is an hour, also on the night the clocks go back
+    latest = made + TRUST if until is None else min(until.astimezone(UTC), made + TRUST)
+    salt, digest = key
+    note = {"made": made.isoformat(), "until": latest.isoformat(), "salt": salt, "key": digest, "beat": beat,
+            "watched": watched}  # fmt: skip
     _write_beside(note_path(state), json.dumps(note))
 
 
-def asleep(state: Path, now: datetime, key: str) -> bool:
-    """Whether the note says nothing can be due at `now`: made before it, for these settings, over
-    files all as they were. If so, the heartbeat is left as the full run would have left it."""
+def asleep(state: Path, now: datetime, key: Callable[[str], str]) -> bool:
+    """Whether the note says nothing can be due at `now`: made before it and at most TRUST ago, for
+    these settings (`key(salt)`), over files all as they were. If so, the heartbeat is left as the full
+    run would have left it."""
     try:
-        note = json.loads(note_path(state).read_text(encoding="utf-8"))
+        note = json.loads(_read_note(note_path(state)))
         made, until = datetime.fromisoformat(note["made"]), datetime.fromisoformat(note["until"])
-        if not (made <= now < until and note["key"] == key):
+        if not (made <= now < min(until, made + TRUST) and note["key"] == key(str(note["salt"]))):
             return False
         watched = note["watched"]
         if not watched or watch(Path(str(entry[0])) for entry in watched) != watched:
@@ -117,6 +127,20 @@ def asleep(state: Path, now: datetime, key: str) -> bool:
     if beat:
         write_heartbeat(state, now)
     return True
+
+
+def _read_note(path: Path) -> str:
+    """The note's text, if it is a regular file of a note's size (never a pipe that would block the
+    run, a device without end, or a link someone put in its place)."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW)
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > LARGEST:
+            raise ValueError("not a note")
+        with os.fdopen(os.dup(fd), "rb") as handle:
+            return handle.read(LARGEST + 1).decode("utf-8")
+    finally:
+        os.close(fd)
 
 
 def forget(state: Path) -> None:
@@ -132,8 +156,23 @@ def _code() -> list[list[object]]:
     return [entry[:1] + entry[2:4] for entry in watch(Path(module) for module in modules)]
 
 
+def _packages() -> list[list[object]]:
+    """The folders packages are installed in: pip's every install or upgrade changes them."""
+    import site
+
+    return [entry[:1] + entry[3:4] for entry in watch(Path(folder) for folder in site.getsitepackages())]
+
+
 def _write_beside(path: Path, text: str) -> None:
+    """Replace a file beside the ledger, readable by you alone, through a new file of this process's
+    own (never through a name someone may have left there, such as a link)."""
+    partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
     with contextlib.suppress(OSError):
-        partial = path.with_name(path.name + ".partial")
-        partial.write_text(text, encoding="utf-8")
-        os.replace(partial, path)
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(text)
+            os.replace(partial, path)
+        finally:
+            with contextlib.suppress(OSError):
+                os.unlink(partial)  # left only when it could not take the file's place

@@ -10,8 +10,9 @@ import shutil
 import subprocess
 import sys
 import time
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given, settings
@@ -34,7 +35,7 @@ def send(work: Path, now: datetime, env: dict[str, str], *more: str) -> tuple[in
     """`followup send` at `now` in `work` (its interviews.yaml and var/): exit code, loaded?, stderr."""
     args = ["--now", now.isoformat(), "send", *more]
     done = subprocess.run([sys.executable, "-c", PROBE, *args], cwd=work, env=env, capture_output=True,
-                          text=True, check=False)  # fmt: skip
+                          text=True, check=False, timeout=60)  # fmt: skip
     code, loaded = done.stdout.split()[-2:]
     return int(code), loaded == "True", done.stderr
 
@@ -169,10 +170,10 @@ def test_the_note_is_void_when_a_watched_file_changes(tmp_path: Path, change: st
     data.write_text("a: 1\n", encoding="utf-8")
     age(data)
     made = datetime.fromisoformat("2026-11-24T11:00:00+00:00")
-    wake.write_note(state, made=made, until=None, key="k", watched=wake.watch([data]), wall_ns=time.time_ns(),
-                    beat=False)  # fmt: skip
-    assert wake.asleep(state, made, "k")
-    assert not wake.asleep(state, made, "other key")
+    wake.write_note(state, made=made, until=None, key=("salt", "k"), watched=wake.watch([data]),
+                    wall_ns=time.time_ns(), beat=False)  # fmt: skip
+    assert wake.asleep(state, made, lambda salt: "k")
+    assert not wake.asleep(state, made, lambda salt: "other key")
     stat = data.stat()
     if change == "size":
         data.write_text("a: 12\n", encoding="utf-8")
@@ -183,14 +184,14 @@ def test_the_note_is_void_when_a_watched_file_changes(tmp_path: Path, change: st
         data.unlink()
     if data.exists():
         os.utime(data, ns=(stat.st_atime_ns, stat.st_mtime_ns))
-    assert not wake.asleep(state, made, "k")
+    assert not wake.asleep(state, made, lambda salt: "k")
 
 
 def test_a_note_that_is_not_ours_is_ignored(tmp_path: Path) -> None:
     state = tmp_path / "followup.db"
     for text in ("", "{", "[]", json.dumps({"made": "x"}), json.dumps({"made": "2026-01-01", "until": 3})):
         wake.note_path(state).write_text(text, encoding="utf-8")
-        assert not wake.asleep(state, datetime.fromisoformat("2026-06-01T00:00:00+00:00"), "k")
+        assert not wake.asleep(state, datetime.fromisoformat("2026-06-01T00:00:00+00:00"), lambda salt: "k")
 
 
 CORPUS = [EXAMPLE, *sorted((ROOT / "tests" / "corpus").glob("*.yaml"))]
@@ -216,3 +217,97 @@ def test_nothing_changes_state_before_next_change(path: Path, start: int, fracti
             assert {i.key: i.state for i in plan(data, moment, exact=exact)} == {
                 i.key: i.state for i in items
             }
+
+
+# --- what the trial from outside found (each once a failing test) -------------------------------------
+
+
+def test_a_template_the_data_names_is_watched(work: Path) -> None:
+    env = clean_env()
+    shutil.copy(ROOT / "batch" / "templates" / "en" / "thank-you.md", work / "thanks.md")
+    data = work / "interviews.yaml"
+    text = data.read_text(encoding="utf-8")
+    data.write_text(
+        text.replace("    role: Product Analyst\n", "    role: Product Analyst\n    template: thanks.md\n")
+    )
+    age(work / "thanks.md")
+    settle(work, env)
+    (work / "thanks.md").unlink()
+    code, loaded, err = send(work, IDLE + timedelta(minutes=5), env)
+    assert (code, loaded) == (2, True)
+    assert "template: cannot read" in err
+
+
+def test_no_setting_is_written_to_the_note_in_clear_and_only_you_can_read_it(work: Path) -> None:
+    env = clean_env(FOLLOWUP_TOKEN="tok-5e3b-never-stored", FOLLOWUP_SMTP_USER="user-5e3b@example.com")
+    settle(work, env)
+    note = wake.note_path(work / "var" / "followup.db")
+    assert "5e3b" not in note.read_text(encoding="utf-8")
+    assert note.stat().st_mode & 0o077 == 0
+    assert send(work, IDLE + timedelta(minutes=5), env)[1] is False
+    assert send(work, IDLE + timedelta(minutes=5), {**env, "FOLLOWUP_TOKEN": "other"})[1] is True
+
+
+@pytest.mark.parametrize("name", ["followup.db.wake.partial", "followup.db.last-run.partial"])
+def test_a_planted_link_beside_the_ledger_is_not_written_through(
+    work: Path, smtp_server: SmtpServer, name: str
+) -> None:
+    victim = work / "victim.txt"
+    victim.write_text("precious\n", encoding="utf-8")
+    (work / "var" / name).symlink_to(victim)
+    env = send_env(smtp_server)
+    settle(work, env)
+    send(work, IDLE + timedelta(minutes=5), env)
+    assert victim.read_text(encoding="utf-8") == "precious\n"
+    assert not wake.note_path(work / "var" / "followup.db").is_symlink()
+
+
+@pytest.mark.parametrize("kind", ["fifo", "endless", "folder"])
+def test_a_note_that_is_no_file_of_ours_means_a_full_run(work: Path, kind: str) -> None:
+    note = wake.note_path(work / "var" / "followup.db")
+    if kind == "fifo":
+        os.mkfifo(note)
+    elif kind == "endless":
+        note.symlink_to("/dev/zero")
+    else:
+        note.mkdir()
+        (note / "x").write_text("x", encoding="utf-8")
+    began = time.monotonic()
+    assert send(work, IDLE, clean_env())[:2] == (0, True)
+    assert time.monotonic() - began < 20
+    assert not list((work / "var").glob("*.partial"))
+
+
+def test_a_note_made_on_the_night_the_clocks_go_back_is_trusted_one_real_hour(tmp_path: Path) -> None:
+    state = tmp_path / "followup.db"
+    made = datetime(2026, 11, 1, 1, 10, tzinfo=ZoneInfo("America/Toronto"))  # 01:10 EDT; 01:10 EST follows
+    wake.write_note(state, made=made, until=None, key=("salt", "k"), watched=[["/nonexistent"]],
+                    wall_ns=time.time_ns(), beat=False)  # fmt: skip
+    real = made.astimezone(UTC)
+    assert wake.asleep(state, real + timedelta(minutes=59), lambda salt: "k")
+    assert not wake.asleep(state, real + timedelta(minutes=61), lambda salt: "k")
+
+
+def test_a_note_whose_moment_was_edited_is_still_trusted_one_hour_at_most(tmp_path: Path) -> None:
+    state = tmp_path / "followup.db"
+    made = datetime(2026, 11, 24, 11, 0, tzinfo=UTC)
+    wake.write_note(state, made=made, until=None, key=("salt", "k"), watched=[["/nonexistent"]],
+                    wall_ns=time.time_ns(), beat=False)  # fmt: skip
+    note = json.loads(wake.note_path(state).read_text(encoding="utf-8"))
+    note["until"] = "2099-01-01T00:00:00+00:00"
+    wake.note_path(state).write_text(json.dumps(note), encoding="utf-8")
+    assert wake.asleep(state, made + timedelta(minutes=30), lambda salt: "k")
+    assert not wake.asleep(state, made + timedelta(minutes=61), lambda salt: "k")
+
+
+def test_an_install_or_upgrade_of_a_package_changes_the_key(tmp_path: Path) -> None:
+    import site
+
+    before = wake.settings_key({}, {}, tmp_path, "salt")
+    folder = Path(site.getsitepackages()[0])
+    stat = folder.stat()
+    try:
+        os.utime(folder, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+        assert wake.settings_key({}, {}, tmp_path, "salt") != before
+    finally:
+        os.utime(folder, ns=(stat.st_atime_ns, stat.st_mtime_ns))
