@@ -64,11 +64,29 @@ def compose_ahead(ready: Sequence[Composed | FollowUp], make: Make) -> Generator
     return _on_thread(ready, make)
 
 
+def _here(ready: Sequence[Composed | FollowUp], make: Make, index: int = 0) -> Generator[Ready, None, None]:
+    """Each made ready on the caller's own thread, no overlap: what is left when no child can be had."""
+    for item in ready:
+        made = make(item, index)
+        yield made
+        index += not made.composed.problems
+
+
 def _in_child(ready: Sequence[Composed | FollowUp], make: Make) -> Generator[Ready, None, None]:
     from .deliver import Outcome
 
-    read, write = os.pipe()
-    pid = os.fork()
+    try:
+        read, write = os.pipe()
+    except OSError:  # out of file descriptors: compose here
+        yield from _here(ready, make)
+        return
+    try:
+        pid = os.fork()
+    except OSError:  # out of processes or memory: compose here
+        os.close(read)
+        os.close(write)
+        yield from _here(ready, make)
+        return
     if pid == 0:  # the child: never returns
         try:
             os.close(read)
@@ -83,10 +101,7 @@ def _in_child(ready: Sequence[Composed | FollowUp], make: Make) -> Generator[Rea
             yield made
             index, done = index + (not made.composed.problems), done + 1
         os.kill(pid, signal.SIGKILL)  # done, stopped or stalled: in each case, no more of it
-        for item in ready[done:]:  # the child stopped early: the rest composed here
-            made = make(item, index)
-            yield made
-            index += not made.composed.problems
+        yield from _here(ready[done:], make, index)  # the child stopped early: the rest composed here
     finally:
         os.close(read)
         with contextlib.suppress(OSError):

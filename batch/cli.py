@@ -115,18 +115,34 @@ def _positive(text: str) -> int:
     return int(text)
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (a shutdown, `timeout`, systemd stopping the job): stopped as Ctrl-C stops a run."""
+
+
+def _terminate(number: int, frame: object) -> None:
+    raise Terminated
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; return its exit code (the console script exits with it)."""
     args = _parser().parse_args(argv)
     out, err = Output(sys.stdout), Output(sys.stderr)
+    import signal
+    import threading
+
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _terminate) if main_thread else None
     try:
         code = COMMANDS[args.command](args, cast(TextIO, out), cast(TextIO, err))
     except FollowUpError as exc:
         print(exc, file=err)
         code = exc.exit_code
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         print("interrupted; a delivery under way is settled on the next run", file=err)
-        code = 130
+        code = 143 if isinstance(exc, Terminated) else 130
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
     return finish(code, out, err, EXIT_FAILED)
 
 

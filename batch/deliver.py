@@ -7,8 +7,9 @@ composer ahead of the sender (ahead.py) and the chunked sender (_Run) are that s
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -322,11 +323,14 @@ class _Run:
                 results[n] = _closed(made.composed, now)  # the gate, before claiming
                 if results[n] is None:
                     claims.append((n, made))
-        granted = set(self._claim([made for _, made in claims], now))
-        unsent = [made.composed.item.key for _, made in claims if made.composed.item.key in granted]
+        granted: set[str] = set()
+        unsent: list[str] = []  # claimed, not handed over: released at the end, whatever stops the chunk
         records: list[tuple[str, str, str]] = []
         copies: list[tuple[str, bytes]] = []
         try:
+            with _ctrl_c_waits():  # the claims and the note of what to release are made together
+                granted = set(self._claim([made for _, made in claims], now))
+                unsent = [made.composed.item.key for _, made in claims if made.composed.item.key in granted]
             for n, made in claims:
                 key = made.composed.item.key
                 if self.ledger is not None and key not in granted:
@@ -334,15 +338,18 @@ class _Run:
                 results[n] = _closed(made.composed, self.clock())  # the gate again, right before sending
                 if results[n] is not None:
                     continue  # its claim is released with the rest
-                if self.ledger is not None:
-                    unsent.remove(key)  # from here on it may arrive: never released
                 self.handed += 1
-                results[n] = self._send(made, records)
+                try:
+                    results[n] = self._send(made, records)
+                finally:  # once it may have arrived (or has its own record), it is never released
+                    if key in unsent and (self.transport.handed_over or (records and records[-1][0] == key)):
+                        unsent.remove(key)
                 if self.keep_copies and made.composed.item.sends_email and records[-1][1] == "sent":
                     copies.append((key, made.mail.data))  # type: ignore[union-attr]  # claimed: has a mail
         finally:
             if self.ledger is not None:
-                self.ledger.record_many(records, self.clock(), release=unsent, copies=copies)
+                with _ctrl_c_waits():  # a second Ctrl-C does not cut the record short
+                    self.ledger.record_many(records, self.clock(), release=unsent, copies=copies)
             self.emit(results)
 
     def _claim(self, chunk: list[Ready], now: datetime) -> list[str]:
@@ -391,6 +398,33 @@ class _Run:
         records.append((item.key, "sent", reply))
         verb = "sent" if item.sends_email else "reminded"
         return Outcome(item.key, "sent", f"{verb}  {what}  [{reply}]")
+
+
+@contextlib.contextmanager
+def _ctrl_c_waits() -> Iterator[None]:
+    """Ctrl-C (SIGINT) and SIGTERM take effect when the block is over, not inside it: a claim committed
+    but not yet noted for release would otherwise be left `sending`, then flagged uncertain though it
+    never went. Only the main thread can hold a signal; elsewhere the block runs as it is."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    held = (signal.SIGINT, signal.SIGTERM)
+    previous = {number: signal.signal(number, lambda signum, frame: caught.append(signum)) for number in held}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+        for first in caught[:1]:  # as if it came now
+            handler = previous[signal.Signals(first)]
+            if callable(handler):
+                handler(first, None)
+            elif handler == signal.SIG_DFL:
+                signal.raise_signal(first)
 
 
 def _closed(composed: Composed, now: datetime) -> Outcome | None:

@@ -75,6 +75,7 @@ class Transport(Protocol):
     """Something that delivers finished mail."""
 
     dry_run: bool
+    handed_over: bool  # whether the message of the last send had left, whatever stopped that send
 
     def send(self, message: Message) -> str:
         """Deliver one message; return the receiver's answer, or raise Refused/Uncertain/Unreachable."""
@@ -95,6 +96,7 @@ class Outbox:
     """
 
     dry_run = True
+    handed_over = False
 
     def __init__(self, folder: Path) -> None:
         try:
@@ -111,6 +113,7 @@ class Outbox:
 
     def send(self, message: Message) -> str:
         """Write the message into new/."""
+        self.handed_over = True  # a file begun is as good as sent: nothing is claimed in a dry run
         self.count += 1
         name = f"{self.stem}Q{self.count}.followup"
         try:
@@ -148,6 +151,7 @@ class Smtp:
     """
 
     dry_run = False
+    handed_over = False
 
     def __init__(self, settings: SmtpSettings) -> None:
         self.settings = settings
@@ -225,6 +229,7 @@ class Smtp:
 
     def send(self, message: Message) -> str:
         """Deliver over the batch's connection; reconnect once if it dropped before the hand-over."""
+        self.handed_over = False  # until its last line goes out: a Ctrl-C before then leaves it unsent
         if self.stopped is not None:
             raise Unreachable(self.stopped)
         for attempt in (1, 2):
@@ -266,6 +271,7 @@ class Smtp:
         if self.watchdog.expired:  # the 354 may have been cut short: the message never left
             raise smtplib_disconnected("the deadline passed before the message was handed over")
         try:  # from here on the message may have arrived: only a definite final reply decides
+            self.handed_over = True
             smtp.send(payload + b".\r\n")
             code, reply = whole_reply(smtp)
         except (smtplib_errors(), OSError) as exc:
