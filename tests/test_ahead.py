@@ -78,18 +78,22 @@ def test_the_child_holds_none_of_the_parents_files(tmp_path: Path, smtp_server: 
     assert "held: [" in lines
 
 
-def test_a_child_that_dies_leaves_the_rest_to_the_parent(tmp_path: Path, smtp_server: SmtpServer) -> None:
-    parent = os.getpid()
-    data = model.load([write_batch(tmp_path / "batch.yaml", SIZE)])
-    done = [0]
+def in_the_child_at(nth: int, act: Callable[[], object], data: model.Dataset) -> Callable[..., Composed]:
+    """A compose_one that does `act` in the child, at the child's nth follow-up, and composes as usual."""
+    parent, done = os.getpid(), [0]
 
     def one(item: schedule.FollowUp) -> Composed:
         done[0] += 1
-        if os.getpid() != parent and done[0] == 4:
-            os._exit(1)  # the child dies on its fourth
+        if os.getpid() != parent and done[0] == nth:
+            act()
         return compose(item, data)
 
-    outcomes = deliver_batch(tmp_path, smtp_server, one)
+    return one
+
+
+def test_a_child_that_dies_leaves_the_rest_to_the_parent(tmp_path: Path, smtp_server: SmtpServer) -> None:
+    data = model.load([write_batch(tmp_path / "batch.yaml", SIZE)])
+    outcomes = deliver_batch(tmp_path, smtp_server, in_the_child_at(4, lambda: os._exit(1), data))
     assert [o.state for o in outcomes] == ["sent"] * SIZE
     assert sorted(smtp_server.message_id_counts().values()) == [1] * SIZE
     assert {row[0] for row in ledger_rows(tmp_path / "followup.db").values()} == {"sent"}
@@ -99,18 +103,9 @@ def test_a_child_that_stalls_is_stopped_and_the_parent_goes_on(
     tmp_path: Path, smtp_server: SmtpServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(ahead, "STALLED", 0.5)
-    parent = os.getpid()
     data = model.load([write_batch(tmp_path / "batch.yaml", SIZE)])
-    done = [0]
-
-    def one(item: schedule.FollowUp) -> Composed:
-        done[0] += 1
-        if os.getpid() != parent and done[0] == 3:
-            time.sleep(60)  # the child hangs on its third
-        return compose(item, data)
-
     began = time.monotonic()
-    outcomes = deliver_batch(tmp_path, smtp_server, one)
+    outcomes = deliver_batch(tmp_path, smtp_server, in_the_child_at(3, lambda: time.sleep(60), data))
     assert time.monotonic() - began < 30
     assert [o.state for o in outcomes] == ["sent"] * SIZE
     assert sorted(smtp_server.message_id_counts().values()) == [1] * SIZE

@@ -114,3 +114,21 @@ def test_ctrl_c_while_the_server_is_still_greeting_flags_nothing_uncertain(
     later = again(data, state, tmp_path, env)
     assert "uncertain" not in later.stderr + later.stdout
     assert sorted(smtp_server.message_id_counts().values()) == [1] * 3
+
+
+def test_ctrl_c_once_a_message_has_left_leaves_it_to_be_flagged_uncertain(
+    tmp_path: Path, smtp_server: SmtpServer
+) -> None:
+    data, state = write_batch(tmp_path / "batch.yaml", 3), tmp_path / "followup.db"
+    smtp_server.faults = Faults(stall=("DATA", 30.0), times=1)  # the message is in; no answer yet
+    env = send_env(smtp_server, timeout=20)
+    run = followup(send_args(data, state, NOW), cwd=tmp_path, env=env)
+    assert smtp_server.reached("DATA", timeout=30)
+    code, err = ctrl_c(run)
+    assert code == 130 and TRACEBACK not in err
+    rows = ledger_rows(state)
+    assert sorted(row for row, _, _ in rows.values()) == ["sending"]  # the other two: released
+    smtp_server.faults = Faults()
+    again(data, state, tmp_path, env)
+    assert sorted(row for row, _, _ in ledger_rows(state).values()) == ["sent", "sent", "uncertain"]
+    assert sorted(smtp_server.message_id_counts().values()) == [1, 1, 1]
