@@ -131,4 +131,4 @@ def test_ctrl_c_once_a_message_has_left_leaves_it_to_be_flagged_uncertain(
     smtp_server.faults = Faults()
     again(data, state, tmp_path, env)
     assert sorted(row for row, _, _ in ledger_rows(state).values()) == ["sent", "sent", "uncertain"]
-    assert sorted(smtp_server.message_id_counts().values()) == [1, 1, 1]
+    assert set(smtp_server.message_id_counts().values()) == {1}  # never twice
