@@ -118,21 +118,20 @@ def _compose_in_child(ready: Sequence[Composed | FollowUp], make: Make, write: i
             with contextlib.suppress(OSError):  # the listing's own, closed already
                 os.close(int(name))
     with os.fdopen(write, "wb") as pipe:
-        index = 0
-        for item in ready:
-            made = make(item, index)
+        for item, made in zip(ready, _here(ready, make), strict=True):
             blob = marshal.dumps(_plain(made, fresh=isinstance(item, FollowUp)))  # type: ignore[arg-type]
             pipe.write(_SIZE.pack(len(blob)) + blob)
             pipe.flush()
-            index += not made.composed.problems
 
 
 def _received(fd: int) -> Iterator[tuple[object, ...]]:
     """What the child sends, one follow-up at a time, until it ends, stops or stalls."""
     buffer = bytearray()
     while True:
-        while len(buffer) >= _SIZE.size and len(buffer) >= _SIZE.size + _SIZE.unpack_from(buffer)[0]:
+        while len(buffer) >= _SIZE.size:
             end = _SIZE.size + _SIZE.unpack_from(buffer)[0]
+            if len(buffer) < end:
+                break
             yield marshal.loads(bytes(buffer[_SIZE.size : end]))
             del buffer[:end]
         if not select.select([fd], [], [], STALLED)[0]:
@@ -189,12 +188,9 @@ def _on_thread(ready: Sequence[Composed | FollowUp], make: Make) -> Generator[Re
 
     def compose_all() -> None:
         try:
-            index = 0
-            for item in ready:
-                made = make(item, index)
+            for made in _here(ready, make):
                 if not put(made):
                     return
-                index += not made.composed.problems
         except BaseException as exc:  # raised again on the sender's thread
             put(exc)
             return

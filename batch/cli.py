@@ -383,11 +383,12 @@ def _wake_key(args: argparse.Namespace, salt: str) -> str:
 def _watched(args: argparse.Namespace, files: list[Path]) -> list[Path]:
     """What an idle run's plan rests on besides the clock: the data files, the places more could appear
     (the folder, the default files), the ledger and the files the settings name."""
+    from .ledger import database_files
+
     data = getattr(args, "data", None)
     cwd = Path.cwd()
     places = [data] if data is not None else [cwd / "interviews.yaml", cwd / "interviews"]
-    state = _state(args)
-    ledger = [state, state.with_name(state.name + "-wal"), state.with_name(state.name + "-journal")]
+    ledger = database_files(_state(args))
     named = [
         Path(value)
         for name, value in sorted(os.environ.items())

@@ -587,10 +587,15 @@ def _open_read_only(path: Path) -> sqlite3.Connection:
         return db
     except sqlite3.OperationalError:
         db.close()
-        wal = path.with_name(path.name + "-wal")
+        wal = database_files(path)[1]
         if wal.exists() and wal.stat().st_size > 0:
             raise
     return sqlite3.connect(uri + "?mode=ro&immutable=1", uri=True)
+
+
+def database_files(path: Path) -> list[Path]:
+    """The ledger's file and the two SQLite keeps beside it while it writes (the log, the journal)."""
+    return [path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-journal")]
 
 
 @contextlib.contextmanager
