@@ -113,7 +113,8 @@ def open_client(settings: SmtpSettings, password: str | None, watchdog: Watchdog
         def connection(self) -> type[smtplib.SMTP]:
             return Watched
 
-    context = ssl.create_default_context(cafile=s.ca_file)
+    # loading the system's certificates takes ~20 ms: only a connection that uses TLS pays it
+    context = ssl.create_default_context(cafile=s.ca_file) if s.security != "none" else None
     options: dict[str, object] = {"timeout": s.timeout}
     if s.security == "ssl":
         options["context"] = context

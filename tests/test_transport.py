@@ -5,7 +5,11 @@ without failing anything, and nothing we sent to log in ever shows."""
 from __future__ import annotations
 
 import base64
+import shutil
 import sqlite3
+import ssl
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -13,6 +17,8 @@ from pathlib import Path
 import pytest
 
 from batch.cli import main
+from tests.runs import NOW as NOW_DUE
+from tests.runs import send_args, send_env, write_batch
 from tests.servers import Faults, SmtpServer, use_smtp
 from tests.stamps import unstamped
 from tests.test_send import NOW, ledger_rows, send
@@ -281,3 +287,25 @@ def test_the_outbox_writes_each_message_as_a_maildir_file_as_open_and_write_woul
         assert path.read_bytes() == data
         assert os.stat(path).st_mode == os.stat(tmp_path / "plain").st_mode
     assert (outbox.tmp, outbox.new) == (-1, -1)  # both folders let go of
+
+
+# --- What a plain connection costs ----------------------------------------------------------------------
+
+
+@pytest.mark.skipif(shutil.which("strace") is None, reason="strace is not installed (.ci/run installs it)")
+def test_a_connection_without_tls_never_reads_the_systems_certificates(
+    tmp_path: Path, smtp_server: SmtpServer
+) -> None:
+    # Loading the certificate store costs ~20 ms a run; a server spoken to in plain text has no use for it.
+    assert smtp_server.security == "none"
+    data, state, trace = write_batch(tmp_path / "batch.yaml", 2), tmp_path / "followup.db", tmp_path / "trace"
+    command = [str(shutil.which("strace")), "-f", "-e", "trace=open,openat", "-o", str(trace),
+               sys.executable, "-m", "batch", *send_args(data, state, NOW_DUE)]  # fmt: skip
+    done = subprocess.run(command, cwd=tmp_path, env=send_env(smtp_server), capture_output=True, text=True,
+                          timeout=120, check=False)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert len(smtp_server.received) == 2
+    paths = ssl.get_default_verify_paths()
+    stores = {p for p in (paths.cafile, paths.capath, paths.openssl_cafile, paths.openssl_capath) if p}
+    opened = [line for line in trace.read_text().splitlines() if any(f'"{store}' in line for store in stores)]
+    assert opened == []
