@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import json
 import os
 import sys
@@ -37,8 +38,31 @@ DEFAULT_OUTBOX = Path("var/outbox")
 DEFAULT_CALENDAR = Path("var/followups.ics")
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse's parser, whose help is laid out for the terminal's width measured once.
+
+    argparse makes a formatter for each argument it adds, and each asks shutil for the terminal's size:
+    ~40 asks and the import of shutil (with its compression modules) on every run, help or not.
+    """
+
+    def _get_formatter(self) -> argparse.HelpFormatter:
+        return self.formatter_class(prog=self.prog, width=_columns() - 2)  # type: ignore[call-arg]  # all take it
+
+
+@functools.cache
+def _columns() -> int:
+    """The terminal's width as shutil.get_terminal_size gives it: $COLUMNS, else stdout's, else 80."""
+    with contextlib.suppress(ValueError):
+        if (columns := int(os.environ.get("COLUMNS", "0"))) > 0:
+            return columns
+    try:
+        return os.get_terminal_size(sys.__stdout__.fileno()).columns or 80  # type: ignore[union-attr]
+    except (AttributeError, ValueError, OSError):  # no stdout, or not a terminal
+        return 80
+
+
 def _parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
+    common = _Parser(add_help=False)
     common.add_argument(
         "--data",
         type=Path,
@@ -51,7 +75,7 @@ def _parser() -> argparse.ArgumentParser:
     common.add_argument(
         "--state", type=Path, default=argparse.SUPPRESS, help=f"the ledger file (default: {DEFAULT_STATE})"
     )
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="followup",
         parents=[common],
         description="Interview follow-ups, due by the etiquette, delivered exactly once.",
@@ -128,10 +152,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     out, err = Output(sys.stdout), Output(sys.stderr)
     import signal
-    import threading
 
-    main_thread = threading.current_thread() is threading.main_thread()
-    previous = signal.signal(signal.SIGTERM, _terminate) if main_thread else None
+    try:
+        previous = signal.signal(signal.SIGTERM, _terminate)
+    except ValueError:  # not the main thread (a caller's own thread): only the main one may set a handler
+        previous = None
     try:
         code = COMMANDS[args.command](args, cast(TextIO, out), cast(TextIO, err))
     except FollowUpError as exc:

@@ -57,8 +57,9 @@ def check_in_key(interview_id: str) -> str:
 def address_key(address: str) -> str:
     """An address in one comparable form: lower case, the domain as ASCII (IDN in its xn-- form)."""
     local, _, domain = address.strip().rpartition("@")
-    with contextlib.suppress(UnicodeError):  # not a valid IDN: compare it as written
-        domain = domain.encode("idna").decode("ascii")
+    if not domain.isascii():  # an ASCII domain is its own ASCII form (and no codec import on the idle run)
+        with contextlib.suppress(UnicodeError):  # not a valid IDN: compare it as written
+            domain = domain.encode("idna").decode("ascii")
     return f"{local}@{domain}".lower() if local else address.strip().lower()
 
 

@@ -16,7 +16,6 @@ Only the standard library's lightest modules are imported here: this is the idle
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import stat
@@ -24,6 +23,11 @@ import sys
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+try:  # hashlib loads OpenSSL at import (~3 ms of every idle run); its own BLAKE2 module alone is enough
+    from _blake2 import blake2b as _blake2b
+except ImportError:  # a Python built without it
+    from hashlib import blake2b as _blake2b
 
 TRUST = timedelta(hours=1)  # the longest a note is believed, whatever its moment says
 RACY_NS = 2_000_000_000  # a file changed this recently may change again within its mtime's resolution
@@ -65,7 +69,7 @@ def settings_key(args: Mapping[str, object], env: Mapping[str, str], cwd: Path, 
         if name.startswith("FOLLOWUP_")
     }
     material = [VERSION, sys.version, str(cwd), dict(args), settings, _code(), _packages()]
-    return hashlib.sha256((salt + json.dumps(material, default=str)).encode("utf-8")).hexdigest()
+    return _blake2b((salt + json.dumps(material, default=str)).encode("utf-8")).hexdigest()
 
 
 def new_salt() -> str:

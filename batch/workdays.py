@@ -8,6 +8,7 @@ only when a policy names a country.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, time, timedelta
@@ -157,15 +158,23 @@ def _zone_countries() -> dict[str, str]:
 
 
 def _zone_tab() -> str:
-    from importlib.resources import files
+    # The tzdata package's copy first (the same on every machine), found without importlib.resources,
+    # whose import (zipfile, tempfile, random) costs more than the rest of the idle run's planning.
+    from importlib.util import find_spec
 
-    try:
-        return (files("tzdata") / "zoneinfo" / "zone.tab").read_text(encoding="utf-8")
-    except (ModuleNotFoundError, OSError):  # the system's tzdata, where the package is not installed
-        try:
-            return Path("/usr/share/zoneinfo/zone.tab").read_text(encoding="utf-8")
-        except OSError:
-            return ""
+    spec = find_spec("tzdata")
+    for folder in (spec.submodule_search_locations or []) if spec is not None else []:
+        with contextlib.suppress(OSError):
+            return Path(folder, "zoneinfo", "zone.tab").read_text(encoding="utf-8")
+    if spec is not None:  # installed some other way (a zip): let importlib.resources find it
+        from importlib.resources import files
+
+        with contextlib.suppress(OSError):
+            return (files("tzdata") / "zoneinfo" / "zone.tab").read_text(encoding="utf-8")
+    try:  # the system's tzdata, where the package is not installed
+        return Path("/usr/share/zoneinfo/zone.tab").read_text(encoding="utf-8")
+    except OSError:
+        return ""
 
 
 @cache

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -406,3 +407,14 @@ def test_the_time_left_reads_in_its_two_largest_units(minutes, said):
     from batch.agenda import countdown
 
     assert countdown(timedelta(minutes=minutes)) == said
+
+
+@pytest.mark.parametrize("columns", ["44", "120"])
+def test_help_is_laid_out_for_the_width_the_terminal_gives(columns: str) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FOLLOWUP_")} | {"COLUMNS": columns}
+    done = subprocess.run([sys.executable, "-m", "batch", "send", "--help"], env=env, capture_output=True,
+                          text=True, check=False)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    widest = max(len(line) for line in done.stdout.splitlines())
+    assert widest <= int(columns) - 2
+    assert widest > 42 if columns == "120" else "--outbox" in done.stdout

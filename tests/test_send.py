@@ -356,6 +356,31 @@ def test_the_idle_cron_run_imports_nothing_heavy(work: Path, smtp: bool) -> None
     assert done.stdout == "0 []\n", done.stderr
 
 
+# What the first idle run after an edit (no wake-up note) leaves out, each measured on that path (bench idle):
+# OpenSSL behind hashlib ~3 ms, importlib.resources with zipfile and tempfile ~8 ms, shutil with its
+# compression modules ~2 ms (argparse asks it the terminal's size), the idna codec ~1 ms, threading.
+LEFT_OUT = ("hashlib", "_hashlib", "importlib.resources", "zipfile", "tempfile", "shutil", "encodings.idna",
+            "threading")  # fmt: skip
+
+
+def test_the_first_idle_run_after_an_edit_leaves_out_what_it_does_not_use(work: Path) -> None:
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FOLLOWUP_")}
+    env |= {"FOLLOWUP_SMTP_HOST": "127.0.0.1", "FOLLOWUP_SMTP_PORT": "9", "FOLLOWUP_SMTP_SECURITY": "none"}
+    code = (
+        "import sys; from batch.cli import main\n"
+        f"code = main(['--data', {str(work / 'interviews.yaml')!r}, '--state', {str(work / 'v.db')!r},"
+        " '--now', '2027-03-01T12:00:00-05:00', 'send'])\n"
+        "import batch.workdays as w\n"  # the recipients' holidays were looked up: the zone table was read
+        f"print(code, w._zone_countries.cache_info().currsize,"
+        f" sorted(m for m in {LEFT_OUT!r} if m in sys.modules))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, cwd=ROOT)
+    assert done.stdout == "0 1 []\n", done.stderr
+
+
 def test_each_line_send_writes_starts_with_my_local_date_and_time(
     work: Path, smtp_server: SmtpServer, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
