@@ -56,8 +56,8 @@ def load(paths: Iterable[Path]) -> Dataset:
             if found is not None and held is not None:
                 line, col = _key_place(path, name)
                 problems.append(Problem(path, line, col, f"{name}: is already given in {held[1]}"))
-        me = me or (read.me and (read.me, path))  # type: ignore[assignment]
-        policy = policy or (read.policy and (read.policy, path))  # type: ignore[assignment]
+        me = me or (read.me and (read.me, path))
+        policy = policy or (read.policy and (read.policy, path))
         interviews += read.interviews
         ids += [(id_, path, index) for id_, index in read.ids]
     problems += _duplicate_ids(ids)  # from every interview, those with problems of their own too
