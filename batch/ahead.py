@@ -169,6 +169,8 @@ def _rebuilt(plain: tuple[object, ...], item: Composed | FollowUp, outcome_type:
 
 
 def _fields(value: object) -> tuple[object, ...]:
+    if isinstance(value, tuple):  # a NamedTuple (Outcome): no __slots__ of its own; marshal wants a tuple
+        return tuple(value)
     return tuple(getattr(value, name) for name in type(value).__slots__)  # type: ignore[attr-defined]
 
 

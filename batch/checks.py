@@ -7,7 +7,6 @@ languages, its template file) are read together with its people, and belong toge
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterator, Sequence
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -275,7 +274,7 @@ def build_policy(check: Checker, raw: object, key: Key) -> Policy:
     if not values:
         return Policy()
     _check_subdivision(check, values, key)
-    policy = dataclasses.replace(Policy(), **values)  # type: ignore[arg-type]  # typed by each key's parser
+    policy = Policy()._replace(**values)  # type: ignore[arg-type]  # typed by each key's parser
     if not policy.workdays:
         check.fail((*key, "workdays"), "workdays: name at least one day (e.g. [mon, tue, wed, thu, fri])")
     if policy.window_end <= policy.window_start:
@@ -291,7 +290,7 @@ def build_policy(check: Checker, raw: object, key: Key) -> Policy:
 def build_local_policy(check: Checker, raw: object, key: Key) -> LocalPolicy | None:
     """The country and subdivision an interview or interviewer sets; None when it sets neither."""
     if isinstance(raw, dict):
-        top_only = Policy.__dataclass_fields__.keys() - spec.LOCAL_POLICY
+        top_only = set(Policy._fields) - spec.LOCAL_POLICY.keys()
         for name in [name for name in raw if name in top_only]:
             where = "set it in the top-level policy: (here only country and subdivision may be set)"
             check.fail((*key, name), f"{name}: {where}", at_key=True)

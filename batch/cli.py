@@ -568,7 +568,7 @@ def _one_line(text: str) -> str:
 
 def vars_of(entry: Entry) -> dict[str, object]:
     """A ledger entry as a plain dict."""
-    return {name: getattr(entry, name) for name in entry.__slots__}
+    return entry._asdict()
 
 
 def _count(number: int, one: str, many: str) -> str:

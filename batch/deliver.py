@@ -8,12 +8,10 @@ composer ahead of the sender (ahead.py) and the chunked sender (_Run) are that s
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from .errors import InputError
 from .keys import Known
@@ -29,8 +27,7 @@ if TYPE_CHECKING:  # composing and transports are imported only once something i
     from .transport import Transport
 
 
-@dataclass(frozen=True, slots=True)
-class Outcome:
+class Outcome(NamedTuple):  # a NamedTuple, as every record of the idle cron path (see errors.Problem)
     """How one due follow-up ended in this run, with the line the user reads."""
 
     key: str
@@ -43,8 +40,7 @@ class Outcome:
         return self.state in ("sent", "written", "held", "waiting", "expired", "replied")
 
 
-@dataclass(frozen=True, slots=True)
-class Result:
+class Result(NamedTuple):
     """What one `send` run did: each outcome, and the messages it composed (the preview shows them)."""
 
     outcomes: list[Outcome]
@@ -92,7 +88,7 @@ def send_due(
                       ledger.entries, keep_copies=copies is not None)  # fmt: skip
         if copies is not None and result.mailbox_problem is None:  # a mailbox just found failing: next run
             filed = _file_copies(copies, ledger, announce)
-            result = result if filed else dataclasses.replace(result, idle=False)  # owed: again next run
+            result = result if filed else result._replace(idle=False)  # owed: again next run
         return result
 
 

@@ -19,12 +19,10 @@ taken for an old one:
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     from .model import Interview, Interviewer
@@ -70,8 +68,7 @@ def name_key(name: str) -> str:
     return " ".join(bare.casefold().split())
 
 
-@dataclass(frozen=True, slots=True)
-class Delivery:
+class Delivery(NamedTuple):  # a NamedTuple, as every record of the idle cron path (see errors.Problem)
     """What the plan needs of one ledger row."""
 
     key: str
@@ -85,13 +82,30 @@ class Delivery:
     start: str = ""  # the interview's start as YYYY-MM-DD HH:MM, where the ledger knows it
 
 
-@dataclass(slots=True)
-class Known:
+class Known:  # a plain class, not a dataclass: dataclasses stays off the idle cron path (errors.Problem)
     """The ledger as the plan reads it: rows by key and by interview, and fixed check-in recipients."""
 
-    by_key: dict[str, Delivery] = field(default_factory=dict)
-    by_interview: dict[str, list[Delivery]] = field(default_factory=dict)
-    check_in_to: dict[str, tuple[str, str]] = field(default_factory=dict)  # interview -> (name, email)
+    __slots__ = ("by_interview", "by_key", "check_in_to")
+
+    def __init__(
+        self,
+        by_key: dict[str, Delivery] | None = None,
+        by_interview: dict[str, list[Delivery]] | None = None,
+        check_in_to: dict[str, tuple[str, str]] | None = None,  # interview -> (name, email)
+    ) -> None:
+        self.by_key: dict[str, Delivery] = {} if by_key is None else by_key
+        self.by_interview: dict[str, list[Delivery]] = {} if by_interview is None else by_interview
+        self.check_in_to: dict[str, tuple[str, str]] = {} if check_in_to is None else check_in_to
+
+    def __eq__(self, other: object) -> bool:  # as the dataclass it was: the same rows and recipients
+        return self._values() == other._values() if isinstance(other, Known) else NotImplemented
+
+    def __repr__(self) -> str:
+        by_key, by_interview, check_in_to = self._values()
+        return f"Known({by_key=}, {by_interview=}, {check_in_to=})"
+
+    def _values(self) -> tuple[object, ...]:
+        return self.by_key, self.by_interview, self.check_in_to
 
     def __bool__(self) -> bool:
         return bool(self.by_key or self.check_in_to)
@@ -120,7 +134,7 @@ class Known:
                 copy.add(row)
         for key, state in states.items():
             known = self.by_key.get(key)
-            copy.add(_bare(key, state) if known is None else dataclasses.replace(known, state=state))
+            copy.add(_bare(key, state) if known is None else known._replace(state=state))
         return copy
 
 
@@ -140,8 +154,7 @@ def known_from(delivered: Known | Mapping[str, str] | None) -> Known:
     return known
 
 
-@dataclass(frozen=True, slots=True)
-class Match:
+class Match(NamedTuple):
     """How one of today's follow-ups stands against the ledger."""
 
     state: str | None = None  # the ledger's state for it, if the ledger knows it

@@ -16,7 +16,6 @@ import fcntl
 import os
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import NamedTuple, TypeVar
@@ -100,8 +99,7 @@ REMEDY = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Entry:
+class Entry(NamedTuple):  # a NamedTuple, as every record of the idle cron path (see errors.Problem)
     """One row of the ledger."""
 
     key: str

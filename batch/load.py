@@ -7,9 +7,7 @@ again, for messages about it after loading.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from . import fields as f
@@ -58,8 +56,8 @@ def load(paths: Iterable[Path]) -> Dataset:
             if found is not None and held is not None:
                 line, col = _key_place(path, name)
                 problems.append(Problem(path, line, col, f"{name}: is already given in {held[1]}"))
-        me = me or (read.me and (read.me, path))  # type: ignore[assignment]
-        policy = policy or (read.policy and (read.policy, path))  # type: ignore[assignment]
+        me = me or (read.me and (read.me, path))
+        policy = policy or (read.policy and (read.policy, path))
         interviews += read.interviews
         ids += [(id_, path, index) for id_, index in read.ids]
     problems += _duplicate_ids(ids)  # from every interview, those with problems of their own too
@@ -81,16 +79,18 @@ def load(paths: Iterable[Path]) -> Dataset:
     return Dataset(me[0], policy_value, tuple(interviews), tuple(files), tuple(warnings))
 
 
-@dataclass(slots=True)
-class _FileRead:
+class _FileRead:  # a plain class, not a dataclass: dataclasses stays off the idle cron path (errors.Problem)
     """What one file gave: its sections, the id of every interview in it, its problems and warnings."""
 
-    me: Me | None = None
-    policy: Policy | None = None
-    interviews: list[Interview] = dataclasses.field(default_factory=list)
-    ids: list[tuple[str, int]] = dataclasses.field(default_factory=list)
-    problems: list[Problem] = dataclasses.field(default_factory=list)
-    warnings: list[Problem] = dataclasses.field(default_factory=list)
+    __slots__ = ("ids", "interviews", "me", "policy", "problems", "warnings")
+
+    def __init__(self) -> None:
+        self.me: Me | None = None
+        self.policy: Policy | None = None
+        self.interviews: list[Interview] = []
+        self.ids: list[tuple[str, int]] = []
+        self.problems: list[Problem] = []
+        self.warnings: list[Problem] = []
 
 
 def _load_file(path: str) -> _FileRead:

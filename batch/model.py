@@ -6,9 +6,9 @@ Its keys are read by `spec`, checked by `checks` and loaded from files by `load`
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from typing import NamedTuple
 
 from .errors import Problem
 from .policy import LocalPolicy, Policy
@@ -19,8 +19,9 @@ DELAYS = ("same-day", "next-day", "two-days")
 STATUSES = ("open", "offer", "rejected", "withdrawn", "closed")
 
 
-@dataclass(frozen=True, slots=True)
-class Me:
+# NamedTuples, as every record of the idle cron path (see errors.Problem): `plan` and the loader make one
+# per interview and per person, and nothing compares one kind with another.
+class Me(NamedTuple):
     """The candidate: who the follow-ups come from."""
 
     name: str
@@ -31,8 +32,7 @@ class Me:
     language: str | None = None  # the language of your reminders, and of every message by default
 
 
-@dataclass(frozen=True, slots=True)
-class Interviewer:
+class Interviewer(NamedTuple):
     """One person who interviewed the candidate; each gets a message of their own."""
 
     name: str
@@ -51,8 +51,7 @@ class Interviewer:
     language: str | None = None  # the language of their messages, when not the interview's
 
 
-@dataclass(frozen=True, slots=True)
-class Interview:
+class Interview(NamedTuple):
     """One interview the candidate is waiting to hear back from."""
 
     id: str
@@ -72,11 +71,10 @@ class Interview:
     policy: LocalPolicy | None = None  # its interviewers' public holidays, when not the top level's
     language: str | None = None  # the language of its messages, when not yours
     source: str = ""
-    index: int = 0
+    index: int = 0  # type: ignore[assignment]  # shadows tuple.index(), never called on a record
 
 
-@dataclass(frozen=True, slots=True)
-class Dataset:
+class Dataset(NamedTuple):
     """Everything the job reads: the candidate, the etiquette numbers and the interviews."""
 
     me: Me

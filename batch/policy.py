@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import dataclasses
-from dataclasses import dataclass
 from datetime import time
 from typing import NamedTuple
 
 
-@dataclass(frozen=True, slots=True)
-class Policy:
+class Policy(NamedTuple):  # a NamedTuple, as every record of the idle cron path (see errors.Problem)
     """The etiquette numbers; `policy:` in the YAML may override any of them."""
 
     window_start: time = time(8, 0)
@@ -36,6 +33,7 @@ class Policy:
 
 
 class LocalPolicy(NamedTuple):  # immutable like a frozen dataclass, at a tenth of its import cost
+    # Never compared with a Policy (which a NamedTuple of the same values would equal).
     """What an interview or an interviewer may set of the policy: where its recipients' holidays come from.
 
     Given at one level, the two go together: a country set here replaces the one above, with its region.
@@ -78,9 +76,9 @@ DESCRIPTIONS: dict[str, str] = {
 }
 
 
-def policy_fields() -> tuple[dataclasses.Field[object], ...]:
-    """The fields of Policy, in declaration order."""
-    return dataclasses.fields(Policy)
+def policy_fields() -> tuple[str, ...]:
+    """The names of Policy's fields, in declaration order."""
+    return Policy._fields
 
 
 def format_value(value: object) -> str:

@@ -19,7 +19,7 @@ import contextlib
 import encodings.idna
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from email.message import Message
 from email.parser import HeaderParser
@@ -289,7 +289,7 @@ def with_reasons(items: list[FollowUp], replies: Iterable[Reply]) -> list[Follow
         reply = by_interview.get(item.interview.id)
         if item.state == "replied" and reply is not None:
             how = "by sender address" if reply.how == "From" else f"{reply.how} our thank-you"
-            item = replace(item, why=f"{reply.sender} replied ({how}, {reply.date or 'no date'})")
+            item = item._replace(why=f"{reply.sender} replied ({how}, {reply.date or 'no date'})")
         found.append(item)
     return found
 
@@ -325,7 +325,7 @@ def plan_with_replies(
     bounced = {by_id[b.message_id].key: f"bounced: the server said {b.diagnostic}" for b in found.bounces}
     items = plan(data, now, known_from(states).with_states({**replied, **dict.fromkeys(bounced, "bounced")}))
     items = [
-        replace(i, why=bounced[i.key]) if i.state == "bounced" and i.key in bounced else i for i in items
+        i._replace(why=bounced[i.key]) if i.state == "bounced" and i.key in bounced else i for i in items
     ]
     new = {
         same_form(by_id[b.message_id].recipient): f"bounced: the server said {b.diagnostic}"
@@ -356,7 +356,7 @@ def _hold_check_ins(items: list[FollowUp], bounced: Mapping[str, str], data: Dat
             path = place_of(item.interview, item.interviewer)[0]
             said = bounced[address].removeprefix("bounced: ")
             why = f"held: the thank-you to {address} bounced ({said}); correct the address in {path}"
-            item = replace(item, state="bounced", why=why)
+            item = item._replace(state="bounced", why=why)
         held.append(item)
     return held
 
@@ -390,7 +390,7 @@ def _after_return(item: FollowUp, away: Away, data: Dataset, now: datetime) -> F
         return item
     why = f"waits for {person.name}'s return on {first:%a} {first.day} {first:%b} (out-of-office reply)"
     state = "due" if now >= due else "scheduled"
-    return replace(item, due_at=due, expires_at=due + (item.expires_at - item.due_at), state=state, why=why)
+    return item._replace(due_at=due, expires_at=due + (item.expires_at - item.due_at), state=state, why=why)
 
 
 def record_replies(

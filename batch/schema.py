@@ -12,7 +12,6 @@ boolean); so a text key also takes a number, and a count a numeric string.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from collections.abc import Callable
 from datetime import time
@@ -120,11 +119,10 @@ def _weekday() -> Fragment:
     return {"anyOf": [{"enum": list(WEEKDAYS)}, {"type": "string", "pattern": f"^\\s*(?:{loose[1:]})"}]}
 
 
-def policy_field(field: dataclasses.Field[object]) -> Fragment:
+def policy_field(name: str, default: object) -> Fragment:
     """The schema of one key under the top-level policy:, from the type of its default."""
-    if field.name in spec.LOCAL_POLICY:
-        return fragment(spec.LOCAL_POLICY[field.name].parse)
-    default = field.default
+    if name in spec.LOCAL_POLICY:
+        return fragment(spec.LOCAL_POLICY[name].parse)
     if isinstance(default, tuple):
         return {"anyOf": [{"type": "array", "minItems": 1, "items": _weekday()}, _weekday()]}
     if isinstance(default, time):
@@ -153,11 +151,11 @@ def _needs_country() -> Fragment:
 
 def policy_schema(local: bool) -> Fragment:
     """The top-level policy: (every etiquette number), or an interview's or interviewer's (where only)."""
-    names = spec.LOCAL_POLICY if local else [x.name for x in dataclasses.fields(Policy)]
-    by_name = {x.name: x for x in dataclasses.fields(Policy)}
+    names = spec.LOCAL_POLICY if local else Policy._fields
+    defaults = Policy._field_defaults
     properties = {
         name: _described(
-            _with_default(policy_field(by_name[name]), by_name[name].default), DESCRIPTIONS.get(name)
+            _with_default(policy_field(name, defaults[name]), defaults[name]), DESCRIPTIONS.get(name)
         )
         for name in names
     }
@@ -168,7 +166,7 @@ def policy_schema(local: bool) -> Fragment:
 def mapping_schema(section: str, special: dict[str, Fragment]) -> Fragment:
     """An object of a section's keys: each typed by its parser (or special), described, the required named."""
     keys = spec.SECTIONS[section]
-    defaults = {x.name: x.default for x in dataclasses.fields(spec.DATACLASSES[section])}
+    defaults = spec.DEFAULTS[section]
     properties = {}
     for name, key in keys.items():
         schema = special[name] if name in special else fragment(key.parse)

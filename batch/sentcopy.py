@@ -14,9 +14,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from .errors import InputError
 from .settings import ImapSettings, SmtpSettings
@@ -30,8 +29,7 @@ FILES_ITS_OWN = ("gmail.com", "googlemail.com", "office365.com", "outlook.com")
 _LIST = re.compile(rb'^\(([^)]*)\) (?:NIL|"(?:[^"\\]|\\.)*") (.+)$')
 
 
-@dataclass(frozen=True, slots=True)
-class SentCopies:
+class SentCopies(NamedTuple):  # a NamedTuple, as every record of the idle cron path (see errors.Problem)
     """Where the copies go: the mailbox, and the folder when the user named one."""
 
     imap: ImapSettings

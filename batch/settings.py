@@ -11,8 +11,8 @@ import math
 import re
 import stat
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from .errors import InputError
 
@@ -35,37 +35,49 @@ NON_ASCII_PASSWORD = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class SmtpSettings:
+# NamedTuples, as every record of the idle cron path (see errors.Problem). As a tuple, one would show its
+# password in its repr and in a list that json.dumps made of it: the repr leaves it out (as the dataclass's
+# field(repr=False) did), and neither is ever written as JSON.
+class SmtpSettings(NamedTuple):
     """How to reach the SMTP server (from FOLLOWUP_SMTP_* in the environment)."""
 
     host: str
     port: int
     security: str
     user: str | None = None
-    password: str | None = field(default=None, repr=False)
+    password: str | None = None  # never in the repr
     oauth2_file: str | None = None
     ca_file: str | None = None
     timeout: float = 30.0
 
+    def __repr__(self) -> str:
+        return _repr_without_password(self)
 
-@dataclass(frozen=True, slots=True)
-class ImapSettings:
+
+class ImapSettings(NamedTuple):
     """How to reach the mailbox (from FOLLOWUP_IMAP_* in the environment)."""
 
     host: str
     port: int
     security: str
     user: str
-    password: str | None = field(default=None, repr=False)
+    password: str | None = None  # never in the repr
     folder: str = "INBOX"
     ca_file: str | None = None
     timeout: float = 30.0
+
+    def __repr__(self) -> str:
+        return _repr_without_password(self)
 
     @property
     def where(self) -> str:
         """The server, as messages name it."""
         return f"IMAP {self.host}:{self.port} ({self.security})"
+
+
+def _repr_without_password(settings: SmtpSettings | ImapSettings) -> str:
+    shown = ", ".join(f"{name}={value!r}" for name, value in settings._asdict().items() if name != "password")
+    return f"{type(settings).__name__}({shown})"
 
 
 def check_names(env: Mapping[str, str]) -> None:

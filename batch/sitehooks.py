@@ -10,7 +10,6 @@ Past 300 lines: one function per marker, and the build's hooks; each part is sho
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import os
 import re
@@ -89,15 +88,15 @@ def example() -> model.Dataset:
 
 def with_interview(interview: model.Interview) -> model.Dataset:
     """The example dataset holding just this interview."""
-    return dataclasses.replace(example(), interviews=(interview,))
+    return example()._replace(interviews=(interview,))
 
 
 def follow_up(kind: str, method: str | None = None, who: int = 0, **changes: Any) -> schedule.FollowUp:
     """One planned follow-up of the example, its interview changed as asked."""
-    # changes: any of Interview's fields, which dataclasses.replace checks (so Any, as it takes)
-    interview = dataclasses.replace(example().interviews[0], **changes)
+    # changes: any of Interview's fields, which _replace checks (so Any, as it takes)
+    interview = example().interviews[0]._replace(**changes)
     if method:
-        interview = dataclasses.replace(interview, method=method)
+        interview = interview._replace(method=method)
     person = interview.interviewers[who]
     items = schedule.plan(with_interview(interview), EXAMPLE_NOW)
     return next(i for i in items if i.kind == kind and i.interviewer == person)
@@ -218,8 +217,8 @@ def part_example_languages() -> str:
         interview = example().interviews[0]
         if short in LANGUAGE_VALUES:
             topics, note = LANGUAGE_VALUES[short]
-            nadia = dataclasses.replace(interview.interviewers[0], topics=topics, note=note)
-            interview = dataclasses.replace(interview, interviewers=(nadia, *interview.interviewers[1:]))
+            nadia = interview.interviewers[0]._replace(topics=topics, note=note)
+            interview = interview._replace(interviewers=(nadia, *interview.interviewers[1:]))
         item = follow_up("thank-you", language=code, interviewers=interview.interviewers)
         data = with_interview(item.interview)
         blocks[LANGUAGE_NAMES.get(short, short)] = message_block(item, f"{code} thank-you", data)
@@ -229,7 +228,7 @@ def part_example_languages() -> str:
 def part_example_check_in() -> str:
     """The check-in, by email and (for someone without an address) by voicemail."""
     first = example().interviews[0].interviewers[0]
-    unreachable = (dataclasses.replace(first, email=None), *example().interviews[0].interviewers[1:])
+    unreachable = (first._replace(email=None), *example().interviews[0].interviewers[1:])
     return tabs(
         {
             "Email": message_block(follow_up("check-in"), "check-in email"),
@@ -241,12 +240,12 @@ def part_example_check_in() -> str:
 def part_rules_table() -> str:
     """Every etiquette number, its default and its meaning."""
     rows = []
-    for field in policy.policy_fields():
-        meaning = policy.DESCRIPTIONS.get(field.name)
+    for name in policy.policy_fields():
+        meaning = policy.DESCRIPTIONS.get(name)
         if meaning is None:
-            log.warning("followup: policy field %r has no entry in batch.policy.DESCRIPTIONS", field.name)
+            log.warning("followup: policy field %r has no entry in batch.policy.DESCRIPTIONS", name)
             meaning = ""
-        rows.append((f"`{field.name}`", f"`{default_value(field.name)}`", meaning))
+        rows.append((f"`{name}`", f"`{default_value(name)}`", meaning))
     return table(("Key under `policy:`", "Default", "What it sets"), rows)
 
 
@@ -272,7 +271,7 @@ def part_rules_cases() -> str:
     rows = []
     for delay, start, zone, kind in cases:
         base = example().interviews[0]
-        person = dataclasses.replace(base.interviewers[0], timezone=zone)
+        person = base.interviewers[0]._replace(timezone=zone)
         ends = start + timedelta(minutes=45)
         item = follow_up(kind, start=start, end=ends, delay=delay, interviewers=(person,))
         ended = f"{ends:%a %H:%M}" + (
@@ -298,7 +297,7 @@ def part_policy_yaml() -> str:
 def part_schema(section: str) -> str:
     """The keys of one part of interviews.yaml, from its spec."""
     keys = spec.SECTIONS[section]
-    defaults = {f.name: f.default for f in dataclasses.fields(spec.DATACLASSES[section])}
+    defaults = spec.DEFAULTS[section]
     rows = []
     for name, key in keys.items():
         if not key.meaning:
@@ -551,10 +550,8 @@ PARTS: dict[str, Callable[[], str]] = {
 
 def interview_default(name: str) -> str | None:
     """The default of one key of an interview (such as `delay`), or None if it has no plain default."""
-    for field in dataclasses.fields(model.Interview):
-        if field.name == name and isinstance(field.default, str):
-            return field.default
-    return None
+    default = model.Interview._field_defaults.get(name)
+    return default if isinstance(default, str) else None
 
 
 def expand(markdown: str, where: str = "") -> str:

@@ -13,7 +13,6 @@ import contextlib
 import os
 import stat
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, TypeAlias
 
@@ -300,14 +299,16 @@ def locate(text: str, wanted: set[tuple[Key, bool]]) -> dict[tuple[Key, bool], t
     return found
 
 
-@dataclass(slots=True)
-class _Open:
+class _Open:  # a plain class, not a dataclass: dataclasses stays off the idle cron path (errors.Problem)
     """A container open while `_locate` reads: a mapping and its pending key, or a list and its count."""
 
-    is_map: bool
-    path: Key  # the container's own key path
-    key: str | None = None  # a mapping's key whose value comes next; None while a key is awaited
-    count: int = 0  # a list's items so far
+    __slots__ = ("count", "is_map", "key", "path")
+
+    def __init__(self, is_map: bool, path: Key) -> None:
+        self.is_map = is_map
+        self.path = path  # the container's own key path
+        self.key: str | None = None  # a mapping's key whose value comes next; None while a key is awaited
+        self.count = 0  # a list's items so far
 
 
 def _locate(text: str, wanted: set[tuple[Key, bool]], found: dict[tuple[Key, bool], tuple[int, int]]) -> None:

@@ -7,12 +7,10 @@ typed or raises ValueError; `describe(parse)` says in words what it takes.
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import time
-from typing import Generic, TypeVar
+from typing import Generic, NamedTuple, TypeVar
 
 from . import fields as f
 from .model import DELAYS, KINDS, METHODS, STATUSES, Interview, Interviewer, Me
@@ -22,8 +20,7 @@ T = TypeVar("T")
 Parser = Callable[[object], object]
 
 
-@dataclass(frozen=True, slots=True)
-class Key:
+class Key(NamedTuple):  # a NamedTuple, as every record of the idle cron path (see errors.Problem)
     """One key of a mapping in interviews.yaml: its parser, whether it is required, what it is for."""
 
     parse: Parser
@@ -34,11 +31,15 @@ class Key:
 Spec = dict[str, Key]
 
 
-@dataclass(frozen=True, slots=True)
+# The parsers below are plain classes, not dataclasses (errors.Problem says why) nor NamedTuples (mypy
+# does not take a NamedTuple with __call__ for a Callable). Told apart by isinstance, never compared.
 class OneOf:
     """A value that is one of these words; a typo is answered with the nearest one."""
 
-    choices: tuple[str, ...]
+    __slots__ = ("choices",)
+
+    def __init__(self, choices: tuple[str, ...]) -> None:
+        self.choices = choices
 
     def __call__(self, raw: object) -> str:
         value = f.parse_text(raw)
@@ -53,11 +54,13 @@ class OneOf:
         return "one of " + ", ".join(f"`{choice}`" for choice in self.choices)
 
 
-@dataclass(frozen=True, slots=True)
 class ListOf(Generic[T]):
     """A list whose every item goes through `item`; a single value is a list of one."""
 
-    item: Callable[[object], T]
+    __slots__ = ("item",)
+
+    def __init__(self, item: Callable[[object], T]) -> None:
+        self.item = item
 
     def __call__(self, raw: object) -> tuple[T, ...]:
         items = raw if isinstance(raw, list) else [raw]
@@ -220,20 +223,20 @@ LOCAL_POLICY: Spec = {
 _POLICY_PARSERS: dict[type, Parser] = {int: f.parse_count, float: f.parse_seconds}
 
 
-def _policy_key(field: dataclasses.Field[object]) -> Key:
+def _policy_key(name: str, default: object) -> Key:
     """A key of the top-level policy:, read by the type of its default."""
-    if field.name in LOCAL_POLICY:
-        return LOCAL_POLICY[field.name]
-    if isinstance(field.default, tuple):
+    if name in LOCAL_POLICY:
+        return LOCAL_POLICY[name]
+    if isinstance(default, tuple):
         parse: Parser = list_of(parse_weekday)
-    elif isinstance(field.default, time):
+    elif isinstance(default, time):
         parse = f.parse_clock
     else:
-        parse = _POLICY_PARSERS[type(field.default)]
-    return Key(parse, False, DESCRIPTIONS.get(field.name, ""))
+        parse = _POLICY_PARSERS[type(default)]
+    return Key(parse, False, DESCRIPTIONS.get(name, ""))
 
 
-POLICY: Spec = {field.name: _policy_key(field) for field in dataclasses.fields(Policy)}
+POLICY: Spec = {name: _policy_key(name, default) for name, default in Policy._field_defaults.items()}
 
 # The top level's sections, and what each is for.
 TOP = {
@@ -243,6 +246,11 @@ TOP = {
 }
 TOP_KEYS = tuple(TOP)
 
-# The mappings the guide's reference lists, each with the dataclass whose defaults it shows.
+# The mappings the guide's reference lists, each with the defaults of its record (a field without one,
+# such as a required key's, is absent).
 SECTIONS: dict[str, Spec] = {"me": ME, "interviews": INTERVIEW, "interviewers": INTERVIEWER}
-DATACLASSES: dict[str, type] = {"me": Me, "interviews": Interview, "interviewers": Interviewer}
+DEFAULTS: dict[str, dict[str, object]] = {
+    "me": Me._field_defaults,
+    "interviews": Interview._field_defaults,
+    "interviewers": Interviewer._field_defaults,
+}

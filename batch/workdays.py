@@ -9,7 +9,6 @@ only when a policy names a country.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
@@ -179,7 +178,7 @@ def _zone_tab() -> str:
 
 @cache
 def _placed(policy: Policy, local: LocalPolicy) -> Policy:
-    return dataclasses.replace(policy, country=local.country, subdivision=local.subdivision)
+    return policy._replace(country=local.country, subdivision=local.subdivision)
 
 
 def thank_you_deadline(due: datetime, there: ZoneInfo, policy: Policy) -> datetime:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import email
 import email.policy
 import json
@@ -109,7 +108,7 @@ def test_an_email_follow_up_goes_to_the_interviewer_by_name(key: str, to: tuple[
 def test_reply_to_is_set_only_when_me_has_reply_to(key: str) -> None:
     _, parsed = mail_of(key)
     assert parsed["Reply-To"] is None
-    data = dataclasses.replace(EXAMPLE, me=dataclasses.replace(EXAMPLE.me, reply_to="replies@sam.example"))
+    data = EXAMPLE._replace(me=EXAMPLE.me._replace(reply_to="replies@sam.example"))
     _, parsed = mail_of(key, data)
     assert addresses(parsed, "Reply-To") == [("Sam Rivera", "replies@sam.example")]
     assert len(parsed.get_all("Reply-To")) == 1
@@ -118,8 +117,8 @@ def test_reply_to_is_set_only_when_me_has_reply_to(key: str) -> None:
 def test_a_long_interviewer_name_still_gets_its_reminder() -> None:
     # The reminder subject names the interviewer; a long name must not hold the user's reminder back.
     item = ITEMS[NOTE]
-    person = dataclasses.replace(item.interviewer, name="Maria Fernanda Rodríguez de la Santísima Trinidad")
-    item = dataclasses.replace(item, interviewer=person)
+    person = item.interviewer._replace(name="Maria Fernanda Rodríguez de la Santísima Trinidad")
+    item = item._replace(interviewer=person)
     composed, parsed = mail_of(NOTE, item=item)
     assert len(composed.mail.subject) > 60
     assert composed.problems == ()
@@ -128,7 +127,7 @@ def test_a_long_interviewer_name_still_gets_its_reminder() -> None:
 
 
 def test_a_script_over_its_word_limit_is_reported_against_the_words() -> None:
-    data = dataclasses.replace(EXAMPLE, policy=dataclasses.replace(EXAMPLE.policy, voicemail_max_words=20))
+    data = EXAMPLE._replace(policy=EXAMPLE.policy._replace(voicemail_max_words=20))
     composed = compose(ITEMS[VOICEMAIL], data)
     assert len(composed.problems) == 1
     assert "keep a voicemail to 20 or fewer" in composed.problems[0]
@@ -150,10 +149,10 @@ def example_with(tmp_path: Path, old: str, new: str) -> Path:
 
 def test_to_mail_refuses_headers_that_cannot_read_back_at_the_interviewers_place() -> None:
     item = ITEMS[THANK_YOU]
-    person = dataclasses.replace(item.interviewer, name="A" * 1500)
+    person = item.interviewer._replace(name="A" * 1500)
     panel = tuple(person if p == item.interviewer else p for p in item.interview.interviewers)
-    interview = dataclasses.replace(item.interview, interviewers=panel)
-    item = dataclasses.replace(item, interviewer=person, interview=interview)
+    interview = item.interview._replace(interviewers=panel)
+    item = item._replace(interviewer=person, interview=interview)
     composed = compose(item, EXAMPLE)
     assert any("998" in problem for problem in composed.problems)
     with pytest.raises(InputError) as caught:

@@ -6,7 +6,6 @@ import random
 import sqlite3
 import subprocess
 import sys
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -108,7 +107,7 @@ def test_the_rolling_day_counts_claims_of_the_last_24_hours_only(ledger: Ledger)
 
 
 def test_states_keep_who_each_delivery_went_to_and_for_which_interview(ledger: Ledger) -> None:
-    ledger.claim(replace(entry(), company="Acme", start="2026-11-24 14:00"), NOW, check_in_to=("Ann", "a@x"))
+    ledger.claim(entry()._replace(company="Acme", start="2026-11-24 14:00"), NOW, check_in_to=("Ann", "a@x"))
     ledger.record(entry().key, "sent", "250 OK", NOW)
     known = ledger.states()
     row = known.by_key[entry().key]

@@ -84,11 +84,11 @@ def dataset(language: str = "en", panel: int = 1, me_language: str = "en", **ext
 
 def item_of(data: Dataset, kind: str = "thank-you", method: str = "email", who: int = 0) -> FollowUp:
     """One planned follow-up of the dataset, by kind, method and panelist."""
-    interview = dataclasses.replace(data.interviews[0], method=method)
+    interview = data.interviews[0]._replace(method=method)
     if method != "email":  # a check-in goes by email to anyone with an address
-        people = tuple(dataclasses.replace(p, email=None) for p in interview.interviewers)
-        interview = dataclasses.replace(interview, interviewers=people)
-    data = dataclasses.replace(data, interviews=(interview,))
+        people = tuple(p._replace(email=None) for p in interview.interviewers)
+        interview = interview._replace(interviewers=people)
+    data = data._replace(interviews=(interview,))
     person = interview.interviewers[who]
     return next(i for i in plan(data, PLANNED) if i.kind == kind and i.interviewer == person)
 
@@ -145,11 +145,9 @@ def test_the_day_words_come_from_cldr_in_each_language(language: str, read: date
 def test_the_day_is_the_readers_in_their_own_zone() -> None:
     # 21:30 in Toronto is 02:30 on Wednesday in London: for Tom the interview was "yesterday".
     data = dataset(panel=2)
-    tom = dataclasses.replace(data.interviews[0].interviewers[1], timezone="Europe/London")
-    interview = dataclasses.replace(
-        data.interviews[0], interviewers=(data.interviews[0].interviewers[0], tom)
-    )
-    data = dataclasses.replace(data, interviews=(interview,))
+    tom = data.interviews[0].interviewers[1]._replace(timezone="Europe/London")
+    interview = data.interviews[0]._replace(interviewers=(data.interviews[0].interviewers[0], tom))
+    data = data._replace(interviews=(interview,))
     item = item_of(data, who=1)
     moment = datetime.fromisoformat("2026-05-12T21:30-04:00")
     assert context_for(item, data, moment)["day"]["when"] == "yesterday"  # type: ignore[index]
@@ -213,7 +211,7 @@ def golden_rendered(language: str, name: str, day: str) -> render.Rendered:
         moment = datetime.fromisoformat("2026-05-14T10:00-04:00")
     else:
         moment = datetime.fromisoformat(MOMENTS[day])
-        item = dataclasses.replace(item, due_at=moment.astimezone(item.due_at.tzinfo), opens_at=None)
+        item = item._replace(due_at=moment.astimezone(item.due_at.tzinfo), opens_at=None)
     composed = compose(item, data, moment)
     assert composed.problems == ()
     return composed.mail if reminder else composed.words
@@ -336,13 +334,13 @@ def test_every_stock_combination_in_every_language_passes_the_lint(
     assert item.method == method
     template = load_template(stock_path(item, data))
     assert template.variants, "every stock message template holds several phrasings"
-    person = dataclasses.replace(item.interviewer, note=NOTE[language])
-    item_with_note = dataclasses.replace(item, interviewer=person)
+    person = item.interviewer._replace(note=NOTE[language])
+    item_with_note = item._replace(interviewer=person)
     bodies = set()
     for moment, late in [(m, False) for m in MOMENTS.values()] + [("2026-05-14T10:00-04:00", True)]:
         at = datetime.fromisoformat(moment)
         for case in (item, item_with_note):
-            shown = case if late else dataclasses.replace(case, due_at=at, opens_at=None)
+            shown = case if late else case._replace(due_at=at, opens_at=None)
             base = context_for(shown, data, at)
             for chosen in variant_contexts(template):
                 rendered = render.render(template, {**base, **chosen})
@@ -420,9 +418,9 @@ def run_check(path: Path) -> tuple[str, str]:
 def test_a_note_is_woven_into_each_stock_thank_you() -> None:
     data = dataset()
     item = item_of(data)
-    person = dataclasses.replace(item.interviewer, note=NOTE["en"])
+    person = item.interviewer._replace(note=NOTE["en"])
     for method in ("email", "voicemail", "note"):
-        with_note = dataclasses.replace(item_of(data, method=method), interviewer=person)
+        with_note = item_of(data, method=method)._replace(interviewer=person)
         assert NOTE["en"] in render_follow_up(with_note, data).text
 
 
@@ -492,10 +490,10 @@ def test_the_most_specific_language_wins() -> None:
     data = dataset("fr-CA", me_language="es")
     item = item_of(data)
     assert render.language_of(item, data) == "fr-CA"
-    person = dataclasses.replace(item.interviewer, language="es")
-    assert render.language_of(dataclasses.replace(item, interviewer=person), data) == "es"
-    interview = dataclasses.replace(item.interview, language=None)
-    assert render.language_of(dataclasses.replace(item, interview=interview), data) == "es"
+    person = item.interviewer._replace(language="es")
+    assert render.language_of(item._replace(interviewer=person), data) == "es"
+    interview = item.interview._replace(language=None)
+    assert render.language_of(item._replace(interview=interview), data) == "es"
 
 
 def test_the_reminder_to_you_is_in_your_language() -> None:

@@ -232,9 +232,9 @@ def test_a_control_character_made_by_a_template_expression_is_refused_by_the_lin
 def composed_with(**changes: object) -> tuple[str, ...]:
     """The lint's verdict on the example's thank-you to Marcus Chen with its interview or him changed."""
     item = next(i for i in plan(EXAMPLE, NOW) if i.key == THANK_YOU)
-    person = dataclasses.replace(item.interviewer, **{k: v for k, v in changes.items() if k == "topics"})
-    interview = dataclasses.replace(item.interview, **{k: v for k, v in changes.items() if k != "topics"})
-    return compose(dataclasses.replace(item, interviewer=person, interview=interview), EXAMPLE).problems
+    person = item.interviewer._replace(**{k: v for k, v in changes.items() if k == "topics"})
+    interview = item.interview._replace(**{k: v for k, v in changes.items() if k != "topics"})
+    return compose(item._replace(interviewer=person, interview=interview), EXAMPLE).problems
 
 
 @pytest.mark.parametrize(

@@ -140,10 +140,10 @@ def with_values(
     me_name: str = "Sam Rivera",
 ) -> tuple[FollowUp, Dataset]:
     """The same follow-up with other values, as the loader would have given them."""
-    person = dataclasses.replace(item.interviewer, name=name, topics=topics)
-    interview = dataclasses.replace(item.interview, company=company, role=role, interviewers=(person,))
-    item = dataclasses.replace(item, interviewer=person, interview=interview)
-    return item, dataclasses.replace(data, me=dataclasses.replace(data.me, name=me_name))
+    person = item.interviewer._replace(name=name, topics=topics)
+    interview = item.interview._replace(company=company, role=role, interviewers=(person,))
+    item = item._replace(interviewer=person, interview=interview)
+    return item, data._replace(me=data.me._replace(name=me_name))
 
 
 def text_content(page: str) -> str:
@@ -382,7 +382,7 @@ def test_the_words_filled_from_their_skeleton_equal_the_words_rendered_with_the_
     key, _ = CASES[name]
     item, data = with_values(ITEMS[key], EXAMPLE, name=person, topics=topics, company=company, role=role,
                              me_name=me_name)  # fmt: skip
-    data = dataclasses.replace(data, me=dataclasses.replace(data.me, language=language))
+    data = data._replace(me=data.me._replace(language=language))
     fast, slow = both_ways(item, data)
     assert fast == slow
 
@@ -439,7 +439,7 @@ def test_the_words_counted_from_the_skeleton_and_each_value_are_the_words_of_the
 
     key, _ = CASES[name]
     item, data = with_values(ITEMS[key], EXAMPLE, name=person, topics=topics, company=company, role=role)
-    data = dataclasses.replace(data, me=dataclasses.replace(data.me, language=language))
+    data = data._replace(me=data.me._replace(language=language))
     rendered = rendered_case(name, item, data)
     assert rendered.words is not None  # every stock template parts its values from its words
     assert rendered.words == count_words(rendered.text)

@@ -74,3 +74,14 @@ def test_a_bad_imap_setting_is_named_by_doctor_with_exit_2(
     assert code == 2 and err == ""
     [line] = [line for line in out.splitlines() if line.split()[1:2] == ["imap"]]
     assert f"{setting}:" in line
+
+
+def test_the_settings_as_shown_in_a_traceback_or_a_log_never_carry_the_password() -> None:
+    from batch.settings import ImapSettings, SmtpSettings
+
+    smtp = SmtpSettings("smtp.example.com", 587, "starttls", "sam@example.com", "hunter2-secret")
+    imap = ImapSettings("imap.example.com", 993, "ssl", "sam@example.com", "hunter2-secret")
+    for settings in (smtp, imap):
+        for shown in (repr(settings), str(settings), f"{settings}", str([settings]), str({"s": settings})):
+            assert "hunter2" not in shown and "sam@example.com" in shown, shown
+    assert repr(smtp).startswith("SmtpSettings(host='smtp.example.com', port=587,")

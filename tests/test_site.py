@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import html
 import json
 import os
@@ -184,8 +183,8 @@ def test_examples_are_exactly_what_the_job_composes(built_site: BuiltSite, tmp_p
     blocks = [block.strip() for block in code_blocks(page)]
     shown = []
     for method in model.METHODS:
-        interview = dataclasses.replace(data.interviews[0], method=method)
-        items = schedule.plan(dataclasses.replace(data, interviews=(interview,)), sitehooks.EXAMPLE_NOW)
+        interview = data.interviews[0]._replace(method=method)
+        items = schedule.plan(data._replace(interviews=(interview,)), sitehooks.EXAMPLE_NOW)
         for item in items if method == "email" else items[:1]:
             composed = compose.compose(item, data)
             assert not composed.problems
@@ -220,14 +219,14 @@ def test_examples_show_a_panel_of_two_with_different_letters_and_a_french_tab(bu
 
 def test_rules_page_lists_every_policy_number_with_its_default(built_site: BuiltSite) -> None:
     page = built_site.html("tool/rules.html")
-    for field in policy.policy_fields():
+    for name in policy.policy_fields():
         row = re.search(
-            rf"<tr>\s*<td[^>]*><code>{field.name}</code></td>\s*<td[^>]*><code>([^<]*)</code></td>", page
+            rf"<tr>\s*<td[^>]*><code>{name}</code></td>\s*<td[^>]*><code>([^<]*)</code></td>", page
         )
-        assert row, field.name
-        default = getattr(policy.DEFAULT, field.name)
+        assert row, name
+        default = getattr(policy.DEFAULT, name)
         assert html.unescape(row[1]) == ("not set" if default is None else policy.format_value(default))
-        assert html.escape(policy.DESCRIPTIONS[field.name], quote=False) in page
+        assert html.escape(policy.DESCRIPTIONS[name], quote=False) in page
 
 
 def test_policy_values_in_prose_come_from_the_policy(built_site: BuiltSite) -> None:
@@ -299,7 +298,7 @@ def page_text(site: BuiltSite, page: str) -> str:
 
 
 def test_the_default_delay_in_the_guide_is_the_jobs_default(built_site: BuiltSite) -> None:
-    default = next(f.default for f in dataclasses.fields(model.Interview) if f.name == "delay")
+    default = model.Interview._field_defaults["delay"]
     timing = page_text(built_site, "etiquette/timing.html")
     assert f"its default is {default}," in timing
     rules = page_text(built_site, "tool/rules.html")
