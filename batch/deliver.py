@@ -219,6 +219,7 @@ def deliver_due(
 
     stream = compose_ahead(ready, make)
     pending: list[Ready] = []
+    mails = 0  # of pending, those with a message to send
     held: list[Composed] = []
     try:
         for made in stream:
@@ -228,9 +229,10 @@ def deliver_due(
                 held.append(made.composed)
                 continue
             pending.append(made)
-            if sum(m.mail is not None for m in pending) >= size:
+            mails += made.mail is not None
+            if mails >= size:
                 run.chunk(pending)
-                pending = []
+                pending, mails = [], 0
         run.chunk(pending)
     finally:
         stream.close()

@@ -78,6 +78,25 @@ def test_the_child_holds_none_of_the_parents_files(tmp_path: Path, smtp_server: 
     assert "held: [" in lines
 
 
+def test_the_child_composes_at_the_lowest_priority_and_the_sender_keeps_its_own(
+    tmp_path: Path, smtp_server: SmtpServer
+) -> None:
+    # Composing fills the sender's waits on the server; it must never take the core from the sender.
+    parent, before = os.getpid(), os.getpriority(os.PRIO_PROCESS, 0)
+    data = model.load([write_batch(tmp_path / "batch.yaml", SIZE)])
+
+    def one(item: schedule.FollowUp) -> Composed:  # in the child: say its priority, as a problem
+        composed = compose(item, data)
+        if os.getpid() == parent:
+            return composed
+        nice = os.getpriority(os.PRIO_PROCESS, 0)
+        return Composed(composed.item, composed.words, composed.mail, (f"nice {nice}",))
+
+    outcomes = deliver_batch(tmp_path, smtp_server, one)
+    assert [o.line.rpartition(": ")[2].partition(" (")[0] for o in outcomes] == ["nice 19"] * SIZE
+    assert os.getpriority(os.PRIO_PROCESS, 0) == before
+
+
 def in_the_child_at(nth: int, act: Callable[[], object], data: model.Dataset) -> Callable[..., Composed]:
     """A compose_one that does `act` in the child, at the child's nth follow-up, and composes as usual."""
     parent, done = os.getpid(), [0]
