@@ -45,7 +45,8 @@ DAY = "2026-03-03"
 WEEKDAY = "Tuesday"
 ME_NAME, ME_EMAIL, ME_PHONE = "Sam Rivera", "sam.rivera@example.com", "+1 416 555 0142"
 SIZE, QUICK_SIZE = 10_000, 1_000
-GOAL = 10.0
+GOAL = 10.0  # composing in this process, against mailmerge's own render
+DRY_RUN_GOAL = 3.0  # the whole `send --dry-run` (Maildir and preview written), against mailmerge --dry-run
 
 COMPANIES = (
     "Northwind Traders", "Fabrikam", "Contoso", "A. Datum", "Tailspin Toys", "Wide World Importers",
@@ -441,7 +442,7 @@ def main(quick: bool = False) -> None:
         compare("ours in-process (CPU) vs mailmerge's render alone", rates["ours"], rates["mm render"],
                 "mailmerge render alone (no bytes)", GOAL),
         compare("ours CLI (send --dry-run) vs mailmerge --dry-run", rates["cli"], rates[mm],
-                f"mailmerge --dry-run ({mm.partition(' ')[2]})", GOAL),
+                f"mailmerge --dry-run ({mm.partition(' ')[2]})", DRY_RUN_GOAL),
         info("mailmerge --dry-run --no-limit (colorized, default)", fmt_rate(rates["mm colorized"])),
         info("mailmerge --dry-run --no-limit (raw: full MIME out)", fmt_rate(rates["mm raw"])),
         info("our CLI's wall time, of which:", seconds_row(best["cli"], best["cli"])),
