@@ -58,6 +58,8 @@ class Cleaner:
         """The text with every secret, and every run of PART or more characters of one, replaced."""
         for form in self.forms:
             text = text.replace(form, HIDDEN)
+        if not self.parts:  # no login: nothing to hide (the server's every answer passes here)
+            return text
         covered = [False] * len(text)
         for i in range(len(text) - PART + 1):
             if text[i : i + PART] in self.parts:
@@ -77,7 +79,8 @@ class Cleaner:
 def one_line(text: str, limit: int = LIMIT) -> str:
     """Lines joined by a space, other control and format characters escaped (never raw on a terminal)."""
     text = " ".join(text.split())
-    text = "".join(c if c.isprintable() else _escaped(c) for c in text)
+    if not text.isprintable():
+        text = "".join(c if c.isprintable() else _escaped(c) for c in text)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
