@@ -81,7 +81,8 @@ def plan(
     *,
     exact: bool = True,
 ) -> list[FollowUp]:
-    """Every follow-up of every interview, with its state at `now`, sorted by due time.
+    """Every follow-up of every interview, with its state at `now`, soonest to go first (a waiting one
+    at its next opening, as the plan shows it).
 
     `delivered` is the ledger (keys.Known, or {key: state}); its states win over the plan's. With
     exact=False (a `send` run) an interview whose follow-ups are all settled without public holidays is
@@ -99,7 +100,7 @@ def plan(
         if not exact and any(_unsettled(item, moment, matches.get(item.key)) for item in items):
             items = list(follow_ups(interview, data.me, data.policy, known))
         found.extend(_with_state(item, moment, matches.get(item.key)) for item in items)
-    found.sort(key=lambda item: (item.due_at.astimezone(UTC), item.key))
+    found.sort(key=lambda item: (item.sends_at.astimezone(UTC), item.key))
     return found
 
 

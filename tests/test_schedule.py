@@ -616,3 +616,16 @@ def test_an_opening_skipped_by_the_spring_change_moves_to_the_first_real_minute(
     fields = {"start": "2026-03-07 20:00", "duration": "1h"}
     item = only(plan(tmp_path, interview(**fields), policy=policy), "thank-you")
     assert item.due_at.isoformat() == "2026-03-08T03:30:00-04:00"
+
+
+def test_the_plan_lists_each_follow_up_at_the_moment_it_goes_soonest_first() -> None:
+    # A thank-you waiting for its recipient's working day goes at their next opening, after the ones due
+    # meanwhile; the plan (and its table) showed it at that opening but sorted it by its due time.
+    data = model.load([Path(__file__).resolve().parent.parent / "interviews.yaml"])
+    start, waited = datetime(2026, 11, 15, tzinfo=UTC), 0
+    for step in range(0, 60 * 24 * 40, 45):
+        items = schedule.plan(data, start + timedelta(minutes=step))
+        moments = [item.sends_at.astimezone(UTC) for item in items]
+        assert moments == sorted(moments)
+        waited += any(item.state == "waiting" for item in items)
+    assert waited  # the example has follow-ups that wait for an opening
