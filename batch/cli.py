@@ -81,10 +81,8 @@ def _parser() -> argparse.ArgumentParser:
         description="Interview follow-ups, due by the etiquette, delivered exactly once.",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    commands.add_parser(
-        "check", parents=[common], help="validate the data and lint every message it would produce"
-    )
-    plan = commands.add_parser("plan", parents=[common], help="list every follow-up and its state")
+    _command(commands, "check", [common], "validate the data and lint every message it would produce")
+    plan = _command(commands, "plan", [common], "list every follow-up and its state")
     plan.add_argument("--json", action="store_true", help="print JSON instead of a table")
     plan.add_argument(
         "--until",
@@ -96,41 +94,51 @@ def _parser() -> argparse.ArgumentParser:
         "--since", metavar="WHEN", help="only what goes from then on (default: now); as --until"
     )
     plan.add_argument("--next", action="store_true", help="one line: the next follow-up to go, and when")
-    send = commands.add_parser("send", parents=[common], help="deliver what is due now")
+    send = _command(commands, "send", [common], "deliver what is due now")
     send.add_argument("--dry-run", action="store_true", help="write to the outbox, send and record nothing")
     send.add_argument(
         "--outbox",
         type=Path,
         default=DEFAULT_OUTBOX,
+        metavar="FOLDER",
         help=f"the dry run's Maildir (default: {DEFAULT_OUTBOX})",
     )
-    send.add_argument("--limit", type=_positive, default=None, help="deliver at most N in this run")
-    status = commands.add_parser("status", parents=[common], help="what the ledger holds")
+    send.add_argument(
+        "--limit", type=_positive, default=None, metavar="N", help="deliver at most N in this run"
+    )
+    status = _command(commands, "status", [common], "what the ledger holds")
     status.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
-    commands.add_parser(
-        "doctor", parents=[common], help="would a cron run work? data, state, mail logins; sends nothing"
-    )
-    calendar = commands.add_parser(
-        "calendar", parents=[common], help="write every follow-up as an event in an iCalendar file"
+    _command(commands, "doctor", [common], "would a cron run work? data, state, mail logins; sends nothing")
+    calendar = _command(
+        commands, "calendar", [common], "write every follow-up as an event in an iCalendar file"
     )
     calendar.add_argument(
         "--output",
         default=str(DEFAULT_CALENDAR),
         help=f"the .ics file, updated in place on each export; - for stdout (default: {DEFAULT_CALENDAR})",
     )
-    commands.add_parser(
+    _command(
+        commands,
         "schema",
-        help="print the JSON Schema of interviews.yaml (for your editor; see interviews.schema.json)",
+        [],
+        "print the JSON Schema of interviews.yaml (for your editor; see interviews.schema.json)",
     )
-    resolve = commands.add_parser(
-        "resolve", parents=[common], help="settle an uncertain delivery after checking your Sent folder"
+    resolve = _command(
+        commands, "resolve", [common], "settle an uncertain delivery after checking your Sent folder"
     )
     resolve.add_argument("key", help="the follow-up's key, as status shows it")
     how = resolve.add_mutually_exclusive_group(required=True)
     how.add_argument("--sent", action="store_true", help="it did arrive: never send it again")
     how.add_argument("--retry", action="store_true", help="it did not arrive: send it on the next run")
     return parser
+
+
+def _command(
+    commands: argparse._SubParsersAction[_Parser], name: str, parents: list[_Parser], what: str
+) -> _Parser:
+    """One command, with what it does in the list of commands and atop its own --help."""
+    return commands.add_parser(name, parents=parents, help=what, description=what[0].upper() + what[1:] + ".")
 
 
 def _positive(text: str) -> int:

@@ -418,3 +418,13 @@ def test_help_is_laid_out_for_the_width_the_terminal_gives(columns: str) -> None
     widest = max(len(line) for line in done.stdout.splitlines())
     assert widest <= int(columns) - 2
     assert widest > 42 if columns == "120" else "--outbox" in done.stdout
+
+
+def test_each_commands_help_says_what_it_does() -> None:
+    from batch.cli import _parser
+
+    commands = next(a for a in _parser()._actions if a.dest == "command")
+    for name, sub in commands.choices.items():  # type: ignore[union-attr]
+        said = next(a.help for a in commands._choices_actions if a.dest == name)  # type: ignore[attr-defined]
+        assert sub.description and sub.description.lower().startswith(said.lower()), name
+        assert sub.format_help().count("\n\n") >= 2, name  # usage, then what it does, then the options
