@@ -551,7 +551,11 @@ def cmd_status(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         json.dump(rows, out, indent=2, ensure_ascii=False)
         out.write("\n")
         return EXIT_OK
-    ran = f"{last.astimezone(home):%a %Y-%m-%d %H:%M %Z}" if last else "never (no heartbeat yet)"
+    ran = (
+        f"{last.astimezone(home):%a %Y-%m-%d %H:%M %Z}"
+        if last
+        else "never (no heartbeat yet: only a send with mail settings leaves one, not a dry run)"
+    )
     print(f"last send run: {ran}", file=out)
     if owed := count_owed_copies(state):
         print(f"copies owed to your Sent folder: {owed} (filed by the next run that reaches it)", file=out)

@@ -48,7 +48,8 @@ def run_checks(
     """Every check, in the order a cron run meets them."""
     data, items, found = check_data(load, now_of)
     sender = data.me.email if data is not None else None
-    return [found, check_templates(items), check_state(state), check_smtp(env, sender), check_imap(env)]
+    home = None if data is None else data.me.timezone
+    return [found, check_templates(items), check_state(state, home), check_smtp(env, sender), check_imap(env)]
 
 
 def verdict(findings: list[Finding]) -> str:
@@ -104,7 +105,7 @@ def check_templates(items: list[schedule.FollowUp]) -> Finding:
     return Finding("templates", OK, f"{len(stock) + len(own)} compile ({len(stock)} stock{mine})")
 
 
-def check_state(state: Path) -> Finding:
+def check_state(state: Path, home: str | None = None) -> Finding:
     """The ledger's folder is writable; the ledger, if there is one yet, opens and is intact."""
     folder = state.parent
     existing = folder
@@ -138,7 +139,13 @@ def check_state(state: Path) -> Finding:
     if counts.get("uncertain"):
         text += f", {counts['uncertain']} uncertain (followup status; followup resolve)"
     last = read_heartbeat(state)
-    text += f"; last send run {last:%Y-%m-%d %H:%M} UTC" if last else "; no send run yet"
+    if last is None:
+        return Finding("state", OK, text + "; no send run yet (a dry run leaves no record of one)")
+    if home is not None:  # in your zone, as status and the log show times
+        from .fields import zone
+
+        last = last.astimezone(zone(home))
+    text += f"; last send run {last:%a %Y-%m-%d %H:%M %Z}"
     return Finding("state", OK, text)
 
 

@@ -238,3 +238,23 @@ def test_as_a_process_it_prints_the_lines_and_exits_as_a_cron_run_would(work: Pa
     lines = done.stdout.splitlines()
     assert len(lines) == len(CHECKS) + 1
     assert lines[3].startswith("problem  smtp") and "connection refused" in lines[3]
+
+
+def test_the_last_send_run_is_shown_in_your_time_zone(work: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from datetime import datetime
+
+    from batch.wake import write_heartbeat
+
+    state = work / "var" / "followup.db"
+    Ledger(state).close()
+    write_heartbeat(state, datetime.fromisoformat("2026-11-24T21:00:00+00:00"))
+    _, lines, _ = doctor(work, capsys)
+    assert "last send run Tue 2026-11-24 16:00 EST" in lines["state"]  # the example's me: is in Toronto
+
+
+def test_a_ledger_no_send_has_run_against_says_a_dry_run_leaves_no_record(
+    work: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    Ledger(work / "var" / "followup.db").close()
+    _, lines, _ = doctor(work, capsys)
+    assert "no send run yet (a dry run leaves no record of one)" in lines["state"]
