@@ -160,6 +160,7 @@ class Smtp:
         self.deadline = DEADLINE_FACTOR * settings.timeout
         self.watchdog = Watchdog()
         self.stopped: str | None = None  # why the rest of the batch waits for the next run
+        self.broken_after = 0  # connections broken after a message was handed over, in this run
         self.where = f"SMTP {settings.host}:{settings.port}"
 
     def probe_sender(self, sender: str) -> None:
@@ -264,7 +265,7 @@ class Smtp:
             self._refused(smtp, code, reply)
         code, reply = smtp.docmd("DATA")
         if code != 354:
-            self._refused(smtp, code, reply)
+            self._refused(smtp, code, reply, wanted="354 to DATA")
         payload = re.sub(rb"(?m)^\.", b"..", message.data)
         if not payload.endswith(b"\r\n"):
             payload += b"\r\n"
@@ -278,10 +279,23 @@ class Smtp:
             raise self._broke_after_hand_over(exc) from None
         return self._final(code, reply)
 
-    def _refused(self, smtp: object, code: int, reply: bytes, sender: str | None = None) -> None:
-        """A refusal before the hand-over: the message's own (Refused), or the account's (AccountRefused)."""
-        _reset(smtp)
+    def _refused(
+        self, smtp: object, code: int, reply: bytes, sender: str | None = None, wanted: str = "a 2xx"
+    ) -> None:
+        """A refusal before the hand-over: the message's own (Refused), or the account's (AccountRefused).
+        An answer that is no refusal (a 250 to DATA, a 354 to MAIL, no code at all) means the server and
+        we are out of step: a command of ours may be taken as a message's text, so the connection goes
+        and the batch stops, nothing of this message handed over."""
         words = self.clean(reply)
+        if not 400 <= code < 600:
+            self._drop()
+            said = explain(code, words)
+            self.stopped = (
+                f"{self.where}: the server answered out of step ({said} where {wanted} was due); "
+                "the rest wait for the next run"
+            )
+            raise Unreachable(f"{self.stopped}; this one was not handed over", code, words)
+        _reset(smtp)
         if (sender is not None and 500 <= code < 600) or code in _LOGIN_CODES:
             who = f"mail from {sender}" if sender else "mail from this login"
             raise AccountRefused(
@@ -295,7 +309,22 @@ class Smtp:
     def _broke_after_hand_over(self, exc: BaseException) -> Uncertain:
         expired = self.watchdog.expired
         self._drop()
+        self.broken_after += 1
+        if not expired and isinstance(exc, TimeoutError):  # no answer within the timeout: nor will the next
+            self.stopped = (
+                f"{self.where}: no answer within {self.settings.timeout:g} s after a message was handed "
+                "over; the rest wait for the next run"
+            )
+            return Uncertain(
+                f"no final answer within {self.settings.timeout:g} s after the message was handed over "
+                "(the rest of the batch waits for the next run)"
+            )
         if not expired:
+            if self.broken_after >= 2:  # once may be a blip; twice, each message would end up uncertain
+                self.stopped = (
+                    f"{self.where}: the connection broke twice after a message was handed over; "
+                    "the rest wait for the next run"
+                )
             return Uncertain(f"the connection broke after the message was handed over ({self.problem(exc)})")
         self.stopped = (
             f"{self.where}: the server took more than {self.deadline:g} s over the message before; "

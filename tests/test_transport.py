@@ -309,3 +309,53 @@ def test_a_connection_without_tls_never_reads_the_systems_certificates(
     stores = {p for p in (paths.cafile, paths.capath, paths.openssl_cafile, paths.openssl_capath) if p}
     opened = [line for line in trace.read_text().splitlines() if any(f'"{store}' in line for store in stores)]
     assert opened == []
+
+
+# --- What the hostile trial found in the send path ------------------------------------------------------
+
+
+def test_a_server_that_never_answers_after_data_leaves_one_uncertain_then_the_batch_waits(
+    work: Path, make_smtp: Callable[..., SmtpServer], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Each message timed out in turn over a new connection: all uncertain, the timeout times over.
+    server = make_smtp(faults=Faults(stall=("DATA", 3.0)))
+    use_smtp(monkeypatch, server, FOLLOWUP_SMTP_TIMEOUT="1")
+    assert send(work) == 1
+    assert states(work) == ["deferred", "uncertain"]  # the third was never claimed
+    server.faults = Faults()
+    assert send(work, now=LATER) == 0
+    assert states(work) == ["sent", "sent", "uncertain"]
+    assert all(count == 1 for count in server.message_id_counts().values())
+
+
+def test_a_server_that_hangs_up_after_every_data_stops_the_batch_at_the_second(
+    work: Path, make_smtp: Callable[..., SmtpServer], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server = make_smtp(faults=Faults(drop="after_DATA"))
+    use_smtp(monkeypatch, server)
+    assert send(work) == 1
+    assert states(work) == ["deferred", "uncertain", "uncertain"]
+    server.faults = Faults()
+    assert send(work, now=LATER) == 0
+    assert states(work) == ["sent", "uncertain", "uncertain"]
+    assert all(count == 1 for count in server.message_id_counts().values())
+
+
+def test_a_server_out_of_step_with_a_stray_reply_gets_no_command_as_a_message(
+    work: Path,
+    make_smtp: Callable[..., SmtpServer],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # A second 250 after the first message's: each reply after it answers the command before, so DATA
+    # read a 250; it was taken for a refusal, RSET and the next MAIL went as the text of a message.
+    server = make_smtp(faults=Faults(final="250 2.0.0 queued\r\n250 2.0.0 and again"))
+    use_smtp(monkeypatch, server)
+    assert send(work) == 1
+    assert "out of step" in capsys.readouterr().err
+    assert len(server.received) == 1 and server.received[0].message_id
+    assert states(work) == ["deferred", "sent"]
+    server.faults = Faults()
+    assert send(work, now=LATER) == 0
+    assert len(server.received) == 3 and all(m.message_id for m in server.received)
+    assert all(count == 1 for count in server.message_id_counts().values())
