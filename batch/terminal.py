@@ -9,6 +9,7 @@ writes (`Stamp`, `Stamped`), and the plan's aligned table.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import re
 from collections.abc import Callable, Sequence
@@ -25,9 +26,11 @@ class Output:
     """A text stream whose writes cannot stop the run: after a write fails (a full disk, a reader that
     went away), the rest is dropped and `failed` holds why, so a batch goes on delivering and recording."""
 
-    def __init__(self, stream: TextIO) -> None:
-        self.stream = stream
+    def __init__(self, stream: TextIO | None) -> None:
+        self.stream = stream if stream is not None else open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115
         self.failed: OSError | None = None
+        if stream is None:  # started with the descriptor closed (`>&-`): Python gives None, not a stream
+            self.failed = OSError(errno.EBADF, "the stream was closed when the run started")
 
     def write(self, text: str) -> int:
         """Write, or drop the text once a write has failed; a character that could move, hide or reverse

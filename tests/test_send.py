@@ -420,3 +420,24 @@ def test_a_stamped_stream_stamps_each_line_once_and_leaves_a_terminals_line_clea
     assert raw.getvalue() == (
         "2026-11-24 16:00 sent  one\n\r\033[K2026-11-24 16:00 failed  two\n2026-11-24 16:00 held  three\n"
     )
+
+
+@pytest.mark.parametrize("closed", [1, 2], ids=["stdout", "stderr"])
+def test_a_run_started_with_its_output_closed_still_sends_once_and_never_shows_a_traceback(
+    tmp_path: Path, smtp_server: SmtpServer, closed: int
+) -> None:
+    import subprocess
+    import sys
+
+    from tests.runs import NOW as DUE_NOW
+    from tests.runs import ledger_rows as rows_of
+    from tests.runs import send_args, send_env, write_batch
+
+    data, state = write_batch(tmp_path / "batch.yaml", 3), tmp_path / "followup.db"
+    done = subprocess.run([sys.executable, "-m", "batch", *send_args(data, state, DUE_NOW)], cwd=tmp_path,
+                          env=send_env(smtp_server), capture_output=True, text=True, timeout=120, check=False,
+                          preexec_fn=lambda: os.close(closed))  # fmt: skip  # `followup send >&-`
+    assert "Traceback" not in done.stdout + done.stderr
+    assert done.returncode == 1  # the run went to its end; what it had to say could not all be said
+    assert sorted(smtp_server.message_id_counts().values()) == [1, 1, 1]
+    assert sorted(row[0] for row in rows_of(state).values()) == ["sent"] * 3
