@@ -173,6 +173,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt as exc:
         print("interrupted; a delivery under way is settled on the next run", file=err)
         code = 143 if isinstance(exc, Terminated) else 130
+    except KeyError as exc:  # zoneinfo's ZoneInfoNotFoundError, matched without importing zoneinfo here
+        if type(exc).__name__ != "ZoneInfoNotFoundError":
+            raise
+        said = str(exc.args[0]) if exc.args else exc.__class__.__name__
+        print(f"the time zone database cannot be read ({said}): install the tzdata package "
+              "(pip install tzdata) or your system's tzdata", file=err)  # fmt: skip
+        code = EXIT_INPUT
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)

@@ -441,3 +441,24 @@ def test_a_run_started_with_its_output_closed_still_sends_once_and_never_shows_a
     assert done.returncode == 1  # the run went to its end; what it had to say could not all be said
     assert sorted(smtp_server.message_id_counts().values()) == [1, 1, 1]
     assert sorted(row[0] for row in rows_of(state).values()) == ["sent"] * 3
+
+
+@pytest.mark.parametrize("command", ["send", "plan", "check"])
+def test_a_machine_without_any_time_zone_data_gets_one_line_saying_what_to_install(
+    tmp_path: Path, command: str
+) -> None:
+    import subprocess
+    import sys
+
+    hidden = tmp_path / "hide"
+    hidden.mkdir()  # the tzdata package hidden, and a zone path with nothing in it
+    (hidden / "sitecustomize.py").write_text("import sys\nsys.modules['tzdata'] = None\n", encoding="utf-8")
+    (tmp_path / "empty").mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FOLLOWUP_")}
+    env |= {"PYTHONPATH": str(hidden), "PYTHONTZPATH": str(tmp_path / "empty")}
+    args = ["--data", str(ROOT / "interviews.yaml"), "--state", str(tmp_path / "f.db"), "--now", NOW, command]
+    done = subprocess.run([sys.executable, "-m", "batch", *args], cwd=tmp_path, env=env, capture_output=True,
+                          text=True, timeout=60, check=False)  # fmt: skip
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.count("\n") == 1 and "install the tzdata package" in done.stderr
+    assert "Traceback" not in done.stderr
