@@ -138,16 +138,20 @@ ZONE_REGIONS: dict[str, str] = {
 @cache
 def place_of_zone(name: str) -> LocalPolicy | None:
     """The country (and region, where ZONE_REGIONS knows it) whose holidays a time zone implies."""
-    country = _zone_countries().get(name)
+    countries = _zone_countries()
+    # zone.tab lists canonical zones only: an alias (US/Eastern, GB, Asia/Calcutta) is looked up as
+    # the zone it links to, read only then, so the idle run's lookups of city zones never parse links
+    zone_name = name if name in countries else _zone_links().get(name, name)
+    country = countries.get(zone_name)
     if country is None:
         return None
-    return LocalPolicy(country, ZONE_REGIONS.get(name))
+    return LocalPolicy(country, ZONE_REGIONS.get(zone_name))
 
 
 @cache
 def _zone_countries() -> dict[str, str]:
     """Each zone's country code, from tzdata's zone.tab (the one country a zone is first listed for)."""
-    text = _zone_tab()
+    text = _tzdata_file("zone.tab")
     found: dict[str, str] = {}
     for line in text.splitlines():
         if line and not line.startswith("#"):
@@ -156,22 +160,47 @@ def _zone_countries() -> dict[str, str]:
     return found
 
 
-def _zone_tab() -> str:
-    # The tzdata package's copy first (the same on every machine), found without importlib.resources,
+@cache
+def _zone_links() -> dict[str, str]:
+    """Each link name's zone, from tzdata.zi's `L TARGET LINK` lines, a chain of links followed to its end."""
+    direct: dict[str, str] = {}
+    for line in _tzdata_file("tzdata.zi").splitlines():
+        if line.startswith("L "):
+            _, target, link, *_ = line.split()
+            direct[link] = target
+    return {link: _link_end(link, direct) for link in direct}
+
+
+def _link_end(link: str, direct: dict[str, str]) -> str:
+    seen = {link}
+    target = direct[link]
+    while target in direct and target not in seen:  # a loop (never in tzdata) stops where it closes
+        seen.add(target)
+        target = direct[target]
+    return target
+
+
+def _tzdata_file(name: str) -> str:
+    """One file of the tz database: the tzdata package's copy, else the system's; "" where neither is."""
+    # The package's copy first (the same on every machine), found without importlib.resources,
     # whose import (zipfile, tempfile, random) costs more than the rest of the idle run's planning.
     from importlib.util import find_spec
 
-    spec = find_spec("tzdata")
+    try:
+        spec = find_spec("tzdata")
+    except (ImportError, ValueError):  # ValueError: a tzdata module in sys.modules with no spec
+        spec = None
     for folder in (spec.submodule_search_locations or []) if spec is not None else []:
         with contextlib.suppress(OSError):
-            return Path(folder, "zoneinfo", "zone.tab").read_text(encoding="utf-8")
+            return Path(folder, "zoneinfo", name).read_text(encoding="utf-8")
     if spec is not None:  # installed some other way (a zip): let importlib.resources find it
         from importlib.resources import files
 
-        with contextlib.suppress(OSError):
-            return (files("tzdata") / "zoneinfo" / "zone.tab").read_text(encoding="utf-8")
+        # ImportError: a tzdata package that fails to import is no reason to stop; the system has one
+        with contextlib.suppress(OSError, ImportError):
+            return (files("tzdata") / "zoneinfo" / name).read_text(encoding="utf-8")
     try:  # the system's tzdata, where the package is not installed
-        return Path("/usr/share/zoneinfo/zone.tab").read_text(encoding="utf-8")
+        return Path("/usr/share/zoneinfo", name).read_text(encoding="utf-8")
     except OSError:
         return ""
 

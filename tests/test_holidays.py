@@ -468,3 +468,100 @@ BAD_SUBDIVISIONS = [
 def test_an_unknown_subdivision_is_refused_with_its_countrys_codes(country, raw, refusal):
     with pytest.raises(ValueError, match=re.escape(refusal)):
         fields.parse_subdivision(country, raw)
+
+
+# An alias (a link in the tz database) names the same place as the zone it links to; zone.tab, where
+# the country comes from, lists only the zones. Thu 2026-12-24 10:00, next-day: Christmas is a Friday.
+@pytest.mark.parametrize(
+    ("alias", "zone_name"),
+    [("US/Eastern", "America/New_York"), ("GB", "Europe/London"), ("Asia/Calcutta", "Asia/Kolkata"),
+     ("Canada/Eastern", "America/Toronto"), ("US/Michigan", "America/Detroit"), ("NZ", "Pacific/Auckland")],
+)  # fmt: skip
+def test_an_interviewer_whose_zone_is_an_alias_keeps_the_holidays_of_the_zone_it_names(
+    tmp_path, alias, zone_name
+):
+    def placed(zone: str):
+        fields_ = {
+            "start": "2026-12-24 10:00",
+            "delay": "next-day",
+            "interviewers": [PRIYA | {"timezone": zone}],
+        }
+        item = only(plan(tmp_path, interview(**fields_)), "thank-you")
+        return item.due_at.isoformat(), item.why
+
+    due_at, why = placed(alias)
+    assert not due_at.startswith("2026-12-25"), why
+    assert ", moved past " in why  # Christmas Day (US), Christmas (IN), Boxing Day (observed) (NZ)…
+    assert (due_at, why) == placed(zone_name)
+
+
+@pytest.mark.parametrize(
+    ("alias", "implied"),
+    [("US/Eastern", ("US", "NY")), ("US/Michigan", ("US", "MI")), ("Canada/Eastern", ("CA", "ON")),
+     ("Europe/Belfast", ("GB", "ENG")), ("Eire", ("IE", None)), ("America/Buenos_Aires", ("AR", None))],
+)  # fmt: skip
+def test_an_alias_implies_the_country_and_region_of_the_zone_it_links_to(alias, implied):
+    found = workdays.place_of_zone(alias)
+    assert (found and (found.country, found.subdivision)) == implied
+
+
+def _tz_database_files() -> tuple[set[str], dict[str, str]]:
+    """The zones zone.tab lists and the links tzdata.zi holds, from the copy this Python uses."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("tzdata")
+    folder = Path(spec.origin).parent / "zoneinfo" if spec and spec.origin else Path("/usr/share/zoneinfo")
+    listed = {
+        line.split("\t")[2]
+        for line in (folder / "zone.tab").read_text("utf-8").splitlines()
+        if line and not line.startswith("#")
+    }
+    links = {
+        line.split()[2]: line.split()[1]
+        for line in (folder / "tzdata.zi").read_text("utf-8").splitlines()
+        if line.startswith("L ")
+    }
+    return listed, links
+
+
+_LISTED, _LINKS = _tz_database_files()
+
+
+# A link listed in zone.tab itself (Europe/Amsterdam, a link to Europe/Brussels) keeps its own country
+@pytest.mark.parametrize(
+    ("link", "target"),
+    sorted((link, target) for link, target in _LINKS.items() if target in _LISTED and link not in _LISTED),
+)
+def test_every_link_in_the_tz_database_names_the_place_of_its_zone(link, target):
+    assert workdays.place_of_zone(target) is not None
+    assert workdays.place_of_zone(link) == workdays.place_of_zone(target)
+
+
+def test_a_link_listed_in_the_zone_table_keeps_its_own_country():
+    assert workdays.place_of_zone("Europe/Amsterdam") == LocalPolicy("NL", None)
+
+
+def test_a_tzdata_package_that_fails_to_import_leaves_the_systems_zones_to_say_the_holidays(tmp_path):
+    broken = tmp_path / "site" / "tzdata"
+    broken.mkdir(parents=True)
+    (broken / "__init__.py").write_text("raise ImportError('a half-removed tzdata')\n", "utf-8")
+    fields_ = {
+        "start": "2026-12-24 10:00",
+        "delay": "next-day",
+        "interviewers": [PRIYA | {"timezone": "US/Eastern"}],
+    }
+    load(tmp_path, interview(**fields_))  # writes interviews.yaml
+    env = {k: v for k, v in __import__("os").environ.items() if not k.startswith("FOLLOWUP_")}
+    env["PYTHONPATH"] = f"{tmp_path / 'site'}:{ROOT}"
+    code = "import sys; from batch.cli import main; sys.exit(main(sys.argv[1:]))"
+    args = ["--data", str(tmp_path / "interviews.yaml"), "--now", "2026-12-24T12:00-05:00", "plan", "--json"]
+    done = subprocess.run(
+        [sys.executable, "-c", code, *args],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        check=False,
+    )
+    assert (done.returncode, "Traceback" in done.stderr) == (0, False), done.stderr
+    assert "Christmas Day" in done.stdout
