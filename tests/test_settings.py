@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import io
 import json
+import os
 from pathlib import Path
 
 import pytest
 
 from batch.cli import main
-from tests.servers import SmtpServer, use_smtp
+from tests.servers import SmtpServer, smtp_env, use_smtp
 from tests.stamps import unstamped
+from tests.test_outside import followup, write
 from tests.test_send import NOW, send
 
 
@@ -85,3 +87,54 @@ def test_the_settings_as_shown_in_a_traceback_or_a_log_never_carry_the_password(
         for shown in (repr(settings), str(settings), f"{settings}", str([settings]), str({"s": settings})):
             assert "hunter2" not in shown and "sam@example.com" in shown, shown
     assert repr(smtp).startswith("SmtpSettings(host='smtp.example.com', port=587,")
+
+
+def _one_line_naming(setting: str, stderr: str) -> str:
+    """The run's error, checked to be one line that starts with the setting's name and shows no Python."""
+    err = unstamped(stderr)
+    assert err.count("\n") == 1 and err.startswith(f"{setting}:"), err
+    assert "Traceback" not in err and "Error" not in err, err
+    return err
+
+
+@pytest.mark.parametrize("kind", ["2 GiB sparse file", "66 KiB file"])
+@pytest.mark.parametrize("service", ["SMTP", "IMAP"])
+def test_a_password_file_far_larger_than_a_password_is_refused_without_reading_it_whole(
+    tmp_path: Path, smtp_server: SmtpServer, kind: str, service: str
+) -> None:
+    secret = tmp_path / "password"
+    with secret.open("wb") as handle:
+        if kind.startswith("2 GiB"):
+            handle.truncate(2 << 30)  # sparse: costs no disk, but read whole it costs 2 GiB and more
+        else:
+            handle.write(b"x" * (66 << 10) + b"\n")
+    secret.chmod(0o600)
+    write(tmp_path)
+    setting = f"FOLLOWUP_{service}_PASSWORD_FILE"
+    imap = {"FOLLOWUP_IMAP_HOST": "127.0.0.1", "FOLLOWUP_IMAP_SECURITY": "none", "FOLLOWUP_IMAP_USER": "sam"}
+    env = smtp_env(smtp_server) | (imap if service == "IMAP" else {}) | {setting: str(secret)}
+    done = followup(tmp_path, "send", env=env)  # 1 GiB of address space at most, 60 s at most
+    assert done.returncode == 2, done.stderr
+    err = _one_line_naming(setting, done.stderr)
+    assert "too large" in err and "chmod" not in err, err
+    assert smtp_server.received == [] and not (tmp_path / "var" / "followup.db").exists()
+
+
+@pytest.mark.parametrize("kind", ["folder", "fifo", "/dev/zero", "link to /dev/zero"])
+def test_a_password_file_that_is_no_regular_file_is_refused_without_chmod_advice_or_waiting(
+    tmp_path: Path, smtp_server: SmtpServer, kind: str
+) -> None:
+    path = {"folder": tmp_path / "folder", "fifo": tmp_path / "fifo", "/dev/zero": Path("/dev/zero"),
+            "link to /dev/zero": tmp_path / "link"}[kind]  # fmt: skip
+    if kind == "folder":
+        path.mkdir(mode=0o755)
+    elif kind == "fifo":
+        os.mkfifo(path, 0o644)  # nobody writes to it: a plain open would wait for ever
+    elif kind.startswith("link"):
+        path.symlink_to("/dev/zero")
+    write(tmp_path)
+    done = followup(tmp_path, "send", env=smtp_env(smtp_server, FOLLOWUP_SMTP_PASSWORD_FILE=str(path)))
+    assert done.returncode == 2, done.stderr
+    err = _one_line_naming("FOLLOWUP_SMTP_PASSWORD_FILE", done.stderr)
+    assert "not a regular file" in err and "chmod" not in err, err  # chmod 600 /tmp would be harmful advice
+    assert smtp_server.received == [] and not (tmp_path / "var" / "followup.db").exists()
