@@ -196,12 +196,27 @@ def ca_file_setting(env: Mapping[str, str], name: str) -> str | None:
     path = Path(text).expanduser()
     if not path.is_file():
         raise InputError(f"{name}: {path} is not a file (a PEM file of the certificate to trust)")
+    _check_certificates(path, name)
+    return str(path)  # the file checked is the file the handshake loads, also when given as ~/...
+
+
+def _check_certificates(path: Path, name: str) -> None:
+    """Refuse a CA file without a certificate: found at the handshake, it looked like a server fault."""
+    import ssl  # only when a CA file is set: the idle cron run without one never pays for it
+
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     try:
-        with path.open("rb") as handle:
-            handle.read(1)
+        context.load_verify_locations(cafile=str(path))
+        found = context.cert_store_stats()["x509"]  # an empty file loads without a word, as does a CRL alone
+    except ssl.SSLError:  # garbage, a key alone, DER, a broken block: the same refusal at every handshake
+        found = 0
     except OSError as exc:
         raise InputError(f"{name}: cannot read {path} ({exc.strerror})") from None
-    return text
+    if not found:
+        raise InputError(
+            f"{name}: {path} holds no certificate that can be read (give a PEM file with the certificate to "
+            "trust, the text from -----BEGIN CERTIFICATE----- to -----END CERTIFICATE-----)"
+        )
 
 
 def port_setting(env: Mapping[str, str], name: str, default: int) -> int:

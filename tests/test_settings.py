@@ -6,9 +6,12 @@ from __future__ import annotations
 import io
 import json
 import os
+import ssl
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import trustme
 
 from batch.cli import main
 from tests.servers import SmtpServer, smtp_env, use_smtp
@@ -138,3 +141,64 @@ def test_a_password_file_that_is_no_regular_file_is_refused_without_chmod_advice
     err = _one_line_naming("FOLLOWUP_SMTP_PASSWORD_FILE", done.stderr)
     assert "not a regular file" in err and "chmod" not in err, err  # chmod 600 /tmp would be harmful advice
     assert smtp_server.received == [] and not (tmp_path / "var" / "followup.db").exists()
+
+
+def _ca_file(folder: Path, kind: str) -> Path:
+    """A file given as the CA file that holds no certificate OpenSSL can read: garbage, nothing, a private
+    key alone, a certificate in DER, or a good certificate followed by a broken one."""
+    path = folder / f"{kind}.pem"
+    if kind == "garbage":
+        path.write_text("this is not a certificate\n")
+    elif kind == "empty":
+        path.write_bytes(b"")
+    elif kind == "private key":
+        trustme.CA().private_key_pem.write_to_path(str(path))
+    elif kind == "DER":
+        path.write_bytes(ssl.PEM_cert_to_DER_cert(trustme.CA().cert_pem.bytes().decode("ascii")))
+    else:
+        broken = b"-----BEGIN CERTIFICATE-----\nzzzz\n-----END CERTIFICATE-----\n"
+        path.write_bytes(trustme.CA().cert_pem.bytes() + broken)
+    return path
+
+
+@pytest.mark.parametrize(
+    "kind", ["garbage", "empty", "private key", "DER", "a broken block after a good one"]
+)
+def test_a_smtp_ca_file_without_a_certificate_is_a_settings_error_before_any_connection(
+    tmp_path: Path, make_smtp: Callable[..., SmtpServer], kind: str
+) -> None:
+    server = make_smtp(security="starttls")
+    write(tmp_path)
+    env = smtp_env(server, FOLLOWUP_SMTP_CA_FILE=str(_ca_file(tmp_path, kind)))
+    done = followup(tmp_path, "send", env=env)
+    assert done.returncode == 2, done.stderr
+    err = _one_line_naming("FOLLOWUP_SMTP_CA_FILE", done.stderr)
+    assert "no certificate" in err and "TLS failed" not in err, err
+    assert server.received == [] and server.connections == 0
+    assert not (tmp_path / "var" / "followup.db").exists()  # nothing deferred: nothing was tried
+
+
+def test_an_imap_ca_file_without_a_certificate_is_a_settings_error(
+    tmp_path: Path, smtp_server: SmtpServer
+) -> None:
+    imap = {"FOLLOWUP_IMAP_HOST": "127.0.0.1", "FOLLOWUP_IMAP_USER": "sam", "FOLLOWUP_IMAP_PASSWORD": "x",
+            "FOLLOWUP_IMAP_CA_FILE": str(_ca_file(tmp_path, "garbage"))}  # fmt: skip
+    write(tmp_path)
+    done = followup(tmp_path, "send", env=smtp_env(smtp_server) | imap)
+    assert done.returncode == 2, done.stderr
+    _one_line_naming("FOLLOWUP_IMAP_CA_FILE", done.stderr)
+    assert smtp_server.received == []
+
+
+def test_doctor_names_the_ca_file_setting_not_the_security_when_the_file_has_no_certificate(
+    tmp_path: Path, make_smtp: Callable[..., SmtpServer]
+) -> None:
+    server = make_smtp(security="starttls")
+    write(tmp_path)
+    done = followup(
+        tmp_path, "doctor", env=smtp_env(server, FOLLOWUP_SMTP_CA_FILE=str(_ca_file(tmp_path, "garbage")))
+    )
+    assert done.returncode == 2, done.stdout + done.stderr
+    [line] = [line for line in done.stdout.splitlines() if line.split()[1:2] == ["smtp"]]
+    assert "FOLLOWUP_SMTP_CA_FILE:" in line and "FOLLOWUP_SMTP_SECURITY" not in line, line
+    assert server.connections == 0
