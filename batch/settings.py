@@ -8,6 +8,7 @@ name there and then (a typo would otherwise be a setting silently not set).
 from __future__ import annotations
 
 import math
+import os
 import re
 import stat
 from collections.abc import Mapping
@@ -27,6 +28,7 @@ KNOWN = frozenset(
 # A host name or an address: letters, digits, dots, hyphens (colons for IPv6), nothing that could
 # split a line or carry a second word.
 _HOST = re.compile(r"[A-Za-z0-9_.:-]+")
+PASSWORD_FILE_MAX = 64 * 1024  # a password is a line: a larger file is a wrong path, never read whole
 MAX_SECONDS = 3600  # a longer wait is a mistake; socket timeouts overflow somewhere above 1e9
 _OAUTH2_KEYS = ("google_client_id", "google_client_secret", "google_refresh_token")
 NON_ASCII_PASSWORD = (
@@ -194,12 +196,27 @@ def ca_file_setting(env: Mapping[str, str], name: str) -> str | None:
     path = Path(text).expanduser()
     if not path.is_file():
         raise InputError(f"{name}: {path} is not a file (a PEM file of the certificate to trust)")
+    _check_certificates(path, name)
+    return str(path)  # the file checked is the file the handshake loads, also when given as ~/...
+
+
+def _check_certificates(path: Path, name: str) -> None:
+    """Refuse a CA file without a certificate: found at the handshake, it looked like a server fault."""
+    import ssl  # only when a CA file is set: the idle cron run without one never pays for it
+
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     try:
-        with path.open("rb") as handle:
-            handle.read(1)
+        context.load_verify_locations(cafile=str(path))
+        found = context.cert_store_stats()["x509"]  # an empty file loads without a word, as does a CRL alone
+    except ssl.SSLError:  # garbage, a key alone, DER, a broken block: the same refusal at every handshake
+        found = 0
     except OSError as exc:
         raise InputError(f"{name}: cannot read {path} ({exc.strerror})") from None
-    return text
+    if not found:
+        raise InputError(
+            f"{name}: {path} holds no certificate that can be read (give a PEM file with the certificate to "
+            "trust, the text from -----BEGIN CERTIFICATE----- to -----END CERTIFICATE-----)"
+        )
 
 
 def port_setting(env: Mapping[str, str], name: str, default: int) -> int:
@@ -265,14 +282,16 @@ def oauth2_setting(env: Mapping[str, str]) -> str | None:
 def read_password_file(path: Path, setting: str = "FOLLOWUP_SMTP_PASSWORD_FILE") -> str:
     """The first line of a password file that only its owner can read (`setting` names it in errors)."""
     try:
-        mode = path.stat().st_mode
-        if mode & (stat.S_IRWXG | stat.S_IRWXO):
-            raise InputError(f"{setting}: {path} can be read by others (run: chmod 600 {path})")
-        if not stat.S_ISREG(mode):
-            raise InputError(f"{setting}: {path} is not a file")
-        raw = path.read_bytes()
+        _check_password_file(os.stat(path), path, setting)  # a folder or a device: no chmod advice for them
+        # Non-blocking: a FIFO put there after the check never waits for a writer; fstat sees what was opened.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
+        with open(fd, "rb") as handle:
+            _check_password_file(os.fstat(fd), path, setting)
+            raw = handle.read(PASSWORD_FILE_MAX + 1)  # never the whole file: it may be gigabytes
     except OSError as exc:
         raise InputError(f"{setting}: cannot read {path} ({exc.strerror})") from None
+    if len(raw) > PASSWORD_FILE_MAX:  # it grew after fstat
+        raise InputError(_too_large(setting, path))
     try:
         lines = raw.decode("utf-8").splitlines()
     except UnicodeDecodeError:  # its message would show the byte and where it sits in the password
@@ -282,6 +301,23 @@ def read_password_file(path: Path, setting: str = "FOLLOWUP_SMTP_PASSWORD_FILE")
     if not lines or not lines[0].strip():
         raise InputError(f"{setting}: {path} is empty")
     return lines[0].strip()
+
+
+def _check_password_file(status: os.stat_result, path: Path, setting: str) -> None:
+    """A regular file, of a password's size, that its owner alone can read (in that order)."""
+    if not stat.S_ISREG(status.st_mode):
+        raise InputError(f"{setting}: {path} is not a regular file (give the file that holds the password)")
+    if status.st_mode & (stat.S_IRWXG | stat.S_IRWXO):
+        raise InputError(f"{setting}: {path} can be read by others (run: chmod 600 {path})")
+    if status.st_size > PASSWORD_FILE_MAX:
+        raise InputError(_too_large(setting, path))
+
+
+def _too_large(setting: str, path: Path) -> str:
+    return (
+        f"{setting}: {path} is too large for a password file (more than {PASSWORD_FILE_MAX // 1024} KiB); "
+        "it holds the password alone, on its first line"
+    )
 
 
 def keyring_password(user: str) -> str | None:

@@ -188,13 +188,17 @@ def test_a_message_refused_by_the_lint_says_its_place_and_the_run_exits_2(tmp_pa
     assert line.startswith(f"{tmp_path / 'interviews.yaml'}:22:"), line  # Bo Chan, whose letter it is
 
 
-def test_a_ca_file_that_holds_no_certificate_is_told_in_openssls_words_not_pythons(tmp_path, make_smtp):
+def test_a_ca_file_that_holds_no_certificate_is_a_settings_error_in_plain_words_not_pythons(
+    tmp_path, make_smtp
+):
     server = make_smtp(security="starttls")
     write(tmp_path)
     env = smtp_env(server) | {"FOLLOWUP_SMTP_CA_FILE": str(tmp_path / "interviews.yaml")}  # no PEM in it
     done = followup(tmp_path, "send", env=env)
     err = unstamped(done.stderr)
-    assert done.returncode == 1 and "TLS failed" in err, err
+    assert done.returncode == 2 and err.startswith("FOLLOWUP_SMTP_CA_FILE:"), (
+        err
+    )  # not found at the handshake
     assert "SSLError" not in err and "_ssl.c" not in err, err
 
 
