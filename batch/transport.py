@@ -257,10 +257,10 @@ class Smtp:
     def _send(self, message: Message) -> str:
         smtp = self.client.smtp  # type: ignore[attr-defined]
         smtp.ehlo_or_helo_if_needed()
-        code, reply = smtp.mail(message.envelope_from)
+        code, reply = smtp.docmd("MAIL", f"FROM:{_path(message.envelope_from)}")
         if code not in _ACCEPTED:
             self._refused(smtp, code, reply, sender=message.envelope_from)
-        code, reply = smtp.rcpt(message.envelope_to)
+        code, reply = smtp.docmd("RCPT", f"TO:{_path(message.envelope_to)}")
         if code not in _ACCEPTED:
             self._refused(smtp, code, reply)
         code, reply = smtp.docmd("DATA")
@@ -364,6 +364,21 @@ class Smtp:
             with contextlib.suppress(Exception), self.watchdog.armed(self.deadline):
                 self.client.smtp.quit()
         self._drop()
+
+
+# A plain address (a dot-atom at a host name), as the loader and mime.ascii_address leave every one.
+_PLAIN_ADDRESS = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@[A-Za-z0-9.-]+")
+
+
+def _path(address: str) -> str:
+    """The address as MAIL FROM and RCPT TO take it, <a@b>. smtplib's mail() and rcpt() parse it again
+    with email.utils first: ~25 µs each, a tenth of a message's time with a local server (bench send);
+    anything but a plain address still goes through smtplib's own quoting."""
+    if _PLAIN_ADDRESS.fullmatch(address):
+        return f"<{address}>"
+    import smtplib
+
+    return smtplib.quoteaddr(address)
 
 
 def smtplib_errors() -> type[Exception]:

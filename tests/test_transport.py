@@ -15,6 +15,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from batch.cli import main
 from tests.runs import NOW as NOW_DUE
@@ -359,3 +361,20 @@ def test_a_server_out_of_step_with_a_stray_reply_gets_no_command_as_a_message(
     assert send(work, now=LATER) == 0
     assert len(server.received) == 3 and all(m.message_id for m in server.received)
     assert all(count == 1 for count in server.message_id_counts().values())
+
+
+ATOM = "abcXYZ019!#$%&'*+/=?^_`{|}~.-"
+
+
+@given(local=st.text(alphabet=ATOM, min_size=1, max_size=20),
+       host=st.text(alphabet="abz09.-", min_size=1, max_size=20),
+       odd=st.sampled_from(["", " ", '"', "<", ">", "(", ")", ",", ";", ":", "\\", "[", "é"]))  # fmt: skip
+def test_the_path_mail_from_and_rcpt_to_take_is_what_smtplib_would_send(
+    local: str, host: str, odd: str
+) -> None:
+    import smtplib
+
+    from batch.transport import _path
+
+    address = f"{local}{odd}@{host}"
+    assert _path(address) == smtplib.quoteaddr(address)
