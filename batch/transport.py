@@ -344,6 +344,12 @@ class Smtp:
             raise Refused(code, words)
         self._drop()  # a 221, a line with no code: what the server does next is anyone's guess
         said = f"{code} {words}" if code >= 0 else f"a line with no reply code: {words!r}"
+        self.broken_after += 1
+        if self.broken_after >= 2:  # as with hang-ups: once may be a blip, twice is this server's way
+            self.stopped = (
+                f"{self.where}: two answers after a hand-over were neither yes nor no; "
+                "the rest wait for the next run"
+            )
         raise Uncertain(f"the server's answer to the message was neither yes nor no ({said})")
 
     def problem(self, exc: BaseException) -> str:

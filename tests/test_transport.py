@@ -81,7 +81,7 @@ def test_only_a_definite_final_reply_decides_and_nothing_goes_twice(
 def test_a_221_after_data_is_uncertain_not_deferred(
     work: Path, make_smtp: Callable[..., SmtpServer], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    server = make_smtp(faults=Faults(final="221 2.0.0 closing"))
+    server = make_smtp(faults=Faults(final="221 2.0.0 closing", times=1))
     use_smtp(monkeypatch, server)
     assert send(work) == 1
     assert "deferred" not in states(work)
@@ -378,3 +378,17 @@ def test_the_path_mail_from_and_rcpt_to_take_is_what_smtplib_would_send(
 
     address = f"{local}{odd}@{host}"
     assert _path(address) == smtplib.quoteaddr(address)
+
+
+@pytest.mark.parametrize("final", ["354 go on", "221 2.0.0 bye", "thanks, got it"])
+def test_a_server_whose_every_answer_after_data_is_neither_yes_nor_no_stops_the_batch_at_the_second(
+    work: Path, make_smtp: Callable[..., SmtpServer], monkeypatch: pytest.MonkeyPatch, final: str
+) -> None:
+    server = make_smtp(faults=Faults(final=final))
+    use_smtp(monkeypatch, server)
+    assert send(work) == 1
+    assert states(work) == ["deferred", "uncertain", "uncertain"]
+    server.faults = Faults()
+    assert send(work, now=LATER) == 0
+    assert states(work) == ["sent", "uncertain", "uncertain"]
+    assert all(count == 1 for count in server.message_id_counts().values())
