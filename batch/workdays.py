@@ -190,18 +190,20 @@ def _tzdata_file(name: str) -> str:
         spec = find_spec("tzdata")
     except (ImportError, ValueError):  # ValueError: a tzdata module in sys.modules with no spec
         spec = None
+    # ValueError: a file that is not UTF-8 text is no tz database's (someone's stand-in package)
     for folder in (spec.submodule_search_locations or []) if spec is not None else []:
-        with contextlib.suppress(OSError):
+        with contextlib.suppress(OSError, ValueError):
             return Path(folder, "zoneinfo", name).read_text(encoding="utf-8")
     if spec is not None:  # installed some other way (a zip): let importlib.resources find it
         from importlib.resources import files
 
-        # ImportError: a tzdata package that fails to import is no reason to stop; the system has one
-        with contextlib.suppress(OSError, ImportError):
+        # A tzdata package that fails to import (with whatever error its code raises) is no reason
+        # to stop: the system has the same files
+        with contextlib.suppress(Exception):
             return (files("tzdata") / "zoneinfo" / name).read_text(encoding="utf-8")
     try:  # the system's tzdata, where the package is not installed
         return Path("/usr/share/zoneinfo", name).read_text(encoding="utf-8")
-    except OSError:
+    except (OSError, ValueError):
         return ""
 
 

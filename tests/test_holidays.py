@@ -541,10 +541,24 @@ def test_a_link_listed_in_the_zone_table_keeps_its_own_country():
     assert workdays.place_of_zone("Europe/Amsterdam") == LocalPolicy("NL", None)
 
 
-def test_a_tzdata_package_that_fails_to_import_leaves_the_systems_zones_to_say_the_holidays(tmp_path):
+@pytest.mark.parametrize(
+    "init, table",
+    [
+        ("raise ImportError('a half-removed tzdata')\n", None),
+        ("raise RuntimeError('boom')\n", None),  # a stand-in's code may raise anything
+        ("", b"\xff\xfe\x00 not a zone table \x81"),  # a zone table that is no text
+    ],
+    ids=["import-error", "runtime-error", "binary-zone-table"],
+)
+def test_a_tzdata_package_that_fails_to_import_leaves_the_systems_zones_to_say_the_holidays(
+    tmp_path, init, table
+):
     broken = tmp_path / "site" / "tzdata"
     broken.mkdir(parents=True)
-    (broken / "__init__.py").write_text("raise ImportError('a half-removed tzdata')\n", "utf-8")
+    (broken / "__init__.py").write_text(init, "utf-8")
+    if table is not None:
+        (broken / "zoneinfo").mkdir()
+        (broken / "zoneinfo" / "zone.tab").write_bytes(table)
     fields_ = {
         "start": "2026-12-24 10:00",
         "delay": "next-day",
