@@ -145,17 +145,28 @@ _CITY_ZONES = {
     "MST7MDT": "America/Denver",
     "PST8PDT": "America/Los_Angeles",
     "HST": "Pacific/Honolulu",
+    "posixrules": "America/New_York",
 }
+# Valid names that say nothing of where the person is (this machine's zone, or none set at all).
+_NO_PLACE = ("localtime", "Factory")
 
 
 def zone_warning(name: str) -> str | None:
     """Why a valid zone name is likely not what was meant, naming the city zone to use; None if it is fine."""
+    if name.startswith("right/"):
+        return (f"warning: timezone {name!r} counts leap seconds, so its clock runs half a minute off; "
+                f"write {name.removeprefix('right/')}")  # fmt: skip
+    if name in _NO_PLACE:
+        return (f"warning: timezone {name!r} names no place (this machine's zone, or none); write the "
+                "city zone where the person lives, e.g. America/New_York or Europe/Berlin")  # fmt: skip
     city = _CITY_ZONES.get(name)
     if city is None and re.fullmatch(r"Etc/GMT[+-](?:[1-9]|1[0-4])", name):
         city = "the city zone where the person lives, e.g. America/New_York or Europe/Berlin"
     if city is None:
         return None
-    if name.isalpha() or name.startswith("Etc/"):
+    if name == "posixrules":
+        what = "the tz database's default rules (New York's), whatever the place"
+    elif name.isalpha() or name.startswith("Etc/"):
         what = "a fixed offset from UTC that never changes for daylight time"
     else:
         what = "an old name for United States rules, whatever the place"

@@ -135,13 +135,22 @@ ZONE_REGIONS: dict[str, str] = {
 }  # fmt: skip
 
 
+# Zones of their own in the tz database that are no place, but name the rules of one (fields warns).
+_RULE_ZONES = {"EST5EDT": "America/New_York", "CST6CDT": "America/Chicago", "MST7MDT": "America/Denver",
+               "PST8PDT": "America/Los_Angeles", "posixrules": "America/New_York"}  # fmt: skip
+
+
 @cache
 def place_of_zone(name: str) -> LocalPolicy | None:
     """The country (and region, where ZONE_REGIONS knows it) whose holidays a time zone implies."""
     countries = _zone_countries()
     # zone.tab lists canonical zones only: an alias (US/Eastern, GB, Asia/Calcutta) is looked up as
-    # the zone it links to, read only then, so the idle run's lookups of city zones never parse links
-    zone_name = name if name in countries else _zone_links().get(name, name)
+    # the zone it links to, read only then, so the idle run's lookups of city zones never parse links;
+    # posix/ holds a copy of every zone, and the old US rule names stand for a US city's rules
+    zone_name = name.removeprefix("posix/")
+    zone_name = _RULE_ZONES.get(zone_name, zone_name)
+    if zone_name not in countries:
+        zone_name = _zone_links().get(zone_name, zone_name)
     country = countries.get(zone_name)
     if country is None:
         return None

@@ -475,7 +475,11 @@ def test_an_unknown_subdivision_is_refused_with_its_countrys_codes(country, raw,
 @pytest.mark.parametrize(
     ("alias", "zone_name"),
     [("US/Eastern", "America/New_York"), ("GB", "Europe/London"), ("Asia/Calcutta", "Asia/Kolkata"),
-     ("Canada/Eastern", "America/Toronto"), ("US/Michigan", "America/Detroit"), ("NZ", "Pacific/Auckland")],
+     ("Canada/Eastern", "America/Toronto"), ("US/Michigan", "America/Detroit"), ("NZ", "Pacific/Auckland"),
+     # not links, but the rules of a place all the same (a second outside trial): the old US rule names,
+     # the tz database's default rules, and posix/'s copy of every zone
+     ("EST5EDT", "America/New_York"), ("PST8PDT", "America/Los_Angeles"), ("posixrules", "America/New_York"),
+     ("posix/US/Eastern", "America/New_York"), ("posix/GB", "Europe/London")],
 )  # fmt: skip
 def test_an_interviewer_whose_zone_is_an_alias_keeps_the_holidays_of_the_zone_it_names(
     tmp_path, alias, zone_name
@@ -579,3 +583,15 @@ def test_a_tzdata_package_that_fails_to_import_leaves_the_systems_zones_to_say_t
     )
     assert (done.returncode, "Traceback" in done.stderr) == (0, False), done.stderr
     assert "Christmas Day" in done.stdout
+
+
+@pytest.mark.parametrize(
+    ("name", "says"),
+    [("right/US/Eastern", "counts leap seconds"), ("localtime", "names no place"),
+     ("Factory", "names no place"), ("posixrules", "default rules")],
+)  # fmt: skip
+def test_a_zone_that_names_no_place_or_keeps_another_clock_is_warned_about(name, says):
+    from batch.fields import zone_warning
+
+    warning = zone_warning(name)
+    assert warning is not None and says in warning
