@@ -7,6 +7,7 @@ name there and then (a typo would otherwise be a setting silently not set).
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import re
@@ -188,6 +189,9 @@ def security_setting(env: Mapping[str, str], name: str) -> str:
     return security
 
 
+CA_FILE_MAX = 16 << 20  # bytes: a few hundred certificates take well under one
+
+
 def ca_file_setting(env: Mapping[str, str], name: str) -> str | None:
     """A certificate file to trust, which must be a file we can read (checked now, not at the handshake)."""
     text = env.get(name, "").strip()
@@ -196,6 +200,10 @@ def ca_file_setting(env: Mapping[str, str], name: str) -> str | None:
     path = Path(text).expanduser()
     if not path.is_file():
         raise InputError(f"{name}: {path} is not a file (a PEM file of the certificate to trust)")
+    with contextlib.suppress(OSError):  # unreadable: _check_certificates says so
+        if path.stat().st_size > CA_FILE_MAX:  # loading it would take minutes and gigabytes
+            raise InputError(f"{name}: {path} is too large for a certificate file (more than "
+                             f"{CA_FILE_MAX >> 20} MiB; the whole system store is under 1 MiB)")  # fmt: skip
     _check_certificates(path, name)
     return str(path)  # the file checked is the file the handshake loads, also when given as ~/...
 

@@ -178,6 +178,21 @@ def test_a_smtp_ca_file_without_a_certificate_is_a_settings_error_before_any_con
     assert not (tmp_path / "var" / "followup.db").exists()  # nothing deferred: nothing was tried
 
 
+def test_a_ca_file_far_larger_than_a_certificate_store_is_refused_from_its_size(
+    tmp_path: Path, make_smtp: Callable[..., SmtpServer]
+) -> None:
+    # 218 MB of good certificates took 52 s and 860 MB to load (a second outside trial)
+    server = make_smtp(security="starttls")
+    write(tmp_path)
+    huge = tmp_path / "huge.pem"
+    with huge.open("wb") as handle:
+        handle.truncate(64 << 20)  # sparse: the size alone must be enough to refuse it
+    done = followup(tmp_path, "send", env=smtp_env(server, FOLLOWUP_SMTP_CA_FILE=str(huge)))
+    assert done.returncode == 2, done.stderr
+    assert "too large" in _one_line_naming("FOLLOWUP_SMTP_CA_FILE", done.stderr)
+    assert server.connections == 0
+
+
 def test_an_imap_ca_file_without_a_certificate_is_a_settings_error(
     tmp_path: Path, smtp_server: SmtpServer
 ) -> None:
