@@ -29,12 +29,13 @@ class Output:
     def __init__(self, stream: TextIO | None) -> None:
         self.stream = stream if stream is not None else open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115
         self.failed: OSError | None = None
-        if stream is None:  # started with the descriptor closed (`>&-`): Python gives None, not a stream
-            self.failed = OSError(errno.EBADF, "the stream was closed when the run started")
+        self.closed = stream is None  # started with the descriptor closed (`>&-`): Python gives None
 
     def write(self, text: str) -> int:
         """Write, or drop the text once a write has failed; a character that could move, hide or reverse
         what the terminal shows (from a name, a server's reply …) is written as its escape instead."""
+        if self.closed and text and self.failed is None:  # only what had to be said and could not be counts
+            self.failed = OSError(errno.EBADF, "the stream was closed when the run started")
         if self.failed is None:
             try:
                 self.stream.write(visible(text))
