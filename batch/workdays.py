@@ -239,7 +239,10 @@ def holiday_calendar(country: str, subdivision: str | None, year: int) -> Mappin
     except AttributeError:
         return MappingProxyType({})
     language = _english(entity)
-    return MappingProxyType(dict(entity(subdiv=subdivision, years=year, language=language)))
+    try:
+        return MappingProxyType(dict(entity(subdiv=subdivision, years=year, language=language)))
+    except NotImplementedError:  # a region the country has not: implied by a zone table that says so
+        return MappingProxyType(dict(entity(years=year, language=language)))  # (a check refuses typed ones)
 
 
 @cache

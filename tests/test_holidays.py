@@ -551,8 +551,9 @@ def test_a_link_listed_in_the_zone_table_keeps_its_own_country():
         ("raise ImportError('a half-removed tzdata')\n", None),
         ("raise RuntimeError('boom')\n", None),  # a stand-in's code may raise anything
         ("", b"\xff\xfe\x00 not a zone table \x81"),  # a zone table that is no text
+        ("", b"FR\t+4043-07400\tAmerica/New_York\n"),  # New York in France, whose regions have no NY
     ],
-    ids=["import-error", "runtime-error", "binary-zone-table"],
+    ids=["import-error", "runtime-error", "binary-zone-table", "zone-in-another-country"],
 )
 def test_a_tzdata_package_that_fails_to_import_leaves_the_systems_zones_to_say_the_holidays(
     tmp_path, init, table
