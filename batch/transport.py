@@ -266,7 +266,10 @@ class Smtp:
         code, reply = smtp.docmd("DATA")
         if code != 354:
             self._refused(smtp, code, reply, wanted="354 to DATA")
-        payload = re.sub(rb"(?m)^\.", b"..", message.data)
+        data = (
+            message.data
+        )  # a line that starts with a dot gets a second one (RFC 5321 4.5.2); most have none
+        payload = re.sub(rb"(?m)^\.", b"..", data) if data.startswith(b".") or b"\n." in data else data
         if not payload.endswith(b"\r\n"):
             payload += b"\r\n"
         if self.watchdog.expired:  # the 354 may have been cut short: the message never left

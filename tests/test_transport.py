@@ -392,3 +392,32 @@ def test_a_server_whose_every_answer_after_data_is_neither_yes_nor_no_stops_the_
     assert send(work, now=LATER) == 0
     assert states(work) == ["sent", "uncertain", "uncertain"]
     assert all(count == 1 for count in server.message_id_counts().values())
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"plain\r\nlines only\r\n",
+        b".starts with a dot\r\nand\r\n.\r\n..two\r\n",
+        b"ends\r\n.",
+        b"no line end",
+    ],
+    ids=["no-dots", "dotted-lines", "dot-at-the-end", "no-final-crlf"],
+)
+def test_the_server_receives_exactly_the_bytes_of_the_message_dots_and_all(
+    smtp_server: SmtpServer, body: bytes
+) -> None:
+    from batch.mime import Message
+    from batch.settings import SmtpSettings
+    from batch.transport import Smtp
+
+    data = b"From: Sam <sam@example.com>\r\nMessage-ID: <d@x.example>\r\n\r\n" + body
+    smtp = Smtp(SmtpSettings(smtp_server.host, smtp_server.port, security="none", timeout=5))
+    try:
+        assert smtp.send(
+            Message("k", "sam@example.com", "b@x.example", "<d@x.example>", "s", data)
+        ).startswith("250")
+    finally:
+        smtp.close()
+    sent = data if data.endswith(b"\r\n") else data + b"\r\n"  # the line end that closes the last line
+    assert [m.data for m in smtp_server.received] == [sent]
