@@ -160,7 +160,7 @@ class Smtp:
         self.deadline = DEADLINE_FACTOR * settings.timeout
         self.watchdog = Watchdog()
         self.stopped: str | None = None  # why the rest of the batch waits for the next run
-        self.broken_after = 0  # connections broken after a message was handed over, in this run
+        self.unsettled = 0  # hand-overs in this run that ended with no definite answer
         self.where = f"SMTP {settings.host}:{settings.port}"
 
     def probe_sender(self, sender: str) -> None:
@@ -312,7 +312,6 @@ class Smtp:
     def _broke_after_hand_over(self, exc: BaseException) -> Uncertain:
         expired = self.watchdog.expired
         self._drop()
-        self.broken_after += 1
         if not expired and isinstance(exc, TimeoutError):  # no answer within the timeout: nor will the next
             self.stopped = (
                 f"{self.where}: no answer within {self.settings.timeout:g} s after a message was handed "
@@ -323,11 +322,7 @@ class Smtp:
                 "(the rest of the batch waits for the next run)"
             )
         if not expired:
-            if self.broken_after >= 2:  # once may be a blip; twice, each message would end up uncertain
-                self.stopped = (
-                    f"{self.where}: the connection broke twice after a message was handed over; "
-                    "the rest wait for the next run"
-                )
+            self._unsettled_again("the connection broke twice after a message was handed over")
             return Uncertain(f"the connection broke after the message was handed over ({self.problem(exc)})")
         self.stopped = (
             f"{self.where}: the server took more than {self.deadline:g} s over the message before; "
@@ -347,13 +342,15 @@ class Smtp:
             raise Refused(code, words)
         self._drop()  # a 221, a line with no code: what the server does next is anyone's guess
         said = f"{code} {words}" if code >= 0 else f"a line with no reply code: {words!r}"
-        self.broken_after += 1
-        if self.broken_after >= 2:  # as with hang-ups: once may be a blip, twice is this server's way
-            self.stopped = (
-                f"{self.where}: two answers after a hand-over were neither yes nor no; "
-                "the rest wait for the next run"
-            )
+        self._unsettled_again("two answers after a hand-over were neither yes nor no")
         raise Uncertain(f"the server's answer to the message was neither yes nor no ({said})")
+
+    def _unsettled_again(self, twice: str) -> None:
+        """One more hand-over with no definite answer: once may be a blip; at the second the batch stops,
+        or each of its messages could end uncertain in turn (`twice` says what happened)."""
+        self.unsettled += 1
+        if self.unsettled >= 2:
+            self.stopped = f"{self.where}: {twice}; the rest wait for the next run"
 
     def problem(self, exc: BaseException) -> str:
         """What broke, in plain words, with any server text cleaned."""

@@ -330,19 +330,6 @@ def test_a_server_that_never_answers_after_data_leaves_one_uncertain_then_the_ba
     assert all(count == 1 for count in server.message_id_counts().values())
 
 
-def test_a_server_that_hangs_up_after_every_data_stops_the_batch_at_the_second(
-    work: Path, make_smtp: Callable[..., SmtpServer], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    server = make_smtp(faults=Faults(drop="after_DATA"))
-    use_smtp(monkeypatch, server)
-    assert send(work) == 1
-    assert states(work) == ["deferred", "uncertain", "uncertain"]
-    server.faults = Faults()
-    assert send(work, now=LATER) == 0
-    assert states(work) == ["sent", "uncertain", "uncertain"]
-    assert all(count == 1 for count in server.message_id_counts().values())
-
-
 def test_a_server_out_of_step_with_a_stray_reply_gets_no_command_as_a_message(
     work: Path,
     make_smtp: Callable[..., SmtpServer],
@@ -380,11 +367,17 @@ def test_the_path_mail_from_and_rcpt_to_take_is_what_smtplib_would_send(
     assert _path(address) == smtplib.quoteaddr(address)
 
 
-@pytest.mark.parametrize("final", ["354 go on", "221 2.0.0 bye", "thanks, got it"])
-def test_a_server_whose_every_answer_after_data_is_neither_yes_nor_no_stops_the_batch_at_the_second(
-    work: Path, make_smtp: Callable[..., SmtpServer], monkeypatch: pytest.MonkeyPatch, final: str
+@pytest.mark.parametrize(
+    "faults",
+    [Faults(drop="after_DATA"), Faults(final="354 go on"), Faults(final="221 2.0.0 bye"),
+     Faults(final="thanks, got it")],
+    ids=["hang-up", "354", "221", "no-code"],
+)  # fmt: skip
+def test_a_server_that_never_settles_a_message_after_data_stops_the_batch_at_the_second(
+    work: Path, make_smtp: Callable[..., SmtpServer], monkeypatch: pytest.MonkeyPatch, faults: Faults
 ) -> None:
-    server = make_smtp(faults=Faults(final=final))
+    # a hang-up, or an answer that is neither yes nor no, after every message
+    server = make_smtp(faults=faults)
     use_smtp(monkeypatch, server)
     assert send(work) == 1
     assert states(work) == ["deferred", "uncertain", "uncertain"]
