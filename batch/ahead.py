@@ -4,7 +4,8 @@ the server's answer rather than to their sum.
 On Linux a child process composes: forked, it has the data already and a core of its own. On a
 thread, composing holds the GIL, and every step of the sender (each reply read, each claim) would wait
 for it; measured (bench send), that cost more than the overlap gained. The child sends back plain
-values through a pipe, whose buffer bounds how far it runs ahead. It holds none of the parent's files
+values through a pipe and runs at most AHEAD follow-ups ahead: the sender lets it on, STEP at a time,
+through a second pipe. It holds none of the parent's files
 (the lock, the ledger, the connection), ignores Ctrl-C (the parent settles the run), and ends when
 the pipe does. If it stops early, for whatever reason, the parent composes the rest itself, where an
 error is raised as it would have been. Elsewhere (macOS, where a forked child may crash in the system's
@@ -14,6 +15,7 @@ libraries) a thread composes, a bounded queue ahead.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import marshal
 import os
 import select
@@ -32,7 +34,11 @@ from .schedule import FollowUp
 if TYPE_CHECKING:
     from .deliver import Outcome
 
-AHEAD = 40  # composed messages a thread keeps waiting for the connection (two chunks)
+AHEAD = 40  # composed messages kept waiting for the connection, at most (two chunks)
+STEP = 10  # the child is let on this many follow-ups at a time (a byte on its pipe), not one by one
+# The child's pipe holds AHEAD messages: measured (bench send), Linux's default 64 KiB held ~16, and
+# the sender waited on the child after every chunk of 20 (5-10% of a run to a local server).
+PIPE_BUFFER = 1 << 20
 IN_CHILD = sys.platform == "linux"  # where a forked child is safe to compose in
 STALLED = 30.0  # seconds without a word from the child before the parent composes the rest itself
 _SIZE = struct.Struct("<I")
@@ -56,9 +62,14 @@ class Ready:
 Make = Callable[[Composed | FollowUp, int], Ready]
 
 
-def compose_ahead(ready: Sequence[Composed | FollowUp], make: Make) -> Generator[Ready, None, None]:
-    """Each follow-up made ready, in order, composed ahead of the caller (see the module's docstring).
-    Close the iterator (or run it to its end) to stop the composer."""
+def compose_ahead(
+    ready: Sequence[Composed | FollowUp], make: Make, *, ahead: bool = True
+) -> Generator[Ready, None, None]:
+    """Each follow-up made ready, in order, composed ahead of the caller (see the module's docstring),
+    or, when not `ahead`, each as the caller asks for it. Close the iterator (or run it to its end) to
+    stop the composer."""
+    if not ahead:
+        return _here(ready, make)
     if IN_CHILD and any(isinstance(item, FollowUp) for item in ready):
         return _in_child(ready, make)
     return _on_thread(ready, make)
@@ -75,42 +86,48 @@ def _here(ready: Sequence[Composed | FollowUp], make: Make, index: int = 0) -> G
 def _in_child(ready: Sequence[Composed | FollowUp], make: Make) -> Generator[Ready, None, None]:
     from .deliver import Outcome
 
+    pipes: list[int] = []
     try:
-        read, write = os.pipe()
-    except OSError:  # out of file descriptors: compose here
-        yield from _here(ready, make)
-        return
-    try:
+        pipes += os.pipe()  # the messages, child to parent
+        pipes += os.pipe()  # leave to go on, parent to child
         pid = os.fork()
-    except OSError:  # out of processes or memory: compose here
-        os.close(read)
-        os.close(write)
+    except OSError:  # out of file descriptors, processes or memory: compose here
+        for fd in pipes:
+            os.close(fd)
         yield from _here(ready, make)
         return
+    read, write, go_read, go_write = pipes
     if pid == 0:  # the child: never returns
         try:
             os.close(read)
-            _compose_in_child(ready, make, write)
+            os.close(go_write)
+            _compose_in_child(ready, make, write, go_read)
         finally:
             os._exit(0)
     os.close(write)
+    os.close(go_read)
+    os.set_blocking(go_write, False)  # a child that stopped reading never holds the sender up
     index, done = 0, 0
     try:
         for plain in _received(read):
             made = _rebuilt(plain, ready[done], Outcome)
             yield made
             index, done = index + (not made.composed.problems), done + 1
+            if done % STEP == 0:
+                with contextlib.suppress(OSError):  # a child gone or stopped: the rest are composed here
+                    os.write(go_write, b".")
         os.kill(pid, signal.SIGKILL)  # done, stopped or stalled: in each case, no more of it
         yield from _here(ready[done:], make, index)  # the child stopped early: the rest composed here
     finally:
         os.close(read)
+        os.close(go_write)
         with contextlib.suppress(OSError):
             os.kill(pid, signal.SIGKILL)
         with contextlib.suppress(OSError):
             os.waitpid(pid, 0)
 
 
-def _compose_in_child(ready: Sequence[Composed | FollowUp], make: Make, write: int) -> None:
+def _compose_in_child(ready: Sequence[Composed | FollowUp], make: Make, write: int, go: int) -> None:
     # The lowest priority: composing fills the time the sender waits on the server, and when both could
     # run, the sender's next step (and a local server's answer) goes first. Measured (bench send), the
     # child at its parent's priority took the core from them often enough to cost 8-13% of a run.
@@ -119,14 +136,22 @@ def _compose_in_child(ready: Sequence[Composed | FollowUp], make: Make, write: i
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     for name in os.listdir("/proc/self/fd"):  # the lock, the ledger and the connection: the parent's alone
-        if int(name) > 2 and int(name) != write:
+        if int(name) > 2 and int(name) not in (write, go):
             with contextlib.suppress(OSError):  # the listing's own, closed already
                 os.close(int(name))
+    with contextlib.suppress(OSError):  # where the system allows less, the pipe's own size bounds it too
+        fcntl.fcntl(write, fcntl.F_SETPIPE_SZ, PIPE_BUFFER)
+    allowed = AHEAD
     with os.fdopen(write, "wb") as pipe:
-        for item, made in zip(ready, _here(ready, make), strict=True):
+        for made_count, (item, made) in enumerate(zip(ready, _here(ready, make), strict=True), 1):
             blob = marshal.dumps(_plain(made, fresh=isinstance(item, FollowUp)))  # type: ignore[arg-type]
             pipe.write(_SIZE.pack(len(blob)) + blob)
             pipe.flush()
+            while made_count >= allowed and made_count < len(ready):  # AHEAD ahead: wait for the sender
+                leave = os.read(go, 64)
+                if not leave:
+                    return  # the sender is gone
+                allowed += STEP * len(leave)
 
 
 def _received(fd: int) -> Iterator[tuple[object, ...]]:

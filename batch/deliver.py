@@ -206,7 +206,7 @@ def deliver_due(
     room = _room(ledger, data, now, limit)
     ids = ledger.message_ids(_key(r) for r in ready) if ledger is not None else {}
     pause = data.policy.pause_seconds if not transport.dry_run else 0.0
-    run = _Run(data, transport, ledger, clock, sleep, report, pause)
+    run = _Run(data, transport, ledger, clock, report)
     run.keep_copies = keep_copies and ledger is not None
     size = 1 if pause else CHUNK  # with a pause, a chunk would widen the crash window by the pauses
     from .ahead import compose_ahead
@@ -215,9 +215,16 @@ def deliver_due(
     one = compose_one or (lambda item: compose(item, data))
 
     def make(item: Composed | FollowUp, index: int) -> Ready:
+        # the pause before composing, not before the claim: the email is dated when it goes, and a
+        # crash during the pause strands nothing
+        if pause and index < room and run.handed > run.paused:
+            sleep(pause)
+            run.paused = run.handed
         return _made(one(item) if isinstance(item, FollowUp) else item, data, ids, clock, index, room)
 
-    stream = compose_ahead(ready, make)
+    # With a pause nothing is composed ahead: the sender has time to spare, and a message made ahead
+    # would carry the Date of a moment a pause or more before it went.
+    stream = compose_ahead(ready, make, ahead=not pause)
     pending: list[Ready] = []
     mails = 0  # of pending, those with a message to send
     held: list[Composed] = []
@@ -286,14 +293,13 @@ class _Run:
         transport: Transport,
         ledger: Ledger | None,
         clock: Callable[[], datetime],
-        sleep: Callable[[float], None],
         report: Callable[[Outcome], None],
-        pause: float,
     ) -> None:
-        self.data, self.transport, self.ledger, self.clock = data, transport, ledger, clock
-        self.sleep, self.report, self.pause = sleep, report, pause
+        self.data, self.transport, self.ledger = data, transport, ledger
+        self.clock, self.report = clock, report
         self.outcomes: list[Outcome] = []
         self.handed = 0  # messages handed to the transport so far (the pause goes between two)
+        self.paused = 0  # how many had been handed over at the last pause
         self.keep_copies = False  # keep each delivered email's bytes for your Sent folder (sentcopy)
 
     def emit(self, outcomes: Iterable[Outcome | None]) -> None:
@@ -311,8 +317,6 @@ class _Run:
         """
         if not chunk:
             return
-        if self.pause and self.handed:  # before the claim: a crash during the pause strands nothing
-            self.sleep(self.pause)
         results: list[Outcome | None] = [m.outcome for m in chunk]
         now = self.clock()
         claims = []

@@ -144,3 +144,44 @@ def test_an_error_composing_is_raised_in_the_parent_and_nothing_after_it_is_clai
         deliver_batch(tmp_path, smtp_server, one)
     assert ledger_rows(tmp_path / "followup.db") == {}  # the batch's one chunk was never claimed
     assert smtp_server.received == []
+
+
+def made_so_far(log: Path) -> int:
+    """How many follow-ups the composer has made, as its `make` logged them (one line each)."""
+    return len(log.read_text().splitlines()) if log.exists() else 0
+
+
+def test_the_child_runs_ahead_of_the_sender_by_at_most_ahead_follow_ups(tmp_path: Path) -> None:
+    # Far enough to keep a chunk ready while the server answers (a 64 KiB pipe held only ~16 messages,
+    # and the sender waited on the child after every chunk), never further: what it makes waits.
+    count = 3 * ahead.AHEAD
+    data = model.load([write_batch(tmp_path / "batch.yaml", count)])
+    items = schedule.select(schedule.plan(data, NOW))
+    log = tmp_path / "made.log"
+
+    def make(item: Composed | schedule.FollowUp, index: int) -> ahead.Ready:
+        assert isinstance(item, schedule.FollowUp)
+        composed = compose(item, data)
+        with log.open("a") as out:  # from the child: each line one follow-up made
+            out.write(f"{item.key}\n")
+        return ahead.Ready(composed, None, None, index, True)
+
+    def settled(expected: int) -> int:  # the count once it reached `expected` (or gave up), and a while more
+        deadline = time.monotonic() + 30  # a child at nice 19 on a busy machine may wait for a core
+        while made_so_far(log) < expected and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.5)  # time to go past it, were it not held
+        return made_so_far(log)
+
+    stream = ahead.compose_ahead(items, make)
+    try:
+        first = next(stream)
+        assert first.composed.item.key == items[0].key
+        assert settled(ahead.AHEAD) == ahead.AHEAD  # held there while the sender takes none
+        taken = [first] + [next(stream) for _ in range(ahead.STEP)]
+        assert settled(ahead.AHEAD + ahead.STEP) == ahead.AHEAD + ahead.STEP
+        taken += list(stream)
+    finally:
+        stream.close()
+    assert [made.composed.item.key for made in taken] == [item.key for item in items]
+    assert made_so_far(log) == count  # each made once

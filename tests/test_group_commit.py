@@ -11,7 +11,9 @@ import subprocess
 import sys
 import threading
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from email import message_from_bytes
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
 
@@ -230,6 +232,39 @@ def test_with_a_pause_set_each_follow_up_is_claimed_only_once_the_pause_is_over(
                               transport=lambda: smtp_transport(smtp_server), sleep=pause)  # fmt: skip
     assert [o.state for o in result.outcomes] == ["sent"] * 4
     assert seen == [["sent"], ["sent"] * 2, ["sent"] * 3]  # nothing claimed while it waits
+
+
+def test_with_a_pause_set_each_email_is_composed_and_dated_once_its_pause_is_over(
+    tmp_path: Path, smtp_server: SmtpServer
+) -> None:
+    # Composed ahead, each would carry the Date of the moment the run began, up to a pause per message
+    # before it: a reader sorting by date finds it below mail that came earlier.
+    path = write_batch(tmp_path / "batch.yaml", 4)
+    path.write_text(path.read_text().replace("{daily_cap: 1000}", "{daily_cap: 1000, pause_seconds: 90}"))
+    moment = [NOW]
+
+    def pause(seconds: float) -> None:  # the clock moves on by the pause, as it would
+        moment[0] += timedelta(seconds=seconds)
+
+    result = deliver.send_due(model.load([path]), NOW, state=tmp_path / "followup.db", dry_run=False, env={},
+                              clock=lambda: moment[0], transport=lambda: smtp_transport(smtp_server),
+                              sleep=pause)  # fmt: skip
+    assert [o.state for o in result.outcomes] == ["sent"] * 4
+    dates = [parsedate_to_datetime(message_from_bytes(m.data)["Date"]) for m in smtp_server.received]
+    assert dates == [NOW + timedelta(seconds=90 * n) for n in range(4)]
+
+
+def test_with_a_pause_set_no_pause_is_spent_on_what_the_cap_holds(
+    tmp_path: Path, smtp_server: SmtpServer
+) -> None:
+    path = write_batch(tmp_path / "batch.yaml", 5)
+    path.write_text(path.read_text().replace("{daily_cap: 1000}", "{daily_cap: 2, pause_seconds: 90}"))
+    pauses: list[float] = []
+    result = deliver.send_due(model.load([path]), NOW, state=tmp_path / "followup.db", dry_run=False, env={},
+                              clock=lambda: NOW, transport=lambda: smtp_transport(smtp_server),
+                              sleep=pauses.append)  # fmt: skip
+    assert [o.state for o in result.outcomes] == ["sent", "sent", "held"]
+    assert pauses == [90]  # between the two that went; none before the three held
 
 
 def test_a_claimed_follow_up_whose_hours_closed_before_it_went_is_released(
