@@ -184,6 +184,23 @@ def test_records_and_releases_of_a_chunk_go_in_one_transaction(tmp_path: Path) -
     }
 
 
+def test_a_chunk_claims_each_key_once_whatever_it_finds(tmp_path: Path) -> None:
+    # One chunk holding a key twice, a key sent before, one deferred, one fresh: the claim is read for
+    # the chunk at once, and must still grant a key only once and never one that is not free.
+    path = tmp_path / "followup.db"
+    with Ledger(path) as ledger:
+        for key, state in (("acme/thank-you/sent", "sent"), ("acme/thank-you/later", "deferred")):
+            assert ledger.claim(entry(key), WHEN)
+            ledger.record(key, state, "250 ok" if state == "sent" else "451 later", WHEN)
+        keys = ["acme/thank-you/new", "acme/thank-you/sent", "acme/thank-you/later", "acme/thank-you/new"]
+        assert ledger.claim_many([Claim(entry(k)) for k in keys], WHEN) == [keys[0], keys[2]]
+        rows = {row[1]: (row[9], row[10]) for row in whole_ledger(path) if row[0] == "deliveries"}
+        assert rows == {keys[0]: ("sending", 1), keys[1]: ("sent", 1), keys[2]: ("sending", 2)}
+        ledger.release([keys[0], keys[2]])
+    rows = {row[1]: (row[9], row[10]) for row in whole_ledger(path) if row[0] == "deliveries"}
+    assert rows == {keys[1]: ("sent", 1), keys[2]: ("deferred", 1)}
+
+
 def test_only_the_rows_of_the_plans_interviews_are_read(tmp_path: Path) -> None:
     with Ledger(tmp_path / "followup.db") as ledger:
         ann = Claim(entry("acme/thank-you/a"), check_in_to=("Ann", "a@x"))
