@@ -67,7 +67,9 @@ DESCRIPTIONS: dict[str, str] = {
     "note_max_words": "most words in a handwritten note",
     "subject_max_chars": "most characters in a subject line",
     "daily_cap": "most emails delivered in any rolling 24 hours",
-    "pause_seconds": "pause between two emails of one batch",
+    "pause_seconds": (
+        "seconds between two emails of one batch (each is written and dated once its pause is over)"
+    ),
     "country": (
         "the recipient's country (a code such as CA or GB): its public holidays are not working days; "
         "by default the one their time zone implies; none for no holidays"
