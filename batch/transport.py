@@ -152,6 +152,9 @@ class Smtp:
 
     dry_run = False
     handed_over = False
+    # A command of ours is out and its answer not yet read (Ctrl-C came while the server thought):
+    # a polite QUIT then would wait out that answer and take it for QUIT's, so close() just hangs up.
+    midway = False
 
     def __init__(self, settings: SmtpSettings) -> None:
         self.settings = settings
@@ -170,9 +173,11 @@ class Smtp:
         from .mime import ascii_address
 
         smtp = self.client.smtp  # type: ignore[attr-defined]  # yagmail's client holds smtplib's
+        self.midway = True
         smtp.ehlo_or_helo_if_needed()
         code, reply = smtp.mail(ascii_address(sender))
         smtp.rset()
+        self.midway = False
         if code != 250:
             raise Refused(code, self.clean(reply))
 
@@ -256,6 +261,7 @@ class Smtp:
 
     def _send(self, message: Message) -> str:
         smtp = self.client.smtp  # type: ignore[attr-defined]
+        self.midway = True
         smtp.ehlo_or_helo_if_needed()
         code, reply = smtp.docmd("MAIL", f"FROM:{_path(message.envelope_from)}")
         if code not in _ACCEPTED:
@@ -280,6 +286,7 @@ class Smtp:
             code, reply = whole_reply(smtp)
         except (smtplib_errors(), OSError) as exc:
             raise self._broke_after_hand_over(exc) from None
+        self.midway = False
         return self._final(code, reply)
 
     def _refused(
@@ -299,6 +306,7 @@ class Smtp:
             )
             raise Unreachable(f"{self.stopped}; this one was not handed over", code, words)
         _reset(smtp)
+        self.midway = False
         if (sender is not None and 500 <= code < 600) or code in _LOGIN_CODES:
             who = f"mail from {sender}" if sender else "mail from this login"
             raise AccountRefused(
@@ -361,11 +369,12 @@ class Smtp:
             with contextlib.suppress(Exception):  # a broken socket may fail to close; it is gone anyway
                 self.client.smtp.close()
         self.client = None
+        self.midway = False
         self.watchdog.release()
 
     def close(self) -> None:
         """Say QUIT and close."""
-        if self.client is not None:
+        if self.client is not None and not self.midway:
             # the server may have gone already, or answer slowly: QUIT gets a deadline too
             with contextlib.suppress(Exception), self.watchdog.armed(self.deadline):
                 self.client.smtp.quit()

@@ -116,6 +116,24 @@ def test_ctrl_c_while_the_server_is_still_greeting_flags_nothing_uncertain(
     assert sorted(smtp_server.message_id_counts().values()) == [1] * 3
 
 
+def test_ctrl_c_while_the_server_thinks_over_a_sender_stops_at_once_and_flags_nothing(
+    tmp_path: Path, smtp_server: SmtpServer
+) -> None:
+    data, state = write_batch(tmp_path / "batch.yaml", 3), tmp_path / "followup.db"
+    smtp_server.faults = Faults(stall=("MAIL", 30.0), times=1)  # nothing of the message has left
+    env = send_env(smtp_server, timeout=20)
+    run = followup(send_args(data, state, NOW), cwd=tmp_path, env=env)
+    assert smtp_server.reached("MAIL", timeout=30)
+    began = time.monotonic()
+    code, err = ctrl_c(run)
+    assert time.monotonic() - began < 10  # not after the server's answer, taken for QUIT's
+    assert code == 130 and TRACEBACK not in err
+    assert ledger_rows(state) == {}  # every claim released
+    later = again(data, state, tmp_path, env)
+    assert "uncertain" not in later.stderr + later.stdout
+    assert sorted(smtp_server.message_id_counts().values()) == [1] * 3
+
+
 def test_ctrl_c_once_a_message_has_left_leaves_it_to_be_flagged_uncertain(
     tmp_path: Path, smtp_server: SmtpServer
 ) -> None:
@@ -124,7 +142,11 @@ def test_ctrl_c_once_a_message_has_left_leaves_it_to_be_flagged_uncertain(
     env = send_env(smtp_server, timeout=20)
     run = followup(send_args(data, state, NOW), cwd=tmp_path, env=env)
     assert smtp_server.reached("DATA", timeout=30)
+    began = time.monotonic()
     code, err = ctrl_c(run)
+    # at once: not a polite QUIT that waits out the server's answer to the message, then takes that
+    # answer for QUIT's and leaves the message uncertain all the same
+    assert time.monotonic() - began < 10
     assert code == 130 and TRACEBACK not in err
     rows = ledger_rows(state)
     assert sorted(row for row, _, _ in rows.values()) == ["sending"]  # the other two: released
