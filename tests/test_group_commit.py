@@ -271,6 +271,19 @@ def test_with_a_pause_set_each_email_is_composed_and_dated_once_its_pause_is_ove
     assert dates == [NOW + timedelta(seconds=90 * n) for n in range(4)]
 
 
+def test_an_email_is_dated_in_your_own_time_zone_whatever_zone_the_clock_reads(
+    tmp_path: Path, smtp_server: SmtpServer
+) -> None:
+    # cron's clock reads UTC; a Date of +0000 would tell the reader the mail came from a machine
+    path = write_batch(tmp_path / "batch.yaml", 2)  # me: timezone America/Toronto
+    result = deliver.send_due(model.load([path]), NOW, state=tmp_path / "followup.db", dry_run=False, env={},
+                              clock=lambda: NOW.astimezone(UTC),
+                              transport=lambda: smtp_transport(smtp_server))  # fmt: skip
+    assert [o.state for o in result.outcomes] == ["sent"] * 2
+    dates = [message_from_bytes(m.data)["Date"] for m in smtp_server.received]
+    assert dates == ["Tue, 24 Nov 2026 16:00:00 -0500"] * 2
+
+
 def test_with_a_pause_set_no_pause_is_spent_on_what_the_cap_holds(
     tmp_path: Path, smtp_server: SmtpServer
 ) -> None:
