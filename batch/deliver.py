@@ -296,8 +296,11 @@ class _Run:
         clock: Callable[[], datetime],
         report: Callable[[Outcome], None],
     ) -> None:
+        from .fields import zone
+
         self.data, self.transport, self.ledger = data, transport, ledger
         self.clock, self.report = clock, report
+        self.home = zone(data.me.timezone)  # an email is dated in your own zone, as your own mail is
         self.outcomes: list[Outcome] = []
         self.handed = 0  # messages handed to the transport so far (the pause goes between two)
         self.paused = 0  # how many had been handed over at the last pause
@@ -318,6 +321,8 @@ class _Run:
         """
         if not chunk:
             return
+        from .mime import dated
+
         results: list[Outcome | None] = [m.outcome for m in chunk]
         now = self.clock()
         claims = []
@@ -338,9 +343,12 @@ class _Run:
                 key = made.composed.item.key
                 if self.ledger is not None and key not in granted:
                     continue  # claimed already: never twice
-                results[n] = _closed(made.composed, self.clock())  # the gate again, right before sending
+                when = self.clock()
+                results[n] = _closed(made.composed, when)  # the gate again, right before sending
                 if results[n] is not None:
                     continue  # its claim is released with the rest
+                assert made.mail is not None  # claimed: it has a mail
+                made.mail = dated(made.mail, when.astimezone(self.home))
                 self.handed += 1
                 try:
                     results[n] = self._send(made, records)
@@ -348,7 +356,7 @@ class _Run:
                     if key in unsent and (self.transport.handed_over or (records and records[-1][0] == key)):
                         unsent.remove(key)
                 if self.keep_copies and made.composed.item.sends_email and records[-1][1] == "sent":
-                    copies.append((key, made.mail.data))  # type: ignore[union-attr]  # claimed: has a mail
+                    copies.append((key, made.mail.data))
         finally:
             if self.ledger is not None:
                 with _ctrl_c_waits():  # a second Ctrl-C does not cut the record short

@@ -52,6 +52,28 @@ class Message:
     data: bytes
 
 
+def dated(message: Message, moment: datetime) -> Message:
+    """The message with its Date set to `moment`, the one it goes at: composed ahead of the sender, it
+    was dated when written, up to minutes before with a slow server. format_datetime's Date is always
+    the same length, and the rest stays as `verify` passed it."""
+    data = message.data
+    head = data.find(b"\r\n\r\n")
+    at = data.rfind(b"\r\nDate: ", 0, head) + 2  # ours: the user's headers come before it (verify)
+    if at < 2:
+        return message
+    end = data.index(b"\r\n", at)
+    line = _date_line(moment.replace(microsecond=0))
+    if data[at:end] == line:
+        return message
+    return Message(message.key, message.envelope_from, message.envelope_to, message.message_id,
+                   message.subject, data[:at] + line + data[end:])  # fmt: skip
+
+
+@lru_cache(maxsize=4)  # a batch goes within a few seconds: each second's line is made once
+def _date_line(moment: datetime) -> bytes:
+    return ("Date: " + format_datetime(moment)).encode("ascii")
+
+
 def new_message_id(sender: str, moment: datetime) -> str:
     """A unique Message-ID on the sender's domain (made once, kept in the ledger for retries)."""
     domain = ascii_address(sender).rpartition("@")[2]

@@ -271,6 +271,28 @@ def test_with_a_pause_set_each_email_is_composed_and_dated_once_its_pause_is_ove
     assert dates == [NOW + timedelta(seconds=90 * n) for n in range(4)]
 
 
+def test_an_email_composed_ahead_is_dated_the_moment_it_goes(tmp_path: Path, smtp_server: SmtpServer) -> None:
+    # Composed ahead while a slow server answers the ones before it, each would carry the moment it was
+    # written: minutes before it went, once a server takes seconds a message (an outside trial saw 304 s).
+    path = write_batch(tmp_path / "batch.yaml", 4)
+    moment = [NOW]
+
+    class TenMinutesEach(Smtp):  # the real transport, on a clock that moves ten minutes a message
+        def send(self, message: Any) -> str:
+            reply = super().send(message)
+            moment[0] += timedelta(minutes=10)
+            return reply
+
+    settings = SmtpSettings(smtp_server.host, smtp_server.port, security="none")
+    state = tmp_path / "followup.db"
+    result = deliver.send_due(model.load([path]), NOW, state=state, dry_run=False, env={},
+                              clock=lambda: moment[0],
+                              transport=lambda: TenMinutesEach(settings))  # fmt: skip
+    assert [o.state for o in result.outcomes] == ["sent"] * 4
+    dates = [parsedate_to_datetime(message_from_bytes(m.data)["Date"]) for m in smtp_server.received]
+    assert dates == [NOW + timedelta(minutes=10 * n) for n in range(4)]
+
+
 def test_an_email_is_dated_in_your_own_time_zone_whatever_zone_the_clock_reads(
     tmp_path: Path, smtp_server: SmtpServer
 ) -> None:
