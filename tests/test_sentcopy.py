@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from batch import deliver
 from batch.cli import main
 from batch.sentcopy import SentCopies, files_its_own, find_sent_folder, sent_copies
 from batch.settings import ImapSettings, SmtpSettings
@@ -134,3 +135,12 @@ class Listing:
 )
 def test_the_sent_folder_is_the_one_the_server_marks_sent(lines: list[bytes], found: str | None) -> None:
     assert find_sent_folder(Listing(lines)) == found  # type: ignore[arg-type]
+
+
+def test_a_reason_said_once_is_the_same_reason_whatever_the_server_timed() -> None:
+    # dovecot ends its answers with its own timings, two or three of them: read as a new reason, the
+    # copies line came back in the cron log on almost every run
+    said = "could not file a copy in 'Copies' ([TRYCREATE] Mailbox doesn't exist: Copies ({}).)"
+    first, later = said.format("0.002 + 0.000 + 0.001 secs"), said.format("0.001 + 0.000 secs")
+    assert deliver.same_reason(first) == deliver.same_reason(later)
+    assert deliver.same_reason(first) != deliver.same_reason(first.replace("'Copies'", "'Sent'"))
