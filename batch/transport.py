@@ -297,6 +297,9 @@ class Smtp:
         we are out of step: a command of ours may be taken as a message's text, so the connection goes
         and the batch stops, nothing of this message handed over."""
         words = self.clean(reply)
+        if code == 421:  # the server closes the channel (RFC 5321 3.8), often said while we were away
+            self._drop()  # nothing of this message went: send() connects again, once
+            raise smtplib_closing(code, words)
         if not 400 <= code < 600:
             self._drop()
             said = explain(code, words)
@@ -394,6 +397,13 @@ def _path(address: str) -> str:
     import smtplib
 
     return smtplib.quoteaddr(address)
+
+
+def smtplib_closing(code: int, words: str) -> Exception:
+    """smtplib's error for a server's answer that it is closing the connection."""
+    import smtplib
+
+    return smtplib.SMTPResponseException(code, words)
 
 
 def smtplib_errors() -> type[Exception]:

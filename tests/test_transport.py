@@ -199,6 +199,38 @@ def test_an_account_problem_stops_the_batch_and_keeps_every_follow_up_due(
     assert states(work) == ["sent"] * 3
 
 
+# A 421 may come at any moment: the server is closing the channel (an idle timeout during a pause, a
+# restart). Read as the answer to our next MAIL, it once made that message deferred and the next went
+# on a dead connection, so every other one of a paced batch waited for the next run.
+@pytest.mark.parametrize(
+    ("faults", "code", "expected", "connections"),
+    [
+        (Faults(mail="421 4.4.2 idle timeout, closing connection", times=1), 0, ["sent"] * 3, 2),
+        (Faults(rcpt={"*": "421 4.3.2 shutting down"}, times=1), 0, ["sent"] * 3, 2),
+        (Faults(mail="421 4.7.0 too many connections, closing"), 1, ["deferred"], 2),
+    ],
+    ids=["once-at-mail", "once-at-rcpt", "every-time"],
+)
+def test_a_421_before_the_hand_over_is_a_closed_connection_tried_once_more(
+    work: Path,
+    make_smtp: Callable[..., SmtpServer],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    faults: Faults,
+    code: int,
+    expected: list[str],
+    connections: int,
+) -> None:
+    server = make_smtp(faults=faults)
+    use_smtp(monkeypatch, server)
+    assert send(work) == code
+    assert states(work) == expected  # every-time: the run stops at the second, the rest untouched
+    assert server.connections == connections
+    assert len(server.received) == expected.count("sent")
+    if code:
+        assert "421 4.7.0" in capsys.readouterr().err
+
+
 # --- Gate 4: secrets ---------------------------------------------------------------------------------
 
 
