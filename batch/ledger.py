@@ -639,7 +639,8 @@ def _failure(path: Path, verb: str, exc: BaseException) -> FollowUpError:
 @contextlib.contextmanager
 def locked(path: Path) -> Iterator[None]:
     """Hold the run lock beside the ledger; LockedError at once if another run has it."""
-    lock_path = path.with_name(path.name + ".lock")
+    real = Path(os.path.realpath(path))  # one ledger, one lock, whichever link names it
+    lock_path = real.with_name(real.name + ".lock")
     try:
         lock_path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)

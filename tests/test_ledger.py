@@ -151,6 +151,20 @@ def test_the_lock_turns_a_second_holder_away_at_once(tmp_path: Path) -> None:
         pass  # free again once the first holder let go
 
 
+def test_the_lock_holds_whichever_name_the_ledger_is_reached_by(tmp_path: Path) -> None:
+    # --state through a symlink to the ledger file: one file, so one lock (a second run through the
+    # link once sent beside the first and flagged its live claims uncertain)
+    path = tmp_path / "followup.db"
+    Ledger(path).close()
+    (tmp_path / "elsewhere").mkdir()
+    link = tmp_path / "elsewhere" / "linked.db"
+    link.symlink_to(path)
+    with locked(path), pytest.raises(LockedError), locked(link):
+        pass  # pragma: no cover
+    with locked(link), pytest.raises(LockedError), locked(path):
+        pass  # pragma: no cover
+
+
 def test_the_lock_holds_against_another_process(tmp_path: Path) -> None:
     path = tmp_path / "followup.db"
     code = (
