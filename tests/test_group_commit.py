@@ -25,7 +25,7 @@ from batch.ledger import Claim, Entry, Ledger
 from batch.settings import SmtpSettings
 from batch.transport import Smtp
 from tests.runs import NOW, due_keys, ledger_rows, send_args, write_batch
-from tests.servers import SmtpServer, smtp_env
+from tests.servers import Faults, SmtpServer, smtp_env
 from tests.servers.smtp import _drop
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -317,6 +317,27 @@ def test_with_a_pause_set_no_pause_is_spent_on_what_the_cap_holds(
                               sleep=pauses.append)  # fmt: skip
     assert [o.state for o in result.outcomes] == ["sent", "sent", "held"]
     assert pauses == [90]  # between the two that went; none before the three held
+
+
+def test_a_slow_server_gets_small_chunks_so_few_claims_wait_on_it(
+    tmp_path: Path, smtp_server: SmtpServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 20 claims at 2 s a reply held results unrecorded for minutes, and a crash left 20 uncertain
+    monkeypatch.setattr(deliver, "SPAN", 0.3)
+    smtp_server.faults = Faults(stall=("DATA", 0.1))  # ~0.1 s a message: about 3 in a span
+    path, state = write_batch(tmp_path / "batch.yaml", 12), tmp_path / "followup.db"
+    unsettled: list[int] = []  # the claims not yet recorded, as each message goes
+
+    class Watching(Smtp):
+        def send(self, message: Any) -> str:
+            unsettled.append(sum(row == "sending" for row, _, _ in ledger_rows(state).values()))
+            return super().send(message)
+
+    settings = SmtpSettings(smtp_server.host, smtp_server.port, security="none")
+    result = deliver.send_due(model.load([path]), NOW, state=state, dry_run=False, env={}, clock=lambda: NOW,
+                              transport=lambda: Watching(settings))  # fmt: skip
+    assert [o.state for o in result.outcomes] == ["sent"] * 12
+    assert max(unsettled) <= 4, unsettled
 
 
 def test_a_claimed_follow_up_whose_hours_closed_before_it_went_is_released(
