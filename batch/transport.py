@@ -253,10 +253,13 @@ class Smtp:
                         "was handed over; it and the rest wait for the next run"
                     ) from None
                 if attempt == 2:  # broken twice in a row: stop the run rather than wait out every message
-                    raise Unreachable(
-                        f"{self.where}: the connection broke twice before the message was handed over "
-                        f"({self.problem(exc)}); it will be tried again"
-                    ) from None
+                    closing = getattr(exc, "smtp_code", None) == 421  # said so, twice (_refused)
+                    said = (
+                        f"the server closed the connection twice before the message was handed over "
+                        f"(421 {getattr(exc, 'smtp_error', '')})" if closing else
+                        f"the connection broke twice before the message was handed over ({self.problem(exc)})"
+                    )  # fmt: skip
+                    raise Unreachable(f"{self.where}: {said}; it and the rest will be tried again") from None
         raise AssertionError("unreachable")
 
     def _send(self, message: Message) -> str:

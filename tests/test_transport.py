@@ -227,8 +227,10 @@ def test_a_421_before_the_hand_over_is_a_closed_connection_tried_once_more(
     assert states(work) == expected  # every-time: the run stops at the second, the rest untouched
     assert server.connections == connections
     assert len(server.received) == expected.count("sent")
-    if code:
-        assert "421 4.7.0" in capsys.readouterr().err
+    if code:  # one plain line, the server's words once, no hint nested in a hint
+        err = unstamped(capsys.readouterr().err)
+        assert err.count("\n") == 1 and err.count("421") == 1 and err.count("(") == 1, err
+        assert "closed the connection twice" in err and "421 4.7.0 too many connections, closing" in err
 
 
 # --- Gate 4: secrets ---------------------------------------------------------------------------------
