@@ -177,8 +177,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(exc, file=err)
         code = exc.exit_code
     except KeyboardInterrupt as exc:
-        print("interrupted; a delivery under way is settled on the next run", file=err)
-        code = 143 if isinstance(exc, Terminated) else 130
+        code = _interrupted(exc, cast(TextIO, err))
     except KeyError as exc:  # zoneinfo's ZoneInfoNotFoundError, matched without importing zoneinfo here
         if type(exc).__name__ != "ZoneInfoNotFoundError":
             raise
@@ -190,6 +189,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
     return finish(code, out, err, EXIT_FAILED)
+
+
+def _interrupted(exc: KeyboardInterrupt, err: TextIO) -> int:
+    """Say that Ctrl-C or SIGTERM stopped the command; its exit code."""
+    print("interrupted; a delivery under way is settled on the next run", file=err)
+    return 143 if isinstance(exc, Terminated) else 130
 
 
 def _load(args: argparse.Namespace) -> model.Dataset:
@@ -404,6 +409,8 @@ def cmd_send(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     except FollowUpError as exc:  # printed here rather than by main(), so that cron.log has its time too
         print(exc, file=err)
         return exc.exit_code
+    except KeyboardInterrupt as exc:  # the same
+        return _interrupted(exc, err)
 
 
 def _asleep(args: argparse.Namespace) -> bool:

@@ -16,6 +16,7 @@ import pytest
 
 from tests.runs import NOW, TRACEBACK, ledger_rows, send_args, send_env, write_batch
 from tests.servers import Faults, SmtpServer
+from tests.stamps import STAMP
 
 STRACE = shutil.which("strace")
 needs_strace = pytest.mark.skipif(STRACE is None, reason="strace is not installed (.ci/run installs it)")
@@ -148,6 +149,7 @@ def test_ctrl_c_once_a_message_has_left_leaves_it_to_be_flagged_uncertain(
     # answer for QUIT's and leaves the message uncertain all the same
     assert time.monotonic() - began < 10
     assert code == 130 and TRACEBACK not in err
+    assert STAMP.match(err) and err.count("\n") == 1 and "interrupted" in err  # cron.log says when
     rows = ledger_rows(state)
     assert sorted(row for row, _, _ in rows.values()) == ["sending"]  # the other two: released
     smtp_server.faults = Faults()
