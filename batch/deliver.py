@@ -293,10 +293,9 @@ def _made(
     if index >= room:  # held by the cap: no mail needed
         return Ready(composed, None, None, index, True)
     from .compose import to_mail
-    from .fields import zone
     from .mime import new_message_id
 
-    item, when = composed.item, clock().astimezone(zone(data.me.timezone))  # dated as your own mail is
+    item, when = composed.item, clock()  # the Date is set again, in your own zone, as it goes (_Run.chunk)
     try:
         message_id = ids.get(item.key) or new_message_id(data.me.email, when)
         mail = to_mail(composed, data, message_id, when)

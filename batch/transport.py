@@ -275,9 +275,8 @@ class Smtp:
         code, reply = smtp.docmd("DATA")
         if code != 354:
             self._refused(smtp, code, reply, wanted="354 to DATA")
-        data = (
-            message.data
-        )  # a line that starts with a dot gets a second one (RFC 5321 4.5.2); most have none
+        # a line that starts with a dot gets a second one (RFC 5321 4.5.2); most have none
+        data = message.data
         payload = re.sub(rb"(?m)^\.", b"..", data) if data.startswith(b".") or b"\n." in data else data
         if not payload.endswith(b"\r\n"):
             payload += b"\r\n"
