@@ -75,7 +75,7 @@ def idle_rows(repeats: int, notes: list[str]) -> list[Row]:
         rows.append(Row("  modules it has no use for", ", ".join(spare) or "none", "-", "-",
                         "none of " + ", ".join(UNNEEDED), not spare))  # fmt: skip
         if UNCHANGED in name:  # the proof that the timed runs were the short ones
-            loaded = "batch.load" in modules
+            loaded = "batch.data.load" in modules
             rows.append(Row("  stopped at the note (batch.load not imported)", "no" if loaded else "yes",
                             "-", "-", "yes", not loaded))  # fmt: skip
         slowest = ", ".join(f"{m} {us / 1000:.0f} ms" for m, us in modules.most_common(5))

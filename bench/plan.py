@@ -108,7 +108,8 @@ def timed(name: str, ours: list[Run], base: list[Run], goal: float) -> list[Row]
 
 def slotted() -> str:
     """Which of the objects held for every interview and follow-up lack a __dict__, as they should."""
-    from batch import model, schedule  # the bench's own process: nothing measured imports it
+    from batch.etiquette import schedule  # the bench's own process: nothing measured imports it
+    from batch.model import interview as model
 
     kinds = (model.Interview, model.Interviewer, schedule.FollowUp)
     return ", ".join(f"{k.__name__} {'yes' if '__dict__' not in dir(k) else 'NO'}" for k in kinds)

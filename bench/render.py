@@ -64,7 +64,7 @@ TOPICS = (
 )  # fmt: skip
 HOURS = ("09:00", "09:30", "10:00", "11:00", "12:00", "13:00")
 
-# The stock thank-you (batch/templates/thank-you.md) in mailmerge's format, the same words.
+# The stock thank-you (batch/templates/en/thank-you.md) in mailmerge's format, the same words.
 MAILMERGE_TEMPLATE = """\
 TO: "{{name}}" <{{email}}>
 SUBJECT: Thank you for {{day}}'s interview
@@ -176,7 +176,7 @@ def _yaml(rows: Iterable[Person]) -> str:
 
 def write_mailmerge_files(folder: Path, rows: list[Person], port: int = 25) -> dict[str, Path]:
     """mailmerge's template, database (CSV) and server config for the same rows, in `folder`."""
-    from batch.render import join_words
+    from batch.letters.words import join_words
 
     paths = {
         "template": folder / "mailmerge_template.txt",
@@ -248,9 +248,10 @@ def run_timed(command: list[str], env: dict[str, str] | None = None, timeout: fl
 
 def due_items(data_path: Path):  # type: ignore[no-untyped-def]
     """The loaded dataset and its due follow-ups at NOW."""
-    from batch import model, schedule
+    from batch.data import load as loader
+    from batch.etiquette import schedule
 
-    data = model.load([data_path])
+    data = loader.load([data_path])
     items = schedule.select(schedule.plan(data, datetime.fromisoformat(NOW)))
     return data, items
 
@@ -308,10 +309,11 @@ class Ours:
     """Our pipeline in this process over the due follow-ups of one data file."""
 
     def __init__(self, data_path: Path) -> None:
-        from batch import model, schedule
+        from batch.data import load as loader
+        from batch.etiquette import schedule
 
         begin = time.perf_counter()
-        self.data = model.load([data_path])
+        self.data = loader.load([data_path])
         self.load_seconds = time.perf_counter() - begin
         begin = time.perf_counter()
         self.items = schedule.select(schedule.plan(self.data, datetime.fromisoformat(NOW)))
@@ -320,9 +322,9 @@ class Ours:
 
     def render_all(self) -> float:
         """CPU seconds to compose and build every message (caches emptied first, as in a fresh run)."""
-        from batch import mime, render
-        from batch.compose import compose, to_mail
-        from batch.mime import new_message_id
+        from batch.letters import mime, render
+        from batch.letters.compose import compose, to_mail
+        from batch.letters.mime import new_message_id
 
         render.load_template.cache_clear()
         render._cached_skeleton.cache_clear()
@@ -349,7 +351,7 @@ class Ours:
 
     def write_outbox(self, folder: Path) -> float:
         """Seconds to write every built message into a Maildir with the dry run's Outbox."""
-        from batch.transport import Outbox
+        from batch.mail.transport import Outbox
 
         outbox = Outbox(folder)
         begin = time.perf_counter()

@@ -194,8 +194,8 @@ def measured(sink: SinkProcess, expected: int, work: Callable[[], float]) -> tup
 
 def prebuilt_messages(data_path: Path) -> list:  # type: ignore[type-arg]
     """Our finished messages for the due follow-ups (what the bare loop sends)."""
-    from batch.compose import compose, to_mail
-    from batch.mime import new_message_id
+    from batch.letters.compose import compose, to_mail
+    from batch.letters.mime import new_message_id
 
     data, items = due_items(data_path)
     now = datetime.fromisoformat(NOW)
@@ -221,7 +221,7 @@ SYNC_MODES = {"shipped": None, "FULL": ("FULL", "FULL"), "NORMAL": ("NORMAL", "N
 
 def open_ledger(state: Path, mode: str):  # type: ignore[no-untyped-def]
     """A fresh ledger whose claims and records sync as `mode` says (for this measurement only)."""
-    from batch.ledger import Ledger
+    from batch.ledger.store import Ledger
 
     ledger = Ledger(state)
     if SYNC_MODES[mode] is not None:
@@ -231,8 +231,8 @@ def open_ledger(state: Path, mode: str):  # type: ignore[no-untyped-def]
 
 def in_process(port: int, data_path: Path, state: Path | None, mode: str) -> float:
     """`deliver_due` over SMTP with a fresh ledger (or none); seconds, load and plan excluded."""
-    from batch.deliver import deliver_due
-    from batch.transport import Smtp, SmtpSettings
+    from batch.mail.deliver import deliver_due
+    from batch.mail.transport import Smtp, SmtpSettings
 
     data, items = due_items(data_path)
     ledger = open_ledger(state, mode) if state is not None else None
@@ -252,7 +252,8 @@ def in_process(port: int, data_path: Path, state: Path | None, mode: str) -> flo
 
 def ledger_alone(state: Path, count: int, mode: str, chunk: int = 1) -> float:
     """Seconds to claim and record `count` keys in a fresh ledger, `chunk` to a transaction."""
-    from batch.ledger import Claim, Entry
+    from batch.ledger.schema import Entry
+    from batch.ledger.store import Claim
 
     now = datetime.fromisoformat(NOW)
     ledger = open_ledger(state, mode)
@@ -350,7 +351,7 @@ def contenders(folder: Path, data_path: Path, messages: list, paths: dict[str, P
 
 def ledger_figures(folder: Path, count: int, repeat: int) -> dict[str, list[float]]:
     """The ledger alone, claim + record of `count` keys: one a transaction, and a chunk a transaction."""
-    from batch.deliver import CHUNK
+    from batch.mail.pace import CHUNK
 
     ways = {"one, FULL": ("FULL", 1), "one, shipped": ("shipped", 1), f"{CHUNK}, shipped": ("shipped", CHUNK)}
     spans: dict[str, list[float]] = {}

@@ -17,7 +17,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from batch import sitehooks
+from batch.site import examples
+from batch.site import hooks as sitehooks
 from bench.harness import ROOT, VENV_BIN, Row, compare, median_seconds, print_table, ratio, seconds
 
 GOAL = 1.25
@@ -28,7 +29,7 @@ def bare_project(folder: Path) -> Path:
     """The same pages with the generated parts written in, and a config without the hook."""
     sitehooks.write_expanded_docs(ROOT / "content", folder / "docs")
     config = (ROOT / "mkdocs.yml").read_text("utf-8")
-    hook = "hooks:\n  - batch/sitehooks.py\n"
+    hook = "hooks:\n  - batch/site/hooks.py\n"
     if hook not in config or "docs_dir: content" not in config:
         raise SystemExit("bench: mkdocs.yml no longer has the hooks/docs_dir lines this benchmark rewrites")
     config = config.replace(hook, "").replace("docs_dir: content", "docs_dir: docs")
@@ -43,7 +44,7 @@ def hook_seconds(repeats: int) -> float:
     pages = [p.read_text("utf-8") for p in sorted((ROOT / "content").rglob("*.md"))]
     times = []
     for _ in range(repeats):
-        sitehooks.example.cache_clear()
+        examples.example.cache_clear()
         started = time.perf_counter()
         for text in pages:
             sitehooks.expand(text)

@@ -7,13 +7,25 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
+
+# In CI every run tries the same examples (derandomized, no deadline on a busy machine), so a red run
+# can be read again; elsewhere hypothesis explores, and keeps what it found in .hypothesis/.
+settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
+settings.register_profile("dev", deadline=None)
+settings.load_profile("ci" if os.environ.get("CI", "").lower() == "true" else "dev")
 
 ROOT = Path(__file__).resolve().parent.parent
 # The package's __init__ imports both plugins at once: mark it all for pytest's assert rewriting first.
 pytest.register_assert_rewrite("tests.servers")
-pytest_plugins: list[str] = ["tests.servers.smtp", "tests.servers.imap", "tests.site_fixtures"]
+pytest_plugins: list[str] = [
+    "tests.servers.smtp",
+    "tests.servers.imap",
+    "tests.site_fixtures",
+    "tests.strict",  # CI=true: a missing real component fails, never skips
+]
 
 
 @pytest.fixture

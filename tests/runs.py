@@ -90,7 +90,11 @@ class Spawned:
     def finish(self, *, kill_when: Callable[[float], bool] | None = None, timeout: float = 120.0) -> Run:
         """Wait for the process; SIGKILL it once `kill_when(seconds since start)` says so, or at `timeout`."""
         timed_out = False
+        peak_kb, polls = 0, 0
         while True:
+            if polls % 10 == 0:  # every ~5 ms: the high-water mark only grows, so a late look loses little
+                peak_kb = max(peak_kb, _high_water_kb(self.proc.pid))
+            polls += 1
             pid, status, usage = os.wait4(self.proc.pid, os.WNOHANG)
             if pid:
                 break
@@ -106,8 +110,8 @@ class Spawned:
         seconds = time.monotonic() - self.started
         code = os.waitstatus_to_exitcode(status)
         self.proc.returncode = code  # reaped here; tell Popen so it does not wait again
-        return Run(self.args, code, _read(self.out_path), _read(self.err_path), seconds, usage.ru_maxrss,
-                   timed_out)  # fmt: skip
+        return Run(self.args, code, _read(self.out_path), _read(self.err_path), seconds,
+                   peak_kb or usage.ru_maxrss, timed_out)  # fmt: skip
 
     def stop(self) -> None:
         """Kill the process if it is still running (cleanup after a failed trial)."""
@@ -116,6 +120,24 @@ class Spawned:
                 os.kill(self.proc.pid, signal.SIGKILL)
                 os.waitpid(self.proc.pid, 0)
             self.proc.returncode = -signal.SIGKILL
+
+
+def _high_water_kb(pid: int) -> int:
+    """The process's peak resident memory so far (VmHWM), 0 once it is gone.
+
+    Not wait4's ru_maxrss: a child started by vfork (as subprocess does) inherits at exec the high-water
+    mark of the parent's memory, so a long test session's own size (200 MB and more) showed up as the
+    child's peak and failed memory bounds the child never came near. VmHWM belongs to the child's own
+    address space, made new at exec.
+    """
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return 0
 
 
 def _read(path: Path) -> str:
@@ -187,9 +209,10 @@ def write_batch(path: Path, count: int = BATCH) -> Path:
 
 def due_keys(data: Path, now: datetime = NOW) -> list[str]:
     """The keys of the follow-ups due at `now` in a data file (the planner, in this process)."""
-    from batch import model, schedule
+    from batch.data import load as loader
+    from batch.etiquette import schedule
 
-    loaded = model.load([data])
+    loaded = loader.load([data])
     return [item.key for item in schedule.select(schedule.plan(loaded, now))]
 
 

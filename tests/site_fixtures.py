@@ -55,7 +55,7 @@ def copy_project(target: Path) -> Path:
 def rooted_config(hooks: bool = True) -> str:
     """mkdocs.yml with its paths into batch/ and overrides/ made absolute (hook, templates, theme)."""
     config = (ROOT / "mkdocs.yml").read_text("utf-8")
-    hook = "hooks:\n  - batch/sitehooks.py\n"
+    hook = "hooks:\n  - batch/site/hooks.py\n"
     assert hook in config
     if not hooks:
         config = config.replace(hook, "")

@@ -4,8 +4,8 @@ Every case ends in the project's own error with its place (exit 2), or in a mess
 when parsed back from what the server received: never a traceback, never a message sent without a
 claim in the ledger, and within bounded time and memory. The cases are a table (CASES, in
 tests/hostile_cases.py), which `python -m tests.reliability` runs too and counts in its figures. The
-loader's own fuzzing is in tests/test_model_fuzz.py and the renderer's in tests/test_render.py; the
-fuzz here covers what they cannot see: a rendered message crossing SMTP.
+loader's own fuzzing is in tests/data/test_model_fuzz.py and the renderer's in
+tests/letters/test_render.py; the fuzz here covers what they cannot see: a rendered message crossing SMTP.
 """
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from batch import mime
-from batch.settings import SmtpSettings
-from batch.transport import Smtp
+from batch.account.settings import SmtpSettings
+from batch.letters import mime
+from batch.mail.transport import Smtp
 from tests.hostile_cases import CASES, Case, data_yaml, placed, run_case
 from tests.runs import NOW, clean_env, run_followup
 from tests.servers import SmtpServer, start_smtp

@@ -1,0 +1,89 @@
+"""What every command shares: exit codes, default paths, the data loaded, the moment to act as, Ctrl-C."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
+
+from batch.errors import InputError
+
+if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
+
+    from batch.model import interview as model
+
+
+EXIT_OK, EXIT_FAILED, EXIT_INPUT, EXIT_LOCKED = 0, 1, 2, 75
+
+
+DEFAULT_STATE = Path("var/followup.db")
+
+
+DEFAULT_OUTBOX = Path("var/outbox")
+
+
+DEFAULT_CALENDAR = Path("var/followups.ics")
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (a shutdown, `timeout`, systemd stopping the job): stopped as Ctrl-C stops a run."""
+
+
+def interrupted(exc: KeyboardInterrupt, err: TextIO) -> int:
+    """Say that Ctrl-C or SIGTERM stopped the command; its exit code."""
+    print("interrupted; a delivery under way is settled on the next run", file=err)
+    return 143 if isinstance(exc, Terminated) else 130
+
+
+def load_data(args: argparse.Namespace) -> model.Dataset:
+    # late: the loader and PyYAML stay off an idle `send`, which stops at the wake-up note
+    from batch.data.load import data_files, load
+
+    return load(data_files(getattr(args, "data", None), Path.cwd()))
+
+
+def zone(name: str) -> ZoneInfo:
+    """The time zone of that name (fields.zone; imported when needed, so that an idle `send` stops sooner)."""
+    # late: as load_data
+    from batch.data.fields import zone
+
+    return zone(name)
+
+
+def print_warnings(data: model.Dataset, err: TextIO) -> None:
+    """The data's warnings, a line each (check, plan and calendar; a cron send stays quiet about them)."""
+    for warning in data.warnings:
+        print(warning, file=err)
+
+
+def state_of(args: argparse.Namespace) -> Path:
+    return getattr(args, "state", None) or DEFAULT_STATE
+
+
+def now_of(args: argparse.Namespace, data: model.Dataset | None) -> datetime:
+    text = getattr(args, "now", None)
+    if text is None:
+        return datetime.now(UTC)
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise InputError(f"--now: {text!r} is not an ISO-8601 time (e.g. 2026-11-24T18:00)") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=zone(data.me.timezone) if data else UTC)
+    if not 1900 <= moment.year <= 2999:  # far enough for any interview; date arithmetic stays in range
+        raise InputError(f"--now: {text!r} is outside the years 1900-2999")
+    return moment
+
+
+def count_of(number: int, one: str, many: str) -> str:
+    return f"{number} {one if number == 1 else many}"
+
+
+def data_or_none(args: argparse.Namespace, err: TextIO) -> model.Dataset | None:
+    try:
+        return load_data(args)
+    except InputError:
+        print("(the data has problems, see followup check; listing the ledger alone, times in UTC)", file=err)
+        return None

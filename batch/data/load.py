@@ -1,0 +1,193 @@
+"""Loading: which files to read, each read and checked (`checks`), the whole checked across files.
+
+Across files: one me: and one policy:, ids unique everywhere. `place_of` finds an interview's line
+again, for messages about it after loading.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from batch.data import fields as f
+from batch.data import spec
+from batch.data.checks import Checker, build_interview, build_me, build_policy
+from batch.data.source import Key, iter_entries, locate, read_text
+from batch.errors import InputError, Problem
+from batch.model.interview import Dataset, Interview, Interviewer, Me
+from batch.model.policy import Policy
+
+
+def data_files(data: Path | None, cwd: Path) -> list[Path]:
+    """The files to read: --data (a file, or every *.yaml in a folder), else the default places."""
+    if data is not None:
+        if data.is_dir():
+            found = sorted([*data.glob("*.yaml"), *data.glob("*.yml")])  # read_text refuses what is no file
+            if not found:
+                raise InputError(Problem(str(data), 1, 1, "no .yaml or .yml files in this folder"))
+            return found
+        return [data]
+    found = [cwd / "interviews.yaml"] if (cwd / "interviews.yaml").exists() else []
+    folder = cwd / "interviews"
+    if folder.is_dir():
+        found += sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")])
+    return found or [cwd / "interviews.yaml"]
+
+
+def load(paths: Iterable[Path]) -> Dataset:
+    """Read and check every file; an InputError lists every problem in every file, by file and line."""
+    problems: list[Problem] = []
+    warnings: list[Problem] = []
+    me: tuple[Me, str] | None = None
+    policy: tuple[Policy, str] | None = None
+    interviews: list[Interview] = []
+    ids: list[tuple[str, str, int]] = []
+    files = [str(p) for p in paths]
+    for path in files:
+        try:
+            read = _load_file(path)
+        except InputError as exc:
+            problems += exc.problems
+            continue
+        problems += read.problems
+        warnings += read.warnings
+        for found, held, name in ((read.me, me, "me"), (read.policy, policy, "policy")):
+            if found is not None and held is not None:
+                line, col = _key_place(path, name)
+                problems.append(Problem(path, line, col, f"{name}: is already given in {held[1]}"))
+        me = me or (read.me and (read.me, path))
+        policy = policy or (read.policy and (read.policy, path))
+        interviews += read.interviews
+        ids += [(id_, path, index) for id_, index in read.ids]
+    problems += _duplicate_ids(ids)  # from every interview, those with problems of their own too
+    if me is None and not problems:
+        problems.append(
+            Problem(
+                files[0] if files else "interviews.yaml",
+                1,
+                1,
+                "no me: section (who you are: name, email, timezone)",
+            )
+        )
+    if problems:
+        order = {path: n for n, path in enumerate(files)}
+        problems.sort(key=lambda p: (order.get(p.path, len(order)), p.path, p.line, p.col))
+        raise InputError(problems)
+    assert me is not None
+    policy_value = policy[0] if policy else Policy()
+    return Dataset(me[0], policy_value, tuple(interviews), tuple(files), tuple(warnings))
+
+
+class _FileRead:  # a plain class, not a dataclass: dataclasses stays off the idle cron path (errors.Problem)
+    """What one file gave: its sections, the id of every interview in it, its problems and warnings."""
+
+    __slots__ = ("ids", "interviews", "me", "policy", "problems", "warnings")
+
+    def __init__(self) -> None:
+        self.me: Me | None = None
+        self.policy: Policy | None = None
+        self.interviews: list[Interview] = []
+        self.ids: list[tuple[str, int]] = []
+        self.problems: list[Problem] = []
+        self.warnings: list[Problem] = []
+
+
+def _load_file(path: str) -> _FileRead:
+    text = read_text(Path(path))
+    check = Checker(path)
+    read = _FileRead()
+    try:
+        for key, raw in iter_entries(text, path, problems=read.problems):
+            _read_entry(check, read, key, raw)
+    except InputError as exc:  # YAML that cannot be read on: what came before it still counts
+        read.problems += exc.problems
+    placed = check.problems(text)
+    read.problems += placed[: len(check.found)]
+    read.warnings = placed[len(check.found) :]
+    return read
+
+
+def _read_entry(check: Checker, read: _FileRead, key: Key, raw: object) -> None:
+    if key[0] == "interviews" and len(key) == 2:
+        if isinstance(raw, dict) and "id" in raw:
+            with contextlib.suppress(ValueError):  # a bad id is a problem `mapping` notes
+                read.ids.append((f.parse_id(raw["id"]), key[1]))  # type: ignore[arg-type]
+        interview = build_interview(check, raw, key)
+        if interview is not None:
+            read.interviews.append(interview)
+    elif key == ("me",):
+        read.me = build_me(check, raw, key)
+    elif key == ("policy",):
+        read.policy = build_policy(check, raw, key)
+    elif key == ("interviews",):
+        if raw is not None and not isinstance(raw, list):  # empty: no interviews yet
+            check.fail(key, "interviews: must be a list (each item starts with '- ')")
+    else:
+        hint = f.closest(str(key[0]), spec.TOP_KEYS)
+        more = f"did you mean {hint!r}?" if hint else "expected me, policy or interviews"
+        check.fail(key, f"unknown key {key[0]!r} ({more})", at_key=True)
+
+
+def _key_place(path: str, name: str) -> tuple[int, int]:
+    wanted = ((name,), True)
+    return locate(read_text(Path(path)), {wanted}).get(wanted, (1, 1))
+
+
+def _duplicate_ids(ids: list[tuple[str, str, int]]) -> list[Problem]:
+    """A problem at each interview whose id an earlier one has: (id, file, position) of every interview."""
+    first: dict[str, tuple[str, int]] = {}
+    clashes: list[tuple[str, tuple[str, int], tuple[str, int]]] = []
+    for id_, source, index in ids:
+        if id_ in first:
+            clashes.append((id_, first[id_], (source, index)))
+        else:
+            first[id_] = (source, index)
+    if not clashes:
+        return []
+    lines = _id_lines({place for _, a, b in clashes for place in (a, b)})
+    problems = []
+    for id_, a, b in clashes:
+        la, lb = lines.get(a, (1, 1)), lines.get(b, (1, 1))
+        problems.append(Problem(b[0], lb[0], lb[1], f"duplicate id {id_!r} (first used at {a[0]}:{la[0]})"))
+    return problems
+
+
+def _id_lines(places: set[tuple[str, int]]) -> dict[tuple[str, int], tuple[int, int]]:
+    lines: dict[tuple[str, int], tuple[int, int]] = {}
+    for source in {source for source, _ in places}:
+        text = read_text(Path(source))
+        wanted: set[tuple[Key, bool]] = {(("interviews", i, "id"), False) for s, i in places if s == source}
+        for (key, _), place in locate(text, wanted).items():
+            lines[(source, int(key[1]))] = place
+    return lines
+
+
+def place_of(interview: Interview, person: Interviewer | None = None) -> tuple[str, int, int]:
+    """Path, line and column of an interview (or of one of its interviewers), for messages about it."""
+    return places_of([(interview, person)])[0]
+
+
+def places_of(
+    targets: Sequence[tuple[Interview, Interviewer | None]],
+) -> list[tuple[str, int, int]]:
+    """place_of for many interviews (or interviewers) at once, each file read and parsed once."""
+    keys: list[Key] = []
+    by_source: dict[str, set[tuple[Key, bool]]] = {}
+    for interview, person in targets:
+        key: Key = ("interviews", interview.index)
+        if person is not None and person in interview.interviewers:
+            key = (*key, "interviewers", interview.interviewers.index(person))
+        keys.append(key)
+        by_source.setdefault(interview.source, set()).add((key, False))
+    found: dict[str, dict[tuple[Key, bool], tuple[int, int]]] = {}
+    for source, wanted in by_source.items():
+        try:
+            found[source] = locate(read_text(Path(source)), wanted)
+        except InputError:
+            found[source] = {}
+    places = []
+    for (interview, _), key in zip(targets, keys, strict=True):
+        line, col = found[interview.source].get((key, False), (1, 1))
+        places.append((interview.source, line, col))
+    return places

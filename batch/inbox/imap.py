@@ -1,0 +1,195 @@
+"""The user's mailbox over IMAP, read-only: the settings, a logged-in session on one folder, and what
+went wrong in plain words when there is none.
+
+The folder is opened with EXAMINE, so nothing in it can change; the callers fetch headers only, with
+BODY.PEEK. imaplib is imported late, so the idle cron path never loads it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import socket
+import ssl
+from typing import TYPE_CHECKING
+
+from batch.account.settings import ImapSettings, keyring_password
+from batch.account.wire import Cleaner, login_forms, tls_reason
+from batch.errors import FollowUpError
+
+if TYPE_CHECKING:
+    import imaplib
+
+_UID = re.compile(rb"\bUID (\d+)")
+_SECURE_PORTS = {"SMTP": "ssl on 465, starttls on 587", "IMAP": "ssl on 993, starttls on 143"}
+
+
+class MailboxError(FollowUpError):
+    """The mailbox could not be read: refused login, no connection, no such folder."""
+
+    exit_code = 1
+
+
+def log_in(settings: ImapSettings) -> imaplib.IMAP4:
+    """Connect and log in, no folder open yet; a MailboxError says in plain words why not."""
+    # late: imaplib and ssl load only when the mailbox is opened
+    import imaplib
+
+    password = settings.password or keyring_password(settings.user)
+    if password is None:
+        raise MailboxError(
+            f"{settings.where}: no password for {settings.user}: set FOLLOWUP_IMAP_PASSWORD_FILE "
+            "(a chmod 600 file), FOLLOWUP_IMAP_PASSWORD, or yagmail's keyring entry"
+        )
+    try:
+        client = _connect(settings)
+    except (OSError, imaplib.IMAP4.error) as exc:
+        raise MailboxError(f"{settings.where}: {describe_problem(exc, settings)}") from None
+    try:
+        _login(client, settings.user, password)
+    except imaplib.IMAP4.abort as exc:
+        _logout(client)
+        raise MailboxError(f"{settings.where}: {describe_problem(exc, settings)}") from None
+    except imaplib.IMAP4.error as exc:
+        _logout(client)
+        said = _words(exc, Cleaner(login_forms(settings.user, password)))  # a server may echo the login
+        raise MailboxError(
+            f"{settings.where}: login refused ({said}): wrong user or password "
+            "(Gmail: an app password, which needs 2-step verification, and IMAP turned on)"
+        ) from None
+    except OSError as exc:
+        _logout(client)
+        raise MailboxError(f"{settings.where}: {describe_problem(exc, settings)}") from None
+    return client
+
+
+def open_mailbox(settings: ImapSettings) -> imaplib.IMAP4:
+    """Connect, log in and EXAMINE the folder (read-only); a MailboxError says in plain words why not."""
+    # late: imaplib and ssl load only when the mailbox is opened
+    import imaplib
+
+    client = log_in(settings)
+    try:
+        kind, data = client.select(quoted(settings.folder), readonly=True)
+    except (OSError, imaplib.IMAP4.error) as exc:
+        _logout(client)
+        raise MailboxError(f"{settings.where}: {describe_problem(exc, settings)}") from None
+    if kind != "OK":
+        _logout(client)
+        raise MailboxError(
+            f"{settings.where}: no folder {settings.folder!r} ({text_of(data)}); "
+            "set FOLLOWUP_IMAP_FOLDER to the folder's IMAP name"
+        )
+    return client
+
+
+def search(client: imaplib.IMAP4, criteria: tuple[str, ...], value: str) -> set[bytes]:
+    """UID SEARCH in the examined folder; a value that is not ASCII goes as a UTF-8 literal (last)."""
+    if value.isascii():
+        kind, data = client.uid("SEARCH", *criteria, quoted(value))
+    else:
+        # typeshed says str, but imaplib sends the literal as it is: it must be bytes
+        client.literal = value.encode("utf-8")  # type: ignore[assignment]
+        kind, data = client.uid("SEARCH", "CHARSET", "UTF-8", *criteria)
+    if kind != "OK":
+        raise MailboxError(f"the server refused a search ({text_of(data)})")
+    return set(data[0].split()) if data and data[0] else set()
+
+
+def fetch(client: imaplib.IMAP4, uids: list[bytes], what: str) -> list[tuple[bytes, bytes]]:
+    """(UID, bytes) of each message, for a BODY.PEEK item (nothing is marked \\Seen)."""
+    if not uids:
+        return []
+    kind, data = client.uid("FETCH", b",".join(uids).decode("ascii"), what)
+    if kind != "OK":
+        raise MailboxError(f"the server refused to fetch messages ({text_of(data)})")
+    found = []
+    for part in data:
+        if isinstance(part, tuple) and len(part) == 2 and (uid := _UID.search(part[0])) is not None:
+            found.append((uid.group(1), part[1]))
+    return found
+
+
+def message_count(client: imaplib.IMAP4) -> int:
+    """How many messages the examined folder holds."""
+    kind, data = client.uid("SEARCH", "ALL")
+    return len(data[0].split()) if kind == "OK" and data and data[0] else 0
+
+
+def _connect(settings: ImapSettings) -> imaplib.IMAP4:
+    # late: imaplib and ssl load only when the mailbox is opened
+    import imaplib
+
+    if settings.security == "ssl":
+        context = ssl.create_default_context(cafile=settings.ca_file)
+        return imaplib.IMAP4_SSL(settings.host, settings.port, ssl_context=context, timeout=settings.timeout)
+    client = imaplib.IMAP4(settings.host, settings.port, timeout=settings.timeout)
+    if (
+        settings.security == "starttls"
+    ):  # the certificates are loaded (~20 ms) only for a connection that uses them
+        try:
+            client.starttls(ssl_context=ssl.create_default_context(cafile=settings.ca_file))
+        except BaseException:
+            _logout(client)
+            raise
+    return client
+
+
+def _login(client: imaplib.IMAP4, user: str, password: str) -> None:
+    if user.isascii() and password.isascii():
+        client.login(quoted(user), password)  # imaplib quotes the password, not the user
+    else:  # LOGIN takes ASCII only; SASL PLAIN carries UTF-8
+        client.authenticate("PLAIN", lambda _: f"\0{user}\0{password}".encode())
+
+
+def _logout(client: imaplib.IMAP4) -> None:
+    with contextlib.suppress(Exception):  # the server may have hung up already
+        client.logout()
+
+
+def describe_problem(exc: BaseException, settings: ImapSettings) -> str:
+    """What went wrong reaching the IMAP server, in plain words."""
+    return connection_problem(exc, "IMAP", settings.timeout)
+
+
+def connection_problem(exc: BaseException, service: str, timeout: float) -> str:
+    """Why a connection to an SMTP or IMAP server failed, in plain words naming the setting to check."""
+    prefix, ports = f"FOLLOWUP_{service}", _SECURE_PORTS[service]
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return (
+            f"TLS failed: the server's certificate is not trusted ({exc.verify_message}); "
+            f"set {prefix}_CA_FILE for a private CA, or check the host name"
+        )
+    if isinstance(exc, ssl.SSLError | ssl.CertificateError):
+        return f"TLS failed ({tls_reason(exc)}); {prefix}_SECURITY may not match the port ({ports})"
+    if isinstance(exc, socket.timeout | TimeoutError):
+        return f"no answer within {timeout:g} s; check the host, the port and {prefix}_SECURITY ({ports})"
+    if isinstance(exc, ConnectionRefusedError):
+        return f"connection refused: nothing answers there; check {prefix}_HOST and {prefix}_PORT"
+    if isinstance(exc, socket.gaierror):
+        return f"the host name does not resolve; check {prefix}_HOST"
+    words = str(exc).lower()
+    if "tls not supported" in words or "starttls extension" in words or "establish tls" in words:
+        return f"the server offers no STARTTLS here; {prefix}_SECURITY does not match this port ({ports})"
+    if isinstance(exc, ConnectionError | EOFError) or "closed" in words:
+        return f"the server closed the connection; if at once, check the port and {prefix}_SECURITY ({ports})"
+    return str(exc) or "the connection failed for a reason the system did not give"
+
+
+def _words(exc: BaseException, clean: Cleaner) -> str:
+    """imaplib's error text without the bytes repr around the server's words, cleaned."""
+    args = exc.args[0] if exc.args else ""
+    return text_of(args if isinstance(args, bytes) else str(exc), clean)
+
+
+def quoted(text: str) -> str:
+    """A string as an IMAP quoted string."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def text_of(data: object, clean: Cleaner | None = None) -> str:
+    """imaplib's response data (bytes, or a list of them) as one line of text without control characters
+    (and, given a cleaner made with the login, without anything the login sent)."""
+    if isinstance(data, list | tuple):
+        data = b" ".join(d for d in data if isinstance(d, bytes))
+    return (clean or Cleaner())(data)

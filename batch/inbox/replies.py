@@ -1,0 +1,422 @@
+"""Replies in the user's mailbox: a reply from anyone at an interview stops its pending check-ins.
+
+A reply is a message whose In-Reply-To or References names one of our thank-yous (from whoever
+writes it), or one from an address on the panel since the first thank-you. The server's searches
+match substrings, so every hit is checked again on its headers (BODY.PEEK, in a folder opened
+read-only: see imap.py). Not every such message is a reply (autoreply.py tells them apart):
+- a delivery report for a thank-you marks that thank-you `bounced` (and holds a check-in to the same
+  address); the report is found by its threading headers or by the thank-you's Message-ID in its body;
+- an auto-reply is no reply; when it names a return date and speaks for the check-in's recipient,
+  the check-in waits for their first working day back;
+- mail from the user's own addresses is never a reply.
+Addresses are compared in one form: lower case, an international domain in Unicode.
+Past 400 lines: finding replies, reading bounces and weighing auto-replies are one pass over one mailbox.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import encodings.idna
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from email.message import Message
+from email.parser import HeaderParser
+from email.utils import getaddresses, parsedate_to_datetime
+from typing import TYPE_CHECKING
+
+from batch.account.settings import ImapSettings, imap_settings
+from batch.data.fields import zone
+from batch.data.load import place_of
+from batch.errors import InputError
+from batch.etiquette import workdays
+from batch.etiquette.schedule import FollowUp, plan
+from batch.etiquette.workdays import recipient_policy
+from batch.inbox import autoreply
+from batch.inbox.imap import (
+    MailboxError,
+    describe_problem,
+    fetch,
+    open_mailbox,
+    search,
+)
+from batch.ledger.schema import Entry
+from batch.ledger.store import Ledger
+from batch.model.interview import Dataset
+from batch.model.keys import Known, known_from
+
+if TYPE_CHECKING:
+    import imaplib
+
+_FIELDS = (
+    "(BODY.PEEK[HEADER.FIELDS (FROM IN-REPLY-TO REFERENCES MESSAGE-ID DATE SUBJECT CONTENT-TYPE "
+    "AUTO-SUBMITTED X-AUTOREPLY X-AUTORESPOND PRECEDENCE)])"
+)
+_BODY = "(BODY.PEEK[]<0.65536>)"  # enough for a report's parts or an auto-reply's text, never \Seen
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_MESSAGE_ID = re.compile(r"<[^<>\s]+>")
+PENDING = ("scheduled", "due", "waiting")  # check-in states a reply cancels
+
+
+@dataclass(frozen=True, slots=True)
+class Watch:
+    """What answers one interview looks like: our thank-yous, the panel, the check-in's recipient."""
+
+    interview: str
+    thank_yous: tuple[tuple[str, str], ...]  # (Message-ID, recipient in one form)
+    senders: tuple[str, ...]  # the panel's addresses, in one form
+    since: datetime  # the first thank-you (or the interview's end when none went through the ledger)
+    check_in_to: str = ""  # the check-in's recipient, in one form
+
+    @property
+    def message_ids(self) -> tuple[str, ...]:
+        """Our thank-yous' Message-IDs."""
+        return tuple(message_id for message_id, _ in self.thank_yous)
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """A message in the mailbox that answers an interview."""
+
+    interview: str
+    sender: str
+    date: str
+    how: str  # In-Reply-To | References | From
+
+
+@dataclass(frozen=True, slots=True)
+class Away:
+    """An auto-reply for the check-in's recipient that names the first day they are back."""
+
+    interview: str
+    back: date  # as written; `how` says whether it is the day back or the last day away
+    how: str  # back | until
+
+
+@dataclass(frozen=True, slots=True)
+class Bounced:
+    """A delivery report for one of our thank-yous."""
+
+    interview: str
+    message_id: str
+    diagnostic: str
+
+
+@dataclass(slots=True)
+class Findings:
+    """What the mailbox says about the watched interviews."""
+
+    replies: list[Reply] = field(default_factory=list)
+    away: list[Away] = field(default_factory=list)
+    bounces: list[Bounced] = field(default_factory=list)
+
+
+def same_form(address: str) -> str:
+    """An address in the one form matching uses: lower case, its domain's IDNA labels in Unicode."""
+    local, at, domain = address.strip().rpartition("@")
+    if not at:
+        return address.strip().lower()
+    labels = []
+    for label in domain.rstrip(".").lower().split("."):
+        with contextlib.suppress(UnicodeError):  # a label that is no valid IDNA stays as written
+            label = encodings.idna.ToUnicode(label) if label.startswith("xn--") else label
+        labels.append(label)
+    return f"{local.lower()}@{'.'.join(labels)}"
+
+
+def _spellings(address: str) -> set[str]:
+    """An address as a server's FROM search needs it: its domain in Unicode and in ASCII (IDNA)."""
+    local, _, domain = address.rpartition("@")
+    spellings = {address, same_form(address)}
+    with contextlib.suppress(UnicodeError):
+        spellings.add(f"{local}@{domain.encode('idna').decode('ascii')}")
+    return spellings
+
+
+def watches_for(items: Iterable[FollowUp], entries: Iterable[Entry], data: Dataset) -> list[Watch]:
+    """One watch per interview that has a check-in due now."""
+    check_ins = {i.interview.id: i for i in items if i.kind == "check-in" and i.state == "due"}
+    thanked: dict[str, list[Entry]] = {}
+    for entry in entries:
+        if entry.kind == "thank-you" and entry.state in ("sent", "uncertain"):
+            thanked.setdefault(entry.interview, []).append(entry)
+    watches = []
+    for check_in in check_ins.values():
+        interview = check_in.interview
+        sent = thanked.get(interview.id, [])
+        if sent:
+            since = min(datetime.fromisoformat(e.claimed_at) for e in sent)
+        else:
+            since = interview.end.replace(tzinfo=zone(interview.timezone or data.me.timezone))
+        senders = tuple(sorted({same_form(p.email) for p in interview.interviewers if p.email}))
+        thank_yous = tuple((e.message_id, same_form(e.recipient)) for e in sent)
+        to = same_form(check_in.interviewer.email) if check_in.interviewer.email else ""
+        watches.append(Watch(interview.id, thank_yous, senders, since, to))
+    return watches
+
+
+def replied_states(items: Iterable[FollowUp], replies: Iterable[Reply]) -> dict[str, str]:
+    """key → 'replied' for every pending check-in of an interview that was answered."""
+    answered = {reply.interview for reply in replies}
+    return {
+        item.key: "replied"
+        for item in items
+        if item.kind == "check-in" and item.state in PENDING and item.interview.id in answered
+    }
+
+
+def find_replies(settings: ImapSettings, watches: list[Watch], own: Iterable[str] = ()) -> Findings:
+    """Replies, auto-replies with a return date and bounces for the watched interviews (mail from
+    `own` addresses never counts)."""
+    found = Findings()
+    watches = [watch for watch in watches if watch.message_ids or watch.senders]
+    if not watches:  # nothing to look for: the mailbox is not opened
+        return found
+    mine = {same_form(address) for address in own}
+    client = open_mailbox(settings)
+    try:
+        for watch in watches:
+            _look(client, watch, mine, found)
+        return found
+    except (OSError, client.error) as exc:  # client.abort is a subclass of client.error
+        raise MailboxError(f"{settings.where}: {describe_problem(exc, settings)}") from None
+    finally:
+        with contextlib.suppress(Exception):  # logging out of a broken session may fail; it is gone anyway
+            client.logout()
+
+
+def _look(client: imaplib.IMAP4, watch: Watch, mine: set[str], found: Findings) -> None:
+    """Search, fetch headers, and sort each hit: report, auto-reply, reply or neither."""
+    since = watch.since.astimezone(UTC) - timedelta(days=1)  # SINCE is a date in the server's zone
+    day = f"{since.day}-{_MONTHS[since.month - 1]}-{since.year}"
+    uids: set[bytes] = set()
+    for message_id in watch.message_ids:
+        bare = message_id.strip().strip("<>")
+        uids |= search(client, ("HEADER", "In-Reply-To"), bare)
+        uids |= search(client, ("HEADER", "References"), bare)
+        uids |= search(client, ("SINCE", day, "HEADER", "Content-Type", "report", "BODY"), bare)
+    for sender in watch.senders:
+        for spelling in _spellings(sender):
+            uids |= search(client, ("SINCE", day, "FROM"), spelling)
+    replied = False
+    for uid, raw in fetch(client, sorted(uids, key=int), _FIELDS):
+        headers = HeaderParser().parsestr(raw.decode("utf-8", "replace"))  # SMTPUTF8 headers are raw UTF-8
+        if autoreply.is_delivery_report(headers):  # first: real bounces also say Auto-Submitted
+            found.bounces += _bounce(client, uid, watch)
+            continue
+        reply = _match(headers, watch, mine)
+        if reply is None:
+            continue
+        if autoreply.is_auto_reply(headers):
+            found.away += _away(client, uid, headers, reply, watch)
+        elif not replied:
+            found.replies.append(reply)
+            replied = True
+
+
+def _bounce(client: imaplib.IMAP4, uid: bytes, watch: Watch) -> list[Bounced]:
+    fetched = fetch(client, [uid], _BODY)
+    report = autoreply.read_report(fetched[0][1]) if fetched else None
+    if report is None:  # a delay or success notice, or one we cannot read
+        return []
+    ours = [message_id for message_id in watch.message_ids if message_id in report.cited]
+    return [Bounced(watch.interview, ours[0], report.diagnostic)] if ours else []
+
+
+def _away(client: imaplib.IMAP4, uid: bytes, headers: Message, reply: Reply, watch: Watch) -> list[Away]:
+    """The return date of an auto-reply that speaks for the check-in's recipient (by its sender, or
+    for a postmaster@ or a shared sender, by the thank-you it answers)."""
+    person = reply.sender
+    if person not in watch.senders:
+        cited = set(_MESSAGE_ID.findall(" ".join(str(v) for v in headers.get_all(reply.how, []))))
+        person = next((to for message_id, to in watch.thank_yous if message_id in cited), "")
+    if not person or person != watch.check_in_to:
+        return []
+    fetched = fetch(client, [uid], _BODY)
+    if not fetched:
+        return []
+    written = _date_of(reply.date) or watch.since
+    found = autoreply.return_date(autoreply.body_text(fetched[0][1]), written.date())
+    return [Away(watch.interview, found[0], found[1])] if found else []
+
+
+def _match(headers: Message, watch: Watch, mine: set[str]) -> Reply | None:
+    """Whether one message's headers answer the watch (the server's search matches substrings)."""
+    senders = [
+        same_form(address) for _, address in getaddresses([str(v) for v in headers.get_all("From", [])])
+    ]
+    if not senders or any(address in mine for address in senders):
+        return None
+    sender, date = senders[0], str(headers.get("Date", "")).strip()
+    for name in ("In-Reply-To", "References"):
+        cited = set(_MESSAGE_ID.findall(" ".join(str(v) for v in headers.get_all(name, []))))
+        if cited & set(watch.message_ids):
+            return Reply(watch.interview, sender, date, name)
+    if sender in watch.senders and not _before(date, watch.since):
+        return Reply(watch.interview, sender, date, "From")
+    return None
+
+
+def _date_of(text: str) -> datetime | None:
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
+
+
+def _before(date: str, moment: datetime) -> bool:
+    """Whether a Date header is earlier than the moment; an unreadable date is not (it may be a reply)."""
+    when = _date_of(date)
+    return when is not None and when < moment
+
+
+def stop_on_reply(
+    items: list[FollowUp], data: Dataset, entries: Iterable[Entry], settings: ImapSettings
+) -> tuple[dict[str, str], Findings]:
+    """Look in the mailbox about the interviews with a check-in due; the check-ins replies cancel."""
+    own = [data.me.email, *([data.me.reply_to] if data.me.reply_to else [])]
+    if "@" in settings.user:
+        own.append(settings.user)
+    found = find_replies(settings, watches_for(items, entries, data), own)
+    return replied_states(items, found.replies), found
+
+
+def with_reasons(items: list[FollowUp], replies: Iterable[Reply]) -> list[FollowUp]:
+    """The follow-ups, each `replied` one saying who answered and how (for plan's `why`)."""
+    by_interview = {reply.interview: reply for reply in replies}
+    found = []
+    for item in items:
+        reply = by_interview.get(item.interview.id)
+        if item.state == "replied" and reply is not None:
+            how = "by sender address" if reply.how == "From" else f"{reply.how} our thank-you"
+            item = item._replace(why=f"{reply.sender} replied ({how}, {reply.date or 'no date'})")
+        found.append(item)
+    return found
+
+
+def plan_with_replies(
+    data: Dataset,
+    now: datetime,
+    states: Known | Mapping[str, str],
+    items: list[FollowUp],
+    entries: Callable[[], Iterable[Entry]],
+    env: Mapping[str, str],
+) -> tuple[list[FollowUp], str | None]:
+    """The plan after a look in the mailbox: check-ins a reply cancelled as `replied`, thank-yous a
+    delivery report names as `bounced`, check-ins that wait for an out-of-office's return date; and the
+    problem, in one line, when the mailbox could not be read. IMAP is opened only when a check-in is
+    due and FOLLOWUP_IMAP_HOST is set."""
+    if not any(item.kind == "check-in" and item.state == "due" for item in items):
+        return items, None
+    known = list(entries())
+    items = _hold_check_ins(items, _bounced_addresses(known), data)
+    if not any(item.kind == "check-in" and item.state == "due" for item in items):
+        return items, None
+    try:
+        settings = imap_settings(env)
+        if settings is None:
+            return items, None
+        replied, found = stop_on_reply(items, data, known, settings)
+    except (MailboxError, InputError) as exc:  # a wrong FOLLOWUP_IMAP_* setting holds the check-ins too
+        return items, " ".join(str(exc).split())
+    if not (replied or found.bounces or found.away):
+        return items, None
+    by_id = {entry.message_id: entry for entry in known}
+    bounced = {by_id[b.message_id].key: f"bounced: the server said {b.diagnostic}" for b in found.bounces}
+    items = plan(data, now, known_from(states).with_states({**replied, **dict.fromkeys(bounced, "bounced")}))
+    items = [
+        i._replace(why=bounced[i.key]) if i.state == "bounced" and i.key in bounced else i for i in items
+    ]
+    new = {
+        same_form(by_id[b.message_id].recipient): f"bounced: the server said {b.diagnostic}"
+        for b in found.bounces
+    }
+    items = _hold_check_ins(with_reasons(items, found.replies), {**_bounced_addresses(known), **new}, data)
+    items = _wait_for_returns(items, found.away, data, now)
+    return sorted(items, key=lambda item: (item.due_at.astimezone(UTC), item.key)), None
+
+
+def _bounced_addresses(entries: Iterable[Entry]) -> dict[str, str]:
+    """Addresses a thank-you bounced from, in one form, with what the ledger says about it."""
+    return {
+        same_form(e.recipient): e.reply or "bounced"
+        for e in entries
+        if e.kind == "thank-you" and e.state == "bounced"
+    }
+
+
+def _hold_check_ins(items: list[FollowUp], bounced: Mapping[str, str], data: Dataset) -> list[FollowUp]:
+    """A check-in to an address a thank-you bounced from would bounce too: it shows `bounced` instead."""
+    if not bounced:
+        return items
+    held = []
+    for item in items:
+        address = same_form(item.interviewer.email) if item.interviewer.email else ""
+        if item.kind == "check-in" and item.state in PENDING and address in bounced:
+            path = place_of(item.interview, item.interviewer)[0]
+            said = bounced[address].removeprefix("bounced: ")
+            why = f"held: the thank-you to {address} bounced ({said}); correct the address in {path}"
+            item = item._replace(state="bounced", why=why)
+        held.append(item)
+    return held
+
+
+def _wait_for_returns(
+    items: list[FollowUp], away: Iterable[Away], data: Dataset, now: datetime
+) -> list[FollowUp]:
+    """Each pending check-in whose recipient is away waits for the first working day they are back."""
+    latest: dict[str, Away] = {}
+    for found in away:
+        if found.interview not in latest or found.back > latest[found.interview].back:
+            latest[found.interview] = found
+    return [
+        _after_return(item, latest[item.interview.id], data, now)
+        if item.kind == "check-in" and item.state in PENDING and item.interview.id in latest
+        else item
+        for item in items
+    ]
+
+
+def _after_return(item: FollowUp, away: Away, data: Dataset, now: datetime) -> FollowUp:
+    """The check-in moved to their first working day back, at the check-in time, when that is later."""
+    person, interview = item.interviewer, item.interview
+    rules = recipient_policy(data.policy, interview, person)
+    there = zone(person.timezone or interview.timezone or data.me.timezone)
+    first = away.back if away.how == "back" else workdays.add_business_days(away.back, 1, rules)
+    if not workdays.is_working_day(first, rules):
+        first = workdays.add_business_days(first, 1, rules)
+    due = workdays.next_opening(datetime.combine(first, rules.check_in_at, tzinfo=there), there, rules)
+    if due <= item.due_at:
+        return item
+    why = f"waits for {person.name}'s return on {first:%a} {first.day} {first:%b} (out-of-office reply)"
+    state = "due" if now >= due else "scheduled"
+    return item._replace(due_at=due, expires_at=due + (item.expires_at - item.due_at), state=state, why=why)
+
+
+def record_replies(
+    ledger: Ledger, items: Iterable[FollowUp], states: Known | Mapping[str, str], now: datetime
+) -> list[str]:
+    """Check-ins a reply cancelled and thank-yous that bounced go into the ledger, so later runs need
+    not search the mailbox; one line for each, said on this run only."""
+    lines = []
+    for item in items:
+        person = item.interviewer
+        who = f"{person.name} <{person.email}>" if person.email else person.name
+        if item.kind == "check-in" and item.state == "replied" and item.key not in states:
+            entry = Entry(
+                key=item.key, interview=item.interview.id, kind=item.kind, method=item.method,
+                recipient=person.email or "", name=person.name, subject="", message_id="", state="replied",
+                attempts=0, claimed_at="", finished_at=None, reply=None,
+            )  # fmt: skip
+            ledger.note_replied(entry, item.why, now)
+            lines.append(f"replied  check-in to {who} ({item.interview.id}) not sent: {item.why}")
+        elif item.kind == "thank-you" and item.state == "bounced" and states.get(item.key) != "bounced":
+            ledger.note_bounced(item.key, item.why)
+            path = place_of(item.interview, person)[0]
+            said = item.why.removeprefix("bounced: ")
+            lines.append(
+                f"bounced  thank-you to {who} ({item.interview.id}): {said}; correct the address in {path}"
+            )
+    return lines

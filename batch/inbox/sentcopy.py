@@ -1,0 +1,114 @@
+"""A copy of each delivered email in your Sent folder, so your mail program shows what went in your name.
+
+SMTP hands a message to the recipient's server only; most providers file nothing in your Sent folder,
+so the job appends the exact bytes it delivered there over IMAP, flagged \\Seen, dated when it went.
+Gmail and Microsoft 365 file SMTP mail in Sent by themselves: there the default is no copy
+(FOLLOWUP_IMAP_SENT_COPY=yes|no overrides; auto is the default). The folder is the one the server
+marks \\Sent (RFC 6154), else the one FOLLOWUP_IMAP_SENT_FOLDER names.
+
+A copy never changes a delivery: the ledger keeps the bytes (table `copies`) until the append
+succeeds, and a run that cannot file them says so in one line and tries again on the next run.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import TYPE_CHECKING, NamedTuple
+
+from batch.account.settings import ImapSettings, SmtpSettings
+from batch.errors import InputError
+
+if TYPE_CHECKING:
+    import imaplib
+
+# Providers whose SMTP service files what it sends in the Sent folder itself (a copy would be a second).
+FILES_ITS_OWN = ("gmail.com", "googlemail.com", "office365.com", "outlook.com")
+# A LIST reply: (flags) "delimiter" name, the name an atom or a quoted string
+_LIST = re.compile(rb'^\(([^)]*)\) (?:NIL|"(?:[^"\\]|\\.)*") (.+)$')
+
+
+class SentCopies(NamedTuple):  # a NamedTuple, as every record of the idle cron path (see errors.Problem)
+    """Where the copies go: the mailbox, and the folder when the user named one."""
+
+    imap: ImapSettings
+    folder: str | None = None
+
+
+def sent_copies(
+    env: Mapping[str, str], smtp: SmtpSettings | None, imap: ImapSettings | None
+) -> SentCopies | None:
+    """Whether to file copies (FOLLOWUP_IMAP_SENT_COPY: auto, yes or no) and where; None for no."""
+    get = env.get
+    choice = str(get("FOLLOWUP_IMAP_SENT_COPY", "auto")).strip().lower() or "auto"
+    if choice not in ("auto", "yes", "no"):
+        raise InputError(f"FOLLOWUP_IMAP_SENT_COPY: {choice!r} is not one of auto, yes, no")
+    folder = str(get("FOLLOWUP_IMAP_SENT_FOLDER", "")).strip() or None
+    if folder is not None and not (folder.isascii() and folder.isprintable()):
+        raise InputError(f"FOLLOWUP_IMAP_SENT_FOLDER: {folder!r}: give the folder's IMAP name (ASCII)")
+    if imap is None or smtp is None or choice == "no":
+        if choice == "yes" and imap is None:
+            raise InputError(
+                "FOLLOWUP_IMAP_SENT_COPY: yes needs the mailbox: set FOLLOWUP_IMAP_HOST and its login"
+            )
+        return None
+    if choice == "auto" and files_its_own(smtp.host):
+        return None
+    return SentCopies(imap, folder)
+
+
+def files_its_own(host: str) -> bool:
+    """Whether an SMTP host is one that files sent mail in Sent by itself."""
+    host = host.lower().rstrip(".")
+    return any(host == domain or host.endswith("." + domain) for domain in FILES_ITS_OWN)
+
+
+def file_copies(
+    where: SentCopies, owed: list[tuple[str, bytes, datetime]], filed: Callable[[str], None]
+) -> str | None:
+    """Append each owed copy to the Sent folder, calling `filed(key)` after each; the problem in one
+    line when the mailbox or the append fails (what is left stays owed)."""
+    # late: imaplib and ssl stay off every run that owes no copy (cli builds SentCopies on each send)
+    import imaplib
+
+    from batch.inbox.imap import MailboxError, _logout, describe_problem, log_in, quoted, text_of
+
+    if not owed:
+        return None
+    try:
+        client = log_in(where.imap)
+    except MailboxError as exc:
+        return str(exc)
+    try:
+        folder = where.folder or find_sent_folder(client)
+        if folder is None:
+            return (
+                f"{where.imap.where}: no folder is marked \\Sent: set FOLLOWUP_IMAP_SENT_FOLDER to its name "
+                "(or FOLLOWUP_IMAP_SENT_COPY=no)"
+            )
+        for key, message, when in owed:
+            kind, data = client.append(quoted(folder), r"(\Seen)", imaplib.Time2Internaldate(when), message)
+            if kind != "OK":
+                return f"{where.imap.where}: could not file a copy in {folder!r} ({text_of(data)})"
+            filed(key)
+    except (OSError, imaplib.IMAP4.error) as exc:
+        return f"{where.imap.where}: {describe_problem(exc, where.imap)}"
+    finally:
+        _logout(client)
+    return None
+
+
+def find_sent_folder(client: imaplib.IMAP4) -> str | None:
+    """The folder the server marks \\Sent (RFC 6154 special use), if one is."""
+    kind, data = client.list()
+    if kind != "OK":
+        return None
+    for line in data:
+        found = _LIST.match(line.strip()) if isinstance(line, bytes) else None
+        if found and b"\\sent" in found[1].lower().split():
+            name = found[2]
+            if name.startswith(b'"'):
+                name = re.sub(rb"\\(.)", rb"\1", name[1:-1])
+            return name.decode("utf-8", "replace")
+    return None

@@ -1,0 +1,5 @@
+"""What was delivered, in SQLite: claimed before a message goes, recorded after, never sent twice.
+
+Owns: the ledger file, its schema, claims, records and reads (`store`) and the idle run's wake-up note
+(`wake`). Uses `model` (the keys) and `errors`; no module elsewhere writes SQL.
+"""

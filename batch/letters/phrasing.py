@@ -1,0 +1,146 @@
+"""What makes each letter its own: the interview's day as the reader says it, and a phrasing per panelist.
+
+The day words come from CLDR through Babel (weekday and month names, "today", "yesterday", "last
+Thursday"); only the little words that join them to a sentence ("on", "de", "del") are ours, one short
+rule per shipped language. Babel is imported here, inside the functions: rendering needs it, the idle
+cron run never renders.
+
+A stock template holds several phrasings of its parts (opening, interest, close). Each interviewer of a
+panel gets a different combination: a stable hash of the interview id and the person ranks the panel,
+and the rank walks the combinations so that the first few panelists differ in every part.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+
+from batch.model.languages import base_language, locale_name
+
+
+@dataclass(frozen=True, slots=True)
+class DayWords:
+    """The interview's day as the reader says it at the moment they read: in a sentence and before a noun."""
+
+    when: str  # "today", "yesterday", "on Monday", "last Thursday", "on February 8"
+    of: str  # "today's", "Monday's", "our February 8" (en); "d’hier", "du 8 février" (fr); "del lunes" (es)
+    weekday: str  # "Tuesday"
+    date: str  # "February 8"
+    relative: str  # today | yesterday | weekday | last | date
+
+
+def relative_day(held: date, read: date, spoken_soon: bool = True) -> str:
+    """How far the reader is from the interview's day: today, yesterday, weekday (this week), last, date.
+
+    A card arrives days after it is written, so `spoken_soon=False` never says today or yesterday.
+    """
+    days = (read - held).days
+    if days < 0 or days > 6:
+        return "date"
+    if spoken_soon and days <= 1:
+        return ("today", "yesterday")[days]
+    if held.weekday() < read.weekday() or not spoken_soon:
+        return "weekday"  # the same week: "on Monday" is unambiguous
+    return "last"
+
+
+@lru_cache(maxsize=4096)  # a batch says a few days in a few languages, thousands of times
+def day_words(language: str, held: date, read: date, spoken_soon: bool = True) -> DayWords:
+    """The interview's day `held` as said on day `read` in that language (a BCP 47 code such as fr-CA)."""
+    # late: Babel's CLDR data is heavy; the idle cron run renders nothing
+    from babel import Locale
+    from babel.dates import format_date, format_skeleton
+
+    locale = Locale.parse(locale_name(language))
+    relative = relative_day(held, read, spoken_soon)
+    fields = locale._data["date_fields"]  # CLDR's relative words; Babel has no public call for them
+    weekday = format_date(held, "EEEE", locale=locale)
+    on_date = format_skeleton("MMMMd" if held.year == read.year else "yMMMMd", held, locale=locale)
+    if relative in ("today", "yesterday"):
+        word = fields["day"]["relative"][0 if relative == "today" else -1]
+    elif relative == "last":
+        word = fields[("mon", "tue", "wed", "thu", "fri", "sat", "sun")[held.weekday()]]["relative"][-1]
+    else:
+        word = weekday if relative == "weekday" else on_date
+    when, of = _GLUE.get(base_language(language), _bare)(word, relative)
+    return DayWords(when, of, weekday, on_date, relative)
+
+
+def _bare(word: str, relative: str) -> tuple[str, str]:
+    """A language we ship no templates for: the CLDR words as they are, for the user's own template."""
+    return word, word
+
+
+def _english(word: str, relative: str) -> tuple[str, str]:
+    if relative in ("weekday", "date"):
+        return f"on {word}", (f"{word}'s" if relative == "weekday" else f"our {word}")
+    return word, f"{word}'s"
+
+
+def _french(word: str, relative: str) -> tuple[str, str]:
+    if relative == "date":
+        return f"le {word}", f"du {word}"
+    elided = word[:1] in "aeiouhâéè"  # d’hier, d’aujourd’hui
+    return word, (f"d’{word}" if elided else f"de {word}")
+
+
+def _spanish(word: str, relative: str) -> tuple[str, str]:
+    if relative in ("weekday", "date"):
+        word = f"el {word}"
+    if word.startswith("el "):  # el lunes, el jueves pasado: del lunes
+        return word, "del " + word[3:]
+    return word, f"de {word}"
+
+
+_GLUE = {"en": _english, "fr": _french, "es": _spanish}
+
+
+# --- one phrasing per panelist -------------------------------------------------------------------
+
+
+def _digest(*parts: str) -> bytes:
+    # hashlib, never hash(): Python salts str hashes per process, and a re-render must be identical
+    return hashlib.sha256("\x00".join(parts).encode("utf-8")).digest()
+
+
+@lru_cache(maxsize=4096)
+def rank(interview_id: str, panel: tuple[str, ...], person: str) -> int:
+    """The person's place in the panel, in an order fixed by the interview id and each person alone."""
+    if len(panel) == 1:  # the first, whatever the order (or 0 for someone not on it, as below)
+        return 0
+    order = sorted(panel, key=lambda who: (_digest(interview_id, who), who))
+    return order.index(person) if person in order else 0
+
+
+@lru_cache(maxsize=4096)
+def combination(interview_id: str, place: int, counts: tuple[int, ...]) -> tuple[int, ...]:
+    """The phrasing of each part for the panelist at `place`: all distinct while place < the product.
+
+    The place, written in mixed radix over the counts, is spread over every part (each part adds the
+    digits before it), so the first min(counts) panelists differ in every part, not only in one.
+    """
+    start = _digest(interview_id, "phrasing")
+    total = 1
+    for count in counts:
+        total *= count
+    place %= max(total, 1)
+    chosen, carried = [], 0
+    for n, count in enumerate(counts):
+        digit = place % count
+        place //= count
+        carried += digit
+        chosen.append((start[n] + carried) % count)
+    return tuple(chosen)
+
+
+def phrasing(
+    interview_id: str, panel: tuple[str, ...], person: str, parts: tuple[tuple[str, int], ...]
+) -> dict[str, int]:
+    """Which phrasing of each part (by name) this person's letter uses."""
+    if not parts:
+        return {}
+    counts = tuple(count for _, count in parts)
+    chosen = combination(interview_id, rank(interview_id, panel, person), counts)
+    return {name: index for (name, _), index in zip(parts, chosen, strict=True)}

@@ -1,0 +1,180 @@
+"""The guide's examples: a fictional interview through the job's real loader, planner and renderer.
+
+The hook never reads the user's interviews.yaml; these letters are exactly what the job would send
+for the example.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from datetime import datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from batch.data import load
+from batch.etiquette import schedule
+from batch.letters import compose, lint, render
+from batch.letters.words import count_words
+from batch.model import interview as model
+from batch.site.markdown import check, fenced, indent, table, tabs, when
+
+# Fictional from end to end (`.example` domains, 555-01xx numbers). A Tuesday panel of two.
+EXAMPLE_YAML = """\
+me:
+  name: Alex Morgan
+  email: alex.morgan@example.com
+  phone: "+1 416 555 0107"
+  timezone: America/Toronto
+
+interviews:
+  - id: lakeside-ux-researcher
+    company: Lakeside Books
+    role: UX Researcher
+    start: 2026-05-12 14:00
+    duration: 45m
+    decision_by: 2026-05-22
+    interviewers:
+      - name: Nadia Brooks
+        email: nadia.brooks@lakeside.example
+        title: Head of Research
+        phone: "+1 416 555 0163"
+        topics: [the reader survey, testing the new checkout]
+        note: Your point about watching people shop in the store has stayed with me.
+      - name: Tom Okoye
+        email: tom.okoye@lakeside.example
+        title: Product Designer
+        timezone: Europe/London
+        topics: [the accessibility audit]
+"""
+
+
+EXAMPLE_NOW = datetime.fromisoformat("2026-05-12T09:00:00-04:00")  # the morning of the interview
+
+
+@cache
+def example() -> model.Dataset:
+    """The fictional dataset, loaded and checked by the job's own loader."""
+    with tempfile.TemporaryDirectory(prefix="followup-guide-") as folder:
+        path = Path(folder) / "example.yaml"
+        path.write_text(EXAMPLE_YAML, encoding="utf-8")
+        return load.load([path])
+
+
+def with_interview(interview: model.Interview) -> model.Dataset:
+    """The example dataset holding just this interview."""
+    return example()._replace(interviews=(interview,))
+
+
+def follow_up(kind: str, method: str | None = None, who: int = 0, **changes: Any) -> schedule.FollowUp:
+    """One planned follow-up of the example, its interview changed as asked."""
+    # changes: any of Interview's fields, which _replace checks (so Any, as it takes)
+    interview = example().interviews[0]._replace(**changes)
+    if method:
+        interview = interview._replace(method=method)
+    person = interview.interviewers[who]
+    items = schedule.plan(with_interview(interview), EXAMPLE_NOW)
+    return next(i for i in items if i.kind == kind and i.interviewer == person)
+
+
+def words_of(item: schedule.FollowUp, data: model.Dataset | None = None) -> compose.Composed:
+    """What the job makes of a follow-up, in the words of the moment it would go (its plan's sends_at)."""
+    return compose.compose(item, data or example(), item.sends_at)
+
+
+def message_block(item: schedule.FollowUp, label: str, data: model.Dataset | None = None) -> str:
+    """One follow-up as the job composes it; for a call or a card, the reminder folded below."""
+    composed = words_of(item, data)
+    check(label, list(composed.problems))
+    words, limits = composed.words, lint.word_limits(item.method, example().policy, item.kind)
+    parts = [f"**Subject:** {words.subject}"] if item.sends_email else []
+    parts.append(fenced(words.text))
+    what = "check-in" if item.kind == "check-in" and item.sends_email else item.method
+    article = "an" if what[0] in "aeiou" else "a"
+    span = f"{limits[0]} to {limits[1]}" if limits[0] > 1 else f"at most {limits[1]}"
+    parts.append(f"{count_words(words.text)} words; the job accepts {span} in {article} {what}.")
+    if not item.sends_email:
+        title = f'??? info "The reminder email you receive at {when(item.due_at)}"'
+        mail = f"**Subject:** {composed.mail.subject}\n\n" + fenced(composed.mail.text)
+        parts.append(title + "\n\n" + indent(mail))
+    return "\n\n".join(parts)
+
+
+def part_example_yaml() -> str:
+    """The fictional interviews.yaml."""
+    return fenced(EXAMPLE_YAML, "yaml", ".followup-yaml")
+
+
+def part_example_plan() -> str:
+    """The planner's timeline for the example."""
+    rows = [
+        (item.kind, item.interviewer.name, item.method, when(item.due_at), item.why)
+        for item in schedule.plan(example(), EXAMPLE_NOW)
+    ]
+    return table(("Follow-up", "To", "How", "Due (their clock)", "Why then"), rows)
+
+
+def part_example_thank_you() -> str:
+    """The same thank-you as an email, a voicemail and a note."""
+    names = {"email": "Email", "voicemail": "Voicemail", "note": "Note"}
+    return tabs({names[m]: message_block(follow_up("thank-you", m), f"{m} thank-you") for m in model.METHODS})
+
+
+def part_example_panel() -> str:
+    """Both panelists' thank-yous side by side: each its own letter (a warning if two read the same)."""
+    people = example().interviews[0].interviewers
+    items = [follow_up("thank-you", who=n) for n in range(len(people))]
+    same = lint.panel_problems([(item, words_of(item).words) for item in items])
+    check("panel", [said for _, said, _ in same])
+    return tabs({person.name: message_block(item, f"{person.name}'s thank-you") for person, item in
+                 zip(people, items, strict=True)})  # fmt: skip
+
+
+LANGUAGE_NAMES = {"en": "English", "fr": "Français (Canada)", "es": "Español"}
+
+
+LANGUAGE_CODES = {"en": "en", "fr": "fr-CA", "es": "es"}
+
+
+# What Alex would have written under topics: and note: for an interview held in that language.
+LANGUAGE_VALUES = {
+    "fr": (("le sondage auprès des lecteurs", "les tests du nouveau panier"),
+           "Votre remarque sur l’observation des clients en magasin m’a fait réfléchir."),
+    "es": (("la encuesta a los lectores", "las pruebas del nuevo carrito"),
+           "Su comentario sobre observar a los clientes en la tienda me dio mucho que pensar."),
+}  # fmt: skip
+
+
+def part_example_languages() -> str:
+    """Nadia's thank-you in each shipped language, one tab each (`language:` on the interview)."""
+    blocks = {}
+    shipped = render.shipped_languages()
+    for short in sorted(shipped, key=lambda code: (list(LANGUAGE_NAMES).index(code) if code in LANGUAGE_NAMES
+                                                     else len(LANGUAGE_NAMES), code)):  # fmt: skip
+        code = LANGUAGE_CODES.get(short, short)
+        interview = example().interviews[0]
+        if short in LANGUAGE_VALUES:
+            topics, note = LANGUAGE_VALUES[short]
+            nadia = interview.interviewers[0]._replace(topics=topics, note=note)
+            interview = interview._replace(interviewers=(nadia, *interview.interviewers[1:]))
+        item = follow_up("thank-you", language=code, interviewers=interview.interviewers)
+        data = with_interview(item.interview)
+        blocks[LANGUAGE_NAMES.get(short, short)] = message_block(item, f"{code} thank-you", data)
+    return tabs(blocks)
+
+
+def part_example_check_in() -> str:
+    """The check-in, by email and (for someone without an address) by voicemail."""
+    first = example().interviews[0].interviewers[0]
+    unreachable = (first._replace(email=None), *example().interviews[0].interviewers[1:])
+    return tabs(
+        {
+            "Email": message_block(follow_up("check-in"), "check-in email"),
+            "Voicemail": message_block(follow_up("check-in", interviewers=unreachable), "check-in voicemail"),
+        }
+    )
+
+
+def part_example_key() -> str:
+    """The ledger key of the example's first thank-you."""
+    return f"`{follow_up('thank-you').key}`"
