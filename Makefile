@@ -129,6 +129,11 @@ fmt: $(BIN)/.installed-dev
 bench: $(BIN)/.installed-dev
 	$(BIN)/python -m bench $(ARGS)
 
+# Mutation testing of the modules that carry a promise, each against its own tests (var/mutants/report.json).
+mutants: $(BIN)/.installed-dev
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[mutants]'
+	$(BIN)/python -m tests.mutants $(ARGS)
+
 reliability: $(BIN)/.installed-dev
 	$(BIN)/python -m tests.reliability --trials 200
 
