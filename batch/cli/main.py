@@ -70,7 +70,10 @@ def _parser() -> argparse.ArgumentParser:
         "--now", default=argparse.SUPPRESS, help="act as if it were this ISO-8601 time (default: the clock)"
     )
     common.add_argument(
-        "--state", type=Path, default=argparse.SUPPRESS, help=f"the ledger file (default: {DEFAULT_STATE})"
+        "--state",
+        type=Path,
+        default=argparse.SUPPRESS,
+        help=f"the ledger file (default: {DEFAULT_STATE} beside the data, whatever the current directory)",
     )
     parser = _Parser(
         prog="followup",
@@ -102,6 +105,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     send.add_argument(
         "--limit", type=_positive, default=None, metavar="N", help="deliver at most N in this run"
+    )
+    send.add_argument(
+        "--new-ledger",
+        action="store_true",
+        help="start the default ledger even though follow-ups are past their due time "
+        "(only when none of them was sent from another ledger)",
     )
     status = _command(commands, "status", [common], "what the ledger holds")
     status.add_argument("--json", action="store_true", help="print JSON instead of a table")
