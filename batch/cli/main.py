@@ -130,6 +130,18 @@ def _parser() -> argparse.ArgumentParser:
         [],
         "print the JSON Schema of interviews.yaml (for your editor; see interviews.schema.json)",
     )
+    init = _command(commands, "init", [], "make a private workspace for your interviews, apart from the tool")
+    init.add_argument("dir", type=Path, metavar="DIR", help="the new workspace's folder (new or empty)")
+    init.add_argument(
+        "--from",
+        dest="source",
+        type=Path,
+        metavar="CHECKOUT",
+        help="move the data and the ledger of an existing checkout or folder in, instead of a starter",
+    )
+    init.add_argument(
+        "--force", action="store_true", help="write into a folder that is not empty (never over a file)"
+    )
     resolve = _command(
         commands, "resolve", [common], "settle an uncertain delivery after checking your Sent folder"
     )
@@ -201,6 +213,7 @@ FAMILIES = {
     "resolve": "upkeep",
     "doctor": "upkeep",
     "schema": "upkeep",
+    "init": "workspace",
 }
 
 
@@ -215,6 +228,10 @@ def command(name: str) -> Callable[[argparse.Namespace, TextIO, TextIO], int]:
         from batch.cli import sending  # (late, as above)
 
         family = sending
+    elif FAMILIES[name] == "workspace":
+        from batch.cli import workspace  # (late, as above)
+
+        family = workspace
     else:
         from batch.cli import upkeep  # (late, as above)
 
