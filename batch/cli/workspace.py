@@ -89,7 +89,7 @@ def _workspace_files(command: str, old: Path | None) -> dict[str, bytes]:
         default = f"$(firstword $(wildcard {command}) $(shell command -v followup 2>/dev/null) followup)"
     texts = {
         SCHEMA_FILE: schema_text(),
-        "Makefile": files.MAKEFILE.replace("@FOLLOWUP_DEFAULT@", default),
+        "Makefile": files.MAKEFILE.replace("@DEFAULT_COMMAND@", default),
         "README.md": files.README.replace("@GUIDE@", GUIDE),
         ".gitignore": files.GITIGNORE,
         ".pre-commit-config.yaml": files.PRE_COMMIT.replace("@FOLLOWUP@", command),

@@ -14,7 +14,7 @@ MAKEFILE = """\
 # `followup --data /path/to/here/interviews.yaml plan`: the ledger is always the one in var/ here.
 SHELL := /bin/sh
 # The followup that made this workspace; if it is gone, the first one on your PATH.
-FOLLOWUP ?= @FOLLOWUP_DEFAULT@
+FOLLOWUP ?= @DEFAULT_COMMAND@
 OUTBOX ?= var/outbox
 ARGS ?=
 # Cron starts jobs without your shell's variables: its line loads the mail settings from this file.
