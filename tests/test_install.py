@@ -83,6 +83,13 @@ def test_the_installed_wheel_runs_a_workspace_from_init_to_a_second_send_and_an_
     where = run(str(venv / "bin" / "python"), "-c", "import batch; print(batch.__file__)", cwd=tmp_path)
     assert where.startswith(str(venv)), "the package comes from the venv, not the checkout"
     run(str(venv / "bin" / "followup"), "init", str(ws), cwd=tmp_path)
+    assert "ok:" in run("make", "check")
+    assert "installed" in run("make", "hooks")
+    (ws / "interviews.yaml").write_text("me: {}\n", encoding="utf-8")
+    subprocess.run(["git", "add", "interviews.yaml"], cwd=ws, check=True)
+    commit = ["git", "-c", "user.name=Sam", "-c", "user.email=sam@example.com", "commit", "-qm", "bad"]
+    refused = subprocess.run(commit, cwd=ws, env=env, capture_output=True, text=True, check=False)
+    assert refused.returncode != 0 and "commit refused" in refused.stderr, refused.stderr
     shutil.copy(EXAMPLE, ws / "interviews.yaml")  # the user's own data (fictional, as all test data)
     assert "ok:" in run("make", "check")
     assert "due" in run("make", "plan", f"ARGS=--now {NOW.isoformat()}")
