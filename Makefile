@@ -82,7 +82,7 @@ preview: $(BIN)/.installed
 	@$(FOLLOWUP) send --dry-run --outbox $(OUTBOX)
 
 send: $(BIN)/.installed
-	@$(FOLLOWUP) send
+	@$(FOLLOWUP) send $(ARGS)
 
 status: $(BIN)/.installed
 	@$(FOLLOWUP) status

@@ -52,5 +52,5 @@ def refuse_new_ledger_if_overdue(state: Path, data: Dataset, now: datetime) -> N
         f"{state}: no ledger here yet, and {count} due before now (the first, {first.key}, "
         f"at {first.due_at:%Y-%m-%d %H:%M %Z}): nothing sent, as they may have gone from a ledger "
         "elsewhere (run where your ledger is, or name it with --state; if none was ever sent, start "
-        "this ledger once with: followup send --new-ledger)"
+        "this ledger once with: followup send --new-ledger, or make send ARGS=--new-ledger)"
     )
