@@ -9,9 +9,10 @@ DEMO_NOW ?= 2026-11-24T16:00:00-05:00
 OUTBOX ?= var/outbox
 ARGS ?=
 
-.PHONY: help demo test check plan preview send status cron calendar doctor schema hooks site serve publish lint fmt bench reliability clean architecture mutants
+.PHONY: help install demo test check plan preview send status cron calendar doctor schema hooks site serve publish lint fmt bench reliability clean architecture mutants
 
 help:
+	@echo "make install  install followup for you alone, apart from this checkout (then: followup init DIR)"
 	@echo "make demo     the shipped example at $(DEMO_NOW): plan, then a dry run into $(OUTBOX)/"
 	@echo "make test     the test suite (builds .venv/ on first use)"
 	@echo "make check    validate your data and lint every message it would produce"
@@ -44,6 +45,24 @@ $(BIN)/.installed-dev: $(BIN)/.installed
 	@$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,bench]'
 	@touch $@ $(BIN)/.installed-docs
 
+# The tool on its own, for those with neither pipx nor uv (with them: pipx install . or uv tool install .):
+# a virtualenv of its own, and a link on your PATH. Run it again to upgrade; your workspaces stay as they are.
+INSTALL_VENV ?= $(HOME)/.local/share/followup/venv
+INSTALL_BIN ?= $(HOME)/.local/bin
+install:
+	@link="$(INSTALL_BIN)/followup"; \
+	if [ -e "$$link" ] && [ "$$(readlink "$$link")" != "$(INSTALL_VENV)/bin/followup" ]; then \
+	  echo "$$link is there already and is not ours: remove it, or set INSTALL_BIN to another folder" >&2; exit 1; \
+	fi; \
+	test -x "$(INSTALL_VENV)/bin/python" || $(PYTHON) -m venv "$(INSTALL_VENV)" || exit 1; \
+	"$(INSTALL_VENV)/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade . || exit 1; \
+	mkdir -p "$(INSTALL_BIN)" && ln -sfn "$(INSTALL_VENV)/bin/followup" "$$link" || exit 1; \
+	echo "installed followup $$("$(INSTALL_VENV)/bin/python" -c 'from importlib.metadata import version; print(version("followup"))') in $(INSTALL_VENV)"; \
+	echo "followup is $$link"; \
+	case ":$$PATH:" in *":$(INSTALL_BIN):"*) ;; \
+	  *) echo "note: $(INSTALL_BIN) is not on your PATH: add it (e.g. in ~/.profile), or call $$link by its path";; esac; \
+	echo "next: followup init ~/job-search   (a private workspace for your interviews; see README.md)"
+
 demo: $(BIN)/.installed
 	@echo "Acting as $(DEMO_NOW), inside the example's timeline (make plan uses the real clock)."
 	@$(FOLLOWUP) --now $(DEMO_NOW) plan
@@ -63,7 +82,7 @@ preview: $(BIN)/.installed
 	@$(FOLLOWUP) send --dry-run --outbox $(OUTBOX)
 
 send: $(BIN)/.installed
-	@$(FOLLOWUP) send
+	@$(FOLLOWUP) send $(ARGS)
 
 status: $(BIN)/.installed
 	@$(FOLLOWUP) status

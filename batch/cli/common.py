@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 EXIT_OK, EXIT_FAILED, EXIT_INPUT, EXIT_LOCKED = 0, 1, 2, 75
 
 
-DEFAULT_STATE = Path("var/followup.db")
+DEFAULT_STATE = Path("var/followup.db")  # under the data's home (data_home), never the current directory
 
 
 DEFAULT_OUTBOX = Path("var/outbox")
@@ -59,7 +59,18 @@ def print_warnings(data: model.Dataset, err: TextIO) -> None:
 
 
 def state_of(args: argparse.Namespace) -> Path:
-    return getattr(args, "state", None) or DEFAULT_STATE
+    """The ledger: --state, else var/followup.db in the data's home, wherever the command runs from."""
+    given: Path | None = getattr(args, "state", None)
+    return given if given is not None else data_home(getattr(args, "data", None)) / DEFAULT_STATE
+
+
+def data_home(data: Path | None) -> Path:
+    """The folder the data belongs to: the data file's folder, or the folder given; a folder named
+    interviews/ (and a file in it) belongs to the folder above, as in the layout. Without --data, here."""
+    if data is None:
+        return Path()
+    home = data if data.is_dir() else data.parent
+    return home.parent if home.name == "interviews" else home
 
 
 def now_of(args: argparse.Namespace, data: model.Dataset | None) -> datetime:

@@ -70,7 +70,10 @@ def _parser() -> argparse.ArgumentParser:
         "--now", default=argparse.SUPPRESS, help="act as if it were this ISO-8601 time (default: the clock)"
     )
     common.add_argument(
-        "--state", type=Path, default=argparse.SUPPRESS, help=f"the ledger file (default: {DEFAULT_STATE})"
+        "--state",
+        type=Path,
+        default=argparse.SUPPRESS,
+        help=f"the ledger file (default: {DEFAULT_STATE} beside the data, whatever the current directory)",
     )
     parser = _Parser(
         prog="followup",
@@ -103,6 +106,12 @@ def _parser() -> argparse.ArgumentParser:
     send.add_argument(
         "--limit", type=_positive, default=None, metavar="N", help="deliver at most N in this run"
     )
+    send.add_argument(
+        "--new-ledger",
+        action="store_true",
+        help="start the default ledger even though follow-ups are past their due time "
+        "(only when none of them was sent from another ledger)",
+    )
     status = _command(commands, "status", [common], "what the ledger holds")
     status.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
@@ -120,6 +129,18 @@ def _parser() -> argparse.ArgumentParser:
         "schema",
         [],
         "print the JSON Schema of interviews.yaml (for your editor; see interviews.schema.json)",
+    )
+    init = _command(commands, "init", [], "make a private workspace for your interviews, apart from the tool")
+    init.add_argument("dir", type=Path, metavar="DIR", help="the new workspace's folder (new or empty)")
+    init.add_argument(
+        "--from",
+        dest="source",
+        type=Path,
+        metavar="CHECKOUT",
+        help="move the data and the ledger of an existing checkout or folder in, instead of a starter",
+    )
+    init.add_argument(
+        "--force", action="store_true", help="write into a folder that is not empty (never over a file)"
     )
     resolve = _command(
         commands, "resolve", [common], "settle an uncertain delivery after checking your Sent folder"
@@ -192,6 +213,7 @@ FAMILIES = {
     "resolve": "upkeep",
     "doctor": "upkeep",
     "schema": "upkeep",
+    "init": "workspace",
 }
 
 
@@ -206,6 +228,10 @@ def command(name: str) -> Callable[[argparse.Namespace, TextIO, TextIO], int]:
         from batch.cli import sending  # (late, as above)
 
         family = sending
+    elif FAMILIES[name] == "workspace":
+        from batch.cli import workspace  # (late, as above)
+
+        family = workspace
     else:
         from batch.cli import upkeep  # (late, as above)
 

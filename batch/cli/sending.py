@@ -95,6 +95,8 @@ def _send(args: argparse.Namespace, out: TextIO, err: TextIO, stamp: Stamp) -> i
     smtp, copies = _mail_settings()  # every mail setting checked first, also on a dry run: a typo fails now
     settings = None if args.dry_run else smtp
     dry_run = settings is None
+    if not dry_run:
+        _check_ledger(args, data, now)
     progress = err.isatty()
     said_dry = False
 
@@ -137,6 +139,20 @@ def _send(args: argparse.Namespace, out: TextIO, err: TextIO, stamp: Stamp) -> i
     if any(outcome.state == "rejected" for outcome in result.outcomes):
         return EXIT_INPUT  # the data or a template needs fixing (the rest of the batch went on)
     return EXIT_OK if result.ok else EXIT_FAILED
+
+
+def _check_ledger(args: argparse.Namespace, data: model.Dataset, now: datetime) -> None:
+    """A real run needs the right ledger: not one moved away, nor a new one while follow-ups are past due
+    (ledgerplace.py; a run on a ledger that is there, as every cron run, stops at two stats)."""
+    state = state_of(args)
+    new = getattr(args, "state", None) is None and not args.new_ledger and not state.exists()
+    if new or state.with_name(state.name + ".moved").exists():
+        # late: only a run that may be refused loads it (and the planner it asks)
+        from batch.cli.ledgerplace import refuse_if_moved, refuse_new_ledger_if_overdue
+
+        refuse_if_moved(state)
+        if new:
+            refuse_new_ledger_if_overdue(state, data, now)
 
 
 def _mail_settings() -> tuple[SmtpSettings | None, SentCopies | None]:

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, TextIO
 
 from batch.cli.common import EXIT_OK, data_or_none, load_data, now_of, state_of, zone
+from batch.cli.ledgerplace import refuse_if_moved
 from batch.cli.terminal import write_rows
 from batch.data.schema import schema_text
 from batch.errors import FollowUpError
@@ -85,6 +86,7 @@ def cmd_resolve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     state = state_of(args)
     if not state.exists():
         raise FollowUpError(f"{state}: no ledger yet, so nothing to resolve")
+    refuse_if_moved(state)
     with locked(state), Ledger(state) as ledger:
         entry = ledger.resolve(args.key, sent=args.sent, now=now_of(args, None))
     what = "recorded as sent" if args.sent else "will be sent again on the next run, with the same Message-ID"

@@ -1,0 +1,141 @@
+"""followup init: a private workspace, committed, apart from the tool; --from moves a checkout's data
+and ledger in, and nothing is sent twice after the move."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sqlite3
+import stat
+import subprocess
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from batch.cli.main import main
+from batch.data import spec
+from batch.data.starter import starter_yaml
+from tests.runs import EXAMPLE, NOW
+from tests.servers.smtp import Faults, SmtpServer, use_smtp
+
+WORKSPACE_FILES = {"interviews.yaml", "interviews.schema.json", "Makefile", "README.md", ".gitignore",
+                   ".pre-commit-config.yaml", "hooks/pre-commit"}  # fmt: skip
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A home folder of the test's own (the mail settings' template goes there), no FOLLOWUP_* set."""
+    folder = tmp_path / "home"
+    folder.mkdir()
+    monkeypatch.setenv("HOME", str(folder))
+    for name in list(os.environ):
+        if name.startswith("FOLLOWUP_"):
+            monkeypatch.delenv(name)
+    return folder
+
+
+def tracked(folder: Path) -> set[str]:
+    listed = subprocess.run(["git", "ls-files"], cwd=folder, capture_output=True, text=True, check=True)
+    return set(listed.stdout.split())
+
+
+def in_folder(folder: Path, monkeypatch: pytest.MonkeyPatch, *args: str) -> int:
+    monkeypatch.chdir(folder)
+    return main(list(args))
+
+
+def test_init_makes_a_committed_workspace_whose_starter_checks_clean(
+    home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ws = tmp_path / "job-search"
+    assert main(["init", str(ws)]) == 0
+    said = capsys.readouterr().out
+    assert "committed in" in said and "mail settings: wrote" in said
+    assert tracked(ws) == WORKSPACE_FILES
+    assert (ws / "var" / "followup.db").exists(), "a new workspace starts its ledger, empty"
+    assert (
+        (ws / "interviews.yaml")
+        .read_text(encoding="utf-8")
+        .startswith("# yaml-language-server: $schema=./interviews.schema.json")
+    )
+    env = home / ".config" / "followup" / "env"
+    assert stat.S_IMODE(env.stat().st_mode) == 0o600
+    assert "FOLLOWUP_SMTP_HOST" in env.read_text(encoding="utf-8")
+    assert in_folder(ws, monkeypatch, "check") == 0
+    capsys.readouterr()
+    assert in_folder(ws, monkeypatch, "plan", "--json") == 0
+    plan = json.loads(capsys.readouterr().out)
+    assert plan and {item["state"] for item in plan} == {"cancelled"}, "the example never goes"
+
+
+def test_init_refuses_a_folder_that_is_not_empty_and_never_writes_over_a_file(
+    home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    (ws / "interviews.yaml").write_text("mine\n", encoding="utf-8")
+    assert main(["init", str(ws)]) == 2
+    assert "not empty" in capsys.readouterr().err
+    assert sorted(p.name for p in ws.iterdir()) == ["interviews.yaml"]
+    assert main(["init", str(ws), "--force"]) == 0
+    assert "kept as they were (never written over): interviews.yaml" in capsys.readouterr().out
+    assert (ws / "interviews.yaml").read_text(encoding="utf-8") == "mine\n"
+    assert (ws / "Makefile").exists()
+
+
+def test_init_leaves_existing_mail_settings_as_they_are(home: Path, tmp_path: Path) -> None:
+    env = home / ".config" / "followup" / "env"
+    env.parent.mkdir(parents=True)
+    env.write_text("export FOLLOWUP_SMTP_HOST=mail.example.com\n", encoding="utf-8")
+    assert main(["init", str(tmp_path / "ws")]) == 0
+    assert env.read_text(encoding="utf-8") == "export FOLLOWUP_SMTP_HOST=mail.example.com\n"
+
+
+def test_the_starter_shows_every_key_of_the_spec_with_its_meaning() -> None:
+    text = starter_yaml("Europe/Paris", date(2026, 12, 8))
+    for table in (spec.ME, spec.INTERVIEW, spec.INTERVIEWER):
+        for name, key in table.items():
+            assert f"{name}:" in text, name
+            assert key.meaning.split()[0] in text, name
+    assert "EXAMPLE" in text and "status: closed" in text
+
+
+def test_init_from_moves_data_and_ledger_and_nothing_is_sent_twice(
+    home: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    make_smtp: Callable[..., SmtpServer],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    old, ws = tmp_path / "checkout", tmp_path / "ws"
+    old.mkdir()
+    shutil.copy(EXAMPLE, old / "interviews.yaml")
+    server = make_smtp(faults=Faults(drop="after_DATA", times=1))  # the first one ends uncertain
+    use_smtp(monkeypatch, server)
+    assert in_folder(old, monkeypatch, "--now", NOW.isoformat(), "send", "--new-ledger") == 1
+    rows = sorted(sqlite3.connect(old / "var" / "followup.db").execute("SELECT key, state FROM deliveries"))
+    assert {state for _, state in rows} == {"sent", "uncertain"}
+    received = len(server.received)
+    capsys.readouterr()
+
+    monkeypatch.chdir(tmp_path)
+    assert main(["init", str(ws), "--from", str(old)]) == 0
+    said = capsys.readouterr().out
+    assert "checked in both places: ok:" in said and "the same" in said
+    assert (ws / "interviews.yaml").read_bytes() == (old / "interviews.yaml").read_bytes()
+    assert "interviews.yaml" in tracked(ws) and "var/followup.db" not in tracked(ws)
+    assert (
+        sorted(sqlite3.connect(ws / "var" / "followup.db").execute("SELECT key, state FROM deliveries"))
+        == rows
+    )
+
+    later = "2026-11-24T16:30:00-05:00"
+    assert in_folder(ws, monkeypatch, "--now", later, "send") == 0
+    assert len(server.received) == received, "the moved ledger knew what was sent, and what is uncertain"
+    assert in_folder(old, monkeypatch, "--now", later, "send") == 2
+    assert "moved to" in capsys.readouterr().err
+    assert len(server.received) == received
+    assert main(["init", str(tmp_path / "again"), "--from", str(old)]) == 2

@@ -1,0 +1,106 @@
+"""The ledger belongs to the data: found beside it from any directory, never started afresh while
+follow-ups are past due, and never used again where `init --from` moved it away."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from batch.cli.common import data_home
+from tests.runs import EXAMPLE, FOLLOWUP, NOW, send_env
+from tests.servers.smtp import SmtpServer
+
+
+def followup(cwd: Path, server: SmtpServer, *args: str) -> subprocess.CompletedProcess[str]:
+    """`followup ARGS` as a process run from `cwd`, pointed at the server."""
+    return subprocess.run([*FOLLOWUP, *args], cwd=cwd, env=send_env(server), capture_output=True, text=True,
+                          timeout=120, check=False)  # fmt: skip
+
+
+@pytest.fixture
+def places(tmp_path: Path) -> tuple[Path, Path]:
+    """A folder holding the example data, and another folder to run from."""
+    data, elsewhere = tmp_path / "ws", tmp_path / "elsewhere"
+    data.mkdir()
+    elsewhere.mkdir()
+    shutil.copy(EXAMPLE, data / "interviews.yaml")
+    return data, elsewhere
+
+
+def test_send_from_another_directory_uses_the_ledger_beside_the_data(
+    places: tuple[Path, Path], smtp_server: SmtpServer
+) -> None:
+    data, elsewhere = places
+    first = followup(data, smtp_server, "--state", "var/followup.db", "--now", NOW.isoformat(), "send")
+    assert first.returncode == 0, first.stderr
+    sent = len(smtp_server.received)
+    assert sent > 0
+    second = followup(elsewhere, smtp_server, "--data", str(data / "interviews.yaml"), "--now",
+                      NOW.isoformat(), "send")  # fmt: skip
+    assert second.returncode == 0, second.stderr
+    assert len(smtp_server.received) == sent, "the run from elsewhere sent again"
+    assert not (elsewhere / "var").exists()
+
+
+def test_a_new_ledger_sends_nothing_while_follow_ups_are_past_due_until_told(
+    places: tuple[Path, Path], smtp_server: SmtpServer
+) -> None:
+    data, elsewhere = places
+    args = ["--data", str(data / "interviews.yaml"), "--now", NOW.isoformat(), "send"]
+    refused = followup(elsewhere, smtp_server, *args)
+    assert refused.returncode == 2
+    assert "no ledger here yet" in refused.stderr and "--new-ledger" in refused.stderr
+    assert refused.stderr.count("\n") == 1, refused.stderr
+    assert smtp_server.received == []
+    assert not (data / "var" / "followup.db").exists()
+    told = followup(elsewhere, smtp_server, *args, "--new-ledger")
+    assert told.returncode == 0, told.stderr
+    assert smtp_server.received
+    assert (data / "var" / "followup.db").exists()
+
+
+def test_a_new_ledger_starts_quietly_when_nothing_is_due_yet(
+    places: tuple[Path, Path], smtp_server: SmtpServer
+) -> None:
+    data, elsewhere = places
+    early = (NOW - timedelta(days=30)).isoformat()
+    run = followup(elsewhere, smtp_server, "--data", str(data / "interviews.yaml"), "--now", early, "send")
+    assert run.returncode == 0, run.stderr
+    assert smtp_server.received == []
+
+
+def test_a_ledger_moved_away_by_init_refuses_to_send_and_says_where(
+    places: tuple[Path, Path], smtp_server: SmtpServer
+) -> None:
+    data, _elsewhere = places
+    (data / "var").mkdir()
+    (data / "var" / "followup.db.moved").write_text("/somewhere/new/var/followup.db\n", encoding="utf-8")
+    run = followup(data, smtp_server, "--now", NOW.isoformat(), "send", "--new-ledger")
+    assert run.returncode == 2
+    assert "moved to /somewhere/new/var/followup.db" in run.stderr
+    assert smtp_server.received == []
+
+
+@pytest.mark.parametrize(
+    ("given", "home"),
+    [
+        (None, "."),
+        ("interviews.yaml", "."),
+        ("ws/interviews.yaml", "ws"),
+        ("ws/interviews", "ws"),
+        ("ws/interviews/acme.yaml", "ws"),
+        ("ws/other", "ws/other"),
+        ("ws/other/acme.yaml", "ws/other"),
+    ],
+)
+def test_the_data_home_is_the_folder_the_data_belongs_to(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, given: str | None, home: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    for folder in ("ws/interviews", "ws/other"):
+        (tmp_path / folder).mkdir(parents=True)
+    assert data_home(None if given is None else Path(given)) == Path(home)
