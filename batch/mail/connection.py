@@ -274,8 +274,8 @@ def bounded_reply(smtp: Any) -> tuple[int, bytes]:
         if len(lines) >= MAX_REPLY_LINES or size > MAX_REPLY_BYTES:
             smtp.close()
             raise smtplib_disconnected(
-                f"the server's reply ran past {MAX_REPLY_LINES} lines or {MAX_REPLY_BYTES // 1024} KiB; "
-                "the connection was closed"
+                f"the server's reply ran past {MAX_REPLY_LINES} lines or {MAX_REPLY_BYTES // 1024} KiB, "
+                "so we hung up"
             )
         code = int(line[:3]) if line[:3].isdigit() else -1
         lines.append((line[4:] if code >= 0 else line).strip(b" \t\r\n"))  # a line with no code is all text
