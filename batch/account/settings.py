@@ -143,11 +143,11 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def _check_clear_login(prefix: str, host: str, security: str, has_login: bool) -> None:
+def _check_clear_login(name: str, host: str, security: str, has_login: bool) -> None:
     """A login without TLS only to this machine (a test server, a local relay, Proton Mail Bridge)."""
     if security == "none" and has_login and not is_loopback(host):
         raise InputError(
-            f"{prefix}_SECURITY: none would send the login in clear to {host}; it is allowed only for a "
+            f"{name}: none would send the login in clear to {host}; it is allowed only for a "
             "server on this machine (127.0.0.1, ::1, localhost): use ssl or starttls"
         )
 
@@ -167,7 +167,7 @@ def smtp_settings(env: Mapping[str, str]) -> SmtpSettings | None:
         password, source = read_password_file(Path(password_file)), "FOLLOWUP_SMTP_PASSWORD_FILE"
     if user is not None:
         _check_ascii_login(user, password, source)
-    _check_clear_login("FOLLOWUP_SMTP", host, security, user is not None)
+    _check_clear_login("FOLLOWUP_SMTP_SECURITY", host, security, user is not None)
     command = command_setting(env, "FOLLOWUP_SMTP_OAUTH2_COMMAND", needs="FOLLOWUP_SMTP_USER", user=user)
     return SmtpSettings(
         host=host,
@@ -192,7 +192,7 @@ def imap_settings(env: Mapping[str, str]) -> ImapSettings | None:
     user = env.get("FOLLOWUP_IMAP_USER", "").strip()
     if not user:
         raise InputError("FOLLOWUP_IMAP_USER: not set (the mailbox's login, often your address)")
-    _check_clear_login("FOLLOWUP_IMAP", host, security, True)
+    _check_clear_login("FOLLOWUP_IMAP_SECURITY", host, security, True)
     timeout = seconds_setting(env, "FOLLOWUP_IMAP_TIMEOUT")
     folder = env.get("FOLLOWUP_IMAP_FOLDER", "").strip() or "INBOX"
     if not folder.isascii() or not folder.isprintable():
