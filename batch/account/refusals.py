@@ -75,7 +75,7 @@ RULES: tuple[Rule, ...] = (
          "the account reached its daily sending limit (counted over a rolling 24 hours)",
          "wait a day; the follow-ups go on a later run"),
     Rule("Gmail", r"5\.7\.9\b|Application-specific password|InvalidSecondFactor",
-         "Gmail wants an app password, not the account's password",
+         "an app password is wanted, not the account's own password",
          "turn on 2-Step Verification, make an app password and put it in FOLLOWUP_SMTP_PASSWORD_FILE"),
     Rule("Gmail", r"5\.7\.14\b|WebLoginRequired|log in via your web browser",
          "Google wants you to sign in on the web first", "sign in at gmail.com, confirm it was you, retry"),

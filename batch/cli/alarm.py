@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import threading
 from collections.abc import Iterator
 
 from batch.cli.common import Terminated
@@ -26,9 +25,6 @@ class Alarm:
     @contextlib.contextmanager
     def set(self, seconds: float) -> Iterator[None]:
         """Stop the block as SIGTERM would, once `seconds` have passed (main thread only)."""
-        if threading.current_thread() is not threading.main_thread():
-            yield  # only the main thread receives signals: a caller's own thread runs without a deadline
-            return
 
         def ring(signum: int, frame: object) -> None:
             self.rang = seconds
@@ -37,7 +33,11 @@ class Alarm:
             else:  # no Python handler: SIGTERM would kill the process without a word
                 raise Terminated
 
-        previous = signal.signal(signal.SIGALRM, ring)
+        try:
+            previous = signal.signal(signal.SIGALRM, ring)
+        except ValueError:  # not the main thread (threading stays unloaded on the idle path to ask)
+            yield  # only the main thread receives signals: a caller's own thread runs without a deadline
+            return
         signal.setitimer(signal.ITIMER_REAL, seconds)
         try:
             yield

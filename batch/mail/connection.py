@@ -192,8 +192,9 @@ def _starttls(smtp: Any, context: ssl.SSLContext | None) -> None:
     smtp.ehlo()
     if not smtp.has_extn("starttls"):
         raise NotPrivate(
-            "the server does not offer STARTTLS, so the login would cross in clear; nothing was sent "
-            "(use FOLLOWUP_SMTP_SECURITY=ssl on port 465, or the provider's STARTTLS port, 587)"
+            "no STARTTLS offered by the server, so the connection cannot be encrypted and the login and "
+            "mail would cross in clear; nothing was sent (use FOLLOWUP_SMTP_SECURITY=ssl on port 465, or "
+            "the provider's STARTTLS port, 587)"
         )
     smtp.starttls(context=context)
     smtp.ehlo()
@@ -267,6 +268,9 @@ def bounded_reply(smtp: Any) -> tuple[int, bytes]:
     size = 0
     while True:
         line = smtp.file.readline(_MAX_LINE + 1)
+        if not line:  # as smtplib says it: the server hung up between replies
+            smtp.close()
+            raise smtplib_disconnected("Connection unexpectedly closed")
         if not line.endswith(b"\n"):
             smtp.close()
             raise smtplib_disconnected("the connection ended in the middle of the reply")
