@@ -100,3 +100,73 @@ class LineServer:
             with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
                 sock.close()
+
+
+class ImapScript:
+    """A scripted IMAP server on 127.0.0.1: a greeting with the given capabilities, AUTHENTICATE with
+    one good token (as Google answers a bad one: a JSON challenge, then NO), an empty folder. It keeps
+    every byte it received in ``.received`` and the decoded SASL responses in ``.sasl``."""
+
+    def __init__(self, capabilities: str, user: str, token: str) -> None:
+        self.capabilities, self.user, self.token = capabilities, user, token
+        self.received = bytearray()
+        self.sasl: list[bytes] = []
+        self._listener = socket.create_server((HOST, 0))
+        self.port = self._listener.getsockname()[1]
+        self._open: list[socket.socket] = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                conn, _ = self._listener.accept()
+            except OSError:
+                return
+            self._open.append(conn)
+            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+
+    def _line(self, lines: object) -> bytes:
+        line: bytes = lines.readline()  # type: ignore[attr-defined]
+        self.received += line
+        return line
+
+    def _serve(self, conn: socket.socket) -> None:
+        with contextlib.suppress(OSError), conn, conn.makefile("rb") as lines:
+            conn.sendall(f"* OK [CAPABILITY {self.capabilities}] ready\r\n".encode())
+            while line := self._line(lines):
+                tag, _, rest = line.decode("ascii", "replace").strip().partition(" ")
+                command = rest.split(" ", 1)[0].upper()
+                conn.sendall(self._answer(conn, lines, tag, command, rest).encode())
+                if command == "LOGOUT":
+                    return
+
+    def _answer(self, conn: socket.socket, lines: object, tag: str, command: str, rest: str) -> str:
+        import base64
+
+        if command == "CAPABILITY":
+            return f"* CAPABILITY {self.capabilities}\r\n{tag} OK done\r\n"
+        if command == "AUTHENTICATE":
+            conn.sendall(b"+ \r\n")
+            said = base64.b64decode(self._line(lines).strip())
+            self.sasl.append(said)
+            if f"auth=Bearer {self.token}\x01".encode() in said and self.user.encode() in said:
+                return f"{tag} OK authenticated\r\n"
+            error = base64.b64encode(b'{"status":"401","schemes":"bearer"}').decode()
+            conn.sendall(f"+ {error}\r\n".encode())
+            self.sasl.append(base64.b64decode(self._line(lines).strip()))
+            return f"{tag} NO [AUTHENTICATIONFAILED] Invalid credentials (Failure)\r\n"
+        if command in ("EXAMINE", "SELECT"):
+            return f"* 0 EXISTS\r\n* 0 RECENT\r\n{tag} OK [READ-ONLY] done\r\n"
+        if command == "UID":
+            return f"* SEARCH\r\n{tag} OK done\r\n"
+        if command == "LOGOUT":
+            return f"* BYE\r\n{tag} OK bye\r\n"
+        return f"{tag} OK done\r\n"
+
+    def stop(self) -> None:
+        """Stop listening and hang up."""
+        self._listener.close()
+        for sock in self._open:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+                sock.close()
