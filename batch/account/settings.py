@@ -169,13 +169,16 @@ def smtp_settings(env: Mapping[str, str]) -> SmtpSettings | None:
         _check_ascii_login(user, password, source)
     _check_clear_login("FOLLOWUP_SMTP_SECURITY", host, security, user is not None)
     command = command_setting(env, "FOLLOWUP_SMTP_OAUTH2_COMMAND", needs="FOLLOWUP_SMTP_USER", user=user)
+    oauth2_file = oauth2_setting(env)
+    if oauth2_file is not None and user is None:
+        raise InputError("FOLLOWUP_SMTP_OAUTH2_FILE: needs FOLLOWUP_SMTP_USER (the Gmail address it is for)")
     return SmtpSettings(
         host=host,
         port=port,
         security=security,
         user=user,
         password=password,
-        oauth2_file=oauth2_setting(env),
+        oauth2_file=oauth2_file,
         ca_file=ca_file_setting(env, "FOLLOWUP_SMTP_CA_FILE"),
         timeout=timeout,
         oauth2_command=command,
