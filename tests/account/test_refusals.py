@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from batch.account.refusals import ACCOUNT, MESSAGE, RECIPIENT, judge
+from batch.account.refusals import ACCOUNT, MESSAGE, RECIPIENT, STAGES, judge
 
 
 @pytest.mark.parametrize(
@@ -54,3 +56,9 @@ def test_every_account_verdict_names_a_fix_in_plain_words() -> None:
     assert (
         verdict.provider.startswith("Microsoft") and "Send As" in verdict.line() and "fix:" in verdict.line()
     )
+
+
+@given(st.sampled_from(STAGES), st.integers(400, 599), st.text(max_size=300))
+def test_any_reply_a_server_sends_gets_a_verdict_and_never_an_error(stage: str, code: int, text: str) -> None:
+    verdict = judge(stage, code, text)
+    assert verdict.scope in {ACCOUNT, RECIPIENT, MESSAGE} and verdict.fix
