@@ -3,6 +3,9 @@
 Kept apart from the transports so that reading them imports nothing heavy: `send` reads them on every
 cron run, also when nothing is due, and refuses a misspelt or unknown FOLLOWUP_SMTP_*/FOLLOWUP_IMAP_*
 name there and then (a typo would otherwise be a setting silently not set).
+
+Past 400 lines: one reader for both services' settings, each check beside the value it checks (the
+login's safety rules too: no control characters, no login in clear but to this machine).
 """
 
 from __future__ import annotations
@@ -23,9 +26,11 @@ _PORTS = {"ssl": 465, "starttls": 587, "none": 25}
 _IMAP_PORTS = {"ssl": 993, "starttls": 143, "none": 143}
 _COMMON = ("HOST", "PORT", "SECURITY", "USER", "PASSWORD", "PASSWORD_FILE", "CA_FILE", "TIMEOUT")
 KNOWN = frozenset(
-    [f"FOLLOWUP_SMTP_{name}" for name in (*_COMMON, "OAUTH2_FILE")]
-    + [f"FOLLOWUP_IMAP_{name}" for name in (*_COMMON, "FOLDER", "SENT_COPY", "SENT_FOLDER")]
+    [f"FOLLOWUP_SMTP_{name}" for name in (*_COMMON, "OAUTH2_FILE", "OAUTH2_COMMAND")]
+    + [f"FOLLOWUP_IMAP_{name}" for name in (*_COMMON, "OAUTH2_COMMAND", "FOLDER", "SENT_COPY", "SENT_FOLDER")]
 )
+# Where a login may cross without TLS (FOLLOWUP_*_SECURITY=none): a server on this machine only.
+LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost"})
 # A host name or an address: letters, digits, dots, hyphens (colons for IPv6), nothing that could
 # split a line or carry a second word.
 _HOST = re.compile(r"[A-Za-z0-9_.:-]+")
@@ -52,9 +57,15 @@ class SmtpSettings(NamedTuple):
     oauth2_file: str | None = None
     ca_file: str | None = None
     timeout: float = 30.0
+    oauth2_command: str | None = None  # prints an access token (token.py)
 
     def __repr__(self) -> str:
         return _repr_without_password(self)
+
+    @property
+    def has_login(self) -> bool:
+        """Whether anything secret crosses: a user name means a password, a keyring entry or a token."""
+        return self.user is not None
 
 
 class ImapSettings(NamedTuple):
@@ -68,6 +79,7 @@ class ImapSettings(NamedTuple):
     folder: str = "INBOX"
     ca_file: str | None = None
     timeout: float = 30.0
+    oauth2_command: str | None = None  # prints an access token (token.py)
 
     def __repr__(self) -> str:
         return _repr_without_password(self)
@@ -102,8 +114,47 @@ def mail_settings(env: Mapping[str, str]) -> tuple[SmtpSettings | None, ImapSett
     return smtp_settings(env), imap_settings(env)
 
 
+def check_controls(env: Mapping[str, str]) -> None:
+    """InputError for a FOLLOWUP_* value holding a control character (a CR LF in a user name or password
+    would end our command and start another on the server's side), naming the setting, never the value."""
+    for name in sorted(env):
+        if not name.startswith("FOLLOWUP_"):
+            continue
+        value = env[name]
+        bad = next((i for i, c in enumerate(value) if ord(c) < 32 or 127 <= ord(c) < 160), None)
+        if bad is not None:
+            code = ord(value[bad])
+            raise InputError(
+                f"{name}: holds a control character (0x{code:02x}, at character {bad + 1}); a line break "
+                "or the like in a setting is never part of a login, host or address: remove it"
+            )
+
+
+def is_loopback(host: str) -> bool:
+    """Whether a host name or address is this machine (127.0.0.0/8, ::1, localhost)."""
+    # late: ipaddress only when a server without TLS is set
+    import ipaddress
+
+    if host.lower() in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _check_clear_login(name: str, host: str, security: str, has_login: bool) -> None:
+    """A login without TLS only to this machine (a test server, a local relay, Proton Mail Bridge)."""
+    if security == "none" and has_login and not is_loopback(host):
+        raise InputError(
+            f"{name}: none would send the login in clear to {host}; it is allowed only for a "
+            "server on this machine (127.0.0.1, ::1, localhost): use ssl or starttls"
+        )
+
+
 def smtp_settings(env: Mapping[str, str]) -> SmtpSettings | None:
     """The SMTP settings in an environment, or None when FOLLOWUP_SMTP_HOST is not set."""
+    check_controls(env)
     server = _server(env, ("FOLLOWUP_SMTP_HOST", "FOLLOWUP_SMTP_SECURITY", "FOLLOWUP_SMTP_PORT"), _PORTS)
     if server is None:
         return None
@@ -116,20 +167,27 @@ def smtp_settings(env: Mapping[str, str]) -> SmtpSettings | None:
         password, source = read_password_file(Path(password_file)), "FOLLOWUP_SMTP_PASSWORD_FILE"
     if user is not None:
         _check_ascii_login(user, password, source)
+    _check_clear_login("FOLLOWUP_SMTP_SECURITY", host, security, user is not None)
+    command = command_setting(env, "FOLLOWUP_SMTP_OAUTH2_COMMAND", needs="FOLLOWUP_SMTP_USER", user=user)
+    oauth2_file = oauth2_setting(env)
+    if oauth2_file is not None and user is None:
+        raise InputError("FOLLOWUP_SMTP_OAUTH2_FILE: needs FOLLOWUP_SMTP_USER (the Gmail address it is for)")
     return SmtpSettings(
         host=host,
         port=port,
         security=security,
         user=user,
         password=password,
-        oauth2_file=oauth2_setting(env),
+        oauth2_file=oauth2_file,
         ca_file=ca_file_setting(env, "FOLLOWUP_SMTP_CA_FILE"),
         timeout=timeout,
+        oauth2_command=command,
     )
 
 
 def imap_settings(env: Mapping[str, str]) -> ImapSettings | None:
     """The IMAP settings in an environment, or None when FOLLOWUP_IMAP_HOST is not set."""
+    check_controls(env)
     server = _server(env, ("FOLLOWUP_IMAP_HOST", "FOLLOWUP_IMAP_SECURITY", "FOLLOWUP_IMAP_PORT"), _IMAP_PORTS)
     if server is None:
         return None
@@ -137,6 +195,7 @@ def imap_settings(env: Mapping[str, str]) -> ImapSettings | None:
     user = env.get("FOLLOWUP_IMAP_USER", "").strip()
     if not user:
         raise InputError("FOLLOWUP_IMAP_USER: not set (the mailbox's login, often your address)")
+    _check_clear_login("FOLLOWUP_IMAP_SECURITY", host, security, True)
     timeout = seconds_setting(env, "FOLLOWUP_IMAP_TIMEOUT")
     folder = env.get("FOLLOWUP_IMAP_FOLDER", "").strip() or "INBOX"
     if not folder.isascii() or not folder.isprintable():
@@ -154,6 +213,7 @@ def imap_settings(env: Mapping[str, str]) -> ImapSettings | None:
         folder=folder,
         ca_file=ca_file_setting(env, "FOLLOWUP_IMAP_CA_FILE"),
         timeout=timeout,
+        oauth2_command=command_setting(env, "FOLLOWUP_IMAP_OAUTH2_COMMAND"),
     )
 
 
@@ -250,6 +310,25 @@ def seconds_setting(env: Mapping[str, str], name: str, default: float = 30.0) ->
     return seconds
 
 
+RUN_DEADLINE = 3600.0  # seconds a whole `send` may take by default (FOLLOWUP_RUN_DEADLINE)
+RUN_DEADLINE_MAX = 86400.0
+
+
+def run_deadline(env: Mapping[str, str]) -> float:
+    """FOLLOWUP_RUN_DEADLINE: seconds the whole run may take (default an hour, at most a day)."""
+    name = "FOLLOWUP_RUN_DEADLINE"
+    text = env.get(name, "").strip() or f"{RUN_DEADLINE:g}"
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = math.nan
+    if not 0 < seconds <= RUN_DEADLINE_MAX:  # nan fails every comparison
+        shown = text.encode("unicode_escape").decode("ascii")
+        raise InputError(f"{name}: {shown!r} is not a number of seconds above 0 and at most "
+                         f"{RUN_DEADLINE_MAX:g} (default {RUN_DEADLINE:g}, an hour)")  # fmt: skip
+    return seconds
+
+
 def _check_ascii_login(user: str, password: str | None, source: str) -> None:
     # smtplib encodes AUTH as ASCII; its UnicodeEncodeError would name the character and its position.
     if not user.isascii():
@@ -274,6 +353,7 @@ def oauth2_setting(env: Mapping[str, str]) -> str | None:
     try:
         if not path.is_file():  # a folder or a FIFO: reading it fails or waits forever
             raise InputError(f"{name}: {path} is not a file (yagmail's OAuth2 JSON file)")
+        _check_password_file(path.stat(), path, name)  # a client secret and a refresh token: yours alone
         info = json.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise InputError(f"{name}: cannot read {path} ({exc.strerror})") from None
@@ -286,6 +366,22 @@ def oauth2_setting(env: Mapping[str, str]) -> str | None:
         raise InputError(
             f"{name}: {path} lacks {', '.join(missing)} (make it once by hand with yagmail, then point here)"
         )
+    return text
+
+
+def command_setting(
+    env: Mapping[str, str], name: str, needs: str | None = None, user: str | None = None
+) -> str | None:
+    """An OAuth2 token command, checked to parse now (it runs at the login, when a token is needed)."""
+    text = env.get(name, "").strip()
+    if not text:
+        return None
+    # late: token.py parses with shlex; only a set command needs it
+    from batch.account.token import parse_command
+
+    parse_command(text, name)
+    if needs is not None and user is None:
+        raise InputError(f"{name}: needs {needs} (the account the token is for, your address)")
     return text
 
 

@@ -37,12 +37,22 @@ def cmd_send(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             stamp.clock = _clock(now_of(args, None), args)
     # Stamped has all of TextIO that the commands use (write, flush, isatty), not the rest
     out, err = Stamped(out, stamp), Stamped(err, stamp)  # type: ignore[assignment]
+    # late: past the wake-up note; an idle run never sets a deadline
+    from batch.account.settings import run_deadline
+    from batch.cli.alarm import Alarm
+
+    alarm = Alarm()
     try:
-        return _send(args, out, err, stamp)
+        with alarm.set(run_deadline(os.environ)):
+            return _send(args, out, err, stamp)
     except FollowUpError as exc:  # printed here rather than by main(), so that cron.log has its time too
         print(exc, file=err)
         return exc.exit_code
     except KeyboardInterrupt as exc:  # the same
+        if alarm.rang is not None:
+            print(f"stopped: the run took longer than FOLLOWUP_RUN_DEADLINE ({alarm.rang:g} s); a delivery "
+                  "under way is settled on the next run, the rest stay due", file=err)  # fmt: skip
+            return EXIT_FAILED
         return interrupted(exc, err)
 
 

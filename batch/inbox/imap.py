@@ -14,8 +14,10 @@ import ssl
 from typing import TYPE_CHECKING
 
 from batch.account.settings import ImapSettings, keyring_password
+from batch.account.token import TokenError, fetch_token, token_forms
 from batch.account.wire import Cleaner, login_forms, tls_reason
 from batch.errors import FollowUpError
+from batch.inbox.login import LoginRefused, private_login
 
 if TYPE_CHECKING:
     import imaplib
@@ -35,24 +37,31 @@ def log_in(settings: ImapSettings) -> imaplib.IMAP4:
     # late: imaplib and ssl load only when the mailbox is opened
     import imaplib
 
-    password = settings.password or keyring_password(settings.user)
-    if password is None:
+    token = _token(settings)
+    password = settings.password or (None if token else keyring_password(settings.user))
+    if password is None and token is None:
         raise MailboxError(
             f"{settings.where}: no password for {settings.user}: set FOLLOWUP_IMAP_PASSWORD_FILE "
-            "(a chmod 600 file), FOLLOWUP_IMAP_PASSWORD, or yagmail's keyring entry"
+            "(a chmod 600 file), FOLLOWUP_IMAP_PASSWORD, FOLLOWUP_IMAP_OAUTH2_COMMAND, or yagmail's keyring "
+            "entry"
         )
     try:
         client = _connect(settings)
     except (OSError, imaplib.IMAP4.error) as exc:
         raise MailboxError(f"{settings.where}: {describe_problem(exc, settings)}") from None
+    secret = token if token is not None else password or ""
     try:
-        _login(client, settings.user, password)
+        private_login(client, settings, secret, oauth=token is not None)
+    except LoginRefused as exc:
+        _logout(client)
+        raise MailboxError(f"{settings.where}: {exc}") from None
     except imaplib.IMAP4.abort as exc:
         _logout(client)
         raise MailboxError(f"{settings.where}: {describe_problem(exc, settings)}") from None
     except imaplib.IMAP4.error as exc:
         _logout(client)
-        said = _words(exc, Cleaner(login_forms(settings.user, password)))  # a server may echo the login
+        forms = token_forms(settings.user, token, settings.host, settings.port) if token else []
+        said = _words(exc, Cleaner([*login_forms(settings.user, password), *forms]))  # a server may echo it
         raise MailboxError(
             f"{settings.where}: login refused ({said}): wrong user or password "
             "(Gmail: an app password, which needs 2-step verification, and IMAP turned on)"
@@ -61,6 +70,16 @@ def log_in(settings: ImapSettings) -> imaplib.IMAP4:
         _logout(client)
         raise MailboxError(f"{settings.where}: {describe_problem(exc, settings)}") from None
     return client
+
+
+def _token(settings: ImapSettings) -> str | None:
+    """A fresh access token from FOLLOWUP_IMAP_OAUTH2_COMMAND, if set; MailboxError if none comes."""
+    if settings.oauth2_command is None:
+        return None
+    try:
+        return fetch_token(settings.oauth2_command, "FOLLOWUP_IMAP_OAUTH2_COMMAND", settings.timeout)
+    except TokenError as exc:
+        raise MailboxError(f"{settings.where}: {exc}") from None
 
 
 def open_mailbox(settings: ImapSettings) -> imaplib.IMAP4:
@@ -133,13 +152,6 @@ def _connect(settings: ImapSettings) -> imaplib.IMAP4:
             _logout(client)
             raise
     return client
-
-
-def _login(client: imaplib.IMAP4, user: str, password: str) -> None:
-    if user.isascii() and password.isascii():
-        client.login(quoted(user), password)  # imaplib quotes the password, not the user
-    else:  # LOGIN takes ASCII only; SASL PLAIN carries UTF-8
-        client.authenticate("PLAIN", lambda _: f"\0{user}\0{password}".encode())
 
 
 def _logout(client: imaplib.IMAP4) -> None:

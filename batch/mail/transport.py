@@ -21,11 +21,21 @@ import time
 from pathlib import Path
 from typing import Protocol
 
+from batch.account.refusals import ACCOUNT, judge
 from batch.account.settings import NON_ASCII_PASSWORD, SmtpSettings, keyring_password
+from batch.account.token import TokenError, fetch_token, token_forms
 from batch.account.wire import Cleaner, explain, login_forms, tls_reason
 from batch.errors import FollowUpError
 from batch.letters.mime import Message
-from batch.mail.connection import Watchdog, open_client, smtplib_disconnected, whole_reply
+from batch.mail.connection import (
+    Login,
+    NotPrivate,
+    Watchdog,
+    google_token,
+    open_client,
+    smtplib_disconnected,
+    whole_reply,
+)
 
 # One message's exchange (or the connection and login) may take this many timeouts in all.
 DEADLINE_FACTOR = 3
@@ -188,11 +198,11 @@ class Smtp:
             self._connect()
 
     def _connect(self) -> None:
-        password = self._password()
+        login = self._login()
         error: Exception | None = None
         try:
             with self.watchdog.armed(self.deadline):
-                self.client = open_client(self.settings, password, self.watchdog)
+                self.client = open_client(self.settings, login, self.watchdog)
         except Exception as exc:  # raised below, outside this handler: no chained server text
             error = exc
         expired = self.watchdog.expired  # also after a "success" on a greeting cut short
@@ -207,23 +217,49 @@ class Smtp:
         assert error is not None
         raise self._unreachable(error)
 
-    def _password(self) -> str | None:
+    def _login(self) -> Login | None:
+        """What to log in with: the password, a fresh OAuth2 token, or yagmail's keyring entry."""
         s = self.settings
-        if not s.user or s.password is not None or s.oauth2_file is not None:
-            return s.password
+        if not s.user:
+            return None
+        if s.oauth2_command is not None or s.oauth2_file is not None:
+            token = self._token()
+            forms = token_forms(s.user, token, s.host, s.port)
+            self.clean = Cleaner([*login_forms(s.user, s.password), *forms])
+            return Login(s.user, token=token)
+        if s.password is not None:
+            return Login(s.user, password=s.password)
         password = keyring_password(s.user)
         if password is None:
             raise Unreachable(
                 f"no password for {s.user}: set FOLLOWUP_SMTP_PASSWORD_FILE (a chmod 600 file), "
-                "FOLLOWUP_SMTP_PASSWORD, or yagmail's keyring entry"
+                "FOLLOWUP_SMTP_PASSWORD, FOLLOWUP_SMTP_OAUTH2_COMMAND, or yagmail's keyring entry"
             )
         self.clean = Cleaner(login_forms(s.user, password))
         if not password.isascii():
             raise AccountRefused(f"{self.where}: yagmail's keyring entry for {s.user}: {NON_ASCII_PASSWORD}")
-        return password
+        return Login(s.user, password=password)
+
+    def _token(self) -> str:
+        """A fresh access token, from the command or yagmail's Google file; one line if none comes."""
+        s = self.settings
+        try:
+            if s.oauth2_command is not None:
+                return fetch_token(s.oauth2_command, "FOLLOWUP_SMTP_OAUTH2_COMMAND", s.timeout)
+            assert s.oauth2_file is not None
+            return google_token(s.oauth2_file)
+        except TokenError as exc:
+            raise AccountRefused(str(exc)) from None
+        except Exception as exc:  # Google's refresh over HTTPS: refused, offline, or a changed answer
+            raise AccountRefused(
+                f"FOLLOWUP_SMTP_OAUTH2_FILE: no access token from Google ({self.problem(exc)}); "
+                "nothing sent, the follow-ups wait for the next run"
+            ) from None
 
     def _unreachable(self, exc: BaseException) -> Unreachable:
         """The failed connection or login as one line; a refused login is the account's problem."""
+        if isinstance(exc, NotPrivate):
+            return AccountRefused(f"{self.where}: {exc}; the follow-ups wait for the next run")
         code = getattr(exc, "smtp_code", None)
         if code is None:
             return Unreachable(f"{self.where}: {self.problem(exc)}", cause=exc)
@@ -313,15 +349,21 @@ class Smtp:
             raise Unreachable(f"{self.stopped}; this one was not handed over", code, words)
         _reset(smtp)
         self.midway = False
-        if (sender is not None and 500 <= code < 600) or code in _LOGIN_CODES:
-            who = f"mail from {sender}" if sender else "mail from this login"
-            raise AccountRefused(
-                f"{self.where}: the server refuses {who} ({explain(code, words)}); nothing was sent, "
-                "the follow-ups wait for the next run",
-                code,
-                words,
-            )
+        stage = "MAIL" if sender is not None else "RCPT" if wanted == "a 2xx" else "DATA"
+        self._account_refusal(stage, code, words)
         raise Refused(code, words)
+
+    def _account_refusal(self, stage: str, code: int, words: str) -> None:
+        """AccountRefused, and the rest of the batch stopped, when the refusal is the account's (the table
+        in account/refusals.py decides): the message was refused, so it stays due, as do the others."""
+        verdict = judge(stage, code, words)
+        if verdict.scope != ACCOUNT:
+            return
+        self.stopped = (
+            f"{self.where}: the server refuses mail from this account ({verdict.line()}); nothing was "
+            f"sent, every follow-up stays due for the next run [{code} {words}]"
+        )
+        raise AccountRefused(self.stopped, code, words)
 
     def _broke_after_hand_over(self, exc: BaseException) -> Uncertain:
         expired = self.watchdog.expired
@@ -353,6 +395,7 @@ class Smtp:
         if code in _ACCEPTED:
             return f"{code} {words}"
         if 400 <= code < 600:
+            self._account_refusal("END", code, words)
             raise Refused(code, words)
         self._drop()  # a 221, a line with no code: what the server does next is anyone's guess
         said = f"{code} {words}" if code >= 0 else f"a line with no reply code: {words!r}"

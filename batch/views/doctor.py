@@ -14,6 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from batch.account.refusals import explain_refusal, known_rule
 from batch.account.settings import check_names, imap_settings, smtp_settings
 from batch.account.wire import explain
 from batch.data.fields import zone
@@ -171,7 +172,9 @@ def check_smtp(env: Mapping[str, str], sender: str | None) -> Finding:
     except Unreachable as exc:
         return Finding("smtp", PROBLEM, f"{where}: {smtp_advice(exc, settings.timeout)}", 1)
     except Refused as exc:
-        text = f"{where}: MAIL FROM {sender}: {exc.code} {exc.reply} ({MAY_SEND_AS})"
+        rule = known_rule(exc.reply)
+        why = MAY_SEND_AS if rule is None else explain_refusal(exc.code, exc.reply, "MAIL")
+        text = f"{where}: MAIL FROM {sender}: {exc.code} {exc.reply} ({why})"
         return Finding("smtp", PROBLEM, text, 1)
     except InputError as exc:  # me: email that SMTP cannot carry; send would stop the same way
         return _bad_input("smtp", exc)
@@ -203,8 +206,11 @@ def smtp_advice(exc: Unreachable, timeout: float) -> str:
 
 
 def _advice(code: int, reply: str) -> str:
-
-    return explain(code, reply)
+    """The server's words, with the provider's refusal in plain words when the table knows it."""
+    rule = known_rule(reply)
+    if rule is None or rule.provider == "any":
+        return explain(code, reply)
+    return f"{explain(code, reply)}; {explain_refusal(code, reply, 'MAIL')}"
 
 
 def check_imap(env: Mapping[str, str]) -> Finding:

@@ -49,6 +49,8 @@ def test_a_bad_smtp_setting_is_one_line_naming_it_and_nothing_is_recorded(
     (work / "no-token").write_text(json.dumps({"google_client_id": "x", "google_client_secret": "y"}))
     (work / "folder").mkdir()
     files = {name: work / name for name in ("not-json", "no-token", "folder")}
+    for name in ("not-json", "no-token"):
+        files[name].chmod(0o600)  # for your eyes only: what is wrong is inside
     value = value.format(missing=work / "missing.json", **files)
     login = {"FOLLOWUP_SMTP_USER": "sam.rivera@example.com"} if "OAUTH2" in setting else {}
     use_smtp(monkeypatch, smtp_server, **login, **{setting: value})

@@ -31,6 +31,8 @@ from .tls import authority, server_context
 
 SMTP_USER = "tester@example.test"  # with an "@": yagmail appends "@gmail.com" to a bare user name
 SMTP_PASSWORD = "secret"
+SMTP_TOKEN = "ya29.Tk-7fQ2xLmZp9RvB3sWdHc8nJe4uYa"  # the access token the servers take (OAuth2 logins)
+OAUTH_MECHANISMS = ("XOAUTH2", "OAUTHBEARER")
 Security = Literal["none", "starttls", "ssl"]
 
 # Where a fault may strike: the point names are the SMTP commands, plus the greeting and the moment
@@ -116,6 +118,14 @@ class _ScriptedSMTP(SMTP):
     """aiosmtpd's SMTP session, with the faults that its handler hooks cannot express."""
 
     faults: Faults = NO_FAULTS
+    owner: SmtpServer | None = None
+
+    async def auth_XOAUTH2(self, _: Any, args: list[str]) -> AuthResult:
+        return await _oauth(self, args, "XOAUTH2")
+
+    async def auth_OAUTHBEARER(self, _: Any, args: list[str]) -> AuthResult:
+        return await _oauth(self, args, "OAUTHBEARER")
+
     tls_fault: str | None = None
     dribbling: float | None = None  # the next reply goes out a byte at a time, this many seconds apart
 
@@ -154,6 +164,22 @@ class _ScriptedSMTP(SMTP):
         await asyncio.wait_for(self._reader.read(4096), timeout=5)
         self.transport.write(b"this is not TLS\r\n")
         self.transport.close()
+
+
+async def _oauth(session: _ScriptedSMTP, args: list[str], mechanism: str) -> AuthResult:
+    """Take the server's token for its user; else Google's way: a JSON error challenge, then 535."""
+    owner = session.owner
+    assert owner is not None
+    raw = args[1] if len(args) > 1 else await session.challenge_auth("")
+    text = base64.b64decode(raw).decode("utf-8", "replace") if isinstance(raw, str) else bytes(raw).decode()
+    pairs = dict(part.split("=", 1) for part in text.split("\x01") if "=" in part and "," not in part[:2])
+    user = pairs.get("user") if mechanism == "XOAUTH2" else text.split(",")[1].removeprefix("a=")
+    owner.oauth_logins.append((mechanism, user or "", pairs.get("auth", "")))
+    if user == owner.user and pairs.get("auth") == f"Bearer {owner.token}":
+        return AuthResult(success=True, auth_data=LoginPassword(owner.user.encode(), b"(token)"))
+    error = b'{"status":"401","schemes":"bearer","scope":"https://mail.google.com/"}'
+    owner.oauth_answers.append(await session.challenge_auth(error))
+    return AuthResult(success=False, handled=False, message="535 5.7.8 Username and Password not accepted")
 
 
 async def _drop(session: SMTP) -> Any:
@@ -259,6 +285,10 @@ class SmtpServer:
         self.host, self.port = HOST, 0
         self.security, self.auth, self.user, self.password = security, auth, user, password
         self.received: list[Received] = []
+        self.token = SMTP_TOKEN
+        self.oauth = OAUTH_MECHANISMS  # the OAuth2 mechanisms offered (after TLS, with auth on)
+        self.oauth_logins: list[tuple[str, str, str]] = []  # (mechanism, user, "Bearer ...") as received
+        self.oauth_answers: list[object] = []  # what clients said to the error challenge
         self.connections = 0  # sessions opened by clients since start
         self.ca_file: Path | None = None
         self._faults, self._faulted = faults, 0
@@ -309,6 +339,10 @@ class SmtpServer:
                 times = self._faults.times
                 session.faults = self._faults if times is None or self._faulted <= times else NO_FAULTS
         session.tls_fault = self._faults.tls
+        session.owner = self
+        for mechanism in OAUTH_MECHANISMS:
+            if mechanism not in self.oauth:
+                session._auth_methods.pop(mechanism, None)
         if session.faults.echo_auth:  # offer only the mechanism whose echo is under test
             methods = session._auth_methods
             session._auth_methods = {k: v for k, v in methods.items() if k == session.faults.echo_auth}

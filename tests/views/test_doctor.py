@@ -92,6 +92,18 @@ SMTP_PROBLEMS = {
     "hang-up after the login": ("none", Faults(drop="MAIL"), ["closed the connection"]),
     "sender refused": ("none", Faults(mail="550 5.7.1 Sender address rejected"),
                        ["MAIL FROM sam.rivera@example.com", "550 5.7.1"]),
+    "icloud sender": ("none", Faults(mail="550 5.7.0 From address is not one of your addresses"),
+                      ["iCloud: the From address is not one of this Apple account's addresses",
+                       "fix: set me: email to your iCloud address"]),
+    "m365 smtp auth off": ("starttls", Faults(auth="535 5.7.139 Authentication unsuccessful, "
+                                                   "SmtpClientAuthentication is disabled for the Tenant."),
+                           ["Microsoft 365: SMTP login", "turn on Authenticated SMTP"]),
+    "m365 send as": ("none", Faults(mail="554 5.2.252 SendAsDenied; sam not allowed to send as sam.rivera"),
+                     ["may not send as the From address", "grant it Send As rights"]),
+    "gmail web login": ("starttls", Faults(auth="534 5.7.14 Please log in via your web browser"),
+                        ["Gmail: Google wants you to sign in on the web first"]),
+    "yahoo": ("starttls", Faults(auth="535 5.7.0 (#AUTH005) Too many bad auth attempts."),
+              ["Yahoo / AOL", "make an app password"]),
 }  # fmt: skip
 
 
