@@ -79,6 +79,8 @@ def cmd_plan(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     print_warnings(data, err)
     now, states = now_of(args, data), read_states(state_of(args))
     items = plan(data, now, states)
+    for moved in zone_moves(data, items, read_zones(state_of(args))):  # send refuses these: say so here
+        print(moved._replace(message=f"warning: {moved.message}; send refuses until then"), file=err)
     items, problem = _with_replies(data, now, states, items, lambda: read_entries(state_of(args)))
     if problem:
         print(f"cannot look for replies, so due check-ins show as due (send holds them): {problem}", file=err)

@@ -102,6 +102,8 @@ def test_a_zone_less_interview_is_refused_when_me_timezone_alone_moves_it(
     assert run(tmp_path, "send") == 0  # the thank-you goes; the ledger notes Toronto
     assert len(smtp_server.received) == 1
     capsys.readouterr()
+    assert run(tmp_path, "status") == 0
+    assert "2026-11-24 16:00 EST" in capsys.readouterr().out  # each time with its zone
 
     write(tmp_path, ABROAD)  # off to Paris, and only me.timezone edited: the check-in would move
     for command in (["check"], ["send"], ["send", "--dry-run"]):
@@ -113,6 +115,8 @@ def test_a_zone_less_interview_is_refused_when_me_timezone_alone_moves_it(
         assert "planned in America/Toronto; me.timezone now puts it in Europe/Paris" in line
         assert "add timezone: America/Toronto to the interview, or set me.home: America/Toronto" in line
     assert len(smtp_server.received) == 1
+    assert run(tmp_path, "plan", now="2026-12-08T10:00:00-05:00") == 0  # plan shows it, and warns
+    assert "warning: northwind-data-analyst names no timezone:" in capsys.readouterr().err
 
     write(tmp_path, ABROAD | {"home": "America/Toronto"})
     assert run(tmp_path, "check") == 0
@@ -144,3 +148,10 @@ def test_an_interview_with_nothing_left_to_send_is_not_held_to_its_zone(tmp_path
     data = load(tmp_path, interview(done=["thank-you"]), me=ABROAD)
     items = schedule.plan(data, datetime.fromisoformat("2026-11-24T16:00:00-05:00"))
     assert places.zone_moves(data, items, {"northwind-data-analyst": "America/Toronto"}) == []
+
+
+def test_the_plan_table_names_the_zone_of_both_times(tmp_path, capsys):
+    write(tmp_path, ABROAD | {"home": "America/Toronto"})
+    assert run(tmp_path, "plan", now="2026-11-24T09:00:00-05:00") == 0
+    row = next(line for line in capsys.readouterr().out.splitlines() if "thank-you" in line)
+    assert row.startswith("Tue 2026-11-24 15:45 EST  Tue 21:45 CET  scheduled"), row
