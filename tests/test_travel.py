@@ -25,6 +25,7 @@ from tests.stamps import unstamped
 
 ME = "sam.rivera@example.com"
 STEP = timedelta(minutes=15)
+pytestmark = pytest.mark.slow  # two months of cron, a minute or so each
 
 
 @cache
