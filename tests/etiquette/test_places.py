@@ -126,7 +126,7 @@ def test_a_zone_less_interview_is_refused_when_me_timezone_alone_moves_it(
     assert dated.startswith("Tue, 08 Dec 2026 16:00:") and dated.endswith(" +0100")  # where you are
 
 
-def test_a_real_send_remembers_each_interviews_zone_once(tmp_path):
+def test_the_ledger_keeps_a_default_zone_as_first_seen_and_follows_a_named_one(tmp_path):
     # here, not at the top: on a main without them, the file's other cases still run (and fail)
     from batch.etiquette import places
     from batch.ledger.store import Ledger
