@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
-STAMP = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d ", re.MULTILINE)
+STAMP = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d [^ \n]+ ", re.MULTILINE)
 
 
 def unstamped(text: str) -> str:
-    """The text with the `YYYY-MM-DD HH:MM ` at the start of each line removed (lines without one kept)."""
+    """The text with the `YYYY-MM-DD HH:MM ZONE ` starting each line removed (lines without one kept)."""
     return STAMP.sub("", text)

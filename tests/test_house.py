@@ -132,7 +132,8 @@ IDLE = {
     "batch.cli.alarm",  # the run's deadline (FOLLOWUP_RUN_DEADLINE) covers the data's load too
     "batch.cli.sending", "batch.cli.terminal", "batch.data", "batch.data.checks", "batch.data.fields",
     "batch.data.load", "batch.data.source", "batch.data.spec", "batch.errors", "batch.etiquette",
-    "batch.etiquette.schedule", "batch.etiquette.workdays", "batch.inbox", "batch.inbox.sentcopy",
+    "batch.etiquette.places", "batch.etiquette.schedule", "batch.etiquette.workdays", "batch.inbox",
+    "batch.inbox.sentcopy",
     "batch.ledger", "batch.ledger.reads", "batch.ledger.schema", "batch.ledger.store", "batch.ledger.wake",
     "batch.mail", "batch.mail.deliver", "batch.mail.outcome", "batch.mail.pace", "batch.model",
     "batch.model.calendars", "batch.model.interview", "batch.model.keys", "batch.model.languages",

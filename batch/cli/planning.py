@@ -17,8 +17,9 @@ from batch.cli.common import EXIT_OK, count_of, load_data, now_of, print_warning
 from batch.cli.terminal import write_rows, write_table
 from batch.data.load import place_of
 from batch.errors import FollowUpError, InputError, Problem
+from batch.etiquette.places import holiday_warnings, zone_moves
 from batch.etiquette.schedule import plan
-from batch.ledger.reads import read_entries, read_states
+from batch.ledger.reads import read_entries, read_states, read_zones
 from batch.letters import lint
 from batch.letters.compose import review
 from batch.views.agenda import both_times, next_line, span_text, upcoming
@@ -38,13 +39,17 @@ def cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     data = load_data(args)
     print_warnings(data, err)
+    for warning in holiday_warnings(data):
+        print(warning, file=err)
     now = now_of(args, data)
     items = plan(data, now)
     found = review(data, items)
     try:
-        known = read_states(state_of(args))
+        known, zones = read_states(state_of(args)), read_zones(state_of(args))
     except FollowUpError:  # the ledger's own trouble is status's and doctor's to report, not the data's
-        known = None
+        known, zones = None, {}
+    if moved := zone_moves(data, items, zones):
+        raise InputError([*found.problems, *moved])
     for item in plan(data, now, known) if known else ():  # what the ledger holds against it
         if item.state == "held":
             place = place_of(item.interview, item.interviewer)
@@ -74,6 +79,8 @@ def cmd_plan(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     print_warnings(data, err)
     now, states = now_of(args, data), read_states(state_of(args))
     items = plan(data, now, states)
+    for moved in zone_moves(data, items, read_zones(state_of(args))):  # send refuses these: say so here
+        print(moved._replace(message=f"warning: {moved.message}; send refuses until then"), file=err)
     items, problem = _with_replies(data, now, states, items, lambda: read_entries(state_of(args)))
     if problem:
         print(f"cannot look for replies, so due check-ins show as due (send holds them): {problem}", file=err)

@@ -97,7 +97,7 @@ def finish(code: int, out: Output, err: Output, failed_code: int) -> int:
 
 
 class Stamp:
-    """The local date and time that starts each line `send` writes: in your zone once the data names it."""
+    """The date, time and zone that start each line `send` writes: in your zone once the data names it."""
 
     def __init__(self, clock: Callable[[], datetime]) -> None:
         self.home: ZoneInfo | None = None  # until the data is read (or if it cannot be): the machine's zone
@@ -105,7 +105,8 @@ class Stamp:
 
     def __call__(self) -> str:
         moment = self.clock()
-        return f"{moment.astimezone(self.home) if self.home else moment.astimezone():%Y-%m-%d %H:%M} "
+        # with its zone: the log of a run made abroad reads right at home (10:00 CET, not a bare 10:00)
+        return f"{moment.astimezone(self.home) if self.home else moment.astimezone():%Y-%m-%d %H:%M %Z} "
 
 
 class Stamped:
@@ -138,7 +139,7 @@ def write_table(items: list[schedule.FollowUp], out: TextIO, home: ZoneInfo) -> 
     rows = [("DUE (recipient's time)", "YOUR TIME", "STATE", "KIND", "METHOD", "TO", "INTERVIEW")]
     for item in items:
         due = item.sends_at.strftime("%a %Y-%m-%d %H:%M %Z")
-        yours = item.sends_at.astimezone(home).strftime("%a %H:%M")
+        yours = item.sends_at.astimezone(home).strftime("%a %H:%M %Z")
         rows.append(
             (due, yours, item.state, item.kind, item.method, item.interviewer.name, item.interview.id)
         )

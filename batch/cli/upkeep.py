@@ -52,7 +52,7 @@ def cmd_status(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         interview = str(row["interview"]) + ("" if row["in_data"] else " (no longer in the data)")
         when = datetime.fromisoformat(str(row["finished_at"] or row["claimed_at"])).astimezone(home)
         to = f"{row['name']} (reminder to you)" if row["method"] != "email" else str(row["recipient"])
-        table.append((str(row["key"]), str(row["state"]), f"{when:%Y-%m-%d %H:%M}", str(row["kind"]), to,
+        table.append((str(row["key"]), str(row["state"]), f"{when:%Y-%m-%d %H:%M %Z}", str(row["kind"]), to,
                       interview, _one_line(str(row["reply"] or ""))))  # fmt: skip
     write_rows(table, out)
     return EXIT_OK

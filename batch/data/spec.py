@@ -106,7 +106,16 @@ ME: Spec = {
     "name": Key(f.parse_text, True, "Your name; it signs every message."),
     "email": Key(f.parse_email, True, "Your address. Emails go out from it and reminders come to it."),
     "timezone": Key(
-        f.parse_zone, True, "Where you live; every interview without a `timezone:` of its own uses it."
+        f.parse_zone,
+        True,
+        "Where you are now: your reminders, the Date of your mail and your log go by its clock. "
+        "Travelling, change this one; it never moves anyone else's mail.",
+    ),
+    "home": Key(
+        f.parse_zone,
+        False,
+        "Where your interviews are: every interview without a `timezone:` of its own is in this zone. "
+        "Default: `timezone`; set it before you change `timezone` for a trip.",
     ),
     "phone": Key(
         f.parse_text, False, "Your number, put under your name and read out at the end of a voicemail."
@@ -177,7 +186,11 @@ INTERVIEW: Spec = {
         "How long it lasted (`45m`, `1h30m`). Give this or `end:`; with neither, 1 h.",
     ),
     "end": Key(f.parse_wall_time, False, "When it ended, instead of `duration:`."),
-    "timezone": Key(f.parse_zone, False, "Where the interview took place. Default: `me.timezone`."),
+    "timezone": Key(
+        f.parse_zone,
+        False,
+        "Where the interview took place. Default: `me.home` (else `me.timezone`), never where you travel.",
+    ),
     "delay": Key(
         one_of(*DELAYS),
         False,

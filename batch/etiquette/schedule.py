@@ -141,10 +141,10 @@ def follow_ups(
     (placed without public holidays when `holidays` is false: see plan)."""
     yours = zone(me.timezone)
     mine = home_policy(policy, me.timezone) if holidays else _without_holidays(policy)
-    home = zone(interview.timezone or me.timezone)
+    home = zone(interview.where(me))
     end = _local(interview.end, home)
     for person in interview.interviewers:
-        where = person.timezone or interview.timezone or me.timezone
+        where = person.timezone or interview.where(me)
         there = zone(where)
         rules = _rules(policy, interview, person, where, holidays)
         earliest, why = _thank_you_earliest(end, interview.delay, there, rules)
@@ -159,7 +159,7 @@ def follow_ups(
         yield _follow_up(interview, person, "thank-you", due, expires, why, done, gate)
     if interview.decision_by is not None and interview.interviewers:
         person = check_in_person(interview, known or Known())
-        where = person.timezone or interview.timezone or me.timezone
+        where = person.timezone or interview.where(me)
         there = zone(where)
         rules = _rules(policy, interview, person, where, holidays)
         day = add_business_days(interview.decision_by, rules.check_in_after_business_days, rules)

@@ -103,18 +103,41 @@ def at(day: date, clock: time, there: ZoneInfo) -> datetime:
 def recipient_policy(
     policy: Policy, interview: Interview, person: Interviewer, there: str | None = None
 ) -> Policy:
-    """The policy for one recipient: their own holidays, else the interview's, else the top level's,
-    else those of the place their time zone names (`there`), where that is unambiguous."""
+    """The policy for one recipient: their own holidays, else the interview's, else those of the place
+    their time zone names (`there`), the top level's country refining it (its region) where it is the
+    same country, and standing in where the zone names no country."""
     local = person.policy or interview.policy
-    if local is None and policy.country is None and there is not None:
-        local = place_of_zone(there)
+    if local is None and there is not None:
+        local = _zone_place(policy, there)
     return policy if local is None else _placed(policy, local)
 
 
 def home_policy(policy: Policy, there: str) -> Policy:
-    """The policy for your own reminders: the top level's holidays, else those of your time zone."""
-    local = place_of_zone(there) if policy.country is None else None
+    """The policy for your own reminders: the holidays of where you are (your time zone), refined by the
+    top level's country where you are in it."""
+    local = _zone_place(policy, there)
     return policy if local is None else _placed(policy, local)
+
+
+def _zone_place(policy: Policy, there: str) -> LocalPolicy | None:
+    """The place whose holidays a zone's people keep, or None where the top level's policy says it.
+
+    The top level's country is where you expect most of the panel, not a calendar for the world: a
+    recipient whose zone lies in another country keeps their own (a Los Angeles reader has US
+    Thanksgiving off, whatever `country: CA` says). `country: none` (no holidays) is for everyone.
+    """
+    if policy.country == "":
+        return None
+    placed = place_of_zone(there)
+    if placed is None or policy.country == placed.country:
+        return None if policy.country is not None else placed
+    return placed
+
+
+def top_country_disagrees(policy: Policy, there: str) -> str | None:
+    """The country a zone lies in, when the top level names another (whose holidays it then does not keep)."""
+    placed = place_of_zone(there) if policy.country else None
+    return placed.country if placed is not None and placed.country != policy.country else None
 
 
 # Zones whose country has regional holidays, and the region the zone's city is in. A zone that spans

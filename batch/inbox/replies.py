@@ -148,7 +148,7 @@ def watches_for(items: Iterable[FollowUp], entries: Iterable[Entry], data: Datas
         if sent:
             since = min(datetime.fromisoformat(e.claimed_at) for e in sent)
         else:
-            since = interview.end.replace(tzinfo=zone(interview.timezone or data.me.timezone))
+            since = interview.end.replace(tzinfo=zone(interview.where(data.me)))
         senders = tuple(sorted({same_form(p.email) for p in interview.interviewers if p.email}))
         thank_yous = tuple((e.message_id, same_form(e.recipient)) for e in sent)
         to = same_form(check_in.interviewer.email) if check_in.interviewer.email else ""
@@ -383,7 +383,7 @@ def _after_return(item: FollowUp, away: Away, data: Dataset, now: datetime) -> F
     """The check-in moved to their first working day back, at the check-in time, when that is later."""
     person, interview = item.interviewer, item.interview
     rules = recipient_policy(data.policy, interview, person)
-    there = zone(person.timezone or interview.timezone or data.me.timezone)
+    there = zone(person.timezone or interview.where(data.me))
     first = away.back if away.how == "back" else workdays.add_business_days(away.back, 1, rules)
     if not workdays.is_working_day(first, rules):
         first = workdays.add_business_days(first, 1, rules)

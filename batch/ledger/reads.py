@@ -12,6 +12,7 @@ from urllib.parse import quote
 
 from batch.ledger.schema import (
     ENTRIES_QUERY,
+    ZONES_QUERY,
     DamagedLedger,
     Entry,
     check_columns,
@@ -31,6 +32,20 @@ def read_states(path: Path, interviews: Iterable[str] | None = None) -> Known:
     if not path.exists():
         return Known()
     return _read(path, lambda db: known_of(db, path, interviews))
+
+
+def read_zones(path: Path) -> dict[str, str]:
+    """The zone each interview was planned in, by id, without creating or changing the ledger."""
+    if not path.exists():
+        return {}
+    return _read(path, zones_of)
+
+
+def zones_of(db: sqlite3.Connection) -> dict[str, str]:
+    """The zones table (none in a ledger older than version 5)."""
+    if db.execute("PRAGMA user_version").fetchone()[0] < 5:  # the version that added it
+        return {}
+    return {str(interview): str(zone) for interview, zone in db.execute(ZONES_QUERY)}
 
 
 def read_entries(path: Path) -> list[Entry]:

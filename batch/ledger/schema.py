@@ -59,7 +59,12 @@ CREATE TABLE IF NOT EXISTS copies (
     message     BLOB NOT NULL,
     sent_at     TEXT NOT NULL
 );
-PRAGMA user_version = 4;
+CREATE TABLE IF NOT EXISTS zones (
+    interview   TEXT PRIMARY KEY,
+    zone        TEXT NOT NULL,
+    since       TEXT NOT NULL
+);
+PRAGMA user_version = 5;
 """
 )
 
@@ -100,11 +105,15 @@ ENTRIES_QUERY = f"SELECT {COLUMN_LIST} FROM deliveries ORDER BY claimed_at, key"
 ENTRY_QUERY = f"SELECT {COLUMN_LIST} FROM deliveries WHERE key = ?"
 
 
+ZONES_QUERY = "SELECT interview, zone FROM zones"
+
+
 # What a claim changes in a row it takes over (a deferred one), so that a release can put it back.
 UNDO_QUERY = "SELECT state, attempts, claimed_at, finished_at, reply FROM deliveries WHERE key = ?"
 
 
-VERSION = 4  # PRAGMA user_version of the schema above (4 added the copies owed to your Sent folder)
+VERSION = 5  # PRAGMA user_version of the schema above (4 added the copies owed to your Sent folder;
+# 5 the zone each interview was planned in, so that a move of your own zone cannot move it: places.py)
 
 
 # Said whenever the ledger cannot be read as written: the remedy, and what the second one costs.

@@ -15,12 +15,12 @@ import contextlib
 import fcntl
 import os
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from batch.errors import FollowUpError, LockedError
-from batch.ledger.reads import chunks, known_of
+from batch.ledger.reads import chunks, known_of, zones_of
 from batch.ledger.schema import (
     COLUMN_LIST,
     CREATE,
@@ -259,6 +259,20 @@ class Ledger:
             )
         if was.check_in_to is not None:
             self.db.execute("DELETE FROM check_in_to WHERE interview = ?", (was.check_in_to,))
+
+    def zones(self) -> dict[str, str]:
+        """The zone each interview was planned in, by id (places.py holds the data against it)."""
+        with reading(self.path):
+            return zones_of(self.db)
+
+    def remember_zones(self, zones: Mapping[str, str], now: datetime) -> None:
+        """Note the zone of these interviews (one first seen, or one the interview now names itself)."""
+        if not zones:
+            return  # nothing new: no write (an idle run syncs nothing)
+        with self._write():
+            self.db.executemany(
+                "INSERT OR REPLACE INTO zones VALUES (?,?,?)", [(i, z, iso(now)) for i, z in zones.items()]
+            )
 
     def notice_once(self, key: str, what: str, now: datetime) -> bool:
         """True the first time (key, what) is noticed, False after: a line the user needs to read once."""

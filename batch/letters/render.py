@@ -244,8 +244,8 @@ def context_for(item: FollowUp, data: Dataset, moment: datetime | None = None) -
     person, interview, me = item.interviewer, item.interview, data.me
     topics = list(person.topics)
     language = language_of(item, data)
-    reader = zone(person.timezone or interview.timezone or me.timezone)
-    held = _held_on(interview.start, interview.timezone or me.timezone, reader)
+    reader = zone(person.timezone or interview.where(me))
+    held = _held_on(interview.start, interview.where(me), reader)
     read = (moment or item.sends_at).astimezone(reader).date()
     day = day_words(language, held, read, item.method != "note")
     late = item.kind == "thank-you" and read > item.due_at.astimezone(reader).date()

@@ -19,9 +19,10 @@ from typing import TYPE_CHECKING, NamedTuple
 from batch.data.fields import zone
 from batch.data.load import place_of
 from batch.errors import InputError
+from batch.etiquette.places import zone_moves, zones_to_remember
 from batch.etiquette.schedule import FollowUp, next_change, plan, select
 from batch.etiquette.workdays import is_open, next_opening
-from batch.ledger.reads import read_entries, read_states
+from batch.ledger.reads import read_entries, read_states, read_zones
 from batch.ledger.schema import Entry
 from batch.ledger.store import Claim, Ledger, day_ago, locked
 from batch.mail.outcome import Outcome
@@ -73,7 +74,7 @@ def send_due(
     if dry_run:
         known = read_states(state, interviews)
         return _run(data, now, known, None, transport, clock, env, limit, sleep, announce, report,
-                    lambda: read_entries(state))  # fmt: skip
+                    lambda: read_entries(state), zones=read_zones(state))  # fmt: skip
     with locked(state), Ledger(state) as ledger:
         ledger.mark_interrupted(
             lambda key: announce(f"uncertain  {key}: a run stopped between claim and record; {_hint(key)}")
@@ -81,7 +82,7 @@ def send_due(
         ledger.beat(now)
         known = ledger.states(interviews)
         result = _run(data, now, known, ledger, transport, clock, env, limit, sleep, announce, report,
-                      ledger.entries, keep_copies=copies is not None)  # fmt: skip
+                      ledger.entries, keep_copies=copies is not None, zones=ledger.zones())  # fmt: skip
         if copies is not None and result.mailbox_problem is None:  # a mailbox just found failing: next run
             filed = _file_copies(copies, ledger, announce)
             result = result if filed else result._replace(idle=False)  # owed: again next run
@@ -126,8 +127,11 @@ def _run(
     report: Callable[[Outcome], None],
     entries: Callable[[], list[Entry]],
     keep_copies: bool = False,
+    zones: Mapping[str, str] | None = None,
 ) -> Result:
     items = plan(data, now, known, exact=False)
+    if moved := zone_moves(data, items, zones or {}):  # never guessed: nothing goes until you say
+        raise InputError(moved)
     _announce_held(items, ledger, now, announce)
     if not select(items):
         return Result([], [], idle=True, next_change=next_change(items, now))
@@ -152,6 +156,8 @@ def _run(
             report(told[-1])
     if not select(items):
         return Result(told, [], problem)
+    if ledger is not None:  # a run that sends notes the zones it planned in (an idle one writes nothing)
+        ledger.remember_zones(zones_to_remember(data, zones or {}), now)
     # late: jinja2, markdown and MIME stay off a run with nothing to send
     from batch.letters.compose import compose, thread_of
 

@@ -24,10 +24,16 @@ class Me(NamedTuple):
 
     name: str
     email: str
-    timezone: str
+    timezone: str  # where you are now: your reminders, your Date header, your log
     phone: str | None = None
     reply_to: str | None = None
     language: str | None = None  # the language of your reminders, and of every message by default
+    home: str | None = None  # where your interviews are, when they name no zone: by default `timezone`
+
+    @property
+    def home_zone(self) -> str:
+        """The zone of every interview that names none: `home`, else `timezone`."""
+        return self.home or self.timezone
 
 
 class Interviewer(NamedTuple):
@@ -70,6 +76,10 @@ class Interview(NamedTuple):
     language: str | None = None  # the language of its messages, when not yours
     source: str = ""
     index: int = 0  # type: ignore[assignment]  # shadows tuple.index(), never called on a record
+
+    def where(self, me: Me) -> str:
+        """The zone the interview took place in: its own, else your home's (never where you are now)."""
+        return self.timezone or me.home_zone
 
 
 class Dataset(NamedTuple):

@@ -64,7 +64,7 @@ def part_rules_cases() -> str:
         ended = f"{ends:%a %H:%M}" + (
             f", decision by {base.decision_by:%a %d %b}" if kind == "check-in" else ""
         )
-        place = (zone or base.timezone or example().me.timezone).split("/")[-1].replace("_", " ")
+        place = (zone or base.where(example().me)).split("/")[-1].replace("_", " ")
         due, dropped = when(item.due_at, year=False), when(item.expires_at, year=False)
         rows.append((kind, ended, f"`{delay}`", place, due, dropped, item.why))
     return table(

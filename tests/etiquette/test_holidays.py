@@ -239,7 +239,7 @@ CHECK_IN_CASES = [
     pytest.param(
         {"country": "US"},
         {"start": "2026-08-31 14:00", "decision_by": "2026-09-04"},
-        PRIYA,
+        PRIYA | {"timezone": "America/New_York"},  # in Toronto she keeps Canada's calendar (test_places)
         "2026-09-09T10:00:00-04:00",
         "2 business days after decision_by, moved past Labor Day (US)",
         id="us-labor-day-after-a-friday-decision",

@@ -200,7 +200,8 @@ def test_a_version_1_ledger_keeps_its_rows_and_learns_the_replied_state(tmp_path
         assert ledger.entry("k").message_id == "<1@x>"  # type: ignore[union-attr]
         ledger.note_replied(entry(key="acme/check-in"), "Ann replied", NOW)
         assert ledger.states()["acme/check-in"] == "replied"
-        assert ledger.db.execute("PRAGMA user_version").fetchone()[0] == 4
+        assert ledger.db.execute("PRAGMA user_version").fetchone()[0] == 5
+        assert ledger.zones() == {}  # version 5's table, empty until a send remembers a zone
     finally:
         ledger.close()
 

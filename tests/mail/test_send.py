@@ -386,14 +386,14 @@ def test_the_first_idle_run_after_an_edit_leaves_out_what_it_does_not_use(work: 
     assert done.stdout == "0 1 0 []\n", done.stderr  # 0: city zones, so the tz database's links went unread
 
 
-def test_each_line_send_writes_starts_with_my_local_date_and_time(
+def test_each_line_send_writes_starts_with_my_local_date_time_and_zone(
     work: Path, smtp_server: SmtpServer, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     use_smtp(monkeypatch, smtp_server)
     assert send(work, now="2026-11-24T21:00:00+00:00") == 0  # 16:00 in Toronto, where the data says I live
     out = capsys.readouterr().out
     assert len(out.splitlines()) == 3
-    assert all(line.startswith("2026-11-24 16:00 ") for line in out.splitlines()), out
+    assert all(line.startswith("2026-11-24 16:00 EST ") for line in out.splitlines()), out
     assert all(line.startswith(("sent ", "reminded ")) for line in unstamped(out).splitlines())
 
 
@@ -404,7 +404,7 @@ def test_a_send_refused_for_bad_data_says_when_too(work: Path, capsys: pytest.Ca
     out, err = capsys.readouterr()
     assert out == ""
     assert re.fullmatch(
-        rf"\d{{4}}-\d\d-\d\d \d\d:\d\d {re.escape(str(data))}:\d+:\d+: delay: [^\n]*\n", err
+        rf"\d{{4}}-\d\d-\d\d \d\d:\d\d [^ \n]+ {re.escape(str(data))}:\d+:\d+: delay: [^\n]*\n", err
     ), err
 
 
