@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from batch.cli.common import EXIT_FAILED, EXIT_INPUT, EXIT_OK, interrupted, now_of, state_of, zone
 from batch.cli.terminal import Stamp, Stamped
-from batch.errors import FollowUpError
+from batch.errors import FollowUpError, InputError
 from batch.ledger import wake
 
 if TYPE_CHECKING:
@@ -105,7 +105,8 @@ def _send(args: argparse.Namespace, out: TextIO, err: TextIO, stamp: Stamp) -> i
     smtp, copies = _mail_settings()  # every mail setting checked first, also on a dry run: a typo fails now
     settings = None if args.dry_run else smtp
     dry_run = settings is None
-    if not dry_run:
+    if settings is not None:
+        _refuse_another_moment(args, now, settings)
         _check_ledger(args, data, now)
     progress = err.isatty()
     said_dry = False
@@ -149,6 +150,27 @@ def _send(args: argparse.Namespace, out: TextIO, err: TextIO, stamp: Stamp) -> i
     if any(outcome.state == "rejected" for outcome in result.outcomes):
         return EXIT_INPUT  # the data or a template needs fixing (the rest of the batch went on)
     return EXIT_OK if result.ok else EXIT_FAILED
+
+
+# How far --now may stand from the clock on a real send to a mail server elsewhere (a minute of drift, or a
+# cron run a little late, is the same moment).
+NOW_SLACK = timedelta(minutes=10)
+
+
+def _refuse_another_moment(args: argparse.Namespace, now: datetime, settings: SmtpSettings) -> None:
+    """A real send acts at the real moment: with --now elsewhere it would date real mail at that moment and
+    record it as sent, so the follow-up never goes when it is really due. A server on this machine (a
+    test sink, a local relay) may still be driven through time, as the tests do."""
+    if getattr(args, "now", None) is None or abs(now - datetime.now(UTC)) <= NOW_SLACK:
+        return
+    # late: the loopback test lives with the settings, already loaded by now
+    from batch.account.settings import is_loopback
+
+    if not is_loopback(settings.host):
+        raise InputError(
+            f"--now {args.now}: a real send to {settings.host} happens now, not then; it would date real "
+            "mail at that moment and record it as sent (use send --dry-run --now … to see what would go)"
+        )
 
 
 def _check_ledger(args: argparse.Namespace, data: model.Dataset, now: datetime) -> None:
