@@ -339,6 +339,9 @@ class Smtp:
         if code == 421:  # the server closes the channel (RFC 5321 3.8), often said while we were away
             self._drop()  # nothing of this message went: send() connects again, once
             raise smtplib_closing(code, words)
+        if code == 503:  # "bad sequence of commands": the server lost our step, nobody refused anything
+            self._drop()  # a new connection starts clean: send() connects again, once
+            raise smtplib_closing(code, words)
         if not 400 <= code < 600:
             self._drop()
             said = explain(code, words)
@@ -396,6 +399,9 @@ class Smtp:
             return f"{code} {words}"
         if 400 <= code < 600:
             self._account_refusal("END", code, words)
+            # the transaction is over, but some servers keep its envelope after a failure of their own
+            # (aiosmtpd's 500 when its handler fails): a reset puts the next message on a clean start
+            _reset(self.client.smtp)  # type: ignore[union-attr]
             raise Refused(code, words)
         self._drop()  # a 221, a line with no code: what the server does next is anyone's guess
         said = f"{code} {words}" if code >= 0 else f"a line with no reply code: {words!r}"
