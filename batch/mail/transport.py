@@ -401,7 +401,7 @@ class Smtp:
             self._account_refusal("END", code, words)
             # the transaction is over, but some servers keep its envelope after a failure of their own
             # (aiosmtpd's 500 when its handler fails): a reset puts the next message on a clean start
-            _reset(self.client.smtp)  # type: ignore[union-attr]
+            _reset(self.client.smtp)  # type: ignore[attr-defined]
             raise Refused(code, words)
         self._drop()  # a 221, a line with no code: what the server does next is anyone's guess
         said = f"{code} {words}" if code >= 0 else f"a line with no reply code: {words!r}"
