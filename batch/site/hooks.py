@@ -60,6 +60,7 @@ PARTS: dict[str, Callable[[], str]] = {
     "schema-interviewers": lambda: reference.part_schema("interviewers"),
     "filler": reference.part_filler,
     "example-key": examples.part_example_key,
+    "example-size": examples.part_example_size,
     "template-values": reference.part_template_values,
     "mistakes": reference.part_mistakes,
     "reliability-figures": reference.part_reliability_figures,
