@@ -7,6 +7,7 @@ FOLLOWUP := $(BIN)/followup
 # The shipped example's timeline: `make demo` and `make preview` act as if it were this moment.
 DEMO_NOW ?= 2026-11-24T16:00:00-05:00
 OUTBOX ?= var/outbox
+UNTIL ?=
 ARGS ?=
 
 .PHONY: help demo test check plan preview send status cron calendar doctor schema hooks site serve publish lint fmt bench reliability clean architecture mutants
@@ -16,7 +17,7 @@ help:
 	@echo "make test     the test suite (builds .venv/ on first use)"
 	@echo "make check    validate your data and lint every message it would produce"
 	@echo "make plan     every follow-up and its state, now"
-	@echo "make preview  a dry run of what is due now, into $(OUTBOX)/ (nothing sent)"
+	@echo "make preview  a dry run into $(OUTBOX)/: what is due now and what comes next (UNTIL=2026-12-01 for more)"
 	@echo "make send     deliver what is due now (what cron runs); a dry run without SMTP settings"
 	@echo "make status   what the ledger holds"
 	@echo "make cron     print a crontab line for make send"
@@ -60,7 +61,7 @@ plan: $(BIN)/.installed
 	@$(FOLLOWUP) plan
 
 preview: $(BIN)/.installed
-	@$(FOLLOWUP) send --dry-run --outbox $(OUTBOX)
+	@$(FOLLOWUP) send --dry-run --outbox $(OUTBOX)$(if $(UNTIL), --until $(UNTIL))
 
 send: $(BIN)/.installed
 	@$(FOLLOWUP) send

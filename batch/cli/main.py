@@ -103,6 +103,12 @@ def _parser() -> argparse.ArgumentParser:
     send.add_argument(
         "--limit", type=_positive, default=None, metavar="N", help="deliver at most N in this run"
     )
+    send.add_argument(
+        "--until",
+        metavar="WHEN",
+        help="a dry run's preview page also shows what goes before then (as plan --until; "
+        "default: the next follow-up to go)",
+    )
     status = _command(commands, "status", [common], "what the ledger holds")
     status.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
