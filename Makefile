@@ -10,7 +10,7 @@ OUTBOX ?= var/outbox
 UNTIL ?=
 ARGS ?=
 
-.PHONY: help demo test check plan preview send status cron calendar doctor schema hooks site serve publish lint fmt bench reliability clean architecture mutants
+.PHONY: help demo test check plan preview preview-picture send status cron calendar doctor schema hooks site serve publish lint fmt bench reliability clean architecture mutants
 
 help:
 	@echo "make demo     the shipped example at $(DEMO_NOW): plan, then a dry run into $(OUTBOX)/"
@@ -29,6 +29,7 @@ help:
 	@echo "make publish  push the guide to the gh-pages branch (set FOLLOWUP_SITE_URL to its address)"
 	@echo "make reliability  crash, overlap, fault and hostile-input trials, with the figures"
 	@echo "make lint | fmt | bench | clean | architecture (redraw ARCHITECTURE.md) | mutants"
+	@echo "make preview-picture  retake the guide's picture of the preview page"
 
 # Three layers, each installed on first use: the tool alone (what cron needs), the guide's builder,
 # and the tests and benchmarks.
@@ -62,6 +63,10 @@ plan: $(BIN)/.installed
 
 preview: $(BIN)/.installed
 	@$(FOLLOWUP) send --dry-run --outbox $(OUTBOX)$(if $(UNTIL), --until $(UNTIL))
+
+# The guide's picture of the preview page (content/assets/preview.png); a test says when it is stale.
+preview-picture: $(BIN)/.installed-dev
+	@$(BIN)/python -m tests.preview_picture
 
 send: $(BIN)/.installed
 	@$(FOLLOWUP) send

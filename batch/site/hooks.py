@@ -21,7 +21,7 @@ from batch.ledger.wake import RACY_NS, TRUST
 from batch.letters import render
 from batch.mail.pace import CHUNK
 from batch.model import policy
-from batch.site import examples, reference, timeline
+from batch.site import examples, pictures, reference, timeline
 from batch.site.markdown import html_attr, log
 
 if TYPE_CHECKING:
@@ -66,6 +66,8 @@ PARTS: dict[str, Callable[[], str]] = {
     "reliability-figures": reference.part_reliability_figures,
     "workdays": timeline.part_workdays,
     "timeline": timeline.part_timeline,
+    "ledger-states": pictures.part_ledger_states,
+    "two-clocks": pictures.part_two_clocks,
 }
 
 

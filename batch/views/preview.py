@@ -7,6 +7,7 @@ message's HTML part sits in a sandboxed iframe (srcdoc), its plain text in a <pr
 
 from __future__ import annotations
 
+import contextlib
 import html
 import os
 from datetime import datetime, timedelta
@@ -16,6 +17,7 @@ from pathlib import Path
 from batch.data.fields import zone
 from batch.errors import FollowUpError
 from batch.letters.compose import Composed
+from batch.letters.render import STOCK
 from batch.model.interview import Dataset
 from batch.views.window import Letter, Window, date_header, word_count
 
@@ -207,7 +209,7 @@ def _article(number: int, letter: Letter, data: Dataset) -> str:
     rows = [("From", e(me)), ("To", e(to)), ("Reply-To", e(reply_to)), ("Subject", e(mail.subject)),
             ("Date", e(date_header(letter.goes, data))), ("Due", e(due)),
             ("Words", e(word_count(message, data))), ("Etiquette", _verdict(message, letter.now)),
-            ("Interview", e(interview)), ("Template", e(message.words.template))]  # fmt: skip
+            ("Interview", e(interview)), ("Template", e(_template(message.words.template)))]  # fmt: skip
     fields = "".join(f"<dt>{name}</dt><dd>{value}</dd>" for name, value in rows)
     title = e(_title(message))
     when = "now" if letter.now else "next"
@@ -228,6 +230,13 @@ def _yours(due: datetime, offset: timedelta | None, timezone: str) -> str:
     """
     mine = due.astimezone(zone(timezone))
     return f", {mine.strftime(_WHEN)} yours" if mine.utcoffset() != due.utcoffset() else ""
+
+
+def _template(path: str) -> str:
+    """A stock template by its place among the stock ones ("stock: en/thank-you.md"); yours as written."""
+    with contextlib.suppress(ValueError):
+        return f"stock: {Path(path).resolve().relative_to(STOCK).as_posix()}"
+    return path
 
 
 def _verdict(message: Composed, now: bool) -> str:

@@ -285,3 +285,40 @@ def test_on_a_phone_the_rules_page_does_not_scroll_sideways(
     shot = tmp_path / "rules-390.png"
     page.screenshot(path=str(shot), full_page=True)
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+CONTRAST = """e => {
+    const rgb = s => s.match(/[\\d.]+/g).slice(0, 3).map(Number);
+    const lum = c => {
+        const [r, g, b] = c.map(v => (v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4);
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+    };
+    const style = getComputedStyle(e), alpha = parseFloat(style.fillOpacity);
+    const page = rgb(getComputedStyle(document.body).backgroundColor);
+    const fill = rgb(style.fill).map((v, i) => v * alpha + page[i] * (1 - alpha));  // as drawn on the page
+    const [a, b] = [lum(fill), lum(page)];
+    return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+}"""
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_on_a_phone_the_pictures_keep_12_px_labels_3_to_1_shading_and_scroll_in_a_box_of_their_own(
+    page, built_site: BuiltSite, scheme: str
+) -> None:
+    page.emulate_media(color_scheme=scheme)
+    page.set_viewport_size({"width": 375, "height": 812})
+    for path in ("index.html", "etiquette/timing.html", "tool/ledger.html"):
+        page.goto(built_site.url + path)
+        widths = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+        assert widths[0] <= widths[1], (path, widths)
+        smallest = page.evaluate(
+            """() => Math.min(...[...document.querySelectorAll('.followup-picture text')].map(t =>
+                parseFloat(getComputedStyle(t).fontSize) * t.ownerSVGElement.getScreenCTM().a))"""
+        )
+        assert smallest >= 12, (path, smallest)
+        boxes = page.locator(".followup-scroll")
+        assert boxes.count() >= 1
+        for box in boxes.all():
+            assert box.get_attribute("tabindex") == "0" and box.get_attribute("aria-label")
+        for shade in page.locator(".followup-picture .tl-window").all()[:1]:
+            assert shade.evaluate(CONTRAST) >= 3, (path, scheme)
