@@ -21,7 +21,7 @@ from batch.ledger.wake import RACY_NS, TRUST
 from batch.letters import render
 from batch.mail.pace import CHUNK
 from batch.model import policy
-from batch.site import examples, pictures, reference, timeline
+from batch.site import examples, pictures, reference, start, timeline
 from batch.site.markdown import html_attr, log
 
 if TYPE_CHECKING:
@@ -44,6 +44,9 @@ MARKER = re.compile(r"<!--\s*followup:\s*([\w.-]+)\s*-->")
 
 # --- the generated parts --------------------------------------------------------------------------
 
+
+# The repository this guide is built from (on_config finds it): none until then.
+REPO: start.Repository = start.Repository(None, None, Path("content"))
 
 PARTS: dict[str, Callable[[], str]] = {
     "example-yaml": examples.part_example_yaml,
@@ -68,6 +71,8 @@ PARTS: dict[str, Callable[[], str]] = {
     "timeline": timeline.part_timeline,
     "ledger-states": pictures.part_ledger_states,
     "two-clocks": pictures.part_two_clocks,
+    "clone": lambda: start.part_clone(REPO.clone),
+    "providers": lambda: start.part_providers(REPO.docs),
 }
 
 
@@ -111,8 +116,14 @@ def write_expanded_docs(source: Path, target: Path) -> None:
 
 
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
-    """Edit links only for a repository the user named (FOLLOWUP_REPO_URL), never for the default."""
-    if os.environ.get("FOLLOWUP_REPO_URL"):
+    """The repository's address from FOLLOWUP_REPO_URL, else the checkout's git remote, else none: the
+    header's link and the install page's clone command are left out rather than made up. Edit links
+    only for a repository the user named."""
+    global REPO
+    named = os.environ.get("FOLLOWUP_REPO_URL") or None
+    REPO = start.repository(Path(config.config_file_path).parent, named, Path(config.docs_dir))
+    config.repo_url = REPO.web
+    if named:
         config.edit_uri = os.environ.get("FOLLOWUP_EDIT_URI", "edit/main/content/")
     return config
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -93,7 +94,10 @@ def test_home_page_renders_with_the_theme(visit: Visit, tmp_path: Path) -> None:
     assert header.evaluate("e => getComputedStyle(e).backgroundColor") not in ("", "rgba(0, 0, 0, 0)")
     assert page.locator("nav.md-nav--primary").is_visible()
     assert page.locator(".md-typeset .grid.cards").is_visible()
-    assert page.locator("a.md-source").first.get_attribute("href").startswith("http")
+    # the repository's link only where the checkout names one (its git remote): never a made-up one
+    origin = subprocess.run(["git", "-C", str(ROOT), "remote", "get-url", "origin"], capture_output=True)
+    assert (page.locator("a.md-source").count() > 0) == (origin.returncode == 0)
+    assert page.get_by_role("link", name="Get started").first.is_visible()  # on the first screen
     assert "Jeevan Bhagwat" in page.locator(".md-copyright").inner_text()
     shot = tmp_path / "home.png"
     page.screenshot(path=str(shot), full_page=True)
@@ -322,3 +326,25 @@ def test_on_a_phone_the_pictures_keep_12_px_labels_3_to_1_shading_and_scroll_in_
             assert box.get_attribute("tabindex") == "0" and box.get_attribute("aria-label")
         for shade in page.locator(".followup-picture .tl-window").all()[:1]:
             assert shade.evaluate(CONTRAST) >= 3, (path, scheme)
+
+
+GET_STARTED = ["Install", "Your first dry run", "Your own data", "Mail settings", "The first real send",
+               "Run it from cron"]  # fmt: skip
+
+
+@pytest.mark.parametrize("width", [375, 1280])
+def test_a_newcomer_walks_get_started_from_the_home_pages_button_to_cron(visit: Visit, width: int) -> None:
+    page = visit.page
+    page.set_viewport_size({"width": width, "height": 800})
+    visit.go("index.html")
+    button = page.get_by_role("link", name="Get started", exact=True).first
+    assert button.bounding_box()["y"] < 800  # type: ignore[index]  # on the first screen
+    button.click()
+    for n, title in enumerate(GET_STARTED):
+        expect(page.locator("article h1").first).to_contain_text(title)
+        assert f"step {n + 1} of 6" in page.locator("article").inner_text()
+        widths = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+        assert widths[0] <= widths[1], (title, widths)
+        if n + 1 < len(GET_STARTED):
+            page.locator("article p", has_text="Next:").get_by_role("link").click()
+    assert not visit.problems
