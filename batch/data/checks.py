@@ -51,6 +51,8 @@ class Checker:
             if name not in keys:
                 hint = f.closest(name, keys)
                 more = f"did you mean {hint!r}?" if hint else "expected " + ", ".join(keys)
+                if name in spec.RENAMED and spec.RENAMED[name].split(",")[0] in keys:
+                    more = f"renamed {spec.RENAMED[name]}"
                 self.fail((*key, name), f"unknown key {name!r} in {what} ({more})", at_key=True)
                 continue
             parse = keys[name].parse
