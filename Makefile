@@ -7,9 +7,10 @@ FOLLOWUP := $(BIN)/followup
 # The shipped example's timeline: `make demo` and `make preview` act as if it were this moment.
 DEMO_NOW ?= 2026-11-24T16:00:00-05:00
 OUTBOX ?= var/outbox
+UNTIL ?=
 ARGS ?=
 
-.PHONY: help install demo test check plan preview send status cron calendar doctor schema hooks site serve publish lint fmt bench reliability clean architecture mutants
+.PHONY: help install demo test check plan preview preview-picture send status cron calendar doctor schema hooks site serve publish lint fmt bench reliability clean architecture mutants
 
 help:
 	@echo "make install  install followup for you alone, apart from this checkout (then: followup init DIR)"
@@ -17,7 +18,7 @@ help:
 	@echo "make test     the test suite (builds .venv/ on first use)"
 	@echo "make check    validate your data and lint every message it would produce"
 	@echo "make plan     every follow-up and its state, now"
-	@echo "make preview  a dry run of what is due now, into $(OUTBOX)/ (nothing sent)"
+	@echo "make preview  a dry run into $(OUTBOX)/: what is due now and what comes next (UNTIL=2026-12-01 for more)"
 	@echo "make send     deliver what is due now (what cron runs); a dry run without SMTP settings"
 	@echo "make status   what the ledger holds"
 	@echo "make cron     print a crontab line for make send"
@@ -29,6 +30,7 @@ help:
 	@echo "make publish  push the guide to the gh-pages branch (set FOLLOWUP_SITE_URL to its address)"
 	@echo "make reliability  crash, overlap, fault and hostile-input trials, with the figures"
 	@echo "make lint | fmt | bench | clean | architecture (redraw ARCHITECTURE.md) | mutants"
+	@echo "make preview-picture  retake the guide's picture of the preview page"
 
 # Three layers, each installed on first use: the tool alone (what cron needs), the guide's builder,
 # and the tests and benchmarks.
@@ -79,7 +81,11 @@ plan: $(BIN)/.installed
 	@$(FOLLOWUP) plan
 
 preview: $(BIN)/.installed
-	@$(FOLLOWUP) send --dry-run --outbox $(OUTBOX)
+	@$(FOLLOWUP) send --dry-run --outbox $(OUTBOX)$(if $(UNTIL), --until $(UNTIL))
+
+# The guide's picture of the preview page (content/assets/preview.png); a test says when it is stale.
+preview-picture: $(BIN)/.installed-dev
+	@$(BIN)/python -m tests.preview_picture
 
 send: $(BIN)/.installed
 	@$(FOLLOWUP) send $(ARGS)

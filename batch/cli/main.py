@@ -112,6 +112,12 @@ def _parser() -> argparse.ArgumentParser:
         help="start the default ledger even though follow-ups are past their due time "
         "(only when none of them was sent from another ledger)",
     )
+    send.add_argument(
+        "--until",
+        metavar="WHEN",
+        help="a dry run's preview page also shows what goes before then (as plan --until; "
+        "default: the next follow-up to go)",
+    )
     status = _command(commands, "status", [common], "what the ledger holds")
     status.add_argument("--json", action="store_true", help="print JSON instead of a table")
 

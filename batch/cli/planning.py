@@ -123,6 +123,11 @@ def _write_agenda(
     return EXIT_OK
 
 
+def parse_when(text: str | None, flag: str, home: ZoneInfo, now: datetime) -> datetime | None:
+    """An --until value as a moment (a date runs to its end), for the commands besides plan."""
+    return _when(text, flag, home, now, end_of_day=True)
+
+
 def _when(text: str | None, flag: str, home: ZoneInfo, now: datetime, end_of_day: bool) -> datetime | None:
     """A --since or --until value as a moment: a date starts (or, for --until, ends) in your zone."""
     if text is None:

@@ -59,6 +59,8 @@ def cmd_send(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 def _asleep(args: argparse.Namespace) -> bool:
     """Whether the note an idle run left says this run has nothing to do either (wake.py), so that it
     stops here, before anything is loaded. A --now without an offset needs the data's zone: not here."""
+    if getattr(args, "dry_run", False):  # a preview asked for always writes its page (views/preview.py)
+        return False
     text = getattr(args, "now", None)
     try:
         now = datetime.now(UTC) if text is None else datetime.fromisoformat(text)
@@ -105,6 +107,8 @@ def _send(args: argparse.Namespace, out: TextIO, err: TextIO, stamp: Stamp) -> i
     smtp, copies = _mail_settings()  # every mail setting checked first, also on a dry run: a typo fails now
     settings = None if args.dry_run else smtp
     dry_run = settings is None
+    if getattr(args, "until", None) is not None and not dry_run:
+        raise InputError("--until only shapes a dry run's preview page: add --dry-run")
     if settings is not None:
         _refuse_another_moment(args, now, settings)
         _check_ledger(args, data, now)
@@ -139,14 +143,17 @@ def _send(args: argparse.Namespace, out: TextIO, err: TextIO, stamp: Stamp) -> i
         env=os.environ, limit=args.limit, sleep=_sleep, announce=announce, report=report,
         copies=None if settings is None else copies,
     )  # fmt: skip
-    if result.idle and not said:  # the next runs may stop early until something can change
+    if args.dry_run:  # asked for: no wake-up note of its own, and the real run's note still holds
+        pass
+    elif result.idle and not said:  # the next runs may stop early until something can change
         salt = wake.new_salt()
         wake.write_note(state_of(args), made=now, until=result.next_change, key=(salt, _wake_key(args, salt)),
                         watched=watched, wall_ns=wall_ns, beat=settings is not None)  # fmt: skip
     else:
         wake.forget(state_of(args))
-    if said_dry:
-        print(f"preview: {_write_preview(args.outbox, result.composed, data, now)}", file=out)
+    if said_dry or args.dry_run:  # asked for, the page is written even when nothing is due
+        for line in _write_preview(args, result.composed, data, now):
+            print(line, file=out)
     if any(outcome.state == "rejected" for outcome in result.outcomes):
         return EXIT_INPUT  # the data or a template needs fixing (the rest of the batch went on)
     return EXIT_OK if result.ok else EXIT_FAILED
@@ -210,8 +217,20 @@ def _sleep(seconds: float) -> None:
     time.sleep(seconds)
 
 
-def _write_preview(outbox: Path, composed: list[Composed], data: model.Dataset, now: datetime) -> Path:
+def _write_preview(
+    args: argparse.Namespace, composed: list[Composed], data: model.Dataset, now: datetime
+) -> list[str]:
+    """Write the preview page of what is due now and what comes next; the lines that say so."""
     # late: only a dry run writes the preview page
-    from batch.views.preview import write_preview
+    from batch.cli.planning import parse_when
+    from batch.etiquette.schedule import plan
+    from batch.ledger.reads import read_entries, read_states
+    from batch.views.preview import nothing_due_line, write_preview
+    from batch.views.window import window_of
 
-    return write_preview(outbox, composed, data, now)
+    until = parse_when(getattr(args, "until", None), "--until", zone(data.me.timezone), now)
+    items = plan(data, now, read_states(state_of(args)))
+    window = window_of(composed, items, data, now, until, read_entries(state_of(args)))
+    nothing = nothing_due_line(window, data)
+    page = write_preview(args.outbox, window, data, now)
+    return [*([nothing] if nothing else []), f"preview: {page}"]

@@ -20,7 +20,7 @@ from batch.errors import Problem
 from batch.model.interview import Interview, Interviewer, Me
 from batch.model.keys import handle
 from batch.model.languages import LANGUAGE, base_language, locale_name
-from batch.model.policy import LocalPolicy, Policy
+from batch.model.policy import THANK_YOU_NEVER_DAYS, LocalPolicy, Policy
 
 
 class Checker:
@@ -51,6 +51,8 @@ class Checker:
             if name not in keys:
                 hint = f.closest(name, keys)
                 more = f"did you mean {hint!r}?" if hint else "expected " + ", ".join(keys)
+                if name in spec.RENAMED and spec.RENAMED[name].split(",")[0] in keys:
+                    more = f"renamed {spec.RENAMED[name]}"
                 self.fail((*key, name), f"unknown key {name!r} in {what} ({more})", at_key=True)
                 continue
             parse = keys[name].parse
@@ -282,7 +284,19 @@ def build_policy(check: Checker, raw: object, key: Key) -> Policy:
             f"the working day must close after it opens "
             f"(window_start {policy.window_start:%H:%M}, window_end {policy.window_end:%H:%M})",
         )
+    _check_thank_you_within(check, policy, key)
     return policy
+
+
+def _check_thank_you_within(check: Checker, policy: Policy, key: Key) -> None:
+    """A thank-you's last day is 1 to 6 days after the interview: never the same moment, never a week."""
+    days = policy.thank_you_within_days
+    if not 1 <= days < THANK_YOU_NEVER_DAYS:
+        check.fail(
+            (*key, "thank_you_within_days"),
+            f"thank_you_within_days: {days} is out of range (1 to {THANK_YOU_NEVER_DAYS - 1}: "
+            "a thank-you a week after the interview has missed its moment)",
+        )
 
 
 def build_local_policy(check: Checker, raw: object, key: Key) -> LocalPolicy | None:

@@ -19,7 +19,7 @@ from typing import Any
 
 from batch.data import fields as f
 from batch.data import spec
-from batch.model.policy import DESCRIPTIONS, WEEKDAYS, Policy
+from batch.model.policy import DESCRIPTIONS, THANK_YOU_NEVER_DAYS, WEEKDAYS, Policy
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 SCHEMA_FILE = "interviews.schema.json"
@@ -127,6 +127,9 @@ def policy_field(name: str, default: object) -> Fragment:
         return {"anyOf": [{"type": "array", "minItems": 1, "items": _weekday()}, _weekday()]}
     if isinstance(default, time):
         return fragment(f.parse_clock)
+    if name == "thank_you_within_days":  # never a week after the interview (checks.py says why)
+        return {"type": ["integer", "string"], "minimum": 1, "maximum": THANK_YOU_NEVER_DAYS - 1,
+                "pattern": f"^\\s*[1-{THANK_YOU_NEVER_DAYS - 1}]\\s*$"}  # fmt: skip
     return fragment(f.parse_seconds if isinstance(default, float) else f.parse_count)
 
 

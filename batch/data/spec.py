@@ -250,6 +250,8 @@ def _policy_key(name: str, default: object) -> Key:
 
 
 POLICY: Spec = {name: _policy_key(name, default) for name, default in Policy._field_defaults.items()}
+# Keys a release renamed: a file that still has one is told the new name, not just "unknown key".
+RENAMED = {"expire_after_business_days": "thank_you_within_days, now counted in days from the interview"}
 
 # The top level's sections, and what each is for.
 TOP = {

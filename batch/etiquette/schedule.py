@@ -154,7 +154,7 @@ def follow_ups(
         if rules.country:
             why += _thank_you_holidays(interview.delay, end, earliest, due, there, rules)
         done = "thank-you" in interview.done or "thank-you" in person.done
-        expires = thank_you_deadline(due, there, rules)
+        expires = thank_you_deadline(end, there, rules)
         gate = (there, rules) if (person.method or interview.method) == "email" else (yours, mine)
         yield _follow_up(interview, person, "thank-you", due, expires, why, done, gate)
     if interview.decision_by is not None and interview.interviewers:

@@ -246,13 +246,14 @@ def _placed(policy: Policy, local: LocalPolicy) -> Policy:
     return policy._replace(country=local.country, subdivision=local.subdivision)
 
 
-def thank_you_deadline(due: datetime, there: ZoneInfo, policy: Policy) -> datetime:
-    """When an unsent thank-you is dropped: the same clock time, N of the recipient's working days on.
+def thank_you_deadline(end: datetime, there: ZoneInfo, policy: Policy) -> datetime:
+    """When an unsent thank-you is dropped: N days after the interview ended, at the same clock time.
 
-    The article's line is one or two days, never a week: past that a thank-you reads as an afterthought.
+    Counted from the interview, not from when the thank-you fell due, and in days of the calendar: a
+    late delay, a weekend or a run of holidays cannot push it to a week after (the article's line).
     """
-    day = add_business_days(due.astimezone(there).date(), policy.expire_after_business_days, policy)
-    return at(day, due.astimezone(there).time(), there)
+    local = end.astimezone(there)
+    return at(local.date() + timedelta(days=policy.thank_you_within_days), local.time(), there)
 
 
 @cache

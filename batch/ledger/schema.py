@@ -19,6 +19,30 @@ from batch.errors import FollowUpError
 # bounced: a delivery report came back for it (replies.py).
 STATES = ("sending", "sent", "failed", "deferred", "uncertain", "replied", "superseded", "bounced")
 
+# Every move a row makes, (from, to, what makes it); "" is no row at all. The guide's picture of the
+# states is drawn from this table, and tests/ledger/test_moves.py drives a real ledger through each.
+MOVES: tuple[tuple[str, str, str], ...] = (
+    ("", "sending", "claimed, just before it goes"),
+    ("deferred", "sending", "claimed again on a later run"),
+    ("sending", "", "never handed over: taken back"),
+    ("sending", "sent", "the server took it"),
+    ("sending", "deferred", "a refusal for now (4xx): tried again"),
+    ("sending", "failed", "a refusal for good (5xx)"),
+    ("sending", "uncertain", "the run stopped mid-send"),
+    ("uncertain", "sent", "resolve --sent"),
+    ("uncertain", "deferred", "resolve --retry"),
+    ("failed", "sent", "resolve --sent"),
+    ("failed", "deferred", "resolve --retry"),
+    ("deferred", "sent", "resolve --sent"),
+    ("sent", "deferred", "resolve --retry"),
+    ("sent", "bounced", "a delivery report came back"),
+    ("uncertain", "bounced", "a delivery report came back"),
+    ("failed", "superseded", "its address corrected: a new key goes"),
+    ("deferred", "superseded", "its address corrected: a new key goes"),
+    ("bounced", "superseded", "its address corrected: a new key goes"),
+    ("", "replied", "they wrote first: the check-in never goes"),
+)
+
 
 CREATE = """
 CREATE TABLE IF NOT EXISTS deliveries (

@@ -14,7 +14,9 @@ class Policy(NamedTuple):  # a NamedTuple, as every record of the idle cron path
     workdays: tuple[int, ...] = (0, 1, 2, 3, 4)  # Monday is 0, as in date.weekday()
     same_day_after_minutes: int = 60
     next_day_at: time = time(9, 0)
-    expire_after_business_days: int = 2
+    # Counted from the interview's end, in days of the calendar: weekends and holidays cannot stretch it,
+    # so a thank-you never goes a week after the interview, whatever its delay (at most 6: see checks).
+    thank_you_within_days: int = 5
     check_in_after_business_days: int = 2
     check_in_at: time = time(10, 0)
     check_in_expire_after_days: int = 14
@@ -45,6 +47,10 @@ class LocalPolicy(NamedTuple):  # immutable like a frozen dataclass, at a tenth 
 
 DEFAULT = Policy()
 
+# The article's line: a thank-you a week after the interview has missed its moment. No policy may
+# reach it (checks refuses a thank_you_within_days this large).
+THANK_YOU_NEVER_DAYS = 7
+
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 # What each policy field means, for `check`'s hints and the guide's rules page.
@@ -54,8 +60,9 @@ DESCRIPTIONS: dict[str, str] = {
     "workdays": "the days that count as working days",
     "same_day_after_minutes": "a same-day thank-you waits this long after the interview ends",
     "next_day_at": "a next-day or two-days thank-you goes at this local time",
-    "expire_after_business_days": (
-        "a thank-you not delivered this many of the recipient's working days after it fell due is dropped"
+    "thank_you_within_days": (
+        "a thank-you not delivered this many days after the interview ended is dropped "
+        "(at most 6: never a week later)"
     ),
     "check_in_after_business_days": "the check-in waits this many business days past decision_by",
     "check_in_at": "the check-in goes at this local time",

@@ -178,3 +178,11 @@ def part_example_check_in() -> str:
 def part_example_key() -> str:
     """The ledger key of the example's first thank-you."""
     return f"`{follow_up('thank-you').key}`"
+
+
+def part_example_size() -> str:
+    """The example thank-you email's size: its body's words and its subject's words and characters."""
+    mail = words_of(follow_up("thank-you", "email")).words
+    body = count_words(mail.text)
+    subject = len(mail.subject.split())
+    return f"{body} words, under a subject of {subject} words ({len(mail.subject)} characters)"

@@ -21,7 +21,7 @@ from batch.ledger.wake import RACY_NS, TRUST
 from batch.letters import render
 from batch.mail.pace import CHUNK
 from batch.model import policy
-from batch.site import examples, reference, timeline
+from batch.site import examples, pictures, reference, start, timeline
 from batch.site.markdown import html_attr, log
 
 if TYPE_CHECKING:
@@ -45,6 +45,9 @@ MARKER = re.compile(r"<!--\s*followup:\s*([\w.-]+)\s*-->")
 # --- the generated parts --------------------------------------------------------------------------
 
 
+# The repository this guide is built from (on_config finds it): none until then.
+REPO: start.Repository = start.Repository(None, None, Path("content"))
+
 PARTS: dict[str, Callable[[], str]] = {
     "example-yaml": examples.part_example_yaml,
     "example-plan": examples.part_example_plan,
@@ -60,11 +63,16 @@ PARTS: dict[str, Callable[[], str]] = {
     "schema-interviewers": lambda: reference.part_schema("interviewers"),
     "filler": reference.part_filler,
     "example-key": examples.part_example_key,
+    "example-size": examples.part_example_size,
     "template-values": reference.part_template_values,
     "mistakes": reference.part_mistakes,
     "reliability-figures": reference.part_reliability_figures,
     "workdays": timeline.part_workdays,
     "timeline": timeline.part_timeline,
+    "ledger-states": pictures.part_ledger_states,
+    "two-clocks": pictures.part_two_clocks,
+    "clone": lambda: start.part_clone(REPO.clone),
+    "providers": lambda: start.part_providers(REPO.docs),
 }
 
 
@@ -108,8 +116,14 @@ def write_expanded_docs(source: Path, target: Path) -> None:
 
 
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
-    """Edit links only for a repository the user named (FOLLOWUP_REPO_URL), never for the default."""
-    if os.environ.get("FOLLOWUP_REPO_URL"):
+    """The repository's address from FOLLOWUP_REPO_URL, else the checkout's git remote, else none: the
+    header's link and the install page's clone command are left out rather than made up. Edit links
+    only for a repository the user named."""
+    global REPO
+    named = os.environ.get("FOLLOWUP_REPO_URL") or None
+    REPO = start.repository(Path(config.config_file_path).parent, named, Path(config.docs_dir))
+    config.repo_url = REPO.web
+    if named:
         config.edit_uri = os.environ.get("FOLLOWUP_EDIT_URI", "edit/main/content/")
     return config
 

@@ -5,12 +5,23 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from batch.etiquette import schedule
+from batch.etiquette.workdays import holidays_between, is_working_day
 from batch.model import interview as model
 from batch.model import policy
+from batch.model.policy import Policy
 from batch.site.examples import example, follow_up
-from batch.site.markdown import html_escape, when
+from batch.site.markdown import html_attr, html_escape, when
 
 SVG_WIDTH, SVG_LEFT, SVG_RIGHT = 720, 96, 12
+WEEK = timedelta(days=policy.THANK_YOU_NEVER_DAYS)
+
+
+def scroller(svg: str, label: str) -> str:
+    """A picture drawn at its own width, in a box that scrolls sideways on a narrow screen (a phone):
+    its labels keep their size instead of shrinking; the box takes the keyboard and says what it holds."""
+    return (
+        f'<div class="followup-scroll" tabindex="0" role="region" aria-label="{html_attr(label)}">{svg}</div>'
+    )
 
 
 def _x(moment: datetime, first: datetime, days: int) -> float:
@@ -19,9 +30,10 @@ def _x(moment: datetime, first: datetime, days: int) -> float:
     return round(SVG_LEFT + (moment - first).total_seconds() / 86400 * span, 1)
 
 
-def _days(first: datetime, days: int, top: float, height: float) -> list[str]:
-    """Day columns: the recipient's working window shaded on working days, a label under each."""
-    rules, span = policy.DEFAULT, (SVG_WIDTH - SVG_LEFT - SVG_RIGHT) / days
+def _days(first: datetime, days: int, top: float, height: float, rules: Policy) -> list[str]:
+    """Day columns: the recipient's working window shaded on their working days, a public holiday
+    outlined and named "holiday", a label under each day."""
+    span = (SVG_WIDTH - SVG_LEFT - SVG_RIGHT) / days
     shapes = []
     for n in range(days):
         day = first + timedelta(days=n)
@@ -29,16 +41,23 @@ def _days(first: datetime, days: int, top: float, height: float) -> list[str]:
         shapes.append(
             f'<line class="tl-grid" x1="{left:.1f}" y1="{top}" x2="{left:.1f}" y2="{top + height}"/>'
         )
-        if day.weekday() in rules.workdays:
-            opens = datetime.combine(day.date(), rules.window_start, day.tzinfo)
-            closes = datetime.combine(day.date(), rules.window_end, day.tzinfo)
-            x0, x1 = _x(opens, first, days), _x(closes, first, days)
+        opens = datetime.combine(day.date(), rules.window_start, day.tzinfo)
+        closes = datetime.combine(day.date(), rules.window_end, day.tzinfo)
+        x0, x1 = _x(opens, first, days), _x(closes, first, days)
+        label = f"{day:%a} {day.day}" if span > 60 else f"{day.day}"
+        if is_working_day(day.date(), rules):
             shapes.append(
                 f'<rect class="tl-window" x="{x0}" y="{top}" width="{x1 - x0:.1f}" height="{height}"/>'
             )
-        label = f"{day:%a} {day.day}" if span > 40 else f"{day:%a}"[0]
+        elif day.weekday() in rules.workdays:  # a working weekday, but a public holiday there
+            shapes.append(
+                f'<rect class="tl-holiday" x="{x0}" y="{top}" width="{x1 - x0:.1f}" height="{height}"/>'
+            )
+            shapes.append(
+                f'<text class="tl-day" x="{left + span / 2:.1f}" y="{top + height + 30}">holiday</text>'
+            )
         shapes.append(
-            f'<text class="tl-day" x="{left + span / 2:.1f}" y="{top + height + 14}">{label}</text>'
+            f'<text class="tl-day" x="{left + span / 2:.1f}" y="{top + height + 15}">{label}</text>'
         )
     return shapes
 
@@ -49,28 +68,30 @@ def _row(label: str, due: datetime, drop: datetime, first: datetime, days: int, 
     return [
         f'<text class="tl-label" x="{SVG_LEFT - 8}" y="{y + 4}">{html_escape(label)}</text>',
         f'<line class="tl-span" x1="{x0}" y1="{y}" x2="{x1}" y2="{y}"/>',
-        f'<circle class="tl-due" cx="{x0}" cy="{y}" r="5"/>',
-        f'<line class="tl-drop" x1="{x1}" y1="{y - 7}" x2="{x1}" y2="{y + 7}"/>',
+        f'<circle class="tl-due" cx="{x0}" cy="{y}" r="6"/>',
+        f'<line class="tl-drop" x1="{x1}" y1="{y - 8}" x2="{x1}" y2="{y + 8}"/>',
     ]
 
 
 def part_timeline() -> str:
-    """An SVG of when each follow-up of the example goes and when it is dropped, drawn from the planner."""
-    rules = policy.DEFAULT
+    """An SVG of when each follow-up of the example goes and when it is dropped, drawn from the planner:
+    the thank-you lane runs a week from the interview, so the picture shows none reaches it."""
     thanks = {delay: follow_up("thank-you", delay=delay) for delay in model.DELAYS}
     check = follow_up("check-in")
+    rules = thanks["same-day"].rules  # the reader's working days, their public holidays among them
     zone = thanks["same-day"].due_at.tzinfo
     interview = example().interviews[0]
     ended = datetime.combine(interview.end.date(), interview.end.time(), zone)
     first = datetime.combine(ended.date(), datetime.min.time(), zone)
-    last = max(item.expires_at for item in thanks.values())
-    days = (last.date() - first.date()).days + 1
-    shapes = _days(first, days, 34, 96)
-    end_x = _x(ended, first, days)
+    days = WEEK.days + 1
+    shapes = _days(first, days, 34, 96, rules)
+    end_x, week_x = _x(ended, first, days), _x(ended + WEEK, first, days)
     shapes += [
         '<text class="tl-heading" x="0" y="16">Thank-you</text>',
         f'<line class="tl-event" x1="{end_x}" y1="30" x2="{end_x}" y2="130"/>',
         f'<text class="tl-note" x="{end_x + 4}" y="26">interview ends {ended:%H:%M}</text>',
+        f'<line class="tl-week" x1="{week_x}" y1="30" x2="{week_x}" y2="130"/>',
+        f'<text class="tl-note tl-end" x="{week_x - 4}" y="26">a week later</text>',
     ]
     for n, (delay, item) in enumerate(thanks.items()):
         shapes += _row(delay, item.due_at, item.expires_at, first, days, 54 + n * 30)
@@ -78,29 +99,30 @@ def part_timeline() -> str:
     assert interview.decision_by is not None  # the example's interview names one: it has a check-in
     decided = datetime.combine(interview.decision_by, datetime.min.time(), zone)
     lane = (check.expires_at.date() - decided.date()).days + 1
-    top = 196
-    shapes += _days(decided, lane, top, 50)
+    top = 216
+    shapes += _days(decided, lane, top, 50, check.rules)
     shapes += [
         f'<text class="tl-heading" x="0" y="{top - 18}">Check-in</text>',
         f'<text class="tl-note" x="{SVG_LEFT}" y="{top - 4}">decision date</text>',
     ]
     shapes += _row("check-in", check.due_at, check.expires_at, decided, lane, top + 25)
-    legend_y = top + 90
+    legend_y = top + 100
     shapes += [
-        f'<rect class="tl-window" x="0" y="{legend_y - 10}" width="22" height="12"/>',
+        f'<rect class="tl-window" x="0" y="{legend_y - 11}" width="22" height="14"/>',
         f'<text class="tl-key" x="28" y="{legend_y}">their working hours, '
         f"{policy.format_value(rules.window_start)}–{policy.format_value(rules.window_end)}</text>",
-        f'<circle class="tl-due" cx="290" cy="{legend_y - 4}" r="5"/>',
-        f'<text class="tl-key" x="300" y="{legend_y}">falls due</text>',
+        f'<circle class="tl-due" cx="296" cy="{legend_y - 4}" r="6"/>',
+        f'<text class="tl-key" x="306" y="{legend_y}">falls due</text>',
         f'<line class="tl-span" x1="380" y1="{legend_y - 4}" x2="410" y2="{legend_y - 4}"/>',
         f'<text class="tl-key" x="416" y="{legend_y}">may still go</text>',
-        f'<line class="tl-drop" x1="520" y1="{legend_y - 11}" x2="520" y2="{legend_y + 3}"/>',
+        f'<line class="tl-drop" x1="520" y1="{legend_y - 12}" x2="520" y2="{legend_y + 4}"/>',
         f'<text class="tl-key" x="528" y="{legend_y}">dropped, never sent</text>',
     ]
     title = "When each follow-up goes, and when it is dropped"
     desc = timeline_description(thanks, check, ended)
     svg = (
-        f'<svg class="followup-timeline" role="img" aria-labelledby="timeline-title timeline-desc" '
+        f'<svg class="followup-timeline followup-picture" role="img" '
+        f'aria-labelledby="timeline-title timeline-desc" width="{SVG_WIDTH}" height="{legend_y + 10}" '
         f'viewBox="0 0 {SVG_WIDTH} {legend_y + 10}" xmlns="http://www.w3.org/2000/svg">'
         f'<title id="timeline-title">{title}</title><desc id="timeline-desc">{html_escape(desc)}</desc>'
         + "".join(shapes)
@@ -108,9 +130,11 @@ def part_timeline() -> str:
     )
     caption = (
         f"The example interview ends on {when(ended, year=False)}, in Toronto. Shaded: the reader's "
-        "working hours. Each line runs from the moment a follow-up falls due to the moment it is dropped."
+        "working hours; outlined: a public holiday there, skipped as the job skips it. Each line runs "
+        "from the moment a follow-up falls due to the moment it is dropped."
     )
-    return f'<figure class="followup-figure">{svg}<figcaption>{html_escape(caption)}</figcaption></figure>'
+    box = scroller(svg, "The timeline picture (scrolls sideways on a narrow screen)")
+    return f'<figure class="followup-figure">{box}<figcaption>{html_escape(caption)}</figcaption></figure>'
 
 
 def timeline_description(
@@ -124,6 +148,11 @@ def timeline_description(
             f"With delay {delay} the thank-you falls due {when(item.due_at, year=False)} "
             f"and is dropped if unsent by {when(item.expires_at, year=False)}."
         )
+    first = ended.date()
+    passed = holidays_between(first, (ended + WEEK).date(), next(iter(thanks.values())).rules)
+    if passed:
+        parts.append(f"Public holidays in that week, not working days: {passed}.")
+    parts.append(f"None goes a week after the interview, {when(ended + WEEK, year=False)}.")
     parts.append(
         f"The check-in falls due {rules.check_in_after_business_days} working days after the decision date, "
         f"{when(check.due_at, year=False)}, and is dropped {rules.check_in_expire_after_days} days later."

@@ -66,7 +66,7 @@ NAMES = [
     *spec.ME,
     *spec.INTERVIEW,
     *spec.INTERVIEWER,
-    *("workdays", "window_start", "window_end", "expire_after_business_days", "interviewr", "compnay"),
+    *("workdays", "window_start", "window_end", "check_in_after_business_days", "interviewr", "compnay"),
 ]
 KEYS = st.sampled_from(NAMES) | st.text(max_size=8)
 VALUES = st.recursive(

@@ -66,35 +66,35 @@ THANK_YOU_CASES = [
         {},
         PRIYA,
         "2026-11-24T15:45:00-05:00",
-        "2026-11-26T15:45:00-05:00",
+        "2026-11-29T14:45:00-05:00",
         id="same-day-is-an-hour-after-the-interview-ends",
     ),
     pytest.param(
         {"start": "2026-11-27 16:30", "duration": "1h"},
         PRIYA,
         "2026-11-30T08:00:00-05:00",
-        "2026-12-02T08:00:00-05:00",
+        "2026-12-02T17:30:00-05:00",
         id="friday-ending-17-30-moves-to-monday-08-00",
     ),
     pytest.param(
         {"start": "2026-11-28 10:00", "duration": None, "end": "2026-11-28 11:00"},
         PRIYA,
         "2026-11-30T08:00:00-05:00",
-        "2026-12-02T08:00:00-05:00",
+        "2026-12-03T11:00:00-05:00",
         id="saturday-interview-waits-for-monday-08-00",
     ),
     pytest.param(
         {"start": "2026-11-24 06:00", "duration": "30m"},
         PRIYA,
         "2026-11-24T08:00:00-05:00",
-        "2026-11-26T08:00:00-05:00",
+        "2026-11-29T06:30:00-05:00",
         id="early-morning-interview-waits-for-08-00-the-same-day",
     ),
     pytest.param(
         {"start": "2026-11-24 16:00", "duration": "1h"},
         PRIYA,
         "2026-11-25T08:00:00-05:00",
-        "2026-11-27T08:00:00-05:00",
+        "2026-11-29T17:00:00-05:00",
         id="18-00-is-already-closed-so-next-morning",
     ),
     # Toronto, spring forward on Sunday 2026-03-08 (EST -05:00 → EDT -04:00)
@@ -102,21 +102,21 @@ THANK_YOU_CASES = [
         {"start": "2026-03-05 09:00", "duration": "1h"},
         PRIYA,
         "2026-03-05T11:00:00-05:00",
-        "2026-03-09T11:00:00-04:00",
+        "2026-03-10T10:00:00-04:00",
         id="toronto-thursday-before-spring-change-keeps-winter-offset",
     ),
     pytest.param(
         {"start": "2026-03-06 16:30", "duration": "1h"},
         PRIYA,
         "2026-03-09T08:00:00-04:00",
-        "2026-03-11T08:00:00-04:00",
+        "2026-03-11T17:30:00-04:00",
         id="toronto-friday-evening-before-spring-change-gives-monday-08-00-summer-offset",
     ),
     pytest.param(
         {"start": "2026-03-10 09:00", "duration": "1h"},
         PRIYA,
         "2026-03-10T11:00:00-04:00",
-        "2026-03-12T11:00:00-04:00",
+        "2026-03-15T10:00:00-04:00",
         id="toronto-tuesday-after-spring-change-has-summer-offset",
     ),
     # Toronto, fall back on Sunday 2026-11-01 (EDT -04:00 → EST -05:00)
@@ -124,21 +124,21 @@ THANK_YOU_CASES = [
         {"start": "2026-10-29 09:00", "duration": "1h"},
         PRIYA,
         "2026-10-29T11:00:00-04:00",
-        "2026-11-02T11:00:00-05:00",
+        "2026-11-03T10:00:00-05:00",
         id="toronto-thursday-before-fall-change-keeps-summer-offset",
     ),
     pytest.param(
         {"start": "2026-10-30 16:30", "duration": "1h"},
         PRIYA,
         "2026-11-02T08:00:00-05:00",
-        "2026-11-04T08:00:00-05:00",
+        "2026-11-04T17:30:00-05:00",
         id="toronto-friday-evening-before-fall-change-gives-monday-08-00-winter-offset",
     ),
     pytest.param(
         {"start": "2026-11-03 09:00", "duration": "1h"},
         PRIYA,
         "2026-11-03T11:00:00-05:00",
-        "2026-11-05T11:00:00-05:00",
+        "2026-11-08T10:00:00-05:00",
         id="toronto-tuesday-after-fall-change-has-winter-offset",
     ),
     # Kolkata: +05:30 all year
@@ -146,14 +146,14 @@ THANK_YOU_CASES = [
         {"start": "2026-11-23 10:00", "duration": "1h", "timezone": "Asia/Kolkata"},
         PRIYA,
         "2026-11-23T12:00:00+05:30",
-        "2026-11-25T12:00:00+05:30",
+        "2026-11-28T11:00:00+05:30",
         id="kolkata-same-day-carries-plus-05-30",
     ),
     pytest.param(
         {"start": "2026-03-06 17:00", "duration": "30m", "timezone": "Asia/Kolkata"},
         PRIYA,
         "2026-03-09T08:00:00+05:30",
-        "2026-03-11T08:00:00+05:30",
+        "2026-03-11T17:30:00+05:30",
         id="kolkata-friday-evening-gives-monday-08-00-unmoved-by-toronto-dst",
     ),
     # Sydney: daylight time ends Sunday 2026-04-05 (+11 → +10), starts Sunday 2026-10-04 (+10 → +11)
@@ -161,21 +161,21 @@ THANK_YOU_CASES = [
         {"start": "2026-04-03 16:30", "duration": "1h", "timezone": "Australia/Sydney"},
         PRIYA,
         "2026-04-06T08:00:00+10:00",
-        "2026-04-08T08:00:00+10:00",
+        "2026-04-08T17:30:00+10:00",
         id="sydney-friday-evening-before-april-change-gives-monday-plus-10",
     ),
     pytest.param(
         {"start": "2026-10-02 16:30", "duration": "1h", "timezone": "Australia/Sydney"},
         PRIYA,
         "2026-10-05T08:00:00+11:00",
-        "2026-10-07T08:00:00+11:00",
+        "2026-10-07T17:30:00+11:00",
         id="sydney-friday-evening-before-october-change-gives-monday-plus-11",
     ),
     pytest.param(
         {"start": "2026-11-24 11:00", "duration": "1h", "timezone": "Australia/Sydney"},
         PRIYA,
         "2026-11-24T13:00:00+11:00",
-        "2026-11-26T13:00:00+11:00",
+        "2026-11-29T12:00:00+11:00",
         id="sydney-same-day-in-summer-carries-plus-11",
     ),
     # Interviewers abroad: their window, their zone
@@ -183,28 +183,28 @@ THANK_YOU_CASES = [
         {},
         PRIYA | {"timezone": "Europe/Berlin"},
         "2026-11-25T08:00:00+01:00",
-        "2026-11-27T08:00:00+01:00",
+        "2026-11-29T20:45:00+01:00",
         id="berlin-interviewer-whose-day-is-over-gets-it-at-their-next-08-00",
     ),
     pytest.param(
         {"start": "2026-11-27 12:00", "duration": "1h"},
         PRIYA | {"timezone": "Europe/Berlin"},
         "2026-11-30T08:00:00+01:00",
-        "2026-12-02T08:00:00+01:00",
+        "2026-12-02T19:00:00+01:00",
         id="berlin-interviewer-after-a-toronto-friday-noon-waits-for-monday",
     ),
     pytest.param(
         {"start": "2026-11-24 08:00", "duration": "1h"},
         PRIYA | {"timezone": "America/Vancouver"},
         "2026-11-24T08:00:00-08:00",
-        "2026-11-26T08:00:00-08:00",
+        "2026-11-29T06:00:00-08:00",
         id="vancouver-interviewer-not-yet-at-work-gets-it-at-their-08-00",
     ),
     pytest.param(
         {"start": "2026-11-24 08:30", "duration": "1h", "timezone": "America/Toronto"},
         PRIYA | {"timezone": "Asia/Kolkata"},
         "2026-11-25T08:00:00+05:30",
-        "2026-11-27T08:00:00+05:30",
+        "2026-11-29T20:00:00+05:30",
         id="kolkata-interviewer-of-a-toronto-morning-gets-it-their-next-morning",
     ),
     # Delays: 09:00 on the first or second business day, in the recipient's zone
@@ -212,49 +212,49 @@ THANK_YOU_CASES = [
         {"delay": "next-day"},
         PRIYA,
         "2026-11-25T09:00:00-05:00",
-        "2026-11-27T09:00:00-05:00",
+        "2026-11-29T14:45:00-05:00",
         id="next-day-is-09-00-the-next-business-day",
     ),
     pytest.param(
         {"delay": "next-day", "start": "2026-11-27 10:00"},
         PRIYA,
         "2026-11-30T09:00:00-05:00",
-        "2026-12-02T09:00:00-05:00",
+        "2026-12-02T10:45:00-05:00",
         id="next-day-after-a-friday-is-monday-09-00",
     ),
     pytest.param(
         {"delay": "next-day", "start": "2026-03-06 10:00"},
         PRIYA,
         "2026-03-09T09:00:00-04:00",
-        "2026-03-11T09:00:00-04:00",
+        "2026-03-11T10:45:00-04:00",
         id="next-day-across-the-spring-change-is-monday-09-00-summer-offset",
     ),
     pytest.param(
         {"delay": "two-days"},
         PRIYA,
         "2026-11-26T09:00:00-05:00",
-        "2026-11-30T09:00:00-05:00",
+        "2026-11-29T14:45:00-05:00",
         id="two-days-is-09-00-the-second-business-day",
     ),
     pytest.param(
         {"delay": "two-days", "start": "2026-11-26 10:00"},
         PRIYA,
         "2026-11-30T09:00:00-05:00",
-        "2026-12-02T09:00:00-05:00",
+        "2026-12-01T10:45:00-05:00",
         id="two-days-after-a-thursday-is-monday-09-00",
     ),
     pytest.param(
         {"delay": "two-days", "start": "2026-11-27 10:00"},
         PRIYA,
         "2026-12-01T09:00:00-05:00",
-        "2026-12-03T09:00:00-05:00",
+        "2026-12-02T10:45:00-05:00",
         id="two-days-after-a-friday-is-tuesday-09-00",
     ),
     pytest.param(
         {"delay": "two-days", "start": "2026-11-25 09:30", "duration": "1h"},
         PRIYA | {"timezone": "Asia/Kolkata"},
         "2026-11-27T09:00:00+05:30",
-        "2026-12-01T09:00:00+05:30",
+        "2026-11-30T21:00:00+05:30",
         id="two-days-for-an-interviewer-in-kolkata-is-their-09-00",
     ),
 ]
@@ -404,22 +404,26 @@ def test_no_decision_date_means_no_check_in(tmp_path):
     assert [item.kind for item in items] == ["thank-you", "thank-you"]
 
 
-# The plain interview ends Tue 2026-11-24 14:45 -05:00; its thank-you is due 15:45 and is dropped two
-# working days later, Thu Nov 26 15:45 (policy.expire_after_business_days).
+# The plain interview ends Tue 2026-11-24 14:45 -05:00; its thank-you is due 15:45 and is dropped five
+# days after the interview, Sun Nov 29 14:45 (policy.thank_you_within_days): its last working hours
+# close Fri Nov 27 18:00, after which nothing is left before it drops.
 END = datetime.fromisoformat("2026-11-24T14:45:00-05:00")
+FRIDAY_CLOSE = datetime.fromisoformat("2026-11-27T18:00:00-05:00")
 STATE_CASES = [
     pytest.param(END, "scheduled", id="scheduled-before-it-is-due"),
     pytest.param(END + timedelta(minutes=59, seconds=59), "scheduled", id="scheduled-a-second-before-due"),
     pytest.param(END + timedelta(hours=1), "due", id="due-from-the-moment-it-falls-due"),
     pytest.param(END + timedelta(days=1), "due", id="due-the-next-working-day"),
-    pytest.param(END + timedelta(days=2, hours=1, seconds=-1), "due", id="due-a-second-before-it-drops"),
-    pytest.param(END + timedelta(days=2, hours=1), "expired", id="expired-two-working-days-after-due"),
+    pytest.param(END + timedelta(days=2, hours=1), "due", id="due-two-working-days-after"),
+    pytest.param(FRIDAY_CLOSE - timedelta(seconds=1), "due", id="due-a-second-before-its-last-day-closes"),
+    pytest.param(FRIDAY_CLOSE, "expired", id="expired-once-no-working-hours-are-left-before-it-drops"),
+    pytest.param(END + timedelta(days=5), "expired", id="expired-five-days-after-the-interview"),
     pytest.param(END + timedelta(days=30), "expired", id="expired-long-after"),
     pytest.param(
-        datetime.fromisoformat("2026-11-26T21:45:00+01:00"), "expired", id="expired-whatever-zone-now-is-in"
+        datetime.fromisoformat("2026-11-28T00:30:00+01:00"), "expired", id="expired-whatever-zone-now-is-in"
     ),
     pytest.param(
-        datetime.fromisoformat("2026-11-26T16:44:00+01:00"), "due", id="due-in-another-zone-before-it-drops"
+        datetime.fromisoformat("2026-11-27T16:44:00+01:00"), "due", id="due-in-another-zone-before-it-drops"
     ),
 ]
 
@@ -429,11 +433,12 @@ def test_thank_you_state_at(tmp_path, now, state):
     assert only(plan(tmp_path, interview(), now=now), "thank-you").state == state
 
 
-def test_thank_you_deadline_counts_working_days_so_a_weekend_does_not_eat_it(tmp_path):
-    # A Friday interview: due Fri 15:45, dropped two working days on, Tue 15:45 (not Sun).
-    item = only(plan(tmp_path, interview(start="2026-11-27 14:00")), "thank-you")
-    assert item.due_at.isoformat() == "2026-11-27T15:45:00-05:00"
-    assert item.expires_at.isoformat() == "2026-12-01T15:45:00-05:00"
+def test_thank_you_deadline_counts_from_the_interview_so_a_late_delay_does_not_stretch_it(tmp_path):
+    # A Friday interview, two days: due Tue 09:00, dropped five days after the interview, Wed 14:45 (the
+    # old rule counted two working days from Tue 09:00: Thu, six days on; with holidays, a week).
+    item = only(plan(tmp_path, interview(start="2026-11-27 14:00", delay="two-days")), "thank-you")
+    assert item.due_at.isoformat() == "2026-12-01T09:00:00-05:00"
+    assert item.expires_at.isoformat() == "2026-12-02T14:45:00-05:00"
 
 
 # (interview fields, interviewer, kind → state)

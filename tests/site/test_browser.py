@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -93,7 +94,10 @@ def test_home_page_renders_with_the_theme(visit: Visit, tmp_path: Path) -> None:
     assert header.evaluate("e => getComputedStyle(e).backgroundColor") not in ("", "rgba(0, 0, 0, 0)")
     assert page.locator("nav.md-nav--primary").is_visible()
     assert page.locator(".md-typeset .grid.cards").is_visible()
-    assert page.locator("a.md-source").first.get_attribute("href").startswith("http")
+    # the repository's link only where the checkout names one (its git remote): never a made-up one
+    origin = subprocess.run(["git", "-C", str(ROOT), "remote", "get-url", "origin"], capture_output=True)
+    assert (page.locator("a.md-source").count() > 0) == (origin.returncode == 0)
+    assert page.get_by_role("link", name="Get started").first.is_visible()  # on the first screen
     assert "Jeevan Bhagwat" in page.locator(".md-copyright").inner_text()
     shot = tmp_path / "home.png"
     page.screenshot(path=str(shot), full_page=True)
@@ -285,3 +289,62 @@ def test_on_a_phone_the_rules_page_does_not_scroll_sideways(
     shot = tmp_path / "rules-390.png"
     page.screenshot(path=str(shot), full_page=True)
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+CONTRAST = """e => {
+    const rgb = s => s.match(/[\\d.]+/g).slice(0, 3).map(Number);
+    const lum = c => {
+        const [r, g, b] = c.map(v => (v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4);
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+    };
+    const style = getComputedStyle(e), alpha = parseFloat(style.fillOpacity);
+    const page = rgb(getComputedStyle(document.body).backgroundColor);
+    const fill = rgb(style.fill).map((v, i) => v * alpha + page[i] * (1 - alpha));  // as drawn on the page
+    const [a, b] = [lum(fill), lum(page)];
+    return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+}"""
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_on_a_phone_the_pictures_keep_12_px_labels_3_to_1_shading_and_scroll_in_a_box_of_their_own(
+    page, built_site: BuiltSite, scheme: str
+) -> None:
+    page.emulate_media(color_scheme=scheme)
+    page.set_viewport_size({"width": 375, "height": 812})
+    for path in ("index.html", "etiquette/timing.html", "tool/ledger.html"):
+        page.goto(built_site.url + path)
+        widths = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+        assert widths[0] <= widths[1], (path, widths)
+        smallest = page.evaluate(
+            """() => Math.min(...[...document.querySelectorAll('.followup-picture text')].map(t =>
+                parseFloat(getComputedStyle(t).fontSize) * t.ownerSVGElement.getScreenCTM().a))"""
+        )
+        assert smallest >= 12, (path, smallest)
+        boxes = page.locator(".followup-scroll")
+        assert boxes.count() >= 1
+        for box in boxes.all():
+            assert box.get_attribute("tabindex") == "0" and box.get_attribute("aria-label")
+        for shade in page.locator(".followup-picture .tl-window").all()[:1]:
+            assert shade.evaluate(CONTRAST) >= 3, (path, scheme)
+
+
+GET_STARTED = ["Install", "Your first dry run", "Your own data", "Mail settings", "The first real send",
+               "Run it from cron"]  # fmt: skip
+
+
+@pytest.mark.parametrize("width", [375, 1280])
+def test_a_newcomer_walks_get_started_from_the_home_pages_button_to_cron(visit: Visit, width: int) -> None:
+    page = visit.page
+    page.set_viewport_size({"width": width, "height": 800})
+    visit.go("index.html")
+    button = page.get_by_role("link", name="Get started", exact=True).first
+    assert button.bounding_box()["y"] < 800  # type: ignore[index]  # on the first screen
+    button.click()
+    for n, title in enumerate(GET_STARTED):
+        expect(page.locator("article h1").first).to_contain_text(title)
+        assert f"step {n + 1} of 6" in page.locator("article").inner_text()
+        widths = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+        assert widths[0] <= widths[1], (title, widths)
+        if n + 1 < len(GET_STARTED):
+            page.locator("article p", has_text="Next:").get_by_role("link").click()
+    assert not visit.problems

@@ -162,10 +162,42 @@ def test_the_404_page_links_home_from_any_depth(built_site: BuiltSite) -> None:
     assert 'href="/index.html"' in page  # absolute: it is served for missing pages at any depth
 
 
-def test_repo_link_asks_no_third_party_for_repository_facts(built_site: BuiltSite) -> None:
-    page = built_site.html("index.html")
-    assert 'class="md-source"' in page
-    assert 'data-md-component="source"' not in page
+def _git_checkout(tmp_path: Path, remote: str | None) -> Path:
+    """A copy of the guide's sources in a git repository, with `remote` as its origin (or none)."""
+    config = copy_project(tmp_path)
+    subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
+    if remote:
+        subprocess.run(["git", "remote", "add", "origin", remote], cwd=tmp_path, check=True)
+    return config
+
+
+@pytest.mark.parametrize(
+    ("remote", "web"),
+    [
+        ("https://git.example/you/followup.git", "https://git.example/you/followup"),
+        ("git@git.example:you/followup.git", "https://git.example/you/followup"),
+    ],
+)
+def test_the_clone_command_and_the_header_link_come_from_the_checkouts_git_remote(
+    tmp_path: Path, remote: str, web: str
+) -> None:
+    config = _git_checkout(tmp_path, remote)
+    result = run_mkdocs("build", "--strict", "-f", str(config), "--site-dir", str(tmp_path / "site"))
+    assert result.returncode == 0, result.stderr
+    install = (tmp_path / "site" / "tool" / "install.html").read_text("utf-8")
+    assert f"git clone {remote} followup" in html.unescape(re.sub(r"<[^>]+>", "", install))
+    assert f'href="{web}"' in install and 'class="md-source"' in install
+    assert 'data-md-component="source"' not in install  # asks no third party for repository facts
+
+
+def test_without_a_remote_the_guide_names_no_repository_and_no_placeholder(tmp_path: Path) -> None:
+    config = _git_checkout(tmp_path, None)
+    result = run_mkdocs("build", "--strict", "-f", str(config), "--site-dir", str(tmp_path / "site"))
+    assert result.returncode == 0, result.stderr
+    for page in (tmp_path / "site").rglob("*.html"):
+        text = page.read_text("utf-8")
+        assert 'class="md-source"' not in text and "git clone" not in text, page
+        assert "followup-guide/followup" not in text, page  # the old placeholder address
 
 
 # --- the generated parts are the job's own output --------------------------------------------------

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import html
+import json
 import os
+import re
 import subprocess
 import sys
 from datetime import datetime
@@ -17,6 +19,7 @@ from batch.cli.main import main
 from batch.data import load as loader
 from batch.etiquette import schedule
 from batch.letters.compose import compose
+from batch.letters.words import count_words
 from tests.site_fixtures import CHROMIUM, CHROMIUM_ARGS
 from tests.stamps import unstamped
 
@@ -79,9 +82,11 @@ def due_messages(work: Path) -> list:
     ]
 
 
-def articles(page: str) -> list[str]:
-    """The page's articles, one string each (no value can open or close one: all are escaped)."""
-    return [part.split("</article>")[0] for part in page.split("<article ")[1:]]
+def articles(page: str, when: str = "now") -> list[str]:
+    """The page's articles due now (or coming next), one string each (no value can open or close one:
+    all are escaped)."""
+    found = [part.split("</article>")[0] for part in page.split("<article ")[1:]]
+    return [article for article in found if f'data-when="{when}"' in article.split(">", 1)[0]]
 
 
 def test_a_dry_run_writes_the_page_and_says_so_in_one_more_line(
@@ -127,9 +132,10 @@ def test_the_page_shows_every_due_message_with_recipient_due_time_subject_and_bo
             assert "you, Sam Rivera <sam.rivera@example.com>" in text
         (frame,) = Tags(article).named("iframe")
         assert frame["sandbox"] == "" and composed.mail.html in (frame["srcdoc"] or "")
-        assert f"<pre>{html.escape(composed.mail.text)}</pre>" in article
-    priya = "Priya Shah"  # scheduled for tomorrow, not due: not on the page
-    assert priya not in page
+        assert f">{html.escape(composed.mail.text)}</pre>" in article
+    priya = "Priya Shah"  # scheduled for tomorrow, not due now: only among what comes next
+    assert not any(priya in article for article in found)
+    assert any(priya in article for article in articles(page, "next"))
     assert "Tue 24 Nov 2026, 16:00 EST" in page and "3 messages due" in page
 
 
@@ -160,7 +166,7 @@ def test_values_from_the_yaml_never_become_markup_on_the_page_or_in_the_frames(w
     assert HOSTILE in " ".join(tags.text)  # shown as text, exactly as written
     assert "Jordan </pre><b>Blake" in " ".join(tags.text)
     frames = [attrs["srcdoc"] or "" for attrs in tags.named("iframe")]
-    assert len(frames) == 3
+    assert len(frames) == 4  # three due now, and Priya's coming next
     for srcdoc in frames:
         inner = Tags(srcdoc)
         assert not inner.named("script") and not inner.named("img") and not inner.named("b")
@@ -173,17 +179,96 @@ def test_the_page_needs_nothing_from_outside(work: Path) -> None:
     tags = Tags(page)
     assert {name for name, _ in tags.tags} <= {"html", "head", "meta", "title", "style", "body", "header",
         "h1", "h2", "h3", "p", "strong", "code", "ol", "li", "a", "main", "article", "dl", "dt", "dd",
-        "span", "ul", "div", "section", "iframe", "pre"}  # fmt: skip
+        "span", "ul", "div", "section", "iframe", "pre", "nav", "h4", "details", "summary"}  # fmt: skip
     links = [attrs.get(name) for _, attrs in tags.tags for name in ("href", "src") if attrs.get(name)]
     assert links and all(link.startswith("#m") for link in links)  # type: ignore[union-attr]
     (csp,) = [m for m in tags.named("meta") if m.get("http-equiv") == "Content-Security-Policy"]
     assert "default-src 'none'" in (csp["content"] or "")
 
 
-def test_nothing_due_writes_no_page_and_stays_silent(work: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_nothing_due_still_writes_the_page_and_says_until_when(
+    work: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Wed 25 Nov 19:00 in Toronto: nothing is due; Priya's thank-you goes at her 08:00 in Berlin.
+    assert dry_run(work, now="2026-11-25T19:00:00-05:00") == 0
+    out, err = capsys.readouterr()
+    lines = unstamped(out).splitlines()
+    assert lines == [
+        "nothing due until Thu 26 Nov 2026, 02:00 EST",
+        f"preview: {work / 'outbox' / 'index.html'}",
+    ]
+    assert err == ""
+    page = (work / "outbox" / "index.html").read_text("utf-8")
+    assert "Nothing due until Thu 26 Nov 2026, 02:00 EST." in page
+    (coming,) = articles(page, "next")
+    assert "Priya Shah" in coming and articles(page) == []
+    assert not (work / "outbox" / "new").exists() or not list((work / "outbox" / "new").iterdir())
+
+
+def test_with_nothing_planned_at_all_the_page_says_so(work: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert dry_run(work, now="2027-03-01T12:00:00-05:00") == 0
-    assert capsys.readouterr() == ("", "")
+    assert unstamped(capsys.readouterr().out).splitlines()[0] == "nothing due, and nothing planned"
+    assert "Nothing due, and nothing planned." in (work / "outbox" / "index.html").read_text("utf-8")
+
+
+def test_a_cron_run_without_smtp_settings_and_nothing_due_stays_silent_and_writes_no_page(
+    work: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["--data", str(work / "interviews.yaml"), "--state", str(work / "var" / "followup.db"),
+                 "--now", "2027-03-01T12:00:00-05:00", "send", "--outbox", str(work / "outbox")])  # fmt: skip
+    assert code == 0 and capsys.readouterr() == ("", "")
     assert not (work / "outbox" / "index.html").exists()
+
+
+def test_until_shows_everything_that_goes_in_the_window_as_plan_until_lists_it(
+    work: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = [
+        "--data",
+        str(work / "interviews.yaml"),
+        "--state",
+        str(work / "var" / "followup.db"),
+        "--now",
+        NOW,
+    ]
+    assert main([*args, "plan", "--until", "2026-12-10", "--json"]) == 0
+    planned = json.loads(capsys.readouterr().out)
+    assert main([*args, "send", "--dry-run", "--outbox", str(work / "outbox"), "--until", "2026-12-10"]) == 0
+    page = (work / "outbox" / "index.html").read_text("utf-8")
+    now, coming = articles(page), articles(page, "next")
+    assert len(now) + len(coming) == len(planned) > 4
+    assert "Coming next, until Fri 11 Dec 2026, 00:00 EST" in page
+
+
+def test_until_without_a_dry_run_is_refused_with_one_line(
+    work: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FOLLOWUP_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("FOLLOWUP_SMTP_PORT", "9")
+    monkeypatch.setenv("FOLLOWUP_SMTP_SECURITY", "none")
+    code = main(["--data", str(work / "interviews.yaml"), "--state", str(work / "var" / "followup.db"),
+                 "--now", NOW, "send", "--until", "tomorrow"])  # fmt: skip
+    assert code == 2
+    assert unstamped(capsys.readouterr().err).strip() == (
+        "--until only shapes a dry run's preview page: add --dry-run"
+    )
+
+
+def test_each_letter_shows_from_to_reply_to_its_date_its_words_and_the_verdict(work: Path) -> None:
+    edit(work, "email: sam.rivera@example.com", "email: sam.rivera@example.com\n  reply_to: sam@home.example")
+    assert dry_run(work) == 0
+    page = (work / "outbox" / "index.html").read_text("utf-8")
+    (marcus,) = [a for a in articles(page) if "Marcus Chen" in a]
+    fields = dict(re.findall(r"<dt>([^<]+)</dt><dd>(.*?)</dd>", marcus))
+    assert html.unescape(fields["From"]) == "Sam Rivera <sam.rivera@example.com>"
+    assert html.unescape(fields["To"]) == "Marcus Chen <marcus.chen@northwind.example>"
+    assert html.unescape(fields["Reply-To"]) == "Sam Rivera <sam@home.example>"
+    assert fields["Date"] == "Tue, 24 Nov 2026 16:00:00 -0500"  # the moment it goes, on your clock
+    words = count_words(
+        next(m for m in due_messages(work) if m.item.interviewer.name == "Marcus Chen").words.text
+    )
+    assert fields["Words"] == f"{words} words (50 to 150)"
+    assert '<span class="verdict ok">ok</span>' in fields["Etiquette"]
 
 
 def run_preview(work: Path) -> subprocess.CompletedProcess[str]:
@@ -248,15 +333,15 @@ def test_the_page_renders_in_chromium_with_no_error_no_script_and_no_request_out
     page.set_viewport_size({"width": 1280, "height": 900})
     response = page.goto((work / "outbox" / "index.html").as_uri())
     assert response is not None and response.ok
-    assert page.locator("article").count() == 3
-    assert page.locator("article[data-lint=problem]").count() == 1
-    assert page.locator("article[data-lint=problem] .verdict.problem").is_visible()
-    failing = page.locator("article[data-lint=problem]")
+    assert page.locator("article[data-when=now]").count() == 3
+    failing = page.locator("article[data-when=now][data-lint=problem]")
+    assert failing.count() == 1
+    assert failing.locator(".verdict.problem").is_visible()
     assert failing.evaluate("e => getComputedStyle(e).borderTopWidth") == "2px"
-    assert HOSTILE in page.locator("article[data-lint=problem] h2").inner_text()
+    assert HOSTILE in failing.locator("h4").inner_text()
     assert page.locator("script, img").count() == 0
     frames = [frame for frame in page.frames if frame != page.main_frame]
-    assert len(frames) == 3
+    assert len(frames) == 4  # three due now, and Priya's coming next
     bodies = [frame.locator("body").inner_text() for frame in frames]
     assert any("Thanks, " + HOSTILE + "!" in body for body in bodies)
     assert all(frame.locator("script, img").count() == 0 for frame in frames)
@@ -278,3 +363,66 @@ def test_one_due_instant_in_two_zones_says_your_time_only_for_the_reader_elsewhe
     paris = toronto.astimezone(ZoneInfo("Europe/Paris"))  # the same instant: equal, with equal hashes
     assert preview._yours(toronto, toronto.utcoffset(), "America/Toronto") == ""
     assert preview._yours(paris, paris.utcoffset(), "America/Toronto") == ", Tue 03 Mar 2026, 15:00 EST yours"
+
+
+def _open_preview(page, work: Path, width: int, scheme: str) -> None:  # type: ignore[no-untyped-def]
+    page.emulate_media(color_scheme=scheme)
+    page.set_viewport_size({"width": width, "height": 900})
+    response = page.goto((work / "outbox" / "index.html").as_uri())
+    assert response is not None and response.ok
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="no /usr/bin/chromium (apt-get install chromium)")
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("width", [375, 1280])
+def test_the_page_is_axe_clean_fits_the_screen_and_every_scrolling_box_takes_the_keyboard(
+    work: Path, page, scheme: str, width: int
+) -> None:
+    from axe_playwright_python.sync_playwright import Axe  # late: only the browser tests need it
+
+    with_a_short_template(work)  # a failing letter too: its red verdict must read in both palettes
+    args = [
+        "--data",
+        str(work / "interviews.yaml"),
+        "--state",
+        str(work / "var" / "followup.db"),
+        "--now",
+        NOW,
+    ]
+    assert main([*args, "send", "--dry-run", "--outbox", str(work / "outbox"), "--until", "2026-12-10"]) == 2
+    _open_preview(page, work, width, scheme)
+    found = Axe().run(page).response["violations"]
+    serious = [f"{v['id']} ({v['impact']})" for v in found if v["impact"] in ("serious", "critical")]
+    assert serious == []
+    widths = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+    assert widths[0] <= widths[1], widths
+    unreachable = page.evaluate(
+        """() => [...document.querySelectorAll('*')].filter(e => {
+            const s = getComputedStyle(e);
+            const scrolls = /(auto|scroll)/.test(s.overflowY + s.overflowX) && e.tagName !== 'HTML';
+            return scrolls && (e.tabIndex < 0 || !e.getAttribute('aria-label'));
+        }).map(e => e.tagName + '#' + (e.closest('article') || {}).id)"""
+    )
+    assert unreachable == []
+    pre = page.locator("article pre").first
+    page.keyboard.press("Tab")
+    for _ in range(60):  # the contents' links come first
+        if page.evaluate("document.activeElement.tagName") == "PRE":
+            break
+        page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.tagName") == "PRE"
+    assert pre.evaluate("e => e === document.activeElement")
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="no /usr/bin/chromium (apt-get install chromium)")
+def test_a_panels_letters_sit_side_by_side_on_a_wide_screen_and_stack_on_a_phone(work: Path, page) -> None:
+    assert dry_run(work) == 0
+    panel = "section.panel:has(article h4:text('Marcus Chen'))"
+    _open_preview(page, work, 1280, "light")
+    boxes = [a.bounding_box() for a in page.locator(f"{panel} article").all()]
+    assert len(boxes) == 2 and boxes[0]["y"] == boxes[1]["y"] and boxes[0]["x"] < boxes[1]["x"]  # type: ignore[index]
+    _open_preview(page, work, 375, "light")
+    boxes = [a.bounding_box() for a in page.locator(f"{panel} article").all()]
+    assert boxes[0]["x"] == boxes[1]["x"] and boxes[0]["y"] < boxes[1]["y"]  # type: ignore[index]
