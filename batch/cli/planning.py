@@ -74,7 +74,9 @@ def cmd_plan(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     print_warnings(data, err)
     now, states = now_of(args, data), read_states(state_of(args))
     items = plan(data, now, states)
-    items, problem = _with_replies(data, now, states, items, lambda: read_entries(state_of(args)))
+    items, problem = _with_replies(
+        data, now, states, items, lambda: read_entries(state_of(args)), lambda line: print(line, file=err)
+    )
     if problem:
         print(f"cannot look for replies, so due check-ins show as due (send holds them): {problem}", file=err)
     if args.next or args.since or args.until:
@@ -190,6 +192,7 @@ def _with_replies(
     states: Known,
     items: list[schedule.FollowUp],
     entries: Callable[[], list[Entry]],
+    notice: Callable[[str], None],
 ) -> tuple[list[schedule.FollowUp], str | None]:
     """The plan after a look for replies (replies.plan_with_replies), made only when a check-in is due."""
     if not any(item.kind == "check-in" and item.state == "due" for item in items):
@@ -197,7 +200,7 @@ def _with_replies(
     # late: imaplib and ssl only when a check-in is due
     from batch.inbox.replies import plan_with_replies
 
-    return plan_with_replies(data, now, states, items, entries, os.environ)
+    return plan_with_replies(data, now, states, items, entries, os.environ, notice)
 
 
 def cmd_calendar(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

@@ -20,11 +20,14 @@ import email
 import email.policy
 import html
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from email.header import decode_header, make_header
 from email.message import Message
 from email.parser import HeaderParser
+from functools import wraps
+from typing import ParamSpec, TypeVar
 
 TEXT_LIMIT = 4000  # characters of the text part read for a return date: it is said near the top
 _MONTH_NAMES = {
@@ -69,6 +72,37 @@ _SUBJECT = re.compile(
 )
 
 
+# What the email package and date arithmetic raise on mail they cannot read (a fuzzer found IndexError
+# and TypeError in parameter parsing, OverflowError in a date at the calendar's end)
+UNREADABLE = (ArithmeticError, LookupError, TypeError, ValueError, AttributeError, AssertionError)
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+class Unreadable(ValueError):
+    """A message the readers here cannot read, with what part of it and why, in plain words."""
+
+
+def reads(what: str) -> Callable[[Callable[_P, _R]], Callable[_P, _R]]:
+    """A reader of outside mail made total: it returns its answer or raises Unreadable naming `what`."""
+
+    def wrap(reader: Callable[_P, _R]) -> Callable[_P, _R]:
+        @wraps(reader)
+        def total(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+            try:
+                return reader(*args, **kwargs)
+            except Unreadable:
+                raise
+            except UNREADABLE as exc:
+                raise Unreadable(
+                    f"cannot read {what} ({type(exc).__name__}: {one_line(str(exc), 80)})"
+                ) from None
+
+        return total
+
+    return wrap
+
+
 @dataclass(frozen=True, slots=True)
 class Bounce:
     """A delivery report that says a message could not be delivered, and to whom."""
@@ -78,12 +112,14 @@ class Bounce:
     cited: frozenset[str]  # the Message-IDs of the message that bounced
 
 
+@reads("its Content-Type")
 def is_delivery_report(headers: Message) -> bool:
     """Whether the message is a delivery status report (RFC 3464), whatever else its headers say."""
     kind = str(headers.get_param("report-type", "", header="content-type") or "")
     return headers.get_content_type() == "multipart/report" and kind.lower() == "delivery-status"
 
 
+@reads("its headers")
 def is_auto_reply(headers: Message) -> bool:
     """Whether a machine wrote the message for a person: Auto-Submitted, X-Autoreply, Precedence, subject."""
     submitted = str(headers.get("Auto-Submitted", "")).strip().lower()
@@ -107,6 +143,7 @@ def subject_of(headers: Message) -> str:
         return raw
 
 
+@reads("its delivery report")
 def read_report(raw: bytes) -> Bounce | None:
     """The failure a delivery report gives (first recipient whose Action is failed), or None for a
     delay notice, a success notice or a report that cannot be read."""
@@ -168,6 +205,7 @@ def one_line(text: str, limit: int = 300) -> str:
     return words if len(words) <= limit else words[: limit - 1] + "…"
 
 
+@reads("its text")
 def body_text(raw: bytes) -> str:
     """The start of a message's text part (plain, else HTML without its tags), as far as it was fetched."""
     message = email.message_from_bytes(raw, policy=email.policy.default)
@@ -184,6 +222,7 @@ def body_text(raw: bytes) -> str:
     return text[:TEXT_LIMIT]
 
 
+@reads("its return date")
 def return_date(text: str, written: date) -> tuple[date, str] | None:
     """The date an auto-reply names, and whether it is the day they are `back` or the last day `until`
     which they are away; None when it names no such date."""
@@ -229,7 +268,8 @@ def _resolve(match: re.Match[str], written: date) -> date | None:
             found.append(date(y, m, d))
         except ValueError:
             continue
-    ahead = [day for day in found if written <= day <= written + _HORIZON]
+    last = written + _HORIZON if written < date.max - _HORIZON else date.max
+    ahead = [day for day in found if written <= day <= last]
     return min(ahead) if ahead else None
 
 

@@ -136,7 +136,7 @@ def _run(
         # late: imaplib stays off a run with no check-in due
         from batch.inbox.replies import plan_with_replies
 
-        items, problem = plan_with_replies(data, now, known, items, entries, env)
+        items, problem = plan_with_replies(data, now, known, items, entries, env, announce)
         if problem is not None:
             announce(f"held  due check-ins, not sent blindly: cannot look for replies: {problem}")
             items = [i for i in items if not (i.kind == "check-in" and i.state == "due")]
