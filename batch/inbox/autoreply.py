@@ -23,6 +23,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from email.errors import MessageError
 from email.header import decode_header, make_header
 from email.message import Message
 from email.parser import HeaderParser
@@ -74,7 +75,15 @@ _SUBJECT = re.compile(
 
 # What the email package and date arithmetic raise on mail they cannot read (a fuzzer found IndexError
 # and TypeError in parameter parsing, OverflowError in a date at the calendar's end)
-UNREADABLE = (ArithmeticError, LookupError, TypeError, ValueError, AttributeError, AssertionError)
+UNREADABLE = (
+    ArithmeticError,
+    LookupError,
+    TypeError,
+    ValueError,
+    AttributeError,
+    AssertionError,
+    MessageError,
+)
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
 
@@ -139,7 +148,7 @@ def subject_of(headers: Message) -> str:
     raw = str(headers.get("Subject", ""))
     try:
         return str(make_header(decode_header(raw)))
-    except (UnicodeError, LookupError, ValueError):
+    except (UnicodeError, LookupError, ValueError, MessageError):  # an unknown or non-ASCII charset name
         return raw
 
 
