@@ -51,7 +51,7 @@ if TYPE_CHECKING:
 
 _FIELDS = (
     "(BODY.PEEK[HEADER.FIELDS (FROM IN-REPLY-TO REFERENCES MESSAGE-ID DATE SUBJECT CONTENT-TYPE "
-    "AUTO-SUBMITTED X-AUTOREPLY X-AUTORESPOND PRECEDENCE)])"
+    f"{' '.join(autoreply.HEADERS).upper()})])"
 )
 _BODY = "(BODY.PEEK[]<0.65536>)"  # enough for a report's parts or an auto-reply's text, never \Seen
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
