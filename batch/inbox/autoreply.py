@@ -5,13 +5,7 @@ report is recognised by its content type first: Google's and Microsoft's bounces
 `Auto-Submitted: auto-replied`, and a Microsoft 365 out-of-office comes from `postmaster@` without
 being a bounce.
 
-A return date is read from the text part of an auto-reply, from a phrase such as "back on 8 December",
-"de retour le 8 décembre", "ab dem 8.12. wieder", "returning 2026-12-08" (the day they are back) or
-"until 7 December", "jusqu'au 7 décembre", "bis 7. Dezember" (their last day away). A phrase of the
-first kind wins over one of the second. A date without a year, or a numeric date whose day and month
-could be swapped (`08/12/2026`, `12/8`), takes the reading that is on or after the day the auto-reply
-was written and nearest to it (within half a year); a date with the month in words, in ISO form or in
-the dotted European form (`8.12.`) is not ambiguous. A date already past when written says nothing.
+A return date is read from the text part of an auto-reply in seven languages: see returndate.py.
 """
 
 from __future__ import annotations
@@ -22,7 +16,6 @@ import html
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
 from email.errors import MessageError
 from email.header import decode_header, make_header
 from email.message import Message
@@ -30,41 +23,9 @@ from email.parser import HeaderParser
 from functools import wraps
 from typing import ParamSpec, TypeVar
 
+from batch.inbox.returndate import read_return_date
+
 TEXT_LIMIT = 4000  # characters of the text part read for a return date: it is said near the top
-_MONTH_NAMES = {
-    1: "january jan janvier janv januar jänner",
-    2: "february feb février fevrier févr fevr februar",
-    3: "march mar mars märz maerz mär",
-    4: "april apr avril avr",
-    5: "may mai",
-    6: "june jun juin juni",
-    7: "july jul juillet juil juli",
-    8: "august aug août aout",
-    9: "september sep sept septembre",
-    10: "october oct octobre oktober okt",
-    11: "november nov novembre",
-    12: "december dec décembre decembre déc dezember dez",
-}
-MONTHS = {name: number for number, names in _MONTH_NAMES.items() for name in names.split()}
-_MONTH = "|".join(sorted(MONTHS, key=len, reverse=True))
-_DATE = re.compile(
-    r"(?<![\w./-])(?:"
-    r"(?P<iy>\d{4})-(?P<im>\d{1,2})-(?P<id>\d{1,2})"
-    rf"|(?P<d1>\d{{1,2}})(?:st|nd|rd|th|er|e|\.)?\s+(?:of\s+)?(?P<m1>{_MONTH})\.?(?:,?\s+(?P<y1>\d{{4}}))?"
-    rf"|(?P<m2>{_MONTH})\.?\s+(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?(?:,?\s+(?P<y2>\d{{4}}))?"
-    r"|(?P<d3>\d{1,2})\.(?P<m3>\d{1,2})\.(?:(?P<y3>\d{4}|\d{2})(?!\d))?"
-    r"|(?P<a4>\d{1,2})/(?P<b4>\d{1,2})(?:/(?P<y4>\d{4}|\d{2}))?"
-    r")(?![\w/])",
-    re.IGNORECASE,
-)
-_BACK = (
-    r"back|return|returns|returning|in the office again|de retour|retour|reviens|rentre|zurück|wieder|"
-    r"ab dem|ab"
-)
-_UNTIL = r"until|till|til|through|thru|to|jusqu'au|jusqu’au|jusqu'à|jusqu’à|au|bis|bis zum|einschließlich"
-_KEYWORD = re.compile(rf"(?<!\w)(?:(?P<back>{_BACK})|(?P<until>{_UNTIL}))(?!\w)", re.IGNORECASE)
-_CONTEXT = 60  # characters before a date in which its keyword is looked for
-_HORIZON = timedelta(days=183)  # a later reading is more likely a misreading than an absence
 _SUBJECT = re.compile(
     r"^\s*\[?(?:automatic reply|auto(?:matic)?[ -]?reply|autoreply|auto response|auto|out of (?:the )?office|"
     r"ooo|réponse automatique|reponse automatique|absence|abwesenheitsnotiz|abwesenheitshinweis|"
@@ -246,66 +207,5 @@ def body_text(raw: bytes) -> str:
     return text[:TEXT_LIMIT]
 
 
-@reads("its return date")
-def return_date(text: str, written: date) -> tuple[date, str] | None:
-    """The date an auto-reply names, and whether it is the day they are `back` or the last day `until`
-    which they are away; None when it names no such date."""
-    back: date | None = None
-    until: list[date] = []
-    for match in _DATE.finditer(text):
-        keyword = _keyword_before(text, match.start())
-        if keyword is None:
-            continue
-        day = _resolve(match, written)
-        if day is None:
-            continue
-        if keyword == "back":
-            back = back or day
-        else:
-            until.append(day)
-    if back is not None:
-        return back, "back"
-    return (max(until), "until") if until else None
-
-
-def _keyword_before(text: str, start: int) -> str | None:
-    """`back` or `until`, from the keyword nearest before a date in the same sentence."""
-    before = re.split(r"[\n!?;]|\.\s", text[max(0, start - _CONTEXT) : start])[-1]
-    found = list(_KEYWORD.finditer(before))
-    if not found:
-        return None
-    return "back" if found[-1].group("back") else "until"
-
-
-def _resolve(match: re.Match[str], written: date) -> date | None:
-    """The reading of a date that is on or after `written` and nearest to it (within half a year)."""
-    group = match.groupdict()
-    if group["iy"]:
-        readings = [(int(group["iy"]), int(group["im"]), int(group["id"]))]
-    else:
-        year = group["y1"] or group["y2"] or group["y3"] or group["y4"]
-        years = [_full_year(year)] if year else [written.year, written.year + 1]
-        readings = [(y, m, d) for y in years for m, d in _month_days(group)]
-    found = []
-    for y, m, d in readings:
-        try:
-            found.append(date(y, m, d))
-        except ValueError:
-            continue
-    last = written + _HORIZON if written < date.max - _HORIZON else date.max
-    ahead = [day for day in found if written <= day <= last]
-    return min(ahead) if ahead else None
-
-
-def _month_days(group: dict[str, str | None]) -> list[tuple[int, int]]:
-    if group["m1"] or group["m2"]:
-        name = str(group["m1"] or group["m2"]).lower()
-        return [(MONTHS[name], int(str(group["d1"] or group["d2"])))]
-    if group["d3"]:
-        return [(int(str(group["m3"])), int(str(group["d3"])))]
-    first, second = int(str(group["a4"])), int(str(group["b4"]))
-    return [(second, first), (first, second)]  # day/month and month/day: both are in use
-
-
-def _full_year(text: str) -> int:
-    return int(text) + 2000 if len(text) == 2 else int(text)
+# the day they are back, read in seven languages (returndate.py), made total as the readers above
+return_date = reads("its return date")(read_return_date)
