@@ -21,6 +21,7 @@ from batch.data.load import place_of
 from batch.errors import InputError
 from batch.etiquette.schedule import FollowUp, next_change, plan, select
 from batch.etiquette.workdays import is_open, next_opening
+from batch.inbox.watch import next_look, sooner
 from batch.ledger.reads import read_entries, read_states
 from batch.ledger.schema import Entry
 from batch.ledger.store import Claim, Ledger, day_ago, locked
@@ -129,8 +130,18 @@ def _run(
 ) -> Result:
     items = plan(data, now, known, exact=False)
     _announce_held(items, ledger, now, announce)
+    told: list[Outcome] = []
+    if ledger is not None and (look := next_look(items, ledger.path, now, env)) is not None and look <= now:
+        # late: imaplib only when a thank-you just sent is looked for in the mailbox (every 30 min at most)
+        from batch.inbox.bounces import look_for_bounces
+
+        items, known, lines = look_for_bounces(data, now, known, items, ledger, env, announce)
+        told = [Outcome("bounced", "bounced", line) for line in lines]
+        for outcome in told:
+            report(outcome)
     if not select(items):
-        return Result([], [], idle=True, next_change=next_change(items, now))
+        looks = next_look(items, ledger.path, now, env) if ledger is not None else None
+        return Result(told, [], idle=not told, next_change=sooner(next_change(items, now), looks))
     problem = None
     if any(item.kind == "check-in" and item.state == "due" for item in items):
         # late: imaplib stays off a run with no check-in due
@@ -140,7 +151,6 @@ def _run(
         if problem is not None:
             announce(f"held  due check-ins, not sent blindly: cannot look for replies: {problem}")
             items = [i for i in items if not (i.kind == "check-in" and i.state == "due")]
-    told: list[Outcome] = []
     if ledger is not None and any(
         i.state in ("replied", "bounced") and known.get(i.key) != i.state for i in items
     ):
