@@ -164,10 +164,14 @@ def follow_ups(
         rules = _rules(policy, interview, person, where, holidays)
         day = add_business_days(interview.decision_by, rules.check_in_after_business_days, rules)
         due = next_opening(at(day, rules.check_in_at, there), there, rules)
-        lapse = due + timedelta(days=rules.check_in_expire_after_days)
         why = f"{rules.check_in_after_business_days} business days after decision_by"
         if rules.country:
             why += _check_in_holidays(interview.decision_by, due, rules)
+        if known is not None and interview.id in known.away:  # held until they are back: all of it moves
+            back, said = known.away[interview.id]
+            if datetime.fromisoformat(back) > due:
+                due, why = datetime.fromisoformat(back), said
+        lapse = due + timedelta(days=rules.check_in_expire_after_days)
         done = "check-in" in interview.done or "check-in" in person.done
         gate = (there, rules) if person.email else (yours, mine)
         yield _follow_up(interview, person, "check-in", due, lapse, why, done, gate)

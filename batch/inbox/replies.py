@@ -57,6 +57,7 @@ _BODY = "(BODY.PEEK[]<0.65536>)"  # enough for a report's parts or an auto-reply
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _MESSAGE_ID = re.compile(r"<[^<>\s]+>")
 PENDING = ("scheduled", "due", "waiting")  # check-in states a reply cancels
+_WAITS = "waits for "  # how the why of a check-in moved to its recipient's return begins
 
 
 @dataclass(frozen=True, slots=True)
@@ -430,9 +431,17 @@ def _moved(item: FollowUp, away: Away, data: Dataset, now: datetime) -> FollowUp
     due = workdays.next_opening(datetime.combine(first, rules.check_in_at, tzinfo=there), there, rules)
     if due <= item.due_at:
         return item
-    why = f"waits for {person.name}'s return on {first:%a} {first.day} {first:%b} (out-of-office reply)"
+    why = f"{_WAITS}{person.name}'s return on {first:%a} {first.day} {first:%b} (out-of-office reply)"
     state = "due" if now >= due else "scheduled"
     return item._replace(due_at=due, expires_at=due + (item.expires_at - item.due_at), state=state, why=why)
+
+
+def record_returns(ledger: Ledger, items: Iterable[FollowUp], now: datetime) -> None:
+    """Each check-in moved to its recipient's return is remembered in the ledger: its window moved
+    with it, also for the runs after its first expiry, which do not open the mailbox."""
+    for item in items:
+        if item.kind == "check-in" and item.state in PENDING and item.why.startswith(_WAITS):
+            ledger.note_away(item.key, item.due_at, item.why, now)
 
 
 def record_replies(

@@ -148,6 +148,10 @@ def _run(
         from batch.inbox.replies import plan_with_replies
 
         items, problem = plan_with_replies(data, now, known, items, entries, env, announce)
+        if ledger is not None:
+            from batch.inbox.replies import record_returns  # late: as plan_with_replies, loaded above
+
+            record_returns(ledger, items, now)
         if problem is not None:
             announce(f"held  due check-ins, not sent blindly: cannot look for replies: {problem}")
             items = [i for i in items if not (i.kind == "check-in" and i.state == "due")]

@@ -137,8 +137,10 @@ def deliver(server: ImapServer, raw: bytes, at: datetime = TUESDAY) -> None:
     os.utime(path, (at.timestamp(), at.timestamp()))
 
 
-def plan_states(work: Path, capsys: pytest.CaptureFixture[str]) -> dict[str, dict[str, str]]:
-    assert run(work, "plan", "--json") == 0
+def plan_states(
+    work: Path, capsys: pytest.CaptureFixture[str], now: str = FRIDAY
+) -> dict[str, dict[str, str]]:
+    assert run(work, "plan", "--json", now=now) == 0
     return {row["key"]: row for row in json.loads(capsys.readouterr().out)}
 
 

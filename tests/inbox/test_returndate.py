@@ -14,9 +14,12 @@ from batch.inbox.autoreply import return_date
 from tests.inbox.test_replies import (  # noqa: F401  (work and thanked are fixtures)
     NORTHWIND,
     PANEL,
+    check_ins_sent,
     deliver,
+    free_port,
     mail,
     plan_states,
+    send_lines,
     thank_you_id,
     thanked,
     use_imap,
@@ -107,3 +110,32 @@ def test_a_spanish_out_of_office_holds_the_check_in_until_the_return(
     assert check_in["state"] == "scheduled"
     assert check_in["due_at"] == "2026-12-08T10:00:00-05:00"
     assert check_in["why"] == "waits for Priya Shah's return on Tue 8 Dec (out-of-office reply)"
+
+
+HOLIDAYS = "I am away over the holidays with no access to email, and back on January 5. Happy new year!\r\n"
+
+
+def test_a_check_in_held_past_its_first_expiry_goes_when_they_are_back_with_its_whole_window(
+    work: Path,  # noqa: F811
+    thanked: SmtpServer,  # noqa: F811
+    imap_server: ImapServer,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # due Fri 27 Nov, dropped 14 days later (11 Dec) by itself; Priya is back on Tue 5 Jan
+    raw = mail("Priya Shah <priya.shah@northwind.example>", subject="Automatic reply: Thank you",
+               In_Reply_To=thank_you_id(work, PANEL[0]), Auto_Submitted="auto-replied")  # fmt: skip
+    deliver(imap_server, raw.replace(b"Thanks, Sam. We will be in touch next week.\r\n", HOLIDAYS.encode()))
+    use_imap(monkeypatch, imap_server)
+    assert send_lines(work, capsys)[0] == 0  # Friday: held until she is back, and remembered
+    assert PANEL[0] not in check_ins_sent(thanked)
+
+    use_imap(monkeypatch, imap_server, PORT=str(free_port()))  # the mailbox shut: the ledger knows
+    check_in = plan_states(work, capsys, now="2026-12-14T10:00:00-05:00")[f"{NORTHWIND}/check-in"]
+    assert check_in["state"] == "scheduled"
+    assert check_in["due_at"] == "2027-01-05T10:00:00-05:00"
+    assert check_in["deadline"] == "2027-01-19T10:00:00-05:00"  # the whole window moved
+
+    use_imap(monkeypatch, imap_server)
+    assert send_lines(work, capsys, now="2027-01-05T10:05:00-05:00")[0] == 0
+    assert PANEL[0] in check_ins_sent(thanked)
