@@ -76,6 +76,9 @@ def test_a_bounced_thank_you_is_said_within_half_an_hour_once_and_its_check_in_i
     plan = {row["key"]: row for row in json.loads(capsys.readouterr().out)}
     assert plan[f"{NORTHWIND}/thank-you/{PANEL[0]}"]["state"] == "bounced"
     assert plan[f"{NORTHWIND}/check-in"]["state"] == "bounced"  # held: it would bounce too
+    assert run(work, "calendar", "--output", "-", now=FRIDAY) == 0
+    calendar = capsys.readouterr().out.replace("\r\n ", "")  # unfolded
+    assert "It came back undelivered: correct the address" in calendar
     assert send_lines(work, capsys, now=FRIDAY)[0] == 0
     assert PANEL[0] not in check_ins_sent(thanked)
 
@@ -94,3 +97,37 @@ def test_the_mailbox_is_not_opened_for_bounces_once_the_thank_you_could_not_go_a
     # Thursday: every thank-you of Monday is past its expiry, no check-in is due: no look, no line
     assert send_lines(work, capsys, now="2026-11-26T10:00:00-05:00") == (0, "", "")
     assert MONDAY  # the thank-yous went then (the fixture)
+
+
+FIXED = "priya.shah@northwind-traders.example"
+
+
+@pytest.mark.parametrize(
+    ("fixed_at", "goes"),
+    [(at("16:00"), True), ("2026-11-26T09:00:00-05:00", False)],
+    ids=["corrected the same afternoon: the thank-you goes", "corrected past its expiry: it does not"],
+)
+def test_a_corrected_address_sends_the_bounced_thank_you_while_it_is_timely_and_the_check_in_follows(
+    fixed_at: str,
+    goes: bool,
+    work: Path,  # noqa: F811
+    thanked: SmtpServer,  # noqa: F811
+    imap_server: ImapServer,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    deliver(imap_server, sample("bounce-postfix.eml", thank_you_id(work, PANEL[0])),
+            at=datetime.fromisoformat(at("13:45")))  # fmt: skip
+    use_imap(monkeypatch, imap_server)
+    assert send_lines(work, capsys, now=at("14:00"))[0] == 1  # the bounce, said
+    data = work / "interviews.yaml"
+    data.write_text(data.read_text().replace(PANEL[0], FIXED))
+    code, _, _ = send_lines(work, capsys, now=fixed_at)
+    assert code == 0
+    assert (FIXED in [r.rcpt_tos[0] for r in thanked.received]) is goes
+    if goes:
+        assert run(work, "plan", "--json", now=FRIDAY) == 0
+        plan = {row["key"]: row for row in json.loads(capsys.readouterr().out)}
+        assert plan[f"{NORTHWIND}/thank-you/{FIXED}"]["state"] == "sent"
+        assert send_lines(work, capsys, now=FRIDAY)[0] == 0
+        assert FIXED in check_ins_sent(thanked) and PANEL[0] not in check_ins_sent(thanked)
