@@ -68,6 +68,11 @@ def test_a_bounced_thank_you_is_said_within_half_an_hour_once_and_its_check_in_i
         err.rstrip().endswith(f"correct the address in {work / 'interviews.yaml'}") and err.count("\n") == 1
     )
     assert send_lines(work, capsys, now=at("14:50")) == (0, "", "")  # said once
+    use_imap(monkeypatch, imap_server, PORT=str(free_port()))  # what happened is in the ledger now
+    assert run(work, "plan", "--json", now=at("15:00")) == 0  # no check-in due: the mailbox is not read
+    plan = {row["key"]: row for row in json.loads(capsys.readouterr().out)}
+    assert plan[f"{NORTHWIND}/check-in"]["state"] == "bounced"  # not `scheduled` to an address that bounced
+    use_imap(monkeypatch, imap_server)
 
     assert run(work, "status", "--json", now=at("14:55")) == 0
     rows = {row["key"]: row for row in json.loads(capsys.readouterr().out)}
