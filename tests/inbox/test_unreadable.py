@@ -129,7 +129,7 @@ def messages(draw: st.DrawFn) -> bytes:
     return text.encode("utf-8", "surrogatepass")
 
 
-@settings(max_examples=1500, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=1000, suppress_health_check=[HealthCheck.too_slow])
 @given(raw=messages())
 def test_every_reader_answers_or_says_why_on_generated_mail(raw: bytes) -> None:
     read_all(raw)
@@ -248,3 +248,25 @@ def test_a_fuzzed_inbox_of_thousands_of_messages_gives_no_traceback(
     assert ARJUN in [r.rcpt_tos[0] for r in thanked.received]
     assert all(line.startswith(("skipped  ", "bounced  ", "replied  ")) for line in err.splitlines())
     assert datetime.now(UTC)  # the run ended: no hang
+
+
+def test_a_server_that_never_stops_talking_is_cut_off_and_the_run_goes_on(
+    work: Path,  # noqa: F811
+    thanked: SmtpServer,  # noqa: F811
+    imap_server: ImapServer,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    flood = b"* OK " + b"x" * 8000 + b"\r\n"
+
+    def endless(line: bytes) -> bytes:  # before each search result, 70 MB of untagged lines
+        return flood * 9000 + line if line.startswith(b"* SEARCH") else line
+
+    with imap_proxy(imap_server, endless) as proxy:
+        use_imap(monkeypatch, imap_server, PORT=str(proxy.port))
+        code, out, err = send_lines(work, capsys)
+    assert "Traceback" not in out + err
+    assert code == 1  # check-ins held, as for any mailbox that cannot be read
+    [line] = err.splitlines()
+    assert "the server sent more than 64 MB in one session" in line
+    assert ARJUN in [r.rcpt_tos[0] for r in thanked.received]
