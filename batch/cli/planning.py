@@ -81,7 +81,9 @@ def cmd_plan(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     items = plan(data, now, states)
     for moved in zone_moves(data, items, read_zones(state_of(args))):  # send refuses these: say so here
         print(moved._replace(message=f"warning: {moved.message}; send refuses until then"), file=err)
-    items, problem = _with_replies(data, now, states, items, lambda: read_entries(state_of(args)))
+    items, problem = _with_replies(
+        data, now, states, items, lambda: read_entries(state_of(args)), lambda line: print(line, file=err)
+    )
     if problem:
         print(f"cannot look for replies, so due check-ins show as due (send holds them): {problem}", file=err)
     if args.next or args.since or args.until:
@@ -202,6 +204,7 @@ def _with_replies(
     states: Known,
     items: list[schedule.FollowUp],
     entries: Callable[[], list[Entry]],
+    notice: Callable[[str], None],
 ) -> tuple[list[schedule.FollowUp], str | None]:
     """The plan after a look for replies (replies.plan_with_replies), made only when a check-in is due."""
     if not any(item.kind == "check-in" and item.state == "due" for item in items):
@@ -209,7 +212,7 @@ def _with_replies(
     # late: imaplib and ssl only when a check-in is due
     from batch.inbox.replies import plan_with_replies
 
-    return plan_with_replies(data, now, states, items, entries, os.environ)
+    return plan_with_replies(data, now, states, items, entries, os.environ, notice)
 
 
 def cmd_calendar(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

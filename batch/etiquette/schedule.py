@@ -27,6 +27,7 @@ from batch.model.interview import Dataset, Interview, Interviewer, Me
 from batch.model.keys import (
     Known,
     Match,
+    address_key,
     check_in_person,
     follow_up_key,
     interview_conflict,
@@ -99,7 +100,9 @@ def plan(
         matches = _matches(interview, items, known) if known else {}
         if not exact and any(_unsettled(item, moment, matches.get(item.key)) for item in items):
             items = list(follow_ups(interview, data.me, data.policy, known))
-        found.extend(_with_state(item, moment, matches.get(item.key)) for item in items)
+        found.extend(
+            _held_by_bounce([_with_state(item, moment, matches.get(item.key)) for item in items], known)
+        )
     found.sort(key=lambda item: (item.sends_at.astimezone(UTC), item.key))
     return found
 
@@ -164,10 +167,14 @@ def follow_ups(
         rules = _rules(policy, interview, person, where, holidays)
         day = add_business_days(interview.decision_by, rules.check_in_after_business_days, rules)
         due = next_opening(at(day, rules.check_in_at, there), there, rules)
-        lapse = due + timedelta(days=rules.check_in_expire_after_days)
         why = f"{rules.check_in_after_business_days} business days after decision_by"
         if rules.country:
             why += _check_in_holidays(interview.decision_by, due, rules)
+        if known is not None and interview.id in known.away:  # held until they are back: all of it moves
+            back, said = known.away[interview.id]
+            if datetime.fromisoformat(back) > due:
+                due, why = datetime.fromisoformat(back), said
+        lapse = due + timedelta(days=rules.check_in_expire_after_days)
         done = "check-in" in interview.done or "check-in" in person.done
         gate = (there, rules) if person.email else (yours, mine)
         yield _follow_up(interview, person, "check-in", due, lapse, why, done, gate)
@@ -254,6 +261,23 @@ def _with_state(item: FollowUp, moment: datetime, match: Match | None) -> Follow
         passed = holidays_between(moment.astimezone(item.zone).date(), opening.date(), item.rules)
         why += f", past {passed}" if passed else ""
     return _replace(item, state="waiting", why=why, opens_at=opening, supersedes=supersedes)
+
+
+def _held_by_bounce(items: list[FollowUp], known: Known) -> list[FollowUp]:
+    """A check-in to an address a thank-you of its interview bounced from would bounce too: it shows
+    `bounced`, whether or not the mailbox is read this time."""
+    rows = known.by_interview.get(items[0].interview.id, ()) if items else ()
+    bounced = {address_key(r.recipient) for r in rows if r.kind == "thank-you" and r.state == "bounced"}
+    if not bounced:
+        return items
+    return [
+        _replace(item, state="bounced", why=f"held: the thank-you to {item.interviewer.email} bounced; "
+                 "correct the address in your interviews file")
+        if item.kind == "check-in" and item.state in ("scheduled", "due", "waiting")
+        and item.interviewer.email and address_key(item.interviewer.email) in bounced
+        else item
+        for item in items
+    ]  # fmt: skip
 
 
 def _replace(item: FollowUp, **changes: object) -> FollowUp:

@@ -3,6 +3,10 @@ went wrong in plain words when there is none.
 
 The folder is opened with EXAMINE, so nothing in it can change; the callers fetch headers only, with
 BODY.PEEK. imaplib is imported late, so the idle cron path never loads it.
+
+What a server sends is bounded: a literal larger than LITERAL_LIMIT, or more than SESSION_LIMIT bytes in
+one session, ends the session with one plain line (imaplib would try to hold a literal of any announced
+size in memory); imaplib itself caps a line at 1 MB.
 """
 
 from __future__ import annotations
@@ -23,6 +27,8 @@ if TYPE_CHECKING:
     import imaplib
 
 _UID = re.compile(rb"\bUID (\d+)")
+LITERAL_LIMIT = 4 * 1024 * 1024  # one message's headers or first 64 KiB, with room to spare
+SESSION_LIMIT = 64 * 1024 * 1024  # all a session may bring in, lines and literals together
 _SECURE_PORTS = {"SMTP": "ssl on 465, starttls on 587", "IMAP": "ssl on 993, starttls on 143"}
 
 
@@ -141,8 +147,10 @@ def _connect(settings: ImapSettings) -> imaplib.IMAP4:
 
     if settings.security == "ssl":
         context = ssl.create_default_context(cafile=settings.ca_file)
-        return imaplib.IMAP4_SSL(settings.host, settings.port, ssl_context=context, timeout=settings.timeout)
-    client = imaplib.IMAP4(settings.host, settings.port, timeout=settings.timeout)
+        return bounded(
+            imaplib.IMAP4_SSL(settings.host, settings.port, ssl_context=context, timeout=settings.timeout)
+        )
+    client = bounded(imaplib.IMAP4(settings.host, settings.port, timeout=settings.timeout))
     if (
         settings.security == "starttls"
     ):  # the certificates are loaded (~20 ms) only for a connection that uses them
@@ -151,6 +159,34 @@ def _connect(settings: ImapSettings) -> imaplib.IMAP4:
         except BaseException:
             _logout(client)
             raise
+    return client
+
+
+def bounded(client: imaplib.IMAP4) -> imaplib.IMAP4:
+    """The client, its reads capped: a literal past LITERAL_LIMIT or a session past SESSION_LIMIT aborts
+    it (the greeting, read before, is one line that imaplib caps itself)."""
+    read, readline = client.read, client.readline
+    total = [0]
+
+    def take(size: int) -> None:
+        total[0] += size
+        if total[0] > SESSION_LIMIT:
+            raise client.abort(f"the server sent more than {SESSION_LIMIT // 2**20} MB in one session")
+
+    def read_bounded(size: int) -> bytes:
+        if size > LITERAL_LIMIT:
+            raise client.abort(f"the server announced {size} bytes in one answer (at most {LITERAL_LIMIT})")
+        take(size)
+        return read(size)
+
+    def readline_bounded() -> bytes:
+        line = readline()
+        take(len(line))
+        return line
+
+    # imaplib reads every line and literal through these two methods of the instance
+    client.read = read_bounded  # type: ignore[method-assign]
+    client.readline = readline_bounded  # type: ignore[method-assign]
     return client
 
 

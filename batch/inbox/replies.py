@@ -51,12 +51,13 @@ if TYPE_CHECKING:
 
 _FIELDS = (
     "(BODY.PEEK[HEADER.FIELDS (FROM IN-REPLY-TO REFERENCES MESSAGE-ID DATE SUBJECT CONTENT-TYPE "
-    "AUTO-SUBMITTED X-AUTOREPLY X-AUTORESPOND PRECEDENCE)])"
+    f"{' '.join(autoreply.HEADERS).upper()})])"
 )
 _BODY = "(BODY.PEEK[]<0.65536>)"  # enough for a report's parts or an auto-reply's text, never \Seen
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _MESSAGE_ID = re.compile(r"<[^<>\s]+>")
 PENDING = ("scheduled", "due", "waiting")  # check-in states a reply cancels
+_WAITS = "waits for "  # how the why of a check-in moved to its recipient's return begins
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +111,7 @@ class Findings:
     replies: list[Reply] = field(default_factory=list)
     away: list[Away] = field(default_factory=list)
     bounces: list[Bounced] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # one line for each message that could not be read
 
 
 def same_form(address: str) -> str:
@@ -199,20 +201,43 @@ def _look(client: imaplib.IMAP4, watch: Watch, mine: set[str], found: Findings) 
     for sender in watch.senders:
         for spelling in _spellings(sender):
             uids |= search(client, ("SINCE", day, "FROM"), spelling)
-    replied = False
     for uid, raw in fetch(client, sorted(uids, key=int), _FIELDS):
-        headers = HeaderParser().parsestr(raw.decode("utf-8", "replace"))  # SMTPUTF8 headers are raw UTF-8
-        if autoreply.is_delivery_report(headers):  # first: real bounces also say Auto-Submitted
-            found.bounces += _bounce(client, uid, watch)
-            continue
-        reply = _match(headers, watch, mine)
-        if reply is None:
-            continue
-        if autoreply.is_auto_reply(headers):
-            found.away += _away(client, uid, headers, reply, watch)
-        elif not replied:
-            found.replies.append(reply)
-            replied = True
+        try:
+            _sort(client, uid, raw, watch, mine, found)
+        except autoreply.UNREADABLE as exc:  # outside mail is data: a message we cannot read is skipped
+            found.skipped.append(_skipped(uid, raw, exc))  # (OSError and imaplib's errors end the look)
+
+
+def _sort(
+    client: imaplib.IMAP4, uid: bytes, raw: bytes, watch: Watch, mine: set[str], found: Findings
+) -> None:
+    """One hit: a report, an auto-reply, a reply or neither."""
+    headers = HeaderParser().parsestr(raw.decode("utf-8", "replace"))  # SMTPUTF8 headers are raw UTF-8
+    if autoreply.is_delivery_report(headers):  # first: real bounces also say Auto-Submitted
+        found.bounces += _bounce(client, uid, watch)
+        return
+    reply = _match(headers, watch, mine)
+    if reply is None:
+        return
+    if autoreply.is_auto_reply(headers):
+        found.away += _away(client, uid, headers, reply, watch)
+    elif all(r.interview != watch.interview for r in found.replies):
+        found.replies.append(reply)
+
+
+def _skipped(uid: bytes, raw: bytes, exc: Exception) -> str:
+    """The line that says which message was skipped and why."""
+    said = {}
+    for line in raw.decode("utf-8", "replace").splitlines():
+        name, colon, value = line.partition(":")
+        if colon and name.strip().lower() in ("from", "subject") and name.strip().lower() not in said:
+            said[name.strip().lower()] = autoreply.one_line(value, 60)
+    which = ", ".join(f"{k} {v!r}" for k, v in said.items())
+    why = str(exc) if isinstance(exc, autoreply.Unreadable) else f"cannot read it ({type(exc).__name__})"
+    return (
+        f"skipped  message UID {uid.decode('ascii', 'replace')} in the mailbox "
+        f"({which or 'no From or Subject'}): {autoreply.one_line(why, 160)}; the run goes on without it"
+    )
 
 
 def _bounce(client: imaplib.IMAP4, uid: bytes, watch: Watch) -> list[Bounced]:
@@ -259,9 +284,13 @@ def _match(headers: Message, watch: Watch, mine: set[str]) -> Reply | None:
 
 
 def _date_of(text: str) -> datetime | None:
+    """A Date header's moment; None when it cannot be read, or names a year no mail was written in
+    (9999 left no room for the days counted from it)."""
     try:
         when = parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError):
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    if not 1970 <= when.year <= 2200:
         return None
     return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
 
@@ -303,11 +332,12 @@ def plan_with_replies(
     items: list[FollowUp],
     entries: Callable[[], Iterable[Entry]],
     env: Mapping[str, str],
+    notice: Callable[[str], None] = lambda line: None,
 ) -> tuple[list[FollowUp], str | None]:
     """The plan after a look in the mailbox: check-ins a reply cancelled as `replied`, thank-yous a
     delivery report names as `bounced`, check-ins that wait for an out-of-office's return date; and the
     problem, in one line, when the mailbox could not be read. IMAP is opened only when a check-in is
-    due and FOLLOWUP_IMAP_HOST is set."""
+    due and FOLLOWUP_IMAP_HOST is set. A message that cannot be read is skipped with a line to `notice`."""
     if not any(item.kind == "check-in" and item.state == "due" for item in items):
         return items, None
     known = list(entries())
@@ -321,6 +351,8 @@ def plan_with_replies(
         replied, found = stop_on_reply(items, data, known, settings)
     except (MailboxError, InputError) as exc:  # a wrong FOLLOWUP_IMAP_* setting holds the check-ins too
         return items, " ".join(str(exc).split())
+    for line in found.skipped:
+        notice(line)
     if not (replied or found.bounces or found.away):
         return items, None
     by_id = {entry.message_id: entry for entry in known}
@@ -380,6 +412,15 @@ def _wait_for_returns(
 
 
 def _after_return(item: FollowUp, away: Away, data: Dataset, now: datetime) -> FollowUp:
+    """The check-in moved to their first working day back; unchanged when that day cannot be counted
+    (a return date at the end of the calendar)."""
+    try:
+        return _moved(item, away, data, now)
+    except (OverflowError, ValueError):
+        return item
+
+
+def _moved(item: FollowUp, away: Away, data: Dataset, now: datetime) -> FollowUp:
     """The check-in moved to their first working day back, at the check-in time, when that is later."""
     person, interview = item.interviewer, item.interview
     rules = recipient_policy(data.policy, interview, person)
@@ -390,9 +431,17 @@ def _after_return(item: FollowUp, away: Away, data: Dataset, now: datetime) -> F
     due = workdays.next_opening(datetime.combine(first, rules.check_in_at, tzinfo=there), there, rules)
     if due <= item.due_at:
         return item
-    why = f"waits for {person.name}'s return on {first:%a} {first.day} {first:%b} (out-of-office reply)"
+    why = f"{_WAITS}{person.name}'s return on {first:%a} {first.day} {first:%b} (out-of-office reply)"
     state = "due" if now >= due else "scheduled"
     return item._replace(due_at=due, expires_at=due + (item.expires_at - item.due_at), state=state, why=why)
+
+
+def record_returns(ledger: Ledger, items: Iterable[FollowUp], now: datetime) -> None:
+    """Each check-in moved to its recipient's return is remembered in the ledger: its window moved
+    with it, also for the runs after its first expiry, which do not open the mailbox."""
+    for item in items:
+        if item.kind == "check-in" and item.state in PENDING and item.why.startswith(_WAITS):
+            ledger.note_away(item.key, item.due_at, item.why, now)
 
 
 def record_replies(

@@ -8,10 +8,15 @@ marks \\Sent (RFC 6154), else the one FOLLOWUP_IMAP_SENT_FOLDER names.
 
 A copy never changes a delivery: the ledger keeps the bytes (table `copies`) until the append
 succeeds, and a run that cannot file them says so in one line and tries again on the next run.
+A server may store an APPEND and drop the connection before its OK: so before each append the folder
+is searched for the copy's Message-ID, and a copy already there is counted as filed, not filed again.
+A folder name the server gives in raw UTF-8 (not the modified UTF-7 IMAP asks for) is sent back in
+modified UTF-7.
 """
 
 from __future__ import annotations
 
+import base64
 import re
 from collections.abc import Callable, Mapping
 from datetime import datetime
@@ -72,7 +77,7 @@ def file_copies(
     # late: imaplib and ssl stay off every run that owes no copy (cli builds SentCopies on each send)
     import imaplib
 
-    from batch.inbox.imap import MailboxError, _logout, describe_problem, log_in, quoted, text_of
+    from batch.inbox.imap import MailboxError, _logout, describe_problem, log_in, quoted, search, text_of
 
     if not owed:
         return None
@@ -87,12 +92,20 @@ def file_copies(
                 f"{where.imap.where}: no folder is marked \\Sent: set FOLLOWUP_IMAP_SENT_FOLDER to its name "
                 "(or FOLLOWUP_IMAP_SENT_COPY=no)"
             )
+        name = quoted(utf7_name(folder))
+        kind, data = client.select(name, readonly=True)  # to search it for copies filed already
+        if kind != "OK":
+            return f"{where.imap.where}: could not open {folder!r} to file copies ({text_of(data)})"
         for key, message, when in owed:
-            kind, data = client.append(quoted(folder), r"(\Seen)", imaplib.Time2Internaldate(when), message)
+            message_id = message_id_of(message)
+            if message_id and search(client, ("HEADER", "Message-ID"), message_id):
+                filed(key)  # stored by an earlier run whose connection dropped before the OK
+                continue
+            kind, said = client.append(name, r"(\Seen)", imaplib.Time2Internaldate(when), message)
             if kind != "OK":
-                return f"{where.imap.where}: could not file a copy in {folder!r} ({text_of(data)})"
+                return f"{where.imap.where}: could not file a copy in {folder!r} ({text_of(said)})"
             filed(key)
-    except (OSError, imaplib.IMAP4.error) as exc:
+    except (OSError, imaplib.IMAP4.error, MailboxError) as exc:
         return f"{where.imap.where}: {describe_problem(exc, where.imap)}"
     finally:
         _logout(client)
@@ -112,3 +125,33 @@ def find_sent_folder(client: imaplib.IMAP4) -> str | None:
                 name = re.sub(rb"\\(.)", rb"\1", name[1:-1])
             return name.decode("utf-8", "replace")
     return None
+
+
+_MESSAGE_ID = re.compile(rb"^Message-ID:[ \t]*(<[^<>\s]+>)", re.IGNORECASE | re.MULTILINE)
+
+
+def message_id_of(message: bytes) -> str | None:
+    """The Message-ID in a message's header (ours: one, ASCII, on its line), if there is one."""
+    header = message.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0]
+    found = _MESSAGE_ID.search(header)
+    return found[1].decode("ascii", "replace") if found else None
+
+
+def utf7_name(name: str) -> str:
+    """A folder name in IMAP's modified UTF-7 (RFC 3501 5.1.3): printable ASCII stays, `&` is `&-`, the
+    rest is base64 of UTF-16 with `,` for `/`."""
+    if name.isascii():  # a name from LIST is in modified UTF-7 already
+        return name
+    out: list[str] = []
+    run: list[str] = []
+    for char in name + "\0":  # a sentinel flushes the last run
+        if " " <= char <= "~" or char == "\0":
+            if run:
+                data = "".join(run).encode("utf-16-be")
+                out.append("&" + base64.b64encode(data).decode("ascii").rstrip("=").replace("/", ",") + "-")
+                run = []
+            if char != "\0":
+                out.append("&-" if char == "&" else char)
+        else:
+            run.append(char)
+    return "".join(out)

@@ -97,7 +97,24 @@ def known_of(db: sqlite3.Connection, path: Path, interviews: Iterable[str] | Non
     if current:
         rows = db.execute("SELECT interview, name, email FROM check_in_to" + where, chunk)
         known.check_in_to.update((i, (n, e)) for i, n, e in rows if wanted is None or i in wanted)
+    _read_away(db, known, wanted)
     return known
+
+
+AWAY = "away "  # a notice's prefix: a check-in moved to its recipient's return (see Ledger.note_away)
+
+
+def _read_away(db: sqlite3.Connection, known: Known, wanted: set[str] | None) -> None:
+    """The latest return each check-in waits for, from the notices (a ledger too old has none)."""
+    try:
+        rows = db.execute("SELECT key, what FROM notices WHERE what LIKE 'away %'").fetchall()
+    except sqlite3.OperationalError:  # no notices table in a ledger of an old version
+        return
+    for key, what in sorted(rows, key=lambda row: str(row[1])):  # ISO moments in order: the latest wins
+        interview = str(key).partition("/")[0]
+        due, _, why = str(what).removeprefix(AWAY).partition(" ")
+        if wanted is None or interview in wanted:
+            known.away[interview] = (due, why)
 
 
 _MANY = 900  # parameters in one query, well below SQLite's limit

@@ -283,6 +283,11 @@ class Ledger:
             cursor = self.db.execute("INSERT OR IGNORE INTO notices VALUES (?,?,?)", (key, what, iso(now)))
         return cursor.rowcount == 1
 
+    def note_away(self, key: str, due: datetime, why: str, now: datetime) -> bool:
+        """Remember that a check-in waits for its recipient's return (due then, its window moved with
+        it), so that runs after its first expiry still know; True the first time."""
+        return self.notice_once(key, f"away {due.isoformat()} {why}", now)
+
     def note_replied(self, entry: Entry, reply: str, now: datetime) -> None:
         """Record that a check-in will never go because the interviewer wrote back (kept, so the
         mailbox is not searched again for it)."""

@@ -53,6 +53,24 @@ def read_heartbeat(path: Path) -> datetime | None:
         return None
 
 
+def look_path(state: Path) -> Path:
+    """The file beside the ledger that holds when the mailbox was last looked at for bounces."""
+    return state.with_name(state.name + ".last-look")
+
+
+def write_look(state: Path, now: datetime) -> None:
+    """Record a look in the mailbox (best effort: one that cannot be written means another look)."""
+    _write_beside(look_path(state), now.astimezone(UTC).isoformat(timespec="seconds") + "\n")
+
+
+def read_look(state: Path) -> datetime | None:
+    """When the mailbox was last looked at for bounces, if it was."""
+    try:
+        return datetime.fromisoformat(look_path(state).read_text(encoding="ascii").strip())
+    except (OSError, ValueError):
+        return None
+
+
 def note_path(state: Path) -> Path:
     """The wake-up note beside the ledger."""
     return state.with_name(state.name + ".wake")

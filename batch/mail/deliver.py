@@ -22,6 +22,7 @@ from batch.errors import InputError
 from batch.etiquette.places import zone_moves, zones_to_remember
 from batch.etiquette.schedule import FollowUp, next_change, plan, select
 from batch.etiquette.workdays import is_open, next_opening
+from batch.inbox.watch import next_look, sooner
 from batch.ledger.reads import read_entries, read_states, read_zones
 from batch.ledger.schema import Entry
 from batch.ledger.store import Claim, Ledger, day_ago, locked
@@ -133,18 +134,31 @@ def _run(
     if moved := zone_moves(data, items, zones or {}):  # never guessed: nothing goes until you say
         raise InputError(moved)
     _announce_held(items, ledger, now, announce)
+    told: list[Outcome] = []
+    if ledger is not None and (look := next_look(items, ledger.path, now, env)) is not None and look <= now:
+        # late: imaplib only when a thank-you just sent is looked for in the mailbox (every 30 min at most)
+        from batch.inbox.bounces import look_for_bounces
+
+        items, known, lines = look_for_bounces(data, now, known, items, ledger, env, announce)
+        told = [Outcome("bounced", "bounced", line) for line in lines]
+        for outcome in told:
+            report(outcome)
     if not select(items):
-        return Result([], [], idle=True, next_change=next_change(items, now))
+        looks = next_look(items, ledger.path, now, env) if ledger is not None else None
+        return Result(told, [], idle=not told, next_change=sooner(next_change(items, now), looks))
     problem = None
     if any(item.kind == "check-in" and item.state == "due" for item in items):
         # late: imaplib stays off a run with no check-in due
         from batch.inbox.replies import plan_with_replies
 
-        items, problem = plan_with_replies(data, now, known, items, entries, env)
+        items, problem = plan_with_replies(data, now, known, items, entries, env, announce)
+        if ledger is not None:
+            from batch.inbox.replies import record_returns  # late: as plan_with_replies, loaded above
+
+            record_returns(ledger, items, now)
         if problem is not None:
             announce(f"held  due check-ins, not sent blindly: cannot look for replies: {problem}")
             items = [i for i in items if not (i.kind == "check-in" and i.state == "due")]
-    told: list[Outcome] = []
     if ledger is not None and any(
         i.state in ("replied", "bounced") and known.get(i.key) != i.state for i in items
     ):

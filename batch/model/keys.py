@@ -85,17 +85,20 @@ class Delivery(NamedTuple):  # a NamedTuple, as every record of the idle cron pa
 class Known:  # a plain class, not a dataclass: dataclasses stays off the idle cron path (errors.Problem)
     """The ledger as the plan reads it: rows by key and by interview, and fixed check-in recipients."""
 
-    __slots__ = ("by_interview", "by_key", "check_in_to")
+    __slots__ = ("away", "by_interview", "by_key", "check_in_to")
 
     def __init__(
         self,
         by_key: dict[str, Delivery] | None = None,
         by_interview: dict[str, list[Delivery]] | None = None,
         check_in_to: dict[str, tuple[str, str]] | None = None,  # interview -> (name, email)
+        away: dict[str, tuple[str, str]] | None = None,  # interview -> (check-in's new due, why)
     ) -> None:
         self.by_key: dict[str, Delivery] = {} if by_key is None else by_key
         self.by_interview: dict[str, list[Delivery]] = {} if by_interview is None else by_interview
         self.check_in_to: dict[str, tuple[str, str]] = {} if check_in_to is None else check_in_to
+        # a check-in an out-of-office moved: the whole window moves, remembered past the old expiry
+        self.away: dict[str, tuple[str, str]] = {} if away is None else away
 
     def __eq__(self, other: object) -> bool:  # as the dataclass it was: the same rows and recipients
         return self._values() == other._values() if isinstance(other, Known) else NotImplemented
@@ -108,7 +111,7 @@ class Known:  # a plain class, not a dataclass: dataclasses stays off the idle c
         return self.by_key, self.by_interview, self.check_in_to
 
     def __bool__(self) -> bool:
-        return bool(self.by_key or self.check_in_to)
+        return bool(self.by_key or self.check_in_to or self.away)
 
     def __contains__(self, key: object) -> bool:
         return key in self.by_key
@@ -128,7 +131,7 @@ class Known:  # a plain class, not a dataclass: dataclasses stays off the idle c
 
     def with_states(self, states: Mapping[str, str]) -> Known:
         """A copy in which these keys have these states (rows added where the ledger has none)."""
-        copy = Known(check_in_to=dict(self.check_in_to))
+        copy = Known(check_in_to=dict(self.check_in_to), away=dict(self.away))
         for row in self.by_key.values():
             if row.key not in states:
                 copy.add(row)

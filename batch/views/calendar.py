@@ -37,6 +37,8 @@ CANCELLED_WHY = {
     "expired": "Expired: the window for it closed before it went out, so it will not be sent.",
     "cancelled": "The interview is no longer open ({status}), so it will not be sent.",
     "replied": "They replied, so this follow-up will not be sent.",
+    "bounced": "It came back undelivered: correct the address in your interviews file, and while it is "
+    "still timely it goes to the new one.",
 }
 GONE_WHY = "This follow-up is no longer in your interviews data."
 _REVISION = "X-FOLLOWUP-REVISION"

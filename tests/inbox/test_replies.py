@@ -137,8 +137,10 @@ def deliver(server: ImapServer, raw: bytes, at: datetime = TUESDAY) -> None:
     os.utime(path, (at.timestamp(), at.timestamp()))
 
 
-def plan_states(work: Path, capsys: pytest.CaptureFixture[str]) -> dict[str, dict[str, str]]:
-    assert run(work, "plan", "--json") == 0
+def plan_states(
+    work: Path, capsys: pytest.CaptureFixture[str], now: str = FRIDAY
+) -> dict[str, dict[str, str]]:
+    assert run(work, "plan", "--json", now=now) == 0
     return {row["key"]: row for row in json.loads(capsys.readouterr().out)}
 
 
@@ -330,7 +332,8 @@ def test_the_mailbox_is_not_opened_when_no_check_in_is_due(
         monkeypatch.setenv(f"FOLLOWUP_IMAP_{name}", value)  # nothing listens there: any look would fail
     assert run(work, "plan", now=MONDAY) == 0
     assert run(work, "send", now=MONDAY) == 0  # thank-yous only
-    assert run(work, "send", now="2026-11-23T14:00:00-05:00") == 0  # nothing due
+    # Thursday: nothing due, and no thank-you could go again (a bounce would matter no more: issue 22)
+    assert run(work, "send", now="2026-11-26T14:00:00-05:00") == 0
     assert capsys.readouterr().err == ""
     assert len(smtp_server.received) == 3
 
@@ -421,7 +424,8 @@ def test_a_reply_found_by_send_is_kept_so_later_runs_do_not_open_the_mailbox(
     # Now the mailbox cannot be read at all; a run that still searched it would hold and exit 1.
     use_imap(monkeypatch, imap_server, PASSWORD="wrong", PORT="1")
     assert run(work, "send", now="2026-11-27T11:30:00-05:00") == 0
-    assert capsys.readouterr().err == ""
+    # only the look for a bounce of Arjun's thank-you, sent at 10:30 (issue 22), finds the mailbox shut
+    assert [line.split()[2] for line in capsys.readouterr().err.splitlines()] == ["bounces"]
     assert run(work, "status", "--json") == 0
     rows = {row["key"]: row for row in json.loads(capsys.readouterr().out)}
     assert rows[f"{NORTHWIND}/check-in"]["state"] == "replied"
@@ -548,7 +552,9 @@ def test_a_delivery_report_marks_the_thank_you_bounced_with_one_line_on_the_next
     assert check_ins_sent(thanked) == ["dana.okafor@contoso.example"]
 
     use_imap(monkeypatch, imap_server, PASSWORD="wrong", PORT="1")  # later runs need not look again
-    assert send_lines(work, capsys, now="2026-11-27T11:30:00-05:00") == (0, "", "")
+    code, _, err = send_lines(work, capsys, now="2026-11-27T11:30:00-05:00")
+    assert code == 0  # only the look for a bounce of Arjun's thank-you (issue 22) finds the mailbox shut
+    assert [line.split()[0] for line in err.splitlines()] == ["bounces"]
     assert run(work, "status", "--json") == 0
     ledger = {row["key"]: row for row in json.loads(capsys.readouterr().out)}
     assert ledger[f"{NORTHWIND}/thank-you/{PANEL[0]}"]["state"] == "bounced"

@@ -15,6 +15,7 @@ from batch.cli.main import main
 from batch.inbox.sentcopy import SentCopies, files_its_own, find_sent_folder, sent_copies
 from batch.mail import deliver
 from tests.servers import ImapServer, SmtpServer, imap_login, smtp_env
+from tests.servers.imapproxy import imap_proxy
 from tests.stamps import unstamped
 
 NOW = "2026-11-24T16:00:00-05:00"  # Marcus's thank-you is due, and two reminders to Sam
@@ -144,3 +145,54 @@ def test_a_reason_said_once_is_the_same_reason_whatever_the_server_timed() -> No
     first, later = said.format("0.002 + 0.000 + 0.001 secs"), said.format("0.001 + 0.000 secs")
     assert deliver.same_reason(first) == deliver.same_reason(later)
     assert deliver.same_reason(first) != deliver.same_reason(first.replace("'Copies'", "'Sent'"))
+
+
+def hang_up_after_append(line: bytes) -> bytes | None:
+    """The server stored the APPEND; the connection drops before its OK reaches us."""
+    return None if re.match(rb"^\S+ OK \[APPENDUID ", line) else line
+
+
+def test_a_copy_stored_before_the_connection_dropped_is_not_filed_again_on_later_runs(
+    work: Path,
+    smtp_server: SmtpServer,
+    imap_server: ImapServer,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    create(imap_server, "Sent")
+    with imap_proxy(imap_server, hang_up_after_append) as proxy:
+        use(monkeypatch, smtp_server, imap_server, FOLLOWUP_IMAP_SENT_FOLDER="Sent",
+            FOLLOWUP_IMAP_PORT=str(proxy.port))  # fmt: skip
+        for now in (NOW, "2026-11-24T16:20:00-05:00", "2026-11-24T16:40:00-05:00"):
+            assert send(work, now) == 0
+    assert proxy.hangups == 1  # the first run's append; later runs found the copy and filed none
+    assert len(folder(imap_server, "Sent")) == 1
+    capsys.readouterr()
+    assert main(["--data", str(work / "interviews.yaml"), "--state", str(work / "var" / "followup.db"),
+                 "--now", NOW, "status"]) == 0  # fmt: skip
+    assert "copies owed" not in capsys.readouterr().out
+
+
+def test_a_sent_folder_listed_in_raw_utf8_gets_its_copy_under_its_imap_name(
+    work: Path,
+    smtp_server: SmtpServer,
+    imap_server: ImapServer,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # dovecot names the folder in modified UTF-7 and marks none \Sent: the proxy marks it, in raw UTF-8
+    create(imap_server, "Envoy&AOk-s")
+
+    def raw_utf8(line: bytes) -> bytes:
+        if line.startswith(b"* LIST ") and b"Envoy&AOk-s" in line:
+            return line.replace(b"(\\HasNoChildren", b"(\\HasNoChildren \\Sent").replace(
+                b"Envoy&AOk-s", "Envoyés".encode()
+            )
+        return line
+
+    with imap_proxy(imap_server, raw_utf8) as proxy:
+        use(monkeypatch, smtp_server, imap_server, FOLLOWUP_IMAP_PORT=str(proxy.port))
+        for now in (NOW, "2026-11-24T16:20:00-05:00"):
+            assert send(work, now) == 0
+            assert "Traceback" not in capsys.readouterr().err
+    assert len(folder(imap_server, "Envoy&AOk-s")) == 1

@@ -1,0 +1,70 @@
+"""A look in the mailbox for the bounce of a thank-you while it matters: soon after it went, not on the
+day its check-in falls due (watch.py says when). A delivery report for one marks it `bounced` in the
+ledger with one line naming the fix, said once; the check-in to that address is held from then on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import datetime
+
+from batch.account.settings import imap_settings
+from batch.errors import InputError
+from batch.etiquette.schedule import FollowUp, plan
+from batch.inbox import watch
+from batch.inbox.imap import MailboxError
+from batch.inbox.replies import Watch, find_replies, record_replies, same_form
+from batch.ledger import wake
+from batch.ledger.schema import Entry
+from batch.ledger.store import Ledger
+from batch.model.interview import Dataset
+from batch.model.keys import Known
+
+
+def look_for_bounces(
+    data: Dataset,
+    now: datetime,
+    known: Known,
+    items: list[FollowUp],
+    ledger: Ledger,
+    env: Mapping[str, str],
+    announce: Callable[[str], None],
+) -> tuple[list[FollowUp], Known, list[str]]:
+    """The plan, the ledger's states and a line for each thank-you a delivery report names, after one
+    look (remembered, so the next is LOOK_EVERY later); a mailbox that cannot be read is said once."""
+    wake.write_look(ledger.path, now)
+    rows = {entry.key: entry for entry in ledger.entries()}
+    sent: dict[str, list[Entry]] = {}
+    for item in watch.watched(items, now):
+        entry = rows.get(item.key)
+        if entry is not None and entry.message_id:
+            sent.setdefault(item.interview.id, []).append(entry)
+    watches = [
+        Watch(interview, tuple((e.message_id, same_form(e.recipient)) for e in entries), (),
+              min(datetime.fromisoformat(e.claimed_at) for e in entries))
+        for interview, entries in sent.items()
+    ]  # fmt: skip
+    try:
+        settings = imap_settings(env)
+        found = find_replies(settings, watches) if settings is not None else None
+    except (MailboxError, InputError) as exc:
+        problem = " ".join(str(exc).split())
+        if ledger.notice_once("bounces", problem, now):
+            announce(
+                f"bounces  cannot look for bounces of the thank-yous sent (tried every 30 min): {problem}"
+            )
+        return items, known, []
+    if found is None:
+        return items, known, []
+    for line in found.skipped:
+        announce(line)
+    by_id = {entry.message_id: entry for entry in rows.values() if entry.message_id}
+    why = {by_id[b.message_id].key: f"bounced: the server said {b.diagnostic}" for b in found.bounces}
+    if not why:
+        return items, known, []
+    after = known.with_states(dict.fromkeys(why, "bounced"))
+    items = [
+        item._replace(why=why[item.key]) if item.key in why and item.state == "bounced" else item
+        for item in plan(data, now, after, exact=False)
+    ]
+    return items, after, record_replies(ledger, items, known, now)

@@ -1,0 +1,138 @@
+"""Bounces while they matter: after a thank-you email goes, the mailbox (dovecot on 127.0.0.1) is looked
+at every half hour at most, until the thank-you could no longer be sent again; a bounce is said once,
+at the next run, and the check-in to that address is held. The idle run's wake-up note never sleeps
+through a look that is due."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from tests.inbox.test_replies import (  # noqa: F401  (work and thanked are fixtures)
+    FRIDAY,
+    MONDAY,
+    NORTHWIND,
+    PANEL,
+    check_ins_sent,
+    deliver,
+    free_port,
+    run,
+    sample,
+    send_lines,
+    thank_you_id,
+    thanked,
+    use_imap,
+    work,
+)
+from tests.servers import ImapServer, SmtpServer
+
+
+def aged(folder: Path) -> None:
+    """Every file of the workspace written a while ago, so that an idle run leaves its wake-up note
+    (a file changed within the last two seconds could change again unseen: no note then)."""
+    past = time.time() - 10
+    for path in [folder, *folder.rglob("*")]:
+        os.utime(path, (past, past))
+
+
+def at(clock: str) -> str:
+    """A time on Monday, the day the thank-yous went at 13:30."""
+    return f"2026-11-23T{clock}:00-05:00"
+
+
+def test_a_bounced_thank_you_is_said_within_half_an_hour_once_and_its_check_in_is_held(
+    work: Path,  # noqa: F811
+    thanked: SmtpServer,  # noqa: F811
+    imap_server: ImapServer,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    use_imap(monkeypatch, imap_server)
+    assert send_lines(work, capsys, now=at("13:40")) == (0, "", "")  # looked: nothing there yet
+    deliver(imap_server, sample("bounce-postfix.eml", thank_you_id(work, PANEL[0])),
+            at=datetime.fromisoformat(at("13:45")))  # fmt: skip
+    aged(work)
+    assert send_lines(work, capsys, now=at("13:55")) == (0, "", "")  # the next look is at 14:10
+    assert (work / "var" / "followup.db.wake").exists()  # an idle run: it left its wake-up note
+    code, _, err = send_lines(work, capsys, now=at("14:15"))  # the wake-up note must not sleep past it
+    assert code == 1
+    assert err.startswith(
+        f"bounced  thank-you to Priya Shah <{PANEL[0]}> ({NORTHWIND}): the server said 550 5.1.1"
+    )
+    assert (
+        err.rstrip().endswith(f"correct the address in {work / 'interviews.yaml'}") and err.count("\n") == 1
+    )
+    assert send_lines(work, capsys, now=at("14:50")) == (0, "", "")  # said once
+    use_imap(monkeypatch, imap_server, PORT=str(free_port()))  # what happened is in the ledger now
+    assert run(work, "plan", "--json", now=at("15:00")) == 0  # no check-in due: the mailbox is not read
+    plan = {row["key"]: row for row in json.loads(capsys.readouterr().out)}
+    assert plan[f"{NORTHWIND}/check-in"]["state"] == "bounced"  # not `scheduled` to an address that bounced
+    use_imap(monkeypatch, imap_server)
+
+    assert run(work, "status", "--json", now=at("14:55")) == 0
+    rows = {row["key"]: row for row in json.loads(capsys.readouterr().out)}
+    assert rows[f"{NORTHWIND}/thank-you/{PANEL[0]}"]["state"] == "bounced"
+    assert run(work, "plan", "--json", now=FRIDAY) == 0
+    plan = {row["key"]: row for row in json.loads(capsys.readouterr().out)}
+    assert plan[f"{NORTHWIND}/thank-you/{PANEL[0]}"]["state"] == "bounced"
+    assert plan[f"{NORTHWIND}/check-in"]["state"] == "bounced"  # held: it would bounce too
+    assert run(work, "calendar", "--output", "-", now=FRIDAY) == 0
+    calendar = capsys.readouterr().out.replace("\r\n ", "")  # unfolded
+    assert "It came back undelivered: correct the address" in calendar
+    assert send_lines(work, capsys, now=FRIDAY)[0] == 0
+    assert PANEL[0] not in check_ins_sent(thanked)
+
+
+def test_the_mailbox_is_not_opened_for_bounces_once_the_thank_you_could_not_go_again(
+    work: Path,  # noqa: F811
+    thanked: SmtpServer,  # noqa: F811
+    imap_server: ImapServer,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    use_imap(monkeypatch, imap_server, PORT=str(free_port()))  # nothing answers: a look would say so
+    code, _, err = send_lines(work, capsys, now=at("13:40"))
+    assert code == 0 and err.startswith("bounces  cannot look for bounces") and err.count("\n") == 1
+    assert send_lines(work, capsys, now=at("14:20")) == (0, "", "")  # the same reason: said once
+    # Thursday: every thank-you of Monday is past its expiry, no check-in is due: no look, no line
+    assert send_lines(work, capsys, now="2026-11-26T10:00:00-05:00") == (0, "", "")
+    assert MONDAY  # the thank-yous went then (the fixture)
+
+
+FIXED = "priya.shah@northwind-traders.example"
+
+
+@pytest.mark.parametrize(
+    ("fixed_at", "goes"),
+    [(at("16:00"), True), ("2026-11-26T09:00:00-05:00", False)],
+    ids=["corrected the same afternoon: the thank-you goes", "corrected past its expiry: it does not"],
+)
+def test_a_corrected_address_sends_the_bounced_thank_you_while_it_is_timely_and_the_check_in_follows(
+    fixed_at: str,
+    goes: bool,
+    work: Path,  # noqa: F811
+    thanked: SmtpServer,  # noqa: F811
+    imap_server: ImapServer,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    deliver(imap_server, sample("bounce-postfix.eml", thank_you_id(work, PANEL[0])),
+            at=datetime.fromisoformat(at("13:45")))  # fmt: skip
+    use_imap(monkeypatch, imap_server)
+    assert send_lines(work, capsys, now=at("14:00"))[0] == 1  # the bounce, said
+    data = work / "interviews.yaml"
+    data.write_text(data.read_text().replace(PANEL[0], FIXED))
+    code, _, _ = send_lines(work, capsys, now=fixed_at)
+    assert code == 0
+    assert (FIXED in [r.rcpt_tos[0] for r in thanked.received]) is goes
+    if goes:
+        assert run(work, "plan", "--json", now=FRIDAY) == 0
+        plan = {row["key"]: row for row in json.loads(capsys.readouterr().out)}
+        assert plan[f"{NORTHWIND}/thank-you/{FIXED}"]["state"] == "sent"
+        assert send_lines(work, capsys, now=FRIDAY)[0] == 0
+        assert FIXED in check_ins_sent(thanked) and PANEL[0] not in check_ins_sent(thanked)
