@@ -110,6 +110,7 @@ def _send(args: argparse.Namespace, out: TextIO, err: TextIO, stamp: Stamp) -> i
     if getattr(args, "until", None) is not None and not dry_run:
         raise InputError("--until only shapes a dry run's preview page: add --dry-run")
     if settings is not None:
+        _refuse_the_starters_name(data)
         _refuse_another_moment(args, now, settings)
         _check_ledger(args, data, now)
     progress = err.isatty()
@@ -157,6 +158,18 @@ def _send(args: argparse.Namespace, out: TextIO, err: TextIO, stamp: Stamp) -> i
     if any(outcome.state == "rejected" for outcome in result.outcomes):
         return EXIT_INPUT  # the data or a template needs fixing (the rest of the batch went on)
     return EXIT_OK if result.ok else EXIT_FAILED
+
+
+def _refuse_the_starters_name(data: model.Dataset) -> None:
+    """Letters signed "Your Name" from you@example.com never go: the starter's me: was left as it was."""
+    # late: spec is loaded with the data by now; at the top it would weigh on the run the note stops
+    from batch.data.spec import STARTER_ME
+
+    if data.me.name == STARTER_ME[0] or data.me.email == STARTER_ME[1]:
+        raise InputError(
+            f"{data.files[0] if data.files else 'interviews.yaml'}: me: is still the starter's example "
+            f"({data.me.name}, {data.me.email}): put your own name and address in before a real send"
+        )
 
 
 # How far --now may stand from the clock on a real send to a mail server elsewhere (a minute of drift, or a

@@ -338,4 +338,9 @@ def build_me(check: Checker, raw: object, key: Key) -> Me | None:
         return None  # a key with a problem: it is noted
     if any(wanted.required and name not in values for name, wanted in spec.ME.items()):
         return None
+    if (values.get("name"), values.get("email")) == spec.STARTER_ME or values.get("name") == spec.STARTER_ME[
+        0
+    ]:
+        check.warn((*key, "name"), "me: is still the starter's example (Your Name); put your own name and "
+                   "address in (a real send refuses to sign letters with it)")  # fmt: skip
     return Me(**values)  # type: ignore[arg-type]  # each value typed by its key's parser

@@ -102,6 +102,9 @@ def parse_weekday(raw: object) -> int:
 
 _WEEKDAY = one_of(*WEEKDAYS)
 
+# The starter's own `me:` (followup init writes it): a real send refuses to sign letters with it.
+STARTER_ME = ("Your Name", "you@example.com")
+
 ME: Spec = {
     "name": Key(f.parse_text, True, "Your name; it signs every message."),
     "email": Key(f.parse_email, True, "Your address. Emails go out from it and reminders come to it."),

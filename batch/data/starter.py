@@ -18,8 +18,8 @@ WIDTH = 100
 
 # An example value for each key, as it would be written in YAML.
 ME = {
-    "name": "Your Name",
-    "email": "you@example.com",
+    "name": spec.STARTER_ME[0],
+    "email": spec.STARTER_ME[1],
     "phone": '"+1 416 555 0100"',
     "reply_to": "replies@example.com",
     "language": "en",

@@ -33,6 +33,7 @@ from batch.model.keys import (
     interview_conflict,
     known_from,
     match_thank_yous,
+    name_key,
 )
 from batch.model.policy import DEFAULT, Policy
 
@@ -264,17 +265,27 @@ def _with_state(item: FollowUp, moment: datetime, match: Match | None) -> Follow
 
 
 def _held_by_bounce(items: list[FollowUp], known: Known) -> list[FollowUp]:
-    """A check-in to an address a thank-you of its interview bounced from would bounce too: it shows
-    `bounced`, whether or not the mailbox is read this time."""
+    """A check-in never goes to someone whose thank-you bounced and never reached them: to the address it
+    bounced from it would bounce too, and to a corrected one (too late for the thank-you) it would be the
+    first they hear from you. It shows `bounced`, whether or not the mailbox is read this time."""
     rows = known.by_interview.get(items[0].interview.id, ()) if items else ()
-    bounced = {address_key(r.recipient) for r in rows if r.kind == "thank-you" and r.state == "bounced"}
+    bounced = [r for r in rows if r.kind == "thank-you" and r.state == "bounced"]
     if not bounced:
         return items
+    addresses = {address_key(r.recipient) for r in bounced}
+    names = {name_key(r.name) for r in bounced}
+    went = ("done", "sent", "replied")  # the plan's word for a delivered one, or the ledger's where shown
+    reached = {name_key(i.interviewer.name) for i in items if i.kind == "thank-you" and i.state in went}
+
+    def unreached(person: Interviewer) -> bool:
+        by_address = person.email is not None and address_key(person.email) in addresses
+        return by_address or (name_key(person.name) in names and name_key(person.name) not in reached)
+
     return [
-        _replace(item, state="bounced", why=f"held: the thank-you to {item.interviewer.email} bounced; "
-                 "correct the address in your interviews file")
+        _replace(item, state="bounced", why=f"held: the thank-you to {item.interviewer.name} bounced and "
+                 "never reached them; correct the address in your interviews file")
         if item.kind == "check-in" and item.state in ("scheduled", "due", "waiting")
-        and item.interviewer.email and address_key(item.interviewer.email) in bounced
+        and unreached(item.interviewer)
         else item
         for item in items
     ]  # fmt: skip

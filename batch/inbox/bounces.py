@@ -49,7 +49,9 @@ def look_for_bounces(
         found = find_replies(settings, watches) if settings is not None else None
     except (MailboxError, InputError) as exc:
         problem = " ".join(str(exc).split())
-        if ledger.notice_once("bounces", problem, now):
+        # with a check-in due, the look for replies meets the same mailbox and says so in its own line
+        said_there = any(item.kind == "check-in" and item.state == "due" for item in items)
+        if not said_there and ledger.notice_once("bounces", problem, now):
             announce(
                 f"bounces  cannot look for bounces of the thank-yous sent (tried every 30 min): {problem}"
             )

@@ -109,7 +109,7 @@ FIXED = "priya.shah@northwind-traders.example"
 
 @pytest.mark.parametrize(
     ("fixed_at", "goes"),
-    [(at("16:00"), True), ("2026-11-26T09:00:00-05:00", False)],
+    [(at("16:00"), True), ("2026-11-30T12:00:00-05:00", False)],  # past the policy's days after it
     ids=["corrected the same afternoon: the thank-you goes", "corrected past its expiry: it does not"],
 )
 def test_a_corrected_address_sends_the_bounced_thank_you_while_it_is_timely_and_the_check_in_follows(

@@ -332,8 +332,9 @@ def test_the_mailbox_is_not_opened_when_no_check_in_is_due(
         monkeypatch.setenv(f"FOLLOWUP_IMAP_{name}", value)  # nothing listens there: any look would fail
     assert run(work, "plan", now=MONDAY) == 0
     assert run(work, "send", now=MONDAY) == 0  # thank-yous only
-    # Thursday: nothing due, and no thank-you could go again (a bounce would matter no more: issue 22)
-    assert run(work, "send", now="2026-11-26T14:00:00-05:00") == 0
+    # Sunday: nothing due, and no thank-you could go again (a bounce would matter no more: issue 22;
+    # a thank-you may go up to the policy's days after its interview, so the week's end is still open)
+    assert run(work, "send", now="2026-11-29T16:00:00-05:00") == 0
     assert capsys.readouterr().err == ""
     assert len(smtp_server.received) == 3
 
@@ -425,7 +426,7 @@ def test_a_reply_found_by_send_is_kept_so_later_runs_do_not_open_the_mailbox(
     use_imap(monkeypatch, imap_server, PASSWORD="wrong", PORT="1")
     assert run(work, "send", now="2026-11-27T11:30:00-05:00") == 0
     # only the look for a bounce of Arjun's thank-you, sent at 10:30 (issue 22), finds the mailbox shut
-    assert [line.split()[2] for line in capsys.readouterr().err.splitlines()] == ["bounces"]
+    assert [line.split()[3] for line in capsys.readouterr().err.splitlines()] == ["bounces"]  # after the zone
     assert run(work, "status", "--json") == 0
     rows = {row["key"]: row for row in json.loads(capsys.readouterr().out)}
     assert rows[f"{NORTHWIND}/check-in"]["state"] == "replied"
