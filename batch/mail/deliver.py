@@ -489,8 +489,13 @@ def describe(composed: Composed) -> str:
 
 
 def _rejected(composed: Composed) -> Outcome:
+    # late: compose (jinja2, markdown) stays off a run with nothing to send
+    from batch.letters.compose import is_placed
 
     item = composed.item
+    own = [problem for problem in composed.problems if is_placed(problem)]
+    if own:  # a template that failed: its own place first, then what it holds back
+        return Outcome(item.key, "rejected", f"{'; '.join(own)}; not sent  {describe(composed)}")
     path, line, col = place_of(item.interview, item.interviewer)
     problems = "; ".join(composed.problems)
     what = f"not sent  {describe(composed)}: {problems} (template {composed.words.template})"
