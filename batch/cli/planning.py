@@ -45,12 +45,7 @@ def cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         known = read_states(state_of(args))
     except FollowUpError:  # the ledger's own trouble is status's and doctor's to report, not the data's
         known = None
-    for item in plan(data, now, known) if known else ():  # what the ledger holds against it
-        if item.state == "held":
-            place = place_of(item.interview, item.interviewer)
-            print(
-                Problem(*place, f"warning: {item.key} is held: {item.why.partition('; held: ')[2]}"), file=err
-            )
+    print_held(plan(data, now, known) if known else [], err)  # what the ledger holds against it
     problems = found.problems
     for warning in found.warnings:
         print(warning, file=err)
@@ -67,6 +62,16 @@ def cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
+def print_held(items: list[schedule.FollowUp], err: TextIO) -> None:
+    """A warning at its place for each follow-up held for the user's word (keys.py, twins.py)."""
+    for item in items:
+        if item.state == "held":
+            place = place_of(item.interview, item.interviewer)
+            print(
+                Problem(*place, f"warning: {item.key} is held: {item.why.partition('; held: ')[2]}"), file=err
+            )
+
+
 def cmd_plan(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """followup plan"""
 
@@ -77,6 +82,7 @@ def cmd_plan(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     items, problem = _with_replies(data, now, states, items, lambda: read_entries(state_of(args)))
     if problem:
         print(f"cannot look for replies, so due check-ins show as due (send holds them): {problem}", file=err)
+    print_held(items, err)
     if args.next or args.since or args.until:
         return _write_agenda(args, data, now, items, out)
     if args.json:

@@ -17,6 +17,7 @@ from batch.data.source import Key, iter_entries, locate, read_text
 from batch.errors import InputError, Problem
 from batch.model.interview import Dataset, Interview, Interviewer, Me
 from batch.model.policy import Policy
+from batch.model.twins import Twins
 
 
 def data_files(data: Path | None, cwd: Path) -> list[Path]:
@@ -76,7 +77,33 @@ def load(paths: Iterable[Path]) -> Dataset:
         raise InputError(problems)
     assert me is not None
     policy_value = policy[0] if policy else Policy()
+    warnings += twin_warnings(interviews)
     return Dataset(me[0], policy_value, tuple(interviews), tuple(files), tuple(warnings))
+
+
+def twin_warnings(interviews: Sequence[Interview]) -> list[Problem]:
+    """A warning at each interviewer who repeats an earlier interview of the data (the same company,
+    start and person under another id: twins.py), naming both places; plan and send hold the second."""
+    twins = Twins(interviews)
+    by_id = {interview.id: interview for interview in interviews}
+    found = [
+        (interview, person, first)
+        for interview in interviews
+        for person in interview.interviewers
+        if (earlier := twins.earlier(interview, person, "thank-you")) is not None
+        for first in (by_id[earlier],)
+    ]
+    if not found:
+        return []
+    places = places_of([(i, p) for i, p, _ in found] + [(f, None) for _, _, f in found])
+    warnings = []
+    for n, (interview, person, first) in enumerate(found):
+        path, line, _ = places[len(found) + n]
+        said = (f"warning: {interview.id}: the same interview as {first.id!r} at {path}:{line} (same "
+                f"company, start and {person.name}): its follow-ups to {person.name} are held; remove one of "
+                "them, or if this is someone else, add new_person: true under them")  # fmt: skip
+        warnings.append(Problem(*places[n], said))
+    return warnings
 
 
 class _FileRead:  # a plain class, not a dataclass: dataclasses stays off the idle cron path (errors.Problem)

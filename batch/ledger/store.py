@@ -126,12 +126,12 @@ class Ledger:
                 self.db.execute("PRAGMA wal_checkpoint(FULL)")
         self.db.close()
 
-    def states(self, interviews: Iterable[str] | None = None) -> Known:
-        """What the plan needs to know of the rows of these interviews (all rows when None); keys.py
-        matches today's people against it. Reading only the plan's interviews keeps an idle run's
-        read from growing with the ledger."""
+    def states(self, interviews: Iterable[str] | None = None, starts: Iterable[str] = ()) -> Known:
+        """What the plan needs to know of the rows of these interviews (all rows when None) and of those
+        that started at `starts`; keys.py and twins.py match today's people against it. Reading only
+        the plan's interviews keeps an idle run's read from growing with the ledger."""
         with reading(self.path):
-            return known_of(self.db, self.path, interviews)
+            return known_of(self.db, self.path, interviews, starts)
 
     def entries(self) -> list[Entry]:
         """Every row, oldest claim first."""
