@@ -132,7 +132,7 @@ IDLE = {
     "batch.cli.sending", "batch.cli.terminal", "batch.data", "batch.data.checks", "batch.data.fields",
     "batch.data.load", "batch.data.source", "batch.data.spec", "batch.errors", "batch.etiquette",
     "batch.etiquette.schedule", "batch.etiquette.workdays", "batch.inbox", "batch.inbox.sentcopy",
-    "batch.ledger", "batch.ledger.reads", "batch.ledger.schema", "batch.ledger.store", "batch.ledger.wake",
+    "batch.ledger", "batch.ledger.private", "batch.ledger.reads", "batch.ledger.schema", "batch.ledger.store", "batch.ledger.wake",
     "batch.mail", "batch.mail.deliver", "batch.mail.outcome", "batch.mail.pace", "batch.model",
     "batch.model.calendars", "batch.model.interview", "batch.model.keys", "batch.model.languages",
     "batch.model.policy", "batch.model.twins",

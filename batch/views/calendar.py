@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -24,6 +23,7 @@ import icalendar
 
 from batch.errors import FollowUpError
 from batch.etiquette.schedule import FollowUp
+from batch.ledger.private import make_folder, write_file
 from batch.letters.compose import compose
 from batch.model.interview import Dataset
 
@@ -256,10 +256,8 @@ def write_calendar(path: Path, items: Iterable[FollowUp], data: Dataset, now: da
     data_bytes, counts = export_calendar(items, data, now, previous)
     counts = dataclasses.replace(counts, unreadable=unknown)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(f".{path.name}.partial")
-        partial.write_bytes(data_bytes)
-        os.replace(partial, path)
+        make_folder(path.parent)
+        write_file(path, data_bytes)  # 0600: names, numbers and whole letters
     except OSError as exc:
         raise FollowUpError(f"{path}: cannot write the calendar ({exc.strerror})") from None
     return counts
