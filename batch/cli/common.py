@@ -37,6 +37,13 @@ def interrupted(exc: KeyboardInterrupt, err: TextIO) -> int:
     return 143 if isinstance(exc, Terminated) else 130
 
 
+def os_error_line(exc: OSError) -> str:
+    """An error of the system (a permission, a name too long, a full disk) as one line with its place."""
+    said = exc.strerror or str(exc) or type(exc).__name__
+    where = f"{exc.filename}: " if exc.filename is not None else ""
+    return f"{where}{said} ({type(exc).__name__}); nothing more was done"
+
+
 def load_data(args: argparse.Namespace) -> model.Dataset:
     # late: the loader and PyYAML stay off an idle `send`, which stops at the wake-up note
     from batch.data.load import data_files, load

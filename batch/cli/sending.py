@@ -13,7 +13,16 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from batch.cli.common import EXIT_FAILED, EXIT_INPUT, EXIT_OK, interrupted, now_of, state_of, zone
+from batch.cli.common import (
+    EXIT_FAILED,
+    EXIT_INPUT,
+    EXIT_OK,
+    interrupted,
+    now_of,
+    os_error_line,
+    state_of,
+    zone,
+)
 from batch.cli.terminal import Stamp, Stamped
 from batch.errors import FollowUpError
 from batch.ledger import wake
@@ -44,6 +53,9 @@ def cmd_send(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return exc.exit_code
     except KeyboardInterrupt as exc:  # the same
         return interrupted(exc, err)
+    except OSError as exc:  # the same: a path or file the system refuses, as one line
+        print(os_error_line(exc), file=err)
+        return EXIT_INPUT
 
 
 def _asleep(args: argparse.Namespace) -> bool:

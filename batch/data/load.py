@@ -7,6 +7,8 @@ again, for messages about it after loading.
 from __future__ import annotations
 
 import contextlib
+import os
+import stat
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -21,19 +23,40 @@ from batch.model.twins import Twins
 
 
 def data_files(data: Path | None, cwd: Path) -> list[Path]:
-    """The files to read: --data (a file, or every *.yaml in a folder), else the default places."""
+    """The files to read: --data (a file, or every *.yaml in a folder), else the default places. A folder
+    that cannot be listed, or a place that cannot be looked at, is an InputError with its place: never
+    skipped, so no interview is left out without a word."""
     if data is not None:
-        if data.is_dir():
-            found = sorted([*data.glob("*.yaml"), *data.glob("*.yml")])  # read_text refuses what is no file
+        if _kind(data) == "folder":
+            found = _yaml_in(data)  # read_text refuses what is no file
             if not found:
                 raise InputError(Problem(str(data), 1, 1, "no .yaml or .yml files in this folder"))
             return found
         return [data]
-    found = [cwd / "interviews.yaml"] if (cwd / "interviews.yaml").exists() else []
+    found = [cwd / "interviews.yaml"] if _kind(cwd / "interviews.yaml") else []
     folder = cwd / "interviews"
-    if folder.is_dir():
-        found += sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")])
+    if _kind(folder) == "folder":
+        found += _yaml_in(folder)
     return found or [cwd / "interviews.yaml"]
+
+
+def _kind(path: Path) -> str:
+    """ "folder", "other" (a file, or anything that is not a folder) or "" when nothing is there."""
+    try:
+        return "folder" if stat.S_ISDIR(os.stat(path).st_mode) else "other"
+    except FileNotFoundError:
+        return ""
+    except OSError as exc:  # a folder on the way you may not enter, a name too long …
+        raise InputError(Problem(str(path), 1, 1, f"cannot look at it: {exc.strerror}")) from None
+
+
+def _yaml_in(folder: Path) -> list[Path]:
+    """The .yaml and .yml files of a folder, sorted; an InputError when it cannot be listed."""
+    try:
+        names = os.listdir(folder)
+    except OSError as exc:
+        raise InputError(Problem(str(folder), 1, 1, f"cannot list the folder: {exc.strerror}")) from None
+    return sorted(folder / name for name in names if name.endswith((".yaml", ".yml")))
 
 
 def load(paths: Iterable[Path]) -> Dataset:

@@ -4,12 +4,14 @@ what doctor and status report. An absent ledger reads as empty; nothing here cre
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import NamedTuple, TypeVar
 from urllib.parse import quote
 
+from batch.errors import FollowUpError
 from batch.ledger.schema import (
     ENTRIES_QUERY,
     DamagedLedger,
@@ -25,17 +27,29 @@ from batch.model.keys import Delivery, Known, address_key
 _T = TypeVar("_T")
 
 
+def absent(path: Path) -> bool:
+    """Whether there is no ledger at that path yet; a FollowUpError when the path cannot be looked at
+    (a folder on the way you may not enter, a name too long): never taken for an empty ledger."""
+    try:
+        os.stat(path)
+    except FileNotFoundError:
+        return True
+    except OSError as exc:
+        raise FollowUpError(f"{path}: cannot look at the ledger ({exc.strerror})") from None
+    return False
+
+
 def read_states(path: Path, interviews: Iterable[str] | None = None, starts: Iterable[str] = ()) -> Known:
     """What the plan needs of a ledger (the rows of these interviews and of these starts, or all), without
     creating or changing it (an absent ledger is empty)."""
-    if not path.exists():
+    if absent(path):
         return Known()
     return _read(path, lambda db: known_of(db, path, interviews, starts))
 
 
 def read_entries(path: Path) -> list[Entry]:
     """Every row of a ledger, oldest claim first, without creating or changing it (absent: none)."""
-    if not path.exists():
+    if absent(path):
         return []
     return _read(path, lambda db: [entry_of(row, path) for row in db.execute(old_or_new(db, ENTRIES_QUERY))])
 
@@ -166,7 +180,7 @@ def inspect(path: Path) -> Inspection:
 
 def count_owed_copies(path: Path) -> int:
     """How many delivered messages still wait to be filed in your Sent folder (read-only; 0 without one)."""
-    if not path.exists():
+    if absent(path):
         return 0
 
     def count(db: sqlite3.Connection) -> int:
