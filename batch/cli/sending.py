@@ -20,6 +20,7 @@ from batch.cli.common import (
     interrupted,
     now_of,
     os_error_line,
+    secret_files,
     state_of,
     zone,
 )
@@ -99,7 +100,7 @@ def _send(args: argparse.Namespace, out: TextIO, err: TextIO, stamp: Stamp) -> i
 
     files = data_files(getattr(args, "data", None), Path.cwd())
     watched, wall_ns = wake.watch(_watched(args, files)), time.time_ns()  # before reading: an edit shows
-    data = load(files)
+    data = load(files, secret_files())
     templates = {Path(i.source).parent / i.template for i in data.interviews if i.template is not None}
     watched += wake.watch(sorted(templates))  # read by the load: one changed since shows as racy
     now = now_of(args, data)

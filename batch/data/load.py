@@ -59,8 +59,9 @@ def _yaml_in(folder: Path) -> list[Path]:
     return sorted(folder / name for name in names if name.endswith((".yaml", ".yml")))
 
 
-def load(paths: Iterable[Path]) -> Dataset:
-    """Read and check every file; an InputError lists every problem in every file, by file and line."""
+def load(paths: Iterable[Path], secrets: Iterable[Path] = ()) -> Dataset:
+    """Read and check every file; an InputError lists every problem in every file, by file and line.
+    `secrets` are files no template may be (the FOLLOWUP_*_FILE settings: a password)."""
     problems: list[Problem] = []
     warnings: list[Problem] = []
     me: tuple[Me, str] | None = None
@@ -85,6 +86,7 @@ def load(paths: Iterable[Path]) -> Dataset:
         interviews += read.interviews
         ids += [(id_, path, index) for id_, index in read.ids]
     problems += _duplicate_ids(ids)  # from every interview, those with problems of their own too
+    problems += _secret_templates(interviews, secrets)
     if me is None and not problems:
         problems.append(
             Problem(
@@ -102,6 +104,21 @@ def load(paths: Iterable[Path]) -> Dataset:
     policy_value = policy[0] if policy else Policy()
     warnings += twin_warnings(interviews)
     return Dataset(me[0], policy_value, tuple(interviews), tuple(files), tuple(warnings))
+
+
+def _secret_templates(interviews: Sequence[Interview], secrets: Iterable[Path]) -> list[Problem]:
+    """A problem at each `template:` that names a file of secrets (whatever link or spelling leads there)."""
+    hidden = {os.path.realpath(path) for path in secrets}
+    found = []
+    for interview in interviews:
+        if interview.template is None or not hidden:
+            continue
+        if os.path.realpath(Path(interview.source).parent / interview.template) in hidden:
+            key = (("interviews", interview.index, "template"), False)
+            line, col = locate(read_text(Path(interview.source)), {key}).get(key, (1, 1))
+            said = f"template: {interview.template} is a file of your settings' secrets (a FOLLOWUP_*_FILE)"
+            found.append(Problem(interview.source, line, col, said + ": name your letter's template"))
+    return found
 
 
 def twin_warnings(interviews: Sequence[Interview]) -> list[Problem]:

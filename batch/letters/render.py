@@ -23,7 +23,7 @@ from itertools import pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
-from batch.data.checks import MAX_TEMPLATE_BYTES
+from batch.data.checks import MAX_TEMPLATE_BYTES, template_allowed
 from batch.data.fields import zone
 from batch.data.load import place_of
 from batch.errors import InputError, Problem
@@ -103,7 +103,12 @@ def stock_path(item: FollowUp, data: Dataset) -> Path:
     """The template a follow-up uses; a stock one missing in its language is an InputError at its place."""
     language = language_of(item, data)
     if item.interview.template and item.kind == "thank-you":
-        return template_path(item, language)
+        path = template_path(item, language)
+        if not template_allowed(path, item.interview.source):  # checked at load; a link may have moved since
+            where = place_of(item.interview)
+            raise InputError(Problem(*where, f"template: {item.interview.template} is outside the folder "
+                                     "of your data: keep your templates beside it"))  # fmt: skip
+        return path
     path, exists = _stock_file(base_language(language), template_name(item))
     if not exists:
         where = place_of(item.interview, item.interviewer)

@@ -6,6 +6,7 @@ held, and the rest of the batch goes (send exits 2 at the end). `template:` stay
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from batch.letters import templating
 from tests.servers import SmtpServer, use_smtp
 from tests.stamps import unstamped
 
+ROOT = Path(__file__).resolve().parents[2]
 NOW = "2026-11-24T16:00:00-05:00"
 OWN = "    role: Data Analyst\n    template: own.md\n"  # Northwind's thank-yous (Marcus's is due at NOW)
 GOOD = (
@@ -102,3 +104,70 @@ def test_the_bounds_are_far_past_any_stock_letter() -> None:
         templating.bounds(env, path.read_text(encoding="utf-8"))  # raises past a bound
     assert templating.MAX_OUTPUT >= 100_000 and templating.MAX_DEPTH >= 20
     assert templating.MAX_TAG_TOKENS >= 100
+
+
+# `template:` names a file beside the data, or in the stock set: never anywhere else, never a secret.
+OUTSIDE = {
+    "up and out": lambda work: "../outside.md",
+    "an absolute path elsewhere": lambda work: str(work.parent / "outside.md"),
+    "a link that leads out": lambda work: _link(work / "letters" / "thanks.md", work.parent / "outside.md"),
+    "a folder of links that leads out": lambda work: _link(work / "letters", work.parent) + "/outside.md",
+}
+
+
+def _link(link: Path, target: Path) -> str:
+    link.parent.mkdir(parents=True, exist_ok=True)
+    link.symlink_to(target)
+    return str(link.relative_to(link.parent.parent if link.name == "thanks.md" else link.parent))
+
+
+@pytest.mark.parametrize("name", OUTSIDE.values(), ids=OUTSIDE.keys())
+def test_a_template_outside_the_datas_folder_is_refused_with_its_place(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], name: object
+) -> None:
+    work = tmp_path / "work"
+    work.mkdir()
+    shutil.copy(ROOT / "interviews.yaml", work / "interviews.yaml")
+    (tmp_path / "outside.md").write_text(f"---\nsubject: Thanks\n---\n{GOOD}", encoding="utf-8")
+    template = name(work)  # type: ignore[operator]
+    data = work / "interviews.yaml"
+    data.write_text(
+        data.read_text().replace(
+            "    role: Data Analyst\n", f"    role: Data Analyst\n    template: {template}\n"
+        )
+    )
+    assert _run(work, "check") == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"{data}:") and "is outside the folder" in err and "Traceback" not in err, err
+
+
+def test_a_secrets_file_is_never_a_template_even_beside_the_data(
+    work: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    secret = work / "smtp-password"
+    secret.write_text("hunter2-not-a-letter\n", encoding="utf-8")
+    secret.chmod(0o600)
+    monkeypatch.setenv("FOLLOWUP_SMTP_PASSWORD_FILE", str(secret))
+    data = work / "interviews.yaml"
+    data.write_text(
+        data.read_text().replace(
+            "    role: Data Analyst\n", "    role: Data Analyst\n    template: ./smtp-password\n"
+        )
+    )
+    for command in (["check"], ["send", "--dry-run", "--outbox", str(work / "outbox")], ["plan"]):
+        assert _run(work, *command) == 2
+        captured = capsys.readouterr()
+        assert "FOLLOWUP_*_FILE" in captured.err and "hunter2" not in captured.out + captured.err
+    assert not (work / "outbox").exists()
+
+
+def test_a_stock_template_may_be_named_by_its_path(work: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    stock = ROOT / "batch" / "templates" / "en" / "thank-you.md"
+    data = work / "interviews.yaml"
+    data.write_text(
+        data.read_text().replace(
+            "    role: Data Analyst\n", f"    role: Data Analyst\n    template: {stock}\n"
+        )
+    )
+    _run(work, "check")  # (the email thank-you is too long for Elena's card: the lint's own word)
+    assert "outside the folder" not in capsys.readouterr().err
