@@ -54,11 +54,15 @@ def test_an_earlier_calendar_of_any_shape_is_one_line_never_a_traceback(
     assert err.startswith(f"{output}: ") and len(err.strip().splitlines()) == 1, err
 
 
+EDITS = [
+    "", "DTSTART:garbage", "DURATION:PXYZ", "DTEND;TZID=Nowhere/Zone:20261124T100000", "SEQUENCE:-1", "UID:",
+    "END:VEVENT", "BEGIN:VEVENT", "BEGIN:VALARM", "X-FOLLOWUP-REVISION:;", " folded", "\x00",
+    "SUMMARY:a\\,b\\;c\\nd\\\\", "RRULE:FREQ=SECONDLY", "DTSTART;VALUE=DATE:20261301",
+]  # fmt: skip
+
+
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(edits=st.lists(st.tuples(st.integers(0, 10_000), st.sampled_from(
-    ["", "DTSTART:garbage", "DURATION:PXYZ", "DTEND;TZID=Nowhere/Zone:20261124T100000", "SEQUENCE:-1",
-     "UID:", "END:VEVENT", "BEGIN:VEVENT", "BEGIN:VALARM", "X-FOLLOWUP-REVISION:;", " folded", "\x00",
-     "SUMMARY:a\\,b\\;c\\nd\\\\", "RRULE:FREQ=SECONDLY", "DTSTART;VALUE=DATE:20261301"])), max_size=6))  # fmt: skip
+@given(edits=st.lists(st.tuples(st.integers(0, 10_000), st.sampled_from(EDITS)), max_size=6))
 def test_a_hand_edited_earlier_export_is_updated_or_refused_in_one_line(
     tmp_path_factory: pytest.TempPathFactory, edits: list[tuple[int, str]]
 ) -> None:
