@@ -65,6 +65,15 @@ class Counts:
     unreadable: int = 0  # events of the previous export without a UID or a usable SEQUENCE, left out
 
 
+class Text(icalendar.vText):
+    """A TEXT value escaped as RFC 5545 says, every character kept: icalendar's own escaping first turns
+    a written backslash-N into a line end (a name such as 'R\\Nova' would lose its letters)."""
+
+    def to_ical(self) -> bytes:
+        text = str(self).replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
+        return text.replace("\r\n", "\\n").replace("\n", "\\n").replace("\r", "\\n").encode(self.encoding)
+
+
 def event_uid(key: str) -> str:
     """The UID of a follow-up's event: a hash of its stable key, so re-imports update in place."""
     return hashlib.sha1(f"{key}@followup".encode()).hexdigest() + "@followup"
@@ -117,28 +126,28 @@ def event_for(item: FollowUp, data: Dataset) -> icalendar.Event:
     event.add("uid", event_uid(item.key))
     event.add("dtstart", item.due_at)
     event.add("duration", LENGTHS.get(item.method, timedelta(minutes=15)))
-    event.add("summary", summary_of(item))
+    event.add("summary", Text(summary_of(item)))
     event.add("class", "PRIVATE")
     event.add("categories", ["Follow Up", item.kind])
     event.add("x-followup-key", item.key)
     if item.method == "voicemail" and item.interviewer.phone:
-        event.add("location", item.interviewer.phone)
+        event.add("location", Text(item.interviewer.phone))
     if item.method == "note" and item.interviewer.address:  # one line: calendars show LOCATION as one
-        event.add("location", ", ".join(item.interviewer.address.splitlines()))
+        event.add("location", Text(", ".join(item.interviewer.address.splitlines())))
     if item.state not in LIVE:
         why = CANCELLED_WHY.get(item.state, f"It is {item.state}, so it will not happen.")
         event.add("status", "CANCELLED")
         event.add("transp", "TRANSPARENT")
-        event.add("description", why.format(status=item.interview.status))
+        event.add("description", Text(why.format(status=item.interview.status)))
         return event
     event.add("status", "CONFIRMED")
     event.add("transp", "TRANSPARENT" if item.sends_email else "OPAQUE")
-    event.add("description", describe(item, data))
+    event.add("description", Text(describe(item, data)))
     if not item.sends_email:
         alarm = icalendar.Alarm()
         alarm.add("action", "DISPLAY")
         alarm.add("trigger", timedelta(0))
-        alarm.add("description", summary_of(item))
+        alarm.add("description", Text(summary_of(item)))
         event.add_component(alarm)
     return event
 
