@@ -14,6 +14,7 @@ import icalendar
 from batch.data.load import load
 from batch.etiquette.schedule import plan
 from batch.letters.compose import compose
+from batch.model.interview import Dataset
 from batch.views.calendar import export_calendar
 from batch.views.preview import build_page
 from tests.hostile_cases import data_yaml
@@ -22,10 +23,10 @@ NOW = datetime.fromisoformat("2026-11-24T16:00:00-05:00")
 ODD = 'Ann; Lee, "\\N" <b>&amp;</b>'  # a calendar's separators and escape, and markup
 
 
-def _data(tmp_path: Path):  # type: ignore[no-untyped-def]
+def _data(tmp_path: Path) -> Dataset:
     people = [
-        {"name": ODD, "email": "ann@acme.example", "topics": ["a;b,c\\d <i>x</i>"], "phone": "+1 416 555 0100",
-         "method": "voicemail"},
+        {"name": ODD, "email": "ann@acme.example", "topics": ["a;b,c\\d <i>x</i>"],
+         "phone": "+1 416 555 0100", "method": "voicemail"},
         {"name": "Bo Kim", "email": "bo@acme.example", "topics": ["x"], "method": "note",
          "address": "1 Main St; Suite 2,\nToronto\\ON"},
     ]  # fmt: skip
