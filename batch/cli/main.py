@@ -29,7 +29,7 @@ from batch.cli.common import (
     interrupted,
     os_error_line,
 )
-from batch.cli.terminal import Output, finish
+from batch.cli.terminal import ESCAPED, Output, finish
 from batch.errors import FollowUpError
 
 if TYPE_CHECKING:
@@ -156,11 +156,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     # every 700 new containers, cost ~3% of the idle cron run (bench idle) and more on a big file.
     # Cycles are still collected, a pass every 100,000.
     gc.set_threshold(100_000, 50, 100)
-    for stream in (sys.stdout, sys.stderr):  # an ASCII-only terminal (PYTHONIOENCODING=ascii, LC_ALL=C …)
-        with contextlib.suppress(
-            AttributeError, ValueError, OSError
-        ):  # shows a name's é as \xe9, not a traceback
-            stream.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
+    # An ASCII-only terminal (PYTHONIOENCODING=ascii, LC_ALL=C …) shows a name's é as \u00e9, never a
+    # traceback; the escape is also valid JSON (plan --json).
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(AttributeError, ValueError, OSError):
+            stream.reconfigure(errors=ESCAPED)  # type: ignore[union-attr]
     args = _parser().parse_args(argv)
     out, err = Output(sys.stdout), Output(sys.stderr)
 

@@ -8,6 +8,7 @@ writes (`Stamp`, `Stamped`), and the plan's aligned table.
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import errno
 import os
@@ -71,10 +72,24 @@ _HIDDEN = re.compile(
 _ERASE = "\r\x1b[K"  # our own: a progress line erased in place
 
 
+def _escaped(exc: UnicodeError) -> tuple[str, int]:
+    """An encoding's error handler: each character the terminal cannot show as \\uXXXX (a pair of them
+    past the first plane), which reads plainly and is still valid inside a JSON string."""
+    if not isinstance(exc, UnicodeEncodeError):
+        raise exc
+    units = exc.object[exc.start : exc.end].encode("utf-16-be", "surrogatepass")
+    said = "".join(f"\\u{int.from_bytes(units[i : i + 2], 'big'):04x}" for i in range(0, len(units), 2))
+    return said, exc.end
+
+
+ESCAPED = "followup-escaped"
+codecs.register_error(ESCAPED, _escaped)
+
+
 def _encodable(text: str, encoding: str | None) -> str:
-    """The text with every character the stream's encoding lacks written as its escape (\xe9)."""
+    """The text with every character the stream's encoding lacks written as its escape (\\u00e9)."""
     codec = encoding or "ascii"
-    return text.encode(codec, "backslashreplace").decode(codec, "replace")
+    return text.encode(codec, ESCAPED).decode(codec, "replace")
 
 
 def visible(text: str) -> str:

@@ -53,6 +53,8 @@ def write_file(path: Path, data: bytes) -> None:
     """Replace a file with these bytes through a new file of this process's own, 0600, moved into place
     (never written through a name someone may have left there, such as a link)."""
     partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    with contextlib.suppress(FileNotFoundError):  # left by an earlier process of the same number
+        os.unlink(partial)
     fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, FILE_MODE)
     try:
         with os.fdopen(fd, "wb") as handle:

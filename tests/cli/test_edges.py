@@ -3,6 +3,7 @@ a data file has a size bound, and no permission, long name or ASCII-only termina
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -112,7 +113,11 @@ def test_an_ascii_only_terminal_sees_escapes_never_a_traceback_and_every_letter_
                         env=send_env(smtp_server) | terminal)  # fmt: skip
         assert not run.traceback and run.code == 0, (command, run.err)
     assert len(smtp_server.received) == 2
-    assert "Zo\\xeb" in run.out or "Zoë" in run.out
+    assert "Zo\\u00eb" in run.out or "Zoë" in run.out
+    run = _followup(
+        tmp_path, "--data", str(data), "--state", state, "plan", "--json", env=clean_env() | terminal
+    )
+    assert not run.traceback and {row["name"] for row in json.loads(run.out)} == {"Zoë Lée", "Bjørn Ødegård"}
 
 
 def test_the_guide_names_the_bounds(tmp_path: Path) -> None:
