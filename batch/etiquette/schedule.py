@@ -34,7 +34,7 @@ from batch.model.keys import (
     match_thank_yous,
 )
 from batch.model.policy import DEFAULT, Policy
-from batch.model.twins import Twins, delivered_elsewhere, held_for, twin_line
+from batch.model.twins import Elsewhere, Twins, held_for, twin_line
 
 UTC_ZONE = ZoneInfo("UTC")
 # waiting: due, but the recipient is not at work now; held: it waits for the user's word (see keys.py);
@@ -95,11 +95,11 @@ def plan(
     moment = now.astimezone(UTC)
     known = known_from(delivered)
     found: list[FollowUp] = []
-    twins = Twins(data.interviews)
+    twins, elsewhere = Twins(data.interviews), Elsewhere(known)
     for interview in data.interviews:
         items = list(follow_ups(interview, data.me, data.policy, known, holidays=exact))
         matches = _matches(interview, items, known) if known else {}
-        _hold_twins(interview, items, known, twins, matches)
+        _hold_twins(interview, items, elsewhere, twins, matches)
         if not exact and any(_unsettled(item, moment, matches.get(item.key)) for item in items):
             items = list(follow_ups(interview, data.me, data.policy, known))
         found.extend(_with_state(item, moment, matches.get(item.key)) for item in items)
@@ -120,7 +120,7 @@ def _matches(interview: Interview, items: list[FollowUp], known: Known) -> dict[
 
 
 def _hold_twins(
-    interview: Interview, items: list[FollowUp], known: Known, twins: Twins, matches: dict[str, Match]
+    interview: Interview, items: list[FollowUp], elsewhere: Elsewhere, twins: Twins, matches: dict[str, Match]
 ) -> None:
     """Hold each follow-up that another id already had delivered, or that an earlier interview of the
     data calls for: the same interview again (twins.py)."""
@@ -128,7 +128,7 @@ def _hold_twins(
         match = matches.get(item.key)
         if match is not None and (match.state is not None or match.held is not None):
             continue  # the ledger knows it under its own id, or it is held already
-        row = delivered_elsewhere(interview, item.interviewer, item.kind, known) if known else None
+        row = elsewhere.delivered(interview, item.interviewer, item.kind)
         first = None if row is not None else twins.earlier(interview, item.interviewer, item.kind)
         keep = match.supersedes if match is not None else None
         if row is not None:

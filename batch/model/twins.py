@@ -36,24 +36,32 @@ def _row_person(row: Delivery) -> str:
     return "name:" + name_key(row.name)
 
 
-def delivered_elsewhere(
-    interview: Interview, person: Interviewer, kind: str, known: Known
-) -> Delivery | None:
-    """A row of another id that the ledger holds as delivered for this company, start and person (for a
-    check-in, to anyone on this panel); None when there is none or the user said this one is new."""
-    if person.new_person:
+class Elsewhere:
+    """The ledger's delivered rows by (start, company, kind, person), made once per plan: each follow-up
+    is then looked up at once, however many interviews share a start."""
+
+    __slots__ = ("_rows",)
+
+    def __init__(self, known: Known) -> None:
+        self._rows: dict[tuple[str, str, str, str], list[Delivery]] = {}
+        for start, rows in known.by_start.items():
+            for row in rows:
+                if row.state in DELIVERED:
+                    key = (start, name_key(row.company), row.kind, _row_person(row))
+                    self._rows.setdefault(key, []).append(row)
+
+    def delivered(self, interview: Interview, person: Interviewer, kind: str) -> Delivery | None:
+        """A row of another id that the ledger holds as delivered for this company, start and person (for
+        a check-in, to anyone on this panel); None when there is none or the user said this one is new."""
+        if person.new_person or not self._rows:
+            return None
+        company, start = name_key(interview.company), start_key(interview)
+        people = [p for p in interview.interviewers if not p.new_person] if kind == "check-in" else [person]
+        for one in people:
+            for row in self._rows.get((start, company, kind, person_key(one)), ()):
+                if row.interview != interview.id:
+                    return row
         return None
-    company, start = name_key(interview.company), start_key(interview)
-    if kind == "check-in":
-        wanted = {person_key(p) for p in interview.interviewers if not p.new_person}
-    else:
-        wanted = {person_key(person)}
-    for row in known.by_start.get(start, ()):
-        if row.interview == interview.id or row.kind != kind or row.state not in DELIVERED:
-            continue
-        if name_key(row.company) == company and _row_person(row) in wanted:
-            return row
-    return None
 
 
 def held_for(row: Delivery, person: Interviewer) -> str:
