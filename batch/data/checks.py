@@ -226,11 +226,6 @@ def _check_template_file(check: Checker, name: object, key: Key) -> None:
     except OSError as exc:
         check.fail(key, f"template: cannot read {path} ({exc.strerror})")
         return
-    if not template_allowed(path, check.path):
-        check.fail(key, f"template: {name} is outside the folder of {Path(check.path).name} (through .., an "
-                        "absolute path or a link): keep your templates beside your data, e.g. "
-                        "templates/thanks.md")  # fmt: skip
-        return
     if stat.S_ISDIR(mode.st_mode):
         check.fail(key, f"template: {path} is a folder, not a file (name the .md file in it)")
     elif not stat.S_ISREG(mode.st_mode):
@@ -238,6 +233,10 @@ def _check_template_file(check: Checker, name: object, key: Key) -> None:
     elif mode.st_size > MAX_TEMPLATE_BYTES:
         check.fail(key, f"template: {path} is too large for a letter's template ({mode.st_size:,} bytes; "
                         f"at most {MAX_TEMPLATE_BYTES:,})")  # fmt: skip
+    elif not template_allowed(path, check.path):
+        check.fail(key, f"template: {name} is outside the folder of {Path(check.path).name} (through .., an "
+                        "absolute path or a link): keep your templates beside your data, e.g. "
+                        "templates/thanks.md")  # fmt: skip
 
 
 def check_in_recipient(people: Sequence[Interviewer]) -> int:
