@@ -1,7 +1,7 @@
 """One interview, one identity: the same interview under another id is recognised, whatever its id or file.
 
 An interview is known by its company (accents and case aside), its start (to the minute) and the people
-it was with (their address, where mail goes; else their name). A thank-you or check-in that the ledger
+it was with (their address, where mail goes, or their name). A thank-you or check-in that the ledger
 holds as delivered under another id for the same company, start and person, or that an interview earlier
 in the data already calls for, is the same follow-up again: a renamed id, or the interview copied into a
 second file. It is held, with a line naming the other id, until the user says the person is someone
@@ -24,16 +24,18 @@ def start_key(interview: Interview) -> str:
     return f"{interview.start:%Y-%m-%d %H:%M}"
 
 
-def person_key(person: Interviewer) -> str:
-    """Who a person is for recognising an interview: their address as mail goes to it, else their name."""
-    return address_key(person.email) if person.email else "name:" + name_key(person.name)
+def person_keys(person: Interviewer) -> tuple[str, ...]:
+    """Who a person is for recognising an interview: their address as mail goes to it, and their name
+    (accents and case aside): a renamed interview whose address was corrected in the same edit is still
+    recognised by the name."""
+    name = "name:" + name_key(person.name)
+    return (address_key(person.email), name) if person.email else (name,)
 
 
-def _row_person(row: Delivery) -> str:
-    """The person of a ledger row as person_key says it: a reminder's recipient is you, so its name."""
-    if row.method == "email" and row.recipient:
-        return address_key(row.recipient)
-    return "name:" + name_key(row.name)
+def _row_people(row: Delivery) -> tuple[str, ...]:
+    """The person of a ledger row as person_keys says it: a reminder's recipient is you, so its name."""
+    name = "name:" + name_key(row.name)
+    return (address_key(row.recipient), name) if row.method == "email" and row.recipient else (name,)
 
 
 class Elsewhere:
@@ -47,8 +49,8 @@ class Elsewhere:
         for start, rows in known.by_start.items():
             for row in rows:
                 if row.state in DELIVERED:
-                    key = (start, name_key(row.company), row.kind, _row_person(row))
-                    self._rows.setdefault(key, []).append(row)
+                    for one in _row_people(row):
+                        self._rows.setdefault((start, name_key(row.company), row.kind, one), []).append(row)
 
     def delivered(self, interview: Interview, person: Interviewer, kind: str) -> Delivery | None:
         """A row of another id that the ledger holds as delivered for this company, start and person (for
@@ -58,9 +60,10 @@ class Elsewhere:
         company, start = name_key(interview.company), start_key(interview)
         people = [p for p in interview.interviewers if not p.new_person] if kind == "check-in" else [person]
         for one in people:
-            for row in self._rows.get((start, company, kind, person_key(one)), ()):
-                if row.interview != interview.id:
-                    return row
+            for key in person_keys(one):
+                for row in self._rows.get((start, company, kind, key), ()):
+                    if row.interview != interview.id:
+                        return row
         return None
 
 
@@ -82,7 +85,8 @@ class Twins:
         self._first: dict[tuple[str, str, str], str] = {}  # (company, start, person) -> the first id
         for interview in interviews:
             for person in interview.interviewers:
-                self._first.setdefault(_identity(interview, person), interview.id)
+                for identity in _identities(interview, person):
+                    self._first.setdefault(identity, interview.id)
 
     def earlier(self, interview: Interview, person: Interviewer, kind: str) -> str | None:
         """The id of an interview earlier in the data that is this one again (for this person; for a
@@ -91,14 +95,16 @@ class Twins:
             return None
         people = interview.interviewers if kind == "check-in" else (person,)
         for one in people:
-            first = self._first.get(_identity(interview, one))
-            if first is not None and first != interview.id and not one.new_person:
-                return first
+            for identity in _identities(interview, one):
+                first = self._first.get(identity)
+                if first is not None and first != interview.id and not one.new_person:
+                    return first
         return None
 
 
-def _identity(interview: Interview, person: Interviewer) -> tuple[str, str, str]:
-    return name_key(interview.company), start_key(interview), person_key(person)
+def _identities(interview: Interview, person: Interviewer) -> list[tuple[str, str, str]]:
+    company, start = name_key(interview.company), start_key(interview)
+    return [(company, start, key) for key in person_keys(person)]
 
 
 def twin_line(first: str, person: Interviewer) -> str:

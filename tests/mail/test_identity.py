@@ -156,3 +156,30 @@ def test_an_internationalised_domain_in_either_form_is_the_same_person(
     write(data, interview("acme-2", email=then))  # and renamed as well
     assert run(tmp_path, data, LATER, "send") == 0
     assert len(smtp_server.received) == 1
+
+
+def test_renamed_with_the_address_corrected_in_the_same_edit_is_still_recognised_by_the_name(
+    tmp_path: Path, smtp_server: SmtpServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = write(tmp_path / "interviews.yaml", interview("acme-analyst", email="ann.le@acme.example"))
+    use_smtp(monkeypatch, smtp_server)
+    assert run(tmp_path, data, NOW, "send") == 0
+    write(data, interview("acme-2", email="ann.lee@acme.example"))
+    assert run(tmp_path, data, LATER, "send") == 0
+    assert received(smtp_server) == ["ann.le@acme.example"]
+
+
+def test_a_check_in_already_sent_under_the_old_id_is_held_after_a_rename(
+    work: Path, smtp_server: SmtpServer, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = work / "interviews.yaml"
+    use_smtp(monkeypatch, smtp_server)
+    after_decision = "2026-12-08T17:30:00+01:00"
+    assert run(work, data, after_decision, "send") == 0
+    assert "priya.shah@northwind.example" in received(smtp_server)
+    before = len(smtp_server.received)
+    data.write_text(data.read_text().replace("id: northwind-data-analyst", "id: northwind-renamed"))
+    capsys.readouterr()
+    assert run(work, data, "2026-12-08T17:45:00+01:00", "send") == 0
+    assert len(smtp_server.received) == before
+    assert "check-in to Priya Shah (northwind-renamed)" in capsys.readouterr().err
