@@ -4,11 +4,12 @@ a data file has a size bound, and no permission, long name or ASCII-only termina
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
 
+from batch.data.source import MAX_DATA_BYTES
+from batch.letters import templating
 from tests.hostile_cases import PERSON, can_drop_dac, data_yaml, drop_dac
 from tests.runs import NOW, clean_env, run_followup, send_env
 from tests.servers import SmtpServer
@@ -120,8 +121,10 @@ def test_an_ascii_only_terminal_sees_escapes_never_a_traceback_and_every_letter_
     assert not run.traceback and {row["name"] for row in json.loads(run.out)} == {"Zoë Lée", "Bjørn Ødegård"}
 
 
-def test_the_guide_names_the_bounds(tmp_path: Path) -> None:
+def test_the_guide_names_the_bounds_the_code_has() -> None:
     root = Path(__file__).resolve().parents[2]
     text = (root / "content" / "tool" / "troubleshooting.md").read_text(encoding="utf-8")
-    assert "100 MB" in text and "200,000 characters" in text
-    assert os.path.exists(root / "content" / "tool" / "interviews.md")
+    own = (root / "content" / "tool" / "interviews.md").read_text(encoding="utf-8")
+    assert f"{MAX_DATA_BYTES >> 20} MB" in text and f"{templating.MAX_OUTPUT:,} characters" in text
+    assert f"{templating.MAX_DEPTH} deep" in own and f"| {templating.MAX_TAG_TOKENS} |" in own
+    assert f"{templating.MAX_OUTPUT:,} characters" in own
