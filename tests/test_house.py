@@ -135,10 +135,11 @@ IDLE = {
     "batch.etiquette.places", "batch.etiquette.schedule", "batch.etiquette.workdays", "batch.inbox",
     "batch.inbox.sentcopy",
     "batch.inbox.watch",  # when the mailbox is next looked at for a bounce: the wake-up note needs it
-    "batch.ledger", "batch.ledger.reads", "batch.ledger.schema", "batch.ledger.store", "batch.ledger.wake",
+    "batch.ledger", "batch.ledger.private", "batch.ledger.reads", "batch.ledger.schema", "batch.ledger.store",
+    "batch.ledger.wake",
     "batch.mail", "batch.mail.deliver", "batch.mail.outcome", "batch.mail.pace", "batch.model",
     "batch.model.calendars", "batch.model.interview", "batch.model.keys", "batch.model.languages",
-    "batch.model.policy",
+    "batch.model.policy", "batch.model.twins",
 }  # fmt: skip
 
 

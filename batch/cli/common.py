@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
@@ -37,11 +38,28 @@ def interrupted(exc: KeyboardInterrupt, err: TextIO) -> int:
     return 143 if isinstance(exc, Terminated) else 130
 
 
+def os_error_line(exc: OSError) -> str:
+    """An error of the system (a permission, a name too long, a full disk) as one line with its place."""
+    said = exc.strerror or str(exc) or type(exc).__name__
+    where = f"{exc.filename}: " if exc.filename is not None else ""
+    return f"{where}{said} ({type(exc).__name__}); nothing more was done"
+
+
 def load_data(args: argparse.Namespace) -> model.Dataset:
     # late: the loader and PyYAML stay off an idle `send`, which stops at the wake-up note
     from batch.data.load import data_files, load
 
-    return load(data_files(getattr(args, "data", None), Path.cwd()))
+    return load(data_files(getattr(args, "data", None), Path.cwd()), secret_files())
+
+
+def secret_files() -> list[Path]:
+    """The files the settings name (FOLLOWUP_*_FILE: a password, a token): never a letter's template."""
+    named = os.environ.items()
+    return [
+        Path(value)
+        for name, value in named
+        if name.startswith("FOLLOWUP_") and name.endswith("_FILE") and value
+    ]
 
 
 def zone(name: str) -> ZoneInfo:

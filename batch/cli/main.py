@@ -27,8 +27,9 @@ from batch.cli.common import (
     EXIT_INPUT,
     Terminated,
     interrupted,
+    os_error_line,
 )
-from batch.cli.terminal import Output, finish
+from batch.cli.terminal import ESCAPED, Output, finish
 from batch.errors import FollowUpError
 
 if TYPE_CHECKING:
@@ -182,6 +183,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     # every 700 new containers, cost ~3% of the idle cron run (bench idle) and more on a big file.
     # Cycles are still collected, a pass every 100,000.
     gc.set_threshold(100_000, 50, 100)
+    # An ASCII-only terminal (PYTHONIOENCODING=ascii, LC_ALL=C …) shows a name's é as \u00e9, never a
+    # traceback; the escape is also valid JSON (plan --json).
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(AttributeError, ValueError, OSError):
+            stream.reconfigure(errors=ESCAPED)  # type: ignore[union-attr]
     args = _parser().parse_args(argv)
     out, err = Output(sys.stdout), Output(sys.stderr)
 
@@ -196,6 +202,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         code = exc.exit_code
     except KeyboardInterrupt as exc:
         code = interrupted(exc, cast(TextIO, err))
+    except OSError as exc:  # a path or a file the system refuses, wherever it was met: one line, no traceback
+        print(os_error_line(exc), file=err)
+        code = EXIT_INPUT
     except KeyError as exc:  # zoneinfo's ZoneInfoNotFoundError, matched without importing zoneinfo here
         if type(exc).__name__ != "ZoneInfoNotFoundError":
             raise

@@ -50,12 +50,7 @@ def cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         known, zones = None, {}
     if moved := zone_moves(data, items, zones):
         raise InputError([*found.problems, *moved])
-    for item in plan(data, now, known) if known else ():  # what the ledger holds against it
-        if item.state == "held":
-            place = place_of(item.interview, item.interviewer)
-            print(
-                Problem(*place, f"warning: {item.key} is held: {item.why.partition('; held: ')[2]}"), file=err
-            )
+    print_held(plan(data, now, known) if known else [], err)  # what the ledger holds against it
     problems = found.problems
     for warning in found.warnings:
         print(warning, file=err)
@@ -72,6 +67,16 @@ def cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
+def print_held(items: list[schedule.FollowUp], err: TextIO) -> None:
+    """A warning at its place for each follow-up held for the user's word (keys.py, twins.py)."""
+    for item in items:
+        if item.state == "held":
+            place = place_of(item.interview, item.interviewer)
+            print(
+                Problem(*place, f"warning: {item.key} is held: {item.why.partition('; held: ')[2]}"), file=err
+            )
+
+
 def cmd_plan(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """followup plan"""
 
@@ -86,6 +91,7 @@ def cmd_plan(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     )
     if problem:
         print(f"cannot look for replies, so due check-ins show as due (send holds them): {problem}", file=err)
+    print_held(items, err)
     if args.next or args.since or args.until:
         return _write_agenda(args, data, now, items, out)
     if args.json:

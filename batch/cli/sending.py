@@ -13,7 +13,17 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from batch.cli.common import EXIT_FAILED, EXIT_INPUT, EXIT_OK, interrupted, now_of, state_of, zone
+from batch.cli.common import (
+    EXIT_FAILED,
+    EXIT_INPUT,
+    EXIT_OK,
+    interrupted,
+    now_of,
+    os_error_line,
+    secret_files,
+    state_of,
+    zone,
+)
 from batch.cli.terminal import Stamp, Stamped
 from batch.errors import FollowUpError, InputError
 from batch.ledger import wake
@@ -54,6 +64,9 @@ def cmd_send(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                   "under way is settled on the next run, the rest stay due", file=err)  # fmt: skip
             return EXIT_FAILED
         return interrupted(exc, err)
+    except OSError as exc:  # the same: a path or file the system refuses, as one line
+        print(os_error_line(exc), file=err)
+        return EXIT_INPUT
 
 
 def _asleep(args: argparse.Namespace) -> bool:
@@ -99,7 +112,7 @@ def _send(args: argparse.Namespace, out: TextIO, err: TextIO, stamp: Stamp) -> i
 
     files = data_files(getattr(args, "data", None), Path.cwd())
     watched, wall_ns = wake.watch(_watched(args, files)), time.time_ns()  # before reading: an edit shows
-    data = load(files)
+    data = load(files, secret_files())
     templates = {Path(i.source).parent / i.template for i in data.interviews if i.template is not None}
     watched += wake.watch(sorted(templates))  # read by the load: one changed since shows as racy
     now = now_of(args, data)

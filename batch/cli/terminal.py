@@ -8,6 +8,7 @@ writes (`Stamp`, `Stamped`), and the plan's aligned table.
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import errno
 import os
@@ -38,7 +39,10 @@ class Output:
             self.failed = OSError(errno.EBADF, "the stream was closed when the run started")
         if self.failed is None:
             try:
-                self.stream.write(visible(text))
+                try:
+                    self.stream.write(visible(text))
+                except UnicodeEncodeError:  # a terminal that cannot show it (ASCII only): its escapes instead
+                    self.stream.write(_encodable(visible(text), getattr(self.stream, "encoding", None)))
                 return len(text)
             except OSError as exc:  # ENOSPC, EPIPE (BrokenPipeError), EIO …
                 self.failed = exc
@@ -66,6 +70,26 @@ _HIDDEN = re.compile(
     "[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f\\u061c\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u2069\\ufeff]|\\r(?!\\n)"
 )  # a CR before LF is a line end (an .ics on stdout), any other CR could overwrite the line
 _ERASE = "\r\x1b[K"  # our own: a progress line erased in place
+
+
+def _escaped(exc: UnicodeError) -> tuple[str, int]:
+    """An encoding's error handler: each character the terminal cannot show as \\uXXXX (a pair of them
+    past the first plane), which reads plainly and is still valid inside a JSON string."""
+    if not isinstance(exc, UnicodeEncodeError):
+        raise exc
+    units = exc.object[exc.start : exc.end].encode("utf-16-be", "surrogatepass")
+    said = "".join(f"\\u{int.from_bytes(units[i : i + 2], 'big'):04x}" for i in range(0, len(units), 2))
+    return said, exc.end
+
+
+ESCAPED = "followup-escaped"
+codecs.register_error(ESCAPED, _escaped)
+
+
+def _encodable(text: str, encoding: str | None) -> str:
+    """The text with every character the stream's encoding lacks written as its escape (\\u00e9)."""
+    codec = encoding or "ascii"
+    return text.encode(codec, ESCAPED).decode(codec, "replace")
 
 
 def visible(text: str) -> str:

@@ -13,7 +13,7 @@ from batch.cli.ledgerplace import refuse_if_moved
 from batch.cli.terminal import write_rows
 from batch.data.schema import schema_text
 from batch.errors import FollowUpError
-from batch.ledger.reads import count_owed_copies, read_entries
+from batch.ledger.reads import absent, count_owed_copies, read_entries
 from batch.ledger.store import Ledger, locked
 from batch.ledger.wake import read_heartbeat
 from batch.views.doctor import run_checks, verdict
@@ -84,7 +84,7 @@ def cmd_resolve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """followup resolve KEY --sent|--retry"""
 
     state = state_of(args)
-    if not state.exists():
+    if absent(state):
         raise FollowUpError(f"{state}: no ledger yet, so nothing to resolve")
     refuse_if_moved(state)
     with locked(state), Ledger(state) as ledger:

@@ -7,6 +7,7 @@ languages, its template file) are read together with its people, and belong toge
 
 from __future__ import annotations
 
+import os
 import stat
 from collections.abc import Iterator, Sequence
 from datetime import date, datetime, timedelta
@@ -205,6 +206,15 @@ def _check_languages(
 
 
 MAX_TEMPLATE_BYTES = 64 * 1024  # a letter's template is a page at most; more is a wrong file
+STOCK = Path(__file__).resolve().parents[1] / "templates"  # batch/templates/: the stock set
+
+
+def template_allowed(path: Path, data_file: str) -> bool:
+    """Whether a template, every link followed, lies in the data file's folder (or below it) or in the
+    stock set: `template:` never reaches a file elsewhere (a password file, another user's letter)."""
+    real = Path(os.path.realpath(path))
+    homes = (Path(os.path.realpath(Path(data_file).parent)), STOCK)
+    return any(real.is_relative_to(home) and real != home for home in homes)
 
 
 def _check_template_file(check: Checker, name: object, key: Key) -> None:
@@ -225,6 +235,10 @@ def _check_template_file(check: Checker, name: object, key: Key) -> None:
     elif mode.st_size > MAX_TEMPLATE_BYTES:
         check.fail(key, f"template: {path} is too large for a letter's template ({mode.st_size:,} bytes; "
                         f"at most {MAX_TEMPLATE_BYTES:,})")  # fmt: skip
+    elif not template_allowed(path, check.path):
+        check.fail(key, f"template: {name} is outside the folder of {Path(check.path).name} (through .., an "
+                        "absolute path or a link): keep your templates beside your data, e.g. "
+                        "templates/thanks.md")  # fmt: skip
 
 
 def check_in_recipient(people: Sequence[Interviewer]) -> int:

@@ -7,6 +7,8 @@ again, for messages about it after loading.
 from __future__ import annotations
 
 import contextlib
+import os
+import stat
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -17,26 +19,49 @@ from batch.data.source import Key, iter_entries, locate, read_text
 from batch.errors import InputError, Problem
 from batch.model.interview import Dataset, Interview, Interviewer, Me
 from batch.model.policy import Policy
+from batch.model.twins import Twins
 
 
 def data_files(data: Path | None, cwd: Path) -> list[Path]:
-    """The files to read: --data (a file, or every *.yaml in a folder), else the default places."""
+    """The files to read: --data (a file, or every *.yaml in a folder), else the default places. A folder
+    that cannot be listed, or a place that cannot be looked at, is an InputError with its place: never
+    skipped, so no interview is left out without a word."""
     if data is not None:
-        if data.is_dir():
-            found = sorted([*data.glob("*.yaml"), *data.glob("*.yml")])  # read_text refuses what is no file
+        if _kind(data) == "folder":
+            found = _yaml_in(data)  # read_text refuses what is no file
             if not found:
                 raise InputError(Problem(str(data), 1, 1, "no .yaml or .yml files in this folder"))
             return found
         return [data]
-    found = [cwd / "interviews.yaml"] if (cwd / "interviews.yaml").exists() else []
+    found = [cwd / "interviews.yaml"] if _kind(cwd / "interviews.yaml") else []
     folder = cwd / "interviews"
-    if folder.is_dir():
-        found += sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")])
+    if _kind(folder) == "folder":
+        found += _yaml_in(folder)
     return found or [cwd / "interviews.yaml"]
 
 
-def load(paths: Iterable[Path]) -> Dataset:
-    """Read and check every file; an InputError lists every problem in every file, by file and line."""
+def _kind(path: Path) -> str:
+    """ "folder", "other" (a file, or anything that is not a folder) or "" when nothing is there."""
+    try:
+        return "folder" if stat.S_ISDIR(os.stat(path).st_mode) else "other"
+    except FileNotFoundError:
+        return ""
+    except OSError as exc:  # a folder on the way you may not enter, a name too long …
+        raise InputError(Problem(str(path), 1, 1, f"cannot look at it: {exc.strerror}")) from None
+
+
+def _yaml_in(folder: Path) -> list[Path]:
+    """The .yaml and .yml files of a folder, sorted; an InputError when it cannot be listed."""
+    try:
+        names = os.listdir(folder)
+    except OSError as exc:
+        raise InputError(Problem(str(folder), 1, 1, f"cannot list the folder: {exc.strerror}")) from None
+    return sorted(folder / name for name in names if name.endswith((".yaml", ".yml")))
+
+
+def load(paths: Iterable[Path], secrets: Iterable[Path] = ()) -> Dataset:
+    """Read and check every file; an InputError lists every problem in every file, by file and line.
+    `secrets` are files no template may be (the FOLLOWUP_*_FILE settings: a password)."""
     problems: list[Problem] = []
     warnings: list[Problem] = []
     me: tuple[Me, str] | None = None
@@ -61,6 +86,7 @@ def load(paths: Iterable[Path]) -> Dataset:
         interviews += read.interviews
         ids += [(id_, path, index) for id_, index in read.ids]
     problems += _duplicate_ids(ids)  # from every interview, those with problems of their own too
+    problems += _secret_templates(interviews, secrets)
     if me is None and not problems:
         problems.append(
             Problem(
@@ -76,7 +102,48 @@ def load(paths: Iterable[Path]) -> Dataset:
         raise InputError(problems)
     assert me is not None
     policy_value = policy[0] if policy else Policy()
+    warnings += twin_warnings(interviews)
     return Dataset(me[0], policy_value, tuple(interviews), tuple(files), tuple(warnings))
+
+
+def _secret_templates(interviews: Sequence[Interview], secrets: Iterable[Path]) -> list[Problem]:
+    """A problem at each `template:` that names a file of secrets (whatever link or spelling leads there)."""
+    hidden = {os.path.realpath(path) for path in secrets}
+    found = []
+    for interview in interviews:
+        if interview.template is None or not hidden:
+            continue
+        if os.path.realpath(Path(interview.source).parent / interview.template) in hidden:
+            key = (("interviews", interview.index, "template"), False)
+            line, col = locate(read_text(Path(interview.source)), {key}).get(key, (1, 1))
+            said = f"template: {interview.template} is a file of your settings' secrets (a FOLLOWUP_*_FILE)"
+            found.append(Problem(interview.source, line, col, said + ": name your letter's template"))
+    return found
+
+
+def twin_warnings(interviews: Sequence[Interview]) -> list[Problem]:
+    """A warning at each interviewer who repeats an earlier interview of the data (the same company,
+    start and person under another id: twins.py), naming both places; plan and send hold the second."""
+    twins = Twins(interviews)
+    by_id = {interview.id: interview for interview in interviews}
+    found = [
+        (interview, person, first)
+        for interview in interviews
+        for person in interview.interviewers
+        if (earlier := twins.earlier(interview, person, "thank-you")) is not None
+        for first in (by_id[earlier],)
+    ]
+    if not found:
+        return []
+    places = places_of([(i, p) for i, p, _ in found] + [(f, None) for _, _, f in found])
+    warnings = []
+    for n, (interview, person, first) in enumerate(found):
+        path, line, _ = places[len(found) + n]
+        said = (f"warning: {interview.id}: the same interview as {first.id!r} at {path}:{line} (same "
+                f"company, start and {person.name}): its follow-ups to {person.name} are held; remove one of "
+                "them, or if this is someone else, add new_person: true under them")  # fmt: skip
+        warnings.append(Problem(*places[n], said))
+    return warnings
 
 
 class _FileRead:  # a plain class, not a dataclass: dataclasses stays off the idle cron path (errors.Problem)

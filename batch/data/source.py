@@ -79,6 +79,10 @@ def read_text(path: Path) -> str:
         raise InputError(Problem(str(path), line, col, "not UTF-8 text (save the file as UTF-8)")) from None
 
 
+# A data file's size, at most: 200,000 interviews take about 50 MB; reading one costs about twice its size
+# in memory, so a wrong file (a disk image, a log) is refused before it fills the memory.
+MAX_DATA_BYTES = 100 << 20
+
 _NOT_FILES = {stat.S_IFIFO: "a named pipe (FIFO)", stat.S_IFDIR: "a folder", stat.S_IFCHR: "a device",
               stat.S_IFBLK: "a device", stat.S_IFSOCK: "a socket"}  # fmt: skip
 
@@ -88,16 +92,23 @@ def _read_regular(path: Path) -> bytes:
     # O_NONBLOCK: opening a FIFO with no writer would otherwise wait for one, forever
     fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     try:
-        kind = stat.S_IFMT(os.fstat(fd).st_mode)
+        info = os.fstat(fd)
     except OSError:
         os.close(fd)
         raise
+    kind = stat.S_IFMT(info.st_mode)
     if kind != stat.S_IFREG:
         os.close(fd)
         what = _NOT_FILES.get(kind, "not a regular file")
         raise InputError(Problem(str(path), 1, 1, f"is {what}, not a file (give a .yaml file)"))
     with open(fd, "rb") as file:
-        return file.read()
+        # refused by its size before a byte is read; else read to the bound, not to the end (it may grow)
+        data = file.read(MAX_DATA_BYTES + 1) if info.st_size <= MAX_DATA_BYTES else b""
+    if info.st_size > MAX_DATA_BYTES or len(data) > MAX_DATA_BYTES:
+        raise InputError(Problem(str(path), 1, 1, f"is larger than {MAX_DATA_BYTES >> 20} MB, the most a "
+                                 "data file may hold (split it into files under interviews/, or is it the "
+                                 "right file?)"))  # fmt: skip
+    return data
 
 
 def _problem(path: str, mark: Mark | None, message: str) -> Problem:

@@ -36,6 +36,7 @@ from batch.model.keys import (
     name_key,
 )
 from batch.model.policy import DEFAULT, Policy
+from batch.model.twins import Elsewhere, Twins, held_for, twin_line
 
 UTC_ZONE = ZoneInfo("UTC")
 # waiting: due, but the recipient is not at work now; held: it waits for the user's word (see keys.py);
@@ -96,9 +97,11 @@ def plan(
     moment = now.astimezone(UTC)
     known = known_from(delivered)
     found: list[FollowUp] = []
+    twins, elsewhere = Twins(data.interviews), Elsewhere(known)
     for interview in data.interviews:
         items = list(follow_ups(interview, data.me, data.policy, known, holidays=exact))
         matches = _matches(interview, items, known) if known else {}
+        _hold_twins(interview, items, elsewhere, twins, matches)
         if not exact and any(_unsettled(item, moment, matches.get(item.key)) for item in items):
             items = list(follow_ups(interview, data.me, data.policy, known))
         found.extend(
@@ -118,6 +121,24 @@ def _matches(interview: Interview, items: list[FollowUp], known: Known) -> dict[
         if item.kind == "check-in" and item.key in known.by_key:
             found[item.key] = Match(state=known.by_key[item.key].state)
     return found
+
+
+def _hold_twins(
+    interview: Interview, items: list[FollowUp], elsewhere: Elsewhere, twins: Twins, matches: dict[str, Match]
+) -> None:
+    """Hold each follow-up that another id already had delivered, or that an earlier interview of the
+    data calls for: the same interview again (twins.py)."""
+    for item in items:
+        match = matches.get(item.key)
+        if match is not None and (match.state is not None or match.held is not None):
+            continue  # the ledger knows it under its own id, or it is held already
+        row = elsewhere.delivered(interview, item.interviewer, item.kind)
+        first = None if row is not None else twins.earlier(interview, item.interviewer, item.kind)
+        keep = match.supersedes if match is not None else None
+        if row is not None:
+            matches[item.key] = Match(supersedes=keep, held=held_for(row, item.interviewer))
+        elif first is not None:
+            matches[item.key] = Match(supersedes=keep, held=twin_line(first, item.interviewer))
 
 
 # Public holidays never hold a follow-up back longer than this (the longest runs of days off are a week).

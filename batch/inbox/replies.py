@@ -44,7 +44,7 @@ from batch.inbox.imap import (
 from batch.ledger.schema import Entry
 from batch.ledger.store import Ledger
 from batch.model.interview import Dataset
-from batch.model.keys import Known, known_from
+from batch.model.keys import Known, address_key, known_from
 
 if TYPE_CHECKING:
     import imaplib
@@ -115,7 +115,12 @@ class Findings:
 
 
 def same_form(address: str) -> str:
-    """An address in the one form matching uses: lower case, its domain's IDNA labels in Unicode."""
+    """An address in the one form matching uses: the ledger's, keys.address_key (the form mail goes to)."""
+    return address_key(address)
+
+
+def _unicode_form(address: str) -> str:
+    """An address in lower case with its domain's IDNA labels in Unicode (a spelling to search by)."""
     local, at, domain = address.strip().rpartition("@")
     if not at:
         return address.strip().lower()
@@ -130,7 +135,7 @@ def same_form(address: str) -> str:
 def _spellings(address: str) -> set[str]:
     """An address as a server's FROM search needs it: its domain in Unicode and in ASCII (IDNA)."""
     local, _, domain = address.rpartition("@")
-    spellings = {address, same_form(address)}
+    spellings = {address, same_form(address), _unicode_form(address)}
     with contextlib.suppress(UnicodeError):
         spellings.add(f"{local}@{domain.encode('idna').decode('ascii')}")
     return spellings
@@ -252,7 +257,7 @@ def _bounce(client: imaplib.IMAP4, uid: bytes, watch: Watch) -> list[Bounced]:
 def _away(client: imaplib.IMAP4, uid: bytes, headers: Message, reply: Reply, watch: Watch) -> list[Away]:
     """The return date of an auto-reply that speaks for the check-in's recipient (by its sender, or
     for a postmaster@ or a shared sender, by the thank-you it answers)."""
-    person = reply.sender
+    person = same_form(reply.sender)  # shown in Unicode; compared in the form mail goes to
     if person not in watch.senders:
         cited = set(_MESSAGE_ID.findall(" ".join(str(v) for v in headers.get_all(reply.how, []))))
         person = next((to for message_id, to in watch.thank_yous if message_id in cited), "")
@@ -274,12 +279,13 @@ def _match(headers: Message, watch: Watch, mine: set[str]) -> Reply | None:
     if not senders or any(address in mine for address in senders):
         return None
     sender, date = senders[0], str(headers.get("Date", "")).strip()
+    shown = _unicode_form(sender)  # the sender as people read it; compared in the form mail goes to
     for name in ("In-Reply-To", "References"):
         cited = set(_MESSAGE_ID.findall(" ".join(str(v) for v in headers.get_all(name, []))))
         if cited & set(watch.message_ids):
-            return Reply(watch.interview, sender, date, name)
+            return Reply(watch.interview, shown, date, name)
     if sender in watch.senders and not _before(date, watch.since):
-        return Reply(watch.interview, sender, date, "From")
+        return Reply(watch.interview, shown, date, "From")
     return None
 
 

@@ -4,12 +4,14 @@ what doctor and status report. An absent ledger reads as empty; nothing here cre
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import NamedTuple, TypeVar
 from urllib.parse import quote
 
+from batch.errors import FollowUpError
 from batch.ledger.schema import (
     ENTRIES_QUERY,
     ZONES_QUERY,
@@ -26,12 +28,24 @@ from batch.model.keys import Delivery, Known, address_key
 _T = TypeVar("_T")
 
 
-def read_states(path: Path, interviews: Iterable[str] | None = None) -> Known:
-    """What the plan needs of a ledger (the rows of these interviews, or all), without creating or
-    changing it (an absent ledger is empty)."""
-    if not path.exists():
+def absent(path: Path) -> bool:
+    """Whether there is no ledger at that path yet; a FollowUpError when the path cannot be looked at
+    (a folder on the way you may not enter, a name too long): never taken for an empty ledger."""
+    try:
+        os.stat(path)
+    except FileNotFoundError:
+        return True
+    except OSError as exc:
+        raise FollowUpError(f"{path}: cannot look at the ledger ({exc.strerror})") from None
+    return False
+
+
+def read_states(path: Path, interviews: Iterable[str] | None = None, starts: Iterable[str] = ()) -> Known:
+    """What the plan needs of a ledger (the rows of these interviews and of these starts, or all), without
+    creating or changing it (an absent ledger is empty)."""
+    if absent(path):
         return Known()
-    return _read(path, lambda db: known_of(db, path, interviews))
+    return _read(path, lambda db: known_of(db, path, interviews, starts))
 
 
 def read_zones(path: Path) -> dict[str, str]:
@@ -50,7 +64,7 @@ def zones_of(db: sqlite3.Connection) -> dict[str, str]:
 
 def read_entries(path: Path) -> list[Entry]:
     """Every row of a ledger, oldest claim first, without creating or changing it (absent: none)."""
-    if not path.exists():
+    if absent(path):
         return []
     return _read(path, lambda db: [entry_of(row, path) for row in db.execute(old_or_new(db, ENTRIES_QUERY))])
 
@@ -78,23 +92,30 @@ def thank_you_thread(entries: Iterable[Entry], interview: str, address: str) -> 
     return Thread(last.message_id, last.subject)
 
 
-def known_of(db: sqlite3.Connection, path: Path, interviews: Iterable[str] | None = None) -> Known:
+def known_of(
+    db: sqlite3.Connection, path: Path, interviews: Iterable[str] | None = None, starts: Iterable[str] = ()
+) -> Known:
+    """The rows of these interviews (all when None), and of every interview that started at one of
+    `starts` (YYYY-MM-DD HH:MM): the same interview under another id (twins.py)."""
     known = Known()
     current = db.execute("PRAGMA user_version").fetchone()[0] >= 3
     query = "SELECT key, state, interview, kind, method, recipient, name, company, start FROM deliveries"
     if not current:  # a ledger of version 1 or 2 (read, not yet migrated) has no company, start
         query = query.replace(", company, start", ", '', ''")
     wanted = None if interviews is None else set(interviews)
+    at = set(starts) if current else set()
     # A few interviews: SQLite picks their rows (one scan, no row reaches Python for nothing). Many
     # (a big plan): one scan for all, filtered here, rather than a scan per chunk of parameters.
-    where, chunk = ("", ()) if wanted is None or len(wanted) > _MANY else _where(sorted(wanted))
+    few = wanted is not None and len(wanted) + len(at) <= _MANY
+    where, chunk = _where(sorted(wanted or ()), sorted(at)) if few else ("", ())
     for row in db.execute(query + where, chunk):
-        if wanted is not None and row[2] not in wanted:
+        if wanted is not None and row[2] not in wanted and row[8] not in at:
             continue
         if not all(type(value) is str for value in row):
             raise DamagedLedger(path, f"a row holds values of the wrong kind near {str(row[0])[:60]!r}")
         known.add(Delivery(*row))
     if current:
+        where, chunk = _where(sorted(wanted or ()), ()) if few else ("", ())
         rows = db.execute("SELECT interview, name, email FROM check_in_to" + where, chunk)
         known.check_in_to.update((i, (n, e)) for i, n, e in rows if wanted is None or i in wanted)
     _read_away(db, known, wanted)
@@ -120,8 +141,11 @@ def _read_away(db: sqlite3.Connection, known: Known, wanted: set[str] | None) ->
 _MANY = 900  # parameters in one query, well below SQLite's limit
 
 
-def _where(interviews: Sequence[str]) -> tuple[str, Sequence[str]]:
-    return " WHERE interview IN (" + ",".join("?" * len(interviews)) + ")", interviews
+def _where(interviews: Sequence[str], starts: Sequence[str]) -> tuple[str, Sequence[str]]:
+    where = " WHERE interview IN (" + ",".join("?" * len(interviews)) + ")"
+    if starts:
+        where += " OR start IN (" + ",".join("?" * len(starts)) + ")"
+    return where, [*interviews, *starts]
 
 
 def chunks(values: Iterable[str], size: int = _MANY) -> Iterator[tuple[str, Sequence[str]]]:
@@ -188,7 +212,7 @@ def inspect(path: Path) -> Inspection:
 
 def count_owed_copies(path: Path) -> int:
     """How many delivered messages still wait to be filed in your Sent folder (read-only; 0 without one)."""
-    if not path.exists():
+    if absent(path):
         return 0
 
     def count(db: sqlite3.Connection) -> int:

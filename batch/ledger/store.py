@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from batch.errors import FollowUpError, LockedError
+from batch.ledger.private import create_file, make_folder, narrow
 from batch.ledger.reads import chunks, known_of, zones_of
 from batch.ledger.schema import (
     COLUMN_LIST,
@@ -34,6 +35,7 @@ from batch.ledger.schema import (
     DamagedLedger,
     Entry,
     check_columns,
+    database_files,
     entry_of,
     failure,
     iso,
@@ -86,7 +88,10 @@ class Ledger:
         self._sync = ""
         self._undo: dict[str, _Undo] = {}  # claims made by this run, and how to take each back
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            make_folder(path.parent)
+            create_file(path)  # SQLite makes its log and journal with the database's own mode: 0600
+            for kept in (*database_files(path), path.with_name(path.name + "-shm")):
+                narrow(kept)  # a ledger made before, world-readable
             self.db = sqlite3.connect(path, isolation_level=None, timeout=30)
             # Each of these writes (and syncs) the file even when it changes nothing: skip them then.
             if self.db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
@@ -126,12 +131,12 @@ class Ledger:
                 self.db.execute("PRAGMA wal_checkpoint(FULL)")
         self.db.close()
 
-    def states(self, interviews: Iterable[str] | None = None) -> Known:
-        """What the plan needs to know of the rows of these interviews (all rows when None); keys.py
-        matches today's people against it. Reading only the plan's interviews keeps an idle run's
-        read from growing with the ledger."""
+    def states(self, interviews: Iterable[str] | None = None, starts: Iterable[str] = ()) -> Known:
+        """What the plan needs to know of the rows of these interviews (all rows when None) and of those
+        that started at `starts`; keys.py and twins.py match today's people against it. Reading only
+        the plan's interviews keeps an idle run's read from growing with the ledger."""
         with reading(self.path):
-            return known_of(self.db, self.path, interviews)
+            return known_of(self.db, self.path, interviews, starts)
 
     def entries(self) -> list[Entry]:
         """Every row, oldest claim first."""
@@ -414,7 +419,7 @@ def locked(path: Path) -> Iterator[None]:
     real = Path(os.path.realpath(path))  # one ledger, one lock, whichever link names it
     lock_path = real.with_name(real.name + ".lock")
     try:
-        lock_path.parent.mkdir(parents=True, exist_ok=True)
+        make_folder(lock_path.parent)
         fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
     except OSError as exc:
         raise FollowUpError(f"{lock_path}: cannot create the lock ({exc.strerror})") from None

@@ -50,11 +50,17 @@ def compose(
     email answers that thank-you: its subject is "Re: " the thank-you's, which was linted when it went;
     the words keep their own subject for the lint.
     """
-    words = render_follow_up(item, data, moment=moment)
+    try:
+        words = render_follow_up(item, data, moment=moment)
+    except InputError as exc:  # this follow-up's template fails: it alone is held, the batch goes on
+        return _unrendered(item, exc)
     problems = lint(words, item.method, data.policy)
     mail = words
     if not item.sends_email:
-        mail = render_follow_up_reminder(item, data, words, moment)
+        try:
+            mail = render_follow_up_reminder(item, data, words, moment)
+        except InputError as exc:
+            return _unrendered(item, exc)
         problems += lint(mail, "email", data.policy, is_reminder=True)
         thread = None
     elif thread is not None:
@@ -62,6 +68,21 @@ def compose(
     # What the gate in to_mail would refuse, found here so that `check` reports it too.
     problems += mime.check_headers(intended(item, data, mail))
     return Composed(item, words, mail, tuple(problems), thread)
+
+
+def _unrendered(item: FollowUp, exc: InputError) -> Composed:
+    """A follow-up whose template could not be filled in: no words, and the problem at its place."""
+    where = exc.problems[0].path if exc.problems else ""
+    empty = Rendered(where, "", "", "")
+    return Composed(item, empty, empty, tuple(str(problem) for problem in exc.problems) or (str(exc),))
+
+
+_PLACED = re.compile(r"^(.+?):(\d+):(\d+): (.*)$", re.DOTALL)
+
+
+def is_placed(problem: str) -> bool:
+    """Whether a problem names its own place (a template's line) rather than being the lint's word."""
+    return _PLACED.match(problem) is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,14 +98,18 @@ def review(data: Dataset, items: list[FollowUp]) -> Review:
 
     every = [(item, compose(item, data)) for item in items]
     failing = [(item, composed) for item, composed in every if composed.problems]
-    panel = etiquette.panel_problems([(item, composed.words) for item, composed in every])
+    rendered = [(item, c.words) for item, c in every if not any(is_placed(p) for p in c.problems)]
+    panel = etiquette.panel_problems(rendered)  # a letter that could not be filled in has no words to compare
     placed = [item for item, _ in failing] + [item for item, _, _ in panel]
     places = places_of([(item.interview, item.interviewer) for item in placed])
     problems = [
         Problem(path, line, col, f"{item.key}: {problem} (template {composed.words.template})")
         for (item, composed), (path, line, col) in zip(failing, places, strict=False)
         for problem in composed.problems
+        if not is_placed(problem)
     ]
+    own = {problem for _, composed in failing for problem in composed.problems if is_placed(problem)}
+    problems += [_as_problem(problem) for problem in sorted(own)]  # once each, however many use it
     warnings: list[Problem] = []
     for (item, said, error), place in zip(panel, places[len(failing) :], strict=True):
         if error:
@@ -92,6 +117,13 @@ def review(data: Dataset, items: list[FollowUp]) -> Review:
         else:
             warnings.append(Problem(*place, f"warning: {item.key}: {said}"))
     return Review(problems, warnings)
+
+
+def _as_problem(line: str) -> Problem:
+    """A placed problem's line as a Problem again (path:line:col: message)."""
+    found = _PLACED.match(line)
+    assert found is not None  # only placed ones come here
+    return Problem(found[1], int(found[2]), int(found[3]), found[4])
 
 
 def thread_of(item: FollowUp, entries: Iterable[Entry]) -> Thread | None:

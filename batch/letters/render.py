@@ -15,7 +15,7 @@ import os
 import re
 import secrets
 import stat
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 from functools import lru_cache
@@ -23,7 +23,7 @@ from itertools import pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
-from batch.data.checks import MAX_TEMPLATE_BYTES
+from batch.data.checks import MAX_TEMPLATE_BYTES, template_allowed
 from batch.data.fields import zone
 from batch.data.load import place_of
 from batch.errors import InputError, Problem
@@ -103,7 +103,12 @@ def stock_path(item: FollowUp, data: Dataset) -> Path:
     """The template a follow-up uses; a stock one missing in its language is an InputError at its place."""
     language = language_of(item, data)
     if item.interview.template and item.kind == "thank-you":
-        return template_path(item, language)
+        path = template_path(item, language)
+        if not template_allowed(path, item.interview.source):  # checked at load; a link may have moved since
+            where = place_of(item.interview)
+            raise InputError(Problem(*where, f"template: {item.interview.template} is outside the folder "
+                                     "of your data: keep your templates beside it"))  # fmt: skip
+        return path
     path, exists = _stock_file(base_language(language), template_name(item))
     if not exists:
         where = place_of(item.interview, item.interviewer)
@@ -192,12 +197,21 @@ def _compile(
     except jinja2.TemplateSyntaxError as exc:
         line = first_line + (exc.lineno or 1) - 1
         raise InputError(Problem(path, line, 1, f"template: {exc.message}")) from None
+    except templating.Bound as exc:
+        line = first_line + exc.line - 1
+        raise InputError(
+            Problem(path, line, 1, f"template: {exc.what}: a letter's template stays simpler")
+        ) from None
     except templating.Refused as exc:
         line = first_line + exc.line - 1
         what = (
             f"template: {exc.what} is not for a letter (write {{{{ values }}}} and {{% if %}} choices only)"
         )
         raise InputError(Problem(path, line, 1, what)) from None
+    except Exception as exc:  # anything else Jinja or Python's compiler meets in the user's text
+        raise InputError(
+            Problem(path, first_line, 1, f"template: cannot be compiled ({_said(exc)})")
+        ) from None
 
 
 def _renderer(compiled: jinja2.Template) -> Callable[..., str]:
@@ -208,11 +222,29 @@ def _renderer(compiled: jinja2.Template) -> Callable[..., str]:
     def render(**values: object) -> str:
         context = compiled.new_context({**base, **values}, shared=True)
         try:
-            return env.concat(root(context))
+            return env.concat(_bounded(root(context)))
+        except templating.TooLarge:
+            raise
         except Exception:
             env.handle_exception()  # re-raised with the template's lines in the traceback, as render does
 
     return render
+
+
+def _bounded(pieces: Iterator[str]) -> Iterator[str]:
+    """The pieces of a rendering, TooLarge once they pass MAX_OUTPUT characters (before they are joined)."""
+    size = 0
+    for piece in pieces:
+        size += len(piece)
+        if size > templating.MAX_OUTPUT:
+            raise templating.TooLarge
+        yield piece
+
+
+def _said(exc: BaseException) -> str:
+    """An error of the user's template in a few words: its kind and what Python says."""
+    text = " ".join(str(exc).split())[:200]
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 def _split_front_matter(source: str, path: str) -> tuple[dict[str, tuple[str, int]], str, int]:
@@ -291,26 +323,21 @@ def _who(person: Interviewer) -> str:
 
 def render(template: Template, context: dict[str, object]) -> Rendered:
     """The template filled in: subject, text and HTML (values escaped in the HTML)."""
-    # late: jinja2 stays off the idle cron path
-    import jinja2
-
     if template.variants:  # a part whose phrasing no one chose reads its first one
         context = {**{name: 0 for name, _ in template.variants}, **context}
     shape, values = _tokenize(context)
     try:
         subject = _subject(template, context, shape, values) if template.subject else ""
-    except jinja2.UndefinedError as exc:
-        raise InputError(_undefined(template, exc, template.subject_line)) from None
-    except (templating.NotText, jinja2.TemplateError) as exc:  # the sandbox's SecurityError among them
-        raise InputError(Problem(template.path, template.subject_line, 1, f"template: {exc}")) from None
+    except Exception as exc:  # the user's template, whatever it raised: one line at its place
+        raise InputError(_failed(template, exc, template.subject_line)) from None
     try:
         text_parts, html_parts, own, same, literal_words = _skeleton(template, shape)
         text = _fill(text_parts, values) if same else _tidy(template.body(**context))
-    except jinja2.UndefinedError as exc:
-        raise InputError(_undefined(template, exc, template.body_line)) from None
-    except (templating.NotText, jinja2.TemplateError) as exc:
-        raise InputError(Problem(template.path, template.body_line, 1, f"template: {exc}")) from None
-    if not same and _fill(text_parts, values) != text:
+        filled = text if same else _fill(text_parts, values)
+        body_html = _fill(html_parts, values, _escape)
+    except Exception as exc:  # as above
+        raise InputError(_failed(template, exc, template.body_line)) from None
+    if filled != text:
         raise InputError(
             Problem(
                 template.path,
@@ -320,7 +347,6 @@ def render(template: Template, context: dict[str, object]) -> Rendered:
                 "inside {{ }} (by a filter such as upper); write values as they are",
             )
         )
-    body_html = _fill(html_parts, values, _escape)
     kind, language = str(context.get("kind", "thank-you")), str(context.get("language", "en"))
     words = None
     if literal_words is not None:
@@ -487,6 +513,8 @@ def _fill(parts: Parts, values: list[str], escape: Callable[[str], str] | None =
     """The text of split parts with every token replaced by its value (what `_TOKEN.sub` would give)."""
     filled = list(parts)
     used = [values[index] for index in parts[1::2]]  # type: ignore[index]
+    if sum(map(len, used)) + sum(map(len, parts[0::2])) > templating.MAX_OUTPUT:  # type: ignore[arg-type]
+        raise templating.TooLarge
     filled[1::2] = used if escape is None else [escape(value) for value in used]
     return "".join(filled)  # type: ignore[arg-type]
 
@@ -514,11 +542,23 @@ def _converter():  # type: ignore[no-untyped-def]
     return markdown.Markdown(extensions=["nl2br", "sane_lists"], output_format="html")
 
 
-def _undefined(template: Template, exc: Exception, first_line: int) -> Problem:
+def _failed(template: Template, exc: Exception, first_line: int) -> Problem:
+    """What went wrong while the template was filled in, at the line of the template where it did."""
+    # late: jinja2 stays off the idle cron path
+    import jinja2
+
     # Jinja puts a frame named <template> in the traceback, at the line of the template that failed.
     line, tb = first_line, exc.__traceback__
     while tb is not None:
         if tb.tb_frame.f_code.co_filename == "<template>":
             line = first_line + tb.tb_lineno - 1
         tb = tb.tb_next
-    return Problem(template.path, line, 1, f"template: {exc} (check the spelling of the placeholder)")
+    if isinstance(exc, jinja2.UndefinedError):
+        said = f"{exc} (check the spelling of the placeholder)"
+    elif isinstance(exc, templating.NotText | templating.TooLarge | jinja2.TemplateError):
+        said = str(exc)  # the sandbox's SecurityError among them
+    elif isinstance(exc, RecursionError | MemoryError):
+        said = f"too much to work out ({type(exc).__name__}): make it simpler"
+    else:
+        said = f"fails when filled in ({_said(exc)})"
+    return Problem(template.path, line, 1, f"template: {said}")

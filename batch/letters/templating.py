@@ -7,6 +7,12 @@ template is checked when it is compiled, node by node, against the few kinds a l
 `{{ value }}`, `{{ group.value }}`, `{% if %}`/`{% elif %}`/`{% else %}` with comparisons, `and`, `or`,
 `not` and `is` tests. Rendering is then bounded by the template's size. Every value printed must be
 text (or a number): printing a whole group (`{{ me }}`) is refused when the template renders.
+
+Three bounds keep a template small however it is written (`bounds`, and render.py for the output):
+brackets and `{% if %}` blocks nest at most MAX_DEPTH deep, one `{{ }}` or `{% %}` holds at most
+MAX_TAG_TOKENS tokens (Jinja's parser and Python's compiler recurse on both: a hundred brackets ended
+in a RecursionError), and a rendered letter is at most MAX_OUTPUT characters (a long value printed
+thousands of times). Each is far past any letter; past one, the template is refused with its line.
 """
 
 from __future__ import annotations
@@ -36,12 +42,31 @@ _NAMES = {
 }  # fmt: skip
 
 
+MAX_DEPTH = 30  # brackets and {% if %} blocks inside each other
+MAX_TAG_TOKENS = 150  # tokens in one {{ }} or {% %} (a letter's longest holds a dozen)
+MAX_OUTPUT = 200_000  # characters of one rendered subject or body (a letter is a few thousand)
+
+
+class TooLarge(Exception):
+    """A rendered letter past MAX_OUTPUT characters."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            f"the letter grows past {MAX_OUTPUT:,} characters when filled in (is a long value printed "
+            "many times?)"
+        )
+
+
 class Refused(Exception):
     """A template part outside the letter's subset, with the line it is on (counted within the source)."""
 
     def __init__(self, what: str, line: int) -> None:
         super().__init__(what)
         self.what, self.line = what, line
+
+
+class Bound(Refused):
+    """A template past one of the bounds on its shape (MAX_DEPTH, MAX_TAG_TOKENS)."""
 
 
 def environment() -> jinja2.Environment:
@@ -60,9 +85,38 @@ def check(env: jinja2.Environment, source: str) -> frozenset[str] | None:
 
     Else the names whose text a part reads (see reads_text): None when a part reads more than names.
     """
+    bounds(env, source)
     tree = env.parse(source)
     _walk(tree)
     return reads_text(tree)
+
+
+_OPEN, _CLOSE = frozenset("([{"), frozenset(")]}")
+
+
+def bounds(env: jinja2.Environment, source: str) -> None:
+    """Refused at the first place past MAX_DEPTH or MAX_TAG_TOKENS, read from the lexer's tokens
+    (the lexer does not recurse, the parser does: so this runs before it)."""
+    depth = blocks = tokens = 0
+    block_name = False  # the next name in a {% %} is the block's own (if, endif)
+    for line, kind, value in env.lex(source):
+        if kind in ("variable_begin", "block_begin"):
+            tokens, block_name = 0, kind == "block_begin"
+            continue
+        if kind == "whitespace":
+            continue
+        tokens += 1
+        if tokens > MAX_TAG_TOKENS:
+            raise Bound(f"a tag of more than {MAX_TAG_TOKENS} parts", line)
+        if kind == "operator" and value in _OPEN:
+            depth += 1
+        elif kind == "operator" and value in _CLOSE:
+            depth -= 1
+        elif kind == "name" and block_name:
+            blocks += {"if": 1, "endif": -1}.get(value, 0)
+        block_name = False
+        if depth + blocks > MAX_DEPTH:
+            raise Bound(f"nesting more than {MAX_DEPTH} deep (brackets and {{% if %}} blocks)", line)
 
 
 # What reads a value's text, not only whether it is empty: a comparison, a test, an index (a letter of

@@ -72,8 +72,9 @@ def send_due(
     record, file copies in your Sent folder (when `copies` says where). A dry run reads the ledger
     without writing it or taking the lock, and records nothing."""
     interviews = [interview.id for interview in data.interviews]  # the plan reads these rows only
+    starts = {f"{interview.start:%Y-%m-%d %H:%M}" for interview in data.interviews}  # and these (twins.py)
     if dry_run:
-        known = read_states(state, interviews)
+        known = read_states(state, interviews, starts)
         return _run(data, now, known, None, transport, clock, env, limit, sleep, announce, report,
                     lambda: read_entries(state), zones=read_zones(state))  # fmt: skip
     with locked(state), Ledger(state) as ledger:
@@ -81,7 +82,7 @@ def send_due(
             lambda key: announce(f"uncertain  {key}: a run stopped between claim and record; {_hint(key)}")
         )
         ledger.beat(now)
-        known = ledger.states(interviews)
+        known = ledger.states(interviews, starts)
         result = _run(data, now, known, ledger, transport, clock, env, limit, sleep, announce, report,
                       ledger.entries, keep_copies=copies is not None, zones=ledger.zones())  # fmt: skip
         if copies is not None and result.mailbox_problem is None:  # a mailbox just found failing: next run
@@ -509,8 +510,13 @@ def describe(composed: Composed) -> str:
 
 
 def _rejected(composed: Composed) -> Outcome:
+    # late: compose (jinja2, markdown) stays off a run with nothing to send
+    from batch.letters.compose import is_placed
 
     item = composed.item
+    own = [problem for problem in composed.problems if is_placed(problem)]
+    if own:  # a template that failed: its own place first, then what it holds back
+        return Outcome(item.key, "rejected", f"{'; '.join(own)}; not sent  {describe(composed)}")
     path, line, col = place_of(item.interview, item.interviewer)
     problems = "; ".join(composed.problems)
     what = f"not sent  {describe(composed)}: {problems} (template {composed.words.template})"

@@ -26,6 +26,7 @@ from batch.account.settings import NON_ASCII_PASSWORD, SmtpSettings, keyring_pas
 from batch.account.token import TokenError, fetch_token, token_forms
 from batch.account.wire import Cleaner, explain, login_forms, tls_reason
 from batch.errors import FollowUpError
+from batch.ledger.private import FILE_MODE, make_folder
 from batch.letters.mime import Message
 from batch.mail.connection import (
     Login,
@@ -111,7 +112,7 @@ class Outbox:
     def __init__(self, folder: Path) -> None:
         try:
             for part in ("tmp", "new", "cur"):
-                (folder / part).mkdir(parents=True, exist_ok=True)  # a fresh clone has no var/ yet
+                make_folder(folder / part)  # a fresh clone has no var/ yet; 0700: it holds whole messages
             self.tmp = os.open(folder / "tmp", os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
             self.new = os.open(folder / "new", os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
         except OSError as exc:
@@ -142,9 +143,9 @@ class Outbox:
 
 
 def _write_file(name: str, folder: int, data: bytes) -> None:
-    """A new file of these bytes in the folder (as open(path, "wb").write: created or emptied, 0o666
-    less the umask)."""
-    fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o666, dir_fd=folder)
+    """A new file of these bytes in the folder (as open(path, "wb").write: created or emptied), readable
+    by you alone: a whole message."""
+    fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, FILE_MODE, dir_fd=folder)
     try:
         view = memoryview(data)
         while view:  # a regular file takes all at once, unless the disk fills

@@ -18,7 +18,7 @@ taken for an old one:
 
 from __future__ import annotations
 
-import contextlib
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
@@ -53,12 +53,28 @@ def check_in_key(interview_id: str) -> str:
 
 
 def address_key(address: str) -> str:
-    """An address in one comparable form: lower case, the domain as ASCII (IDN in its xn-- form)."""
-    local, _, domain = address.strip().rpartition("@")
-    if not domain.isascii():  # an ASCII domain is its own ASCII form (and no codec import on the idle run)
-        with contextlib.suppress(UnicodeError):  # not a valid IDN: compare it as written
-            domain = domain.encode("idna").decode("ascii")
-    return f"{local}@{domain}".lower() if local else address.strip().lower()
+    """An address in the form mail goes to, the one every comparison of addresses uses: lower case (the
+    local part too: no provider tells Ann from ann), the domain in its ASCII form by IDNA 2008 (UTS 46),
+    as email-validator gives it and mime sends to, so bücher.example and xn--bcher-kva.example are one."""
+    local, at, domain = address.strip().rpartition("@")
+    if not at:
+        return address.strip().lower()
+    if not domain.isascii():  # an ASCII domain is its own ASCII form (and no import on the idle run)
+        domain = _ascii_domain(domain)
+    return f"{local}@{domain}".lower()
+
+
+@functools.lru_cache(maxsize=256)
+def _ascii_domain(domain: str) -> str:
+    # late: email-validator loads idna; only a non-ASCII domain needs it. Python's own 'idna' codec is
+    # IDNA 2003, which names some domains otherwise (straße.example → strasse.example, not xn--strae-oqa)
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        found = validate_email(f"x@{domain}", check_deliverability=False, test_environment=True)
+    except EmailNotValidError:  # not a valid IDN (the loader refuses those): compared as written
+        return domain
+    return str(found.ascii_domain)
 
 
 def name_key(name: str) -> str:
@@ -85,7 +101,7 @@ class Delivery(NamedTuple):  # a NamedTuple, as every record of the idle cron pa
 class Known:  # a plain class, not a dataclass: dataclasses stays off the idle cron path (errors.Problem)
     """The ledger as the plan reads it: rows by key and by interview, and fixed check-in recipients."""
 
-    __slots__ = ("away", "by_interview", "by_key", "check_in_to")
+    __slots__ = ("away", "by_interview", "by_key", "by_start", "check_in_to")
 
     def __init__(
         self,
@@ -99,6 +115,11 @@ class Known:  # a plain class, not a dataclass: dataclasses stays off the idle c
         self.check_in_to: dict[str, tuple[str, str]] = {} if check_in_to is None else check_in_to
         # a check-in an out-of-office moved: the whole window moves, remembered past the old expiry
         self.away: dict[str, tuple[str, str]] = {} if away is None else away
+        # rows by their interview's start (YYYY-MM-DD HH:MM): the same interview under another id (twins.py)
+        self.by_start: dict[str, list[Delivery]] = {}
+        for row in self.by_key.values():
+            if row.start:
+                self.by_start.setdefault(row.start[:16], []).append(row)
 
     def __eq__(self, other: object) -> bool:  # as the dataclass it was: the same rows and recipients
         return self._values() == other._values() if isinstance(other, Known) else NotImplemented
@@ -128,6 +149,8 @@ class Known:  # a plain class, not a dataclass: dataclasses stays off the idle c
         """Index one row."""
         self.by_key[row.key] = row
         self.by_interview.setdefault(row.interview, []).append(row)
+        if row.start:
+            self.by_start.setdefault(row.start[:16], []).append(row)
 
     def with_states(self, states: Mapping[str, str]) -> Known:
         """A copy in which these keys have these states (rows added where the ledger has none)."""

@@ -13,8 +13,10 @@ event whose follow-up has left the data is carried forward as cancelled, so a re
 from __future__ import annotations
 
 import dataclasses
+import errno
 import hashlib
 import os
+import stat
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -24,6 +26,7 @@ import icalendar
 
 from batch.errors import FollowUpError
 from batch.etiquette.schedule import FollowUp
+from batch.ledger.private import make_folder, write_file
 from batch.letters.compose import compose
 from batch.model.interview import Dataset
 
@@ -62,6 +65,15 @@ class Counts:
     emails: int  # emails the job sends (or sent)
     cancelled: int
     unreadable: int = 0  # events of the previous export without a UID or a usable SEQUENCE, left out
+
+
+class Text(icalendar.vText):
+    """A TEXT value escaped as RFC 5545 says, every character kept: icalendar's own escaping first turns
+    a written backslash-N into a line end (a name such as 'R\\Nova' would lose its letters)."""
+
+    def to_ical(self) -> bytes:
+        text = str(self).replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
+        return text.replace("\r\n", "\\n").replace("\n", "\\n").replace("\r", "\\n").encode("utf-8")
 
 
 def event_uid(key: str) -> str:
@@ -116,28 +128,28 @@ def event_for(item: FollowUp, data: Dataset) -> icalendar.Event:
     event.add("uid", event_uid(item.key))
     event.add("dtstart", item.due_at)
     event.add("duration", LENGTHS.get(item.method, timedelta(minutes=15)))
-    event.add("summary", summary_of(item))
+    event.add("summary", Text(summary_of(item)))
     event.add("class", "PRIVATE")
     event.add("categories", ["Follow Up", item.kind])
     event.add("x-followup-key", item.key)
     if item.method == "voicemail" and item.interviewer.phone:
-        event.add("location", item.interviewer.phone)
+        event.add("location", Text(item.interviewer.phone))
     if item.method == "note" and item.interviewer.address:  # one line: calendars show LOCATION as one
-        event.add("location", ", ".join(item.interviewer.address.splitlines()))
+        event.add("location", Text(", ".join(item.interviewer.address.splitlines())))
     if item.state not in LIVE:
         why = CANCELLED_WHY.get(item.state, f"It is {item.state}, so it will not happen.")
         event.add("status", "CANCELLED")
         event.add("transp", "TRANSPARENT")
-        event.add("description", why.format(status=item.interview.status))
+        event.add("description", Text(why.format(status=item.interview.status)))
         return event
     event.add("status", "CONFIRMED")
     event.add("transp", "TRANSPARENT" if item.sends_email else "OPAQUE")
-    event.add("description", describe(item, data))
+    event.add("description", Text(describe(item, data)))
     if not item.sends_email:
         alarm = icalendar.Alarm()
         alarm.add("action", "DISPLAY")
         alarm.add("trigger", timedelta(0))
-        alarm.add("description", summary_of(item))
+        alarm.add("description", Text(summary_of(item)))
         event.add_component(alarm)
     return event
 
@@ -210,16 +222,19 @@ def _read_previous(path: Path) -> tuple[dict[str, Previous], int]:
     """The events of an earlier export by UID, and how many of its events were left out as unknown."""
 
     try:
-        raw = path.read_bytes()
+        raw = _read_earlier(path)
     except FileNotFoundError:
         return {}, 0
     except OSError as exc:
         raise FollowUpError(f"{path}: cannot read the previous calendar ({exc.strerror})") from None
     try:
         calendar = icalendar.Calendar.from_ical(raw)
-    except ValueError as exc:
+        if not isinstance(calendar, icalendar.Calendar):
+            raise ValueError("not one calendar")
+    except Exception as exc:  # the parser meets a hand-edited or foreign file: whatever it raises, one line
+        said = " ".join(str(exc).split())[:120] or type(exc).__name__
         raise FollowUpError(
-            f"{path}: not an iCalendar file ({exc}); remove it or choose another --output"
+            f"{path}: not an iCalendar file ({said}); remove it or choose another --output"
         ) from None
     if str(calendar.get("PRODID", "")) != PRODID:
         raise FollowUpError(f"{path}: not written by followup calendar; choose another --output or remove it")
@@ -234,20 +249,40 @@ def _read_previous(path: Path) -> tuple[dict[str, Previous], int]:
     return found, unknown
 
 
+MAX_EARLIER_BYTES = 256 << 20  # an export of 200,000 follow-ups is well under this
+
+
+def _read_earlier(path: Path) -> bytes:
+    """The bytes of an earlier export: a regular file of an export's size (never a folder, a pipe that
+    would block, or a file too large to be one of ours)."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if stat.S_ISDIR(info.st_mode):
+            raise IsADirectoryError(errno.EISDIR, "it is a folder, not a file")
+        if not stat.S_ISREG(info.st_mode):
+            raise OSError(errno.EINVAL, "it is not a regular file (a pipe or a device)")
+        if info.st_size > MAX_EARLIER_BYTES:
+            raise OSError(errno.EFBIG, f"larger than {MAX_EARLIER_BYTES >> 20} MB: not an export of ours")
+        return handle.read(MAX_EARLIER_BYTES + 1)
+
+
 def _previous(event: icalendar.Event) -> tuple[str, Previous | None]:
     """An earlier event by its UID; None when it has no UID or a SEQUENCE we could not raise by one.
 
     Such an event (edited by hand, or by another program) is treated as unknown: a follow-up that is
     still in the data starts again at SEQUENCE 0.
     """
-    uid = str(event.get("UID", "")).strip()
     try:
+        uid = str(event.get("UID", "")).strip()
         sequence = int(event.get("SEQUENCE", 0))
-        if "DTSTART" in event:
-            event.decoded("DTSTART")  # _gone copies it when the follow-up has left the data
-    except (ValueError, TypeError, OverflowError):
-        return uid, None
-    if not uid or not 0 <= sequence < _MAX_SEQUENCE:
+        for name in ("DTSTART", "DURATION", "DTEND"):
+            if name in event:
+                event.decoded(name)  # _gone copies them when the follow-up has left the data
+        _gone(event).to_ical()  # what a follow-up that left the data becomes must be writable
+    except Exception:  # a hand-edited event, whatever the parser makes of it: unknown, started afresh
+        return str(event.get("UID", "") or ""), None
+    if not uid or not 0 <= sequence < _MAX_SEQUENCE or "DTSTART" not in event:  # every event of ours has one
         return uid, None
     return uid, Previous(sequence, str(event.get(_REVISION, "")), event)
 
@@ -258,10 +293,8 @@ def write_calendar(path: Path, items: Iterable[FollowUp], data: Dataset, now: da
     data_bytes, counts = export_calendar(items, data, now, previous)
     counts = dataclasses.replace(counts, unreadable=unknown)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(f".{path.name}.partial")
-        partial.write_bytes(data_bytes)
-        os.replace(partial, path)
+        make_folder(path.parent)
+        write_file(path, data_bytes)  # 0600: names, numbers and whole letters
     except OSError as exc:
         raise FollowUpError(f"{path}: cannot write the calendar ({exc.strerror})") from None
     return counts

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import contextlib
 import html
-import os
 from datetime import datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 
 from batch.data.fields import zone
 from batch.errors import FollowUpError
+from batch.ledger.private import make_folder, write_file
 from batch.letters.compose import Composed
 from batch.letters.render import STOCK
 from batch.model.interview import Dataset
@@ -73,10 +73,8 @@ def write_preview(outbox: Path, window: Window, data: Dataset, now: datetime) ->
     """Write the page of the window's letters to <outbox>/index.html (whole, then moved)."""
     path = outbox / PAGE
     try:
-        outbox.mkdir(parents=True, exist_ok=True)
-        partial = outbox / f".{PAGE}.partial"
-        partial.write_text(build_page(window, data, now), encoding="utf-8")
-        os.replace(partial, path)
+        make_folder(outbox)
+        write_file(path, build_page(window, data, now).encode("utf-8"))  # 0600: whole messages
     except OSError as exc:
         raise FollowUpError(f"{path}: cannot write the preview page ({exc.strerror})") from None
     return path

@@ -253,6 +253,7 @@ def test_check_parses_each_file_once_for_the_places_of_any_number_of_failing_mes
         )
         if n:  # one me: and one policy: in all
             text = "interviews:\n" + text.split("interviews:\n", 1)[1].replace("company-", f"f{n}-company-")
+            text = text.replace("company: Company", f"company: F{n} Company")  # not the same interviews again
         path.write_text(text, encoding="utf-8")
         paths.append(path)
     parses = []

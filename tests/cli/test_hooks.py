@@ -138,3 +138,41 @@ def test_the_pre_commit_frameworks_hook_entry_refuses_broken_data_with_its_place
     done = subprocess.run(argv, cwd=repo, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 2
     assert f"{repo}/interviews.yaml:{TYPO_LINE}:5: unknown key 'interviewr'" in done.stderr
+
+
+def test_the_hook_checks_what_is_staged_not_the_working_copy(repo):
+    installed(repo)
+    (repo / "interviews.yaml").write_text(BROKEN, encoding="utf-8")
+    assert sh(repo, "git", "add", "interviews.yaml").returncode == 0
+    (repo / "interviews.yaml").write_text(EXAMPLE, encoding="utf-8")  # fixed on disk, not staged
+    done = sh(repo, "git", "commit", "-m", "staged broken")
+    assert done.returncode != 0 and f"{repo}/interviews.yaml:{TYPO_LINE}:5: unknown key" in done.stderr, (
+        done.stderr
+    )
+    assert sh(repo, "git", "add", "interviews.yaml").returncode == 0
+    assert sh(repo, "git", "commit", "-m", "good").returncode == 0
+    (repo / "interviews.yaml").write_text(BROKEN, encoding="utf-8")  # broken on disk, the good one staged
+    (repo / "interviews.yaml").write_text(EXAMPLE + "\n", encoding="utf-8")
+    assert sh(repo, "git", "add", "interviews.yaml").returncode == 0
+    (repo / "interviews.yaml").write_text(BROKEN, encoding="utf-8")
+    done = sh(repo, "git", "commit", "-m", "staged good")
+    assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.parametrize(
+    "name", ["interviews/café.yaml", "interviews/with space.yml", "interviews/\u2028odd.yaml"]
+)
+def test_the_hook_checks_a_data_file_whatever_its_name(repo, name):
+    installed(repo)
+    (repo / "interviews.yaml").write_text(EXAMPLE, encoding="utf-8")
+    assert sh(repo, "git", "add", "interviews.yaml").returncode == 0
+    assert sh(repo, "git", "commit", "-m", "good").returncode == 0
+    path = repo / name
+    path.parent.mkdir(exist_ok=True)
+    path.write_text("interviews:\n  - id: x\n    compnay: Acme\n", encoding="utf-8")
+    assert sh(repo, "git", "add", name).returncode == 0
+    done = sh(repo, "git", "commit", "-m", "more")
+    assert done.returncode != 0, done.stderr
+    assert (
+        "commit refused" in done.stderr and "compnay" in done.stderr and f"{repo}/interviews/" in done.stderr
+    )

@@ -290,6 +290,8 @@ ALLOWED_NUMBERS = {
     ("tool/smtp.md", "24 hours"): "Gmail's own rolling window for its sending limit (a cited fact)",
     ("tool/sending.md", "24 hours"): "the cap's rolling window, fixed in the code, not a policy number",
     ("tool/smtp.md", "16-letter"): "the length of a Gmail app password",
+    ("tool/interviews.md", "200,000 characters"): "a template's output bound, fixed in the code (MAX_OUTPUT)",
+    ("tool/troubleshooting.md", "200,000 characters"): "the same bound, fixed in the code (MAX_OUTPUT)",
 }
 NUMBER = r"\b(?:\d+(?:[.,]\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|fifteen|thirty|sixty)\b"
 UNIT = r"(?:minutes?|hours?|days?|weeks?|words?|seconds?|characters?|messages? a day|letter\b)"
