@@ -17,6 +17,7 @@ from batch.letters.compose import compose
 from batch.model.interview import Dataset
 from batch.views.calendar import export_calendar
 from batch.views.preview import build_page
+from batch.views.window import window_of
 from tests.hostile_cases import data_yaml
 
 NOW = datetime.fromisoformat("2026-11-24T16:00:00-05:00")
@@ -56,7 +57,8 @@ def test_every_calendar_text_reads_back_as_written(tmp_path: Path) -> None:
 
 def test_the_preview_shows_values_as_text_never_as_markup(tmp_path: Path) -> None:
     data = _data(tmp_path)
-    page = build_page([compose(item, data) for item in plan(data, NOW)], data, NOW)
+    items = plan(data, NOW)
+    page = build_page(window_of([compose(item, data) for item in items], items, data, NOW, None), data, NOW)
     assert "<b>" not in page and "<i>x</i>" not in page
     assert "&lt;b&gt;&amp;amp;&lt;/b&gt;" in page
 
