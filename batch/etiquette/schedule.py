@@ -34,6 +34,7 @@ from batch.model.keys import (
     match_thank_yous,
 )
 from batch.model.policy import DEFAULT, Policy
+from batch.model.rounds import next_round
 
 UTC_ZONE = ZoneInfo("UTC")
 # waiting: due, but the recipient is not at work now; held: it waits for the user's word (see keys.py);
@@ -99,7 +100,8 @@ def plan(
         matches = _matches(interview, items, known) if known else {}
         if not exact and any(_unsettled(item, moment, matches.get(item.key)) for item in items):
             items = list(follow_ups(interview, data.me, data.policy, known))
-        found.extend(_with_state(item, moment, matches.get(item.key)) for item in items)
+        later = next_round(interview, data.interviews)
+        found.extend(_in_round(_with_state(item, moment, matches.get(item.key)), later) for item in items)
     found.sort(key=lambda item: (item.sends_at.astimezone(UTC), item.key))
     return found
 
@@ -254,6 +256,18 @@ def _with_state(item: FollowUp, moment: datetime, match: Match | None) -> Follow
         passed = holidays_between(moment.astimezone(item.zone).date(), opening.date(), item.rules)
         why += f", past {passed}" if passed else ""
     return _replace(item, state="waiting", why=why, opens_at=opening, supersedes=supersedes)
+
+
+# States of a follow-up still to go: a later round's check-in takes the place of one of these.
+_PENDING = frozenset({"scheduled", "due", "waiting", "held"})
+
+
+def _in_round(item: FollowUp, later: str | None) -> FollowUp:
+    """A check-in still to go for an interview that a later round (with any of the same people)
+    followed: cancelled, as the later round's own follow-ups ask the news now."""
+    if later is None or item.kind != "check-in" or item.state not in _PENDING:
+        return item
+    return _replace(item, state="cancelled", why=f"{item.why}; replaced by the later round {later}")
 
 
 def _replace(item: FollowUp, **changes: object) -> FollowUp:

@@ -68,6 +68,17 @@ def day_words(language: str, held: date, read: date, spoken_soon: bool = True) -
     return DayWords(when, of, weekday, on_date, relative)
 
 
+@lru_cache(maxsize=1024)
+def decision_words(language: str, decided: date, read: date) -> str:
+    """The day a decision was hoped for, as a date ("December 4", "4 décembre"; with its year when
+    it is not the reader's year): never a relative word, which would be false a week later."""
+    # late: as in day_words
+    from babel.dates import format_skeleton
+
+    skeleton = "MMMMd" if decided.year == read.year else "yMMMMd"
+    return str(format_skeleton(skeleton, decided, locale=locale_name(language)))
+
+
 def _bare(word: str, relative: str) -> tuple[str, str]:
     """A language we ship no templates for: the CLDR words as they are, for the user's own template."""
     return word, word
