@@ -69,7 +69,7 @@ class Review:
     """What `check` and `doctor` find in every message the plan would produce, each at its place."""
 
     problems: list[Problem]  # the etiquette lint, and two panelists with one letter from stock templates
-    warnings: list[Problem]  # two panelists with one letter from your own template
+    warnings: list[Problem]  # two panelists with one letter from your own template; lint.advice
 
 
 def review(data: Dataset, items: list[FollowUp]) -> Review:
@@ -78,6 +78,8 @@ def review(data: Dataset, items: list[FollowUp]) -> Review:
     every = [(item, compose(item, data)) for item in items]
     failing = [(item, composed) for item, composed in every if composed.problems]
     panel = etiquette.panel_problems([(item, composed.words) for item, composed in every])
+    advised = [(item, said) for item, composed in every for said in etiquette.advice(item, composed.words)]
+    panel += [(item, said, False) for item, said in _once_each(advised)]
     placed = [item for item, _ in failing] + [item for item, _, _ in panel]
     places = places_of([(item.interview, item.interviewer) for item in placed])
     problems = [
@@ -92,6 +94,18 @@ def review(data: Dataset, items: list[FollowUp]) -> Review:
         else:
             warnings.append(Problem(*place, f"warning: {item.key}: {said}"))
     return Review(problems, warnings)
+
+
+def _once_each(advised: list[tuple[FollowUp, str]]) -> list[tuple[FollowUp, str]]:
+    """Each piece of advice once per person (their thank-you and check-in would say it twice)."""
+    seen: set[tuple[str, str, str]] = set()
+    found = []
+    for item, said in advised:
+        key = (item.interview.id, item.interviewer.name, said)
+        if key not in seen:
+            seen.add(key)
+            found.append((item, said))
+    return found
 
 
 def thread_of(item: FollowUp, entries: Iterable[Entry]) -> Thread | None:
