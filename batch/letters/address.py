@@ -121,8 +121,10 @@ def greeting_hint(person: Interviewer, language: str) -> str | None:
     parsed = parse(person.name)
     shorter = f"{parsed.written} {parsed.words[-1]}" if parsed.title else " ".join(parsed.words[:-1])
     example = greeting(Interviewer(name=shorter), language) if parsed.title else _given(shorter, language)
-    return (f"name: {person.name!r} does not say which words are the family name, so the letter greets "
-            f"'{greeting(person, language)}'; say it with greeting: (e.g. greeting: \"{example}\")")
+    return (
+        f"name: {person.name!r} does not say which words are the family name, so the letter greets "
+        f"'{greeting(person, language)}'; say it with greeting: (e.g. greeting: \"{example}\")"
+    )
 
 
 def _given(name: str, language: str) -> str:

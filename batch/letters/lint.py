@@ -7,9 +7,9 @@ from functools import lru_cache
 from pathlib import Path
 
 from batch.etiquette.schedule import FollowUp
-from batch.letters.render import STOCK, Rendered
 from batch.letters.address import greeting_hint
 from batch.letters.reading import language_hint, relative_day_word, repeats
+from batch.letters.render import STOCK, Rendered
 from batch.letters.words import control_problem, count_words, join_words
 from batch.model.interview import Interview
 from batch.model.languages import base_language

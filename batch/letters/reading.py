@@ -30,20 +30,20 @@ _ECHO = {
     "es": ("otra vez", "de nuevo", "nuevamente", "una vez más"),
 }
 # Words too common to make a repeated phrase worth a remark ("the role at", "de la").
-STOPWORDS = {
-    "en": frozenset("the a an and or of to in on at for with about by from as is are was be been it its "
-                    "this that these those i me my we our you your he she they them their us "
-                    "have has had will would can could may might do did so but not very more most "
-                    "any all what how when which who if than then there here".split()),
-    "fr": frozenset("le la les l un une des du de d et ou à au aux en dans sur pour par avec sans ce cet "
-                    "cette ces je j me m moi nous vous il elle ils elles on son sa ses mon ma mes votre "
-                    "vos notre nos leur leurs qui que qu quoi dont où est sont être ai a avez avons été "
-                    "ne n pas plus très tout tous toute se s y si mais comme".split()),
-    "es": frozenset("el la los las lo un una unos unas de del al a y o en con sin por para sobre que "
-                    "quien como cuando donde es son ser fue he ha han me mi mis yo nos nosotros "
-                    "usted ustedes su sus le les se tu te muy más ya no si pero este esta esto ese esa "
-                    "eso estos estas".split()),
-}  # fmt: skip
+_STOPWORDS_TEXT = {
+    "en": """the a an and or of to in on at for with about by from as is are was be been it its this that
+             these those i me my we our you your he she they them their us have has had will would can
+             could may might do did so but not very more most any all what how when which who if than
+             then there here""",
+    "fr": """le la les l un une des du de d et ou à au aux en dans sur pour par avec sans ce cet cette ces
+             je j me m moi nous vous il elle ils elles on son sa ses mon ma mes votre vos notre nos leur
+             leurs qui que qu quoi dont où est sont être ai a avez avons été ne n pas plus très tout
+             tous toute se s y si mais comme""",
+    "es": """el la los las lo un una unos unas de del al a y o en con sin por para sobre que quien como
+             cuando donde es son ser fue he ha han me mi mis yo nos nosotros usted ustedes su sus le les
+             se tu te muy más ya no si pero este esta esto ese esa eso estos estas""",
+}
+STOPWORDS = {base: frozenset(text.split()) for base, text in _STOPWORDS_TEXT.items()}
 _WORDS = re.compile(r"[^\W\d_]+")
 
 

@@ -28,9 +28,8 @@ from batch.data.fields import zone
 from batch.data.load import place_of
 from batch.errors import InputError, Problem
 from batch.etiquette.schedule import FollowUp
-from batch.letters import templating
 from batch.etiquette.workdays import place_of_zone
-from batch.letters import typography
+from batch.letters import templating, typography
 from batch.letters.address import greeting
 from batch.letters.phrasing import day_words, decision_words, phrasing
 from batch.letters.words import CONTROL, WORD_CHAR, count_words, join_words, value_words

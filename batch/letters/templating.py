@@ -31,7 +31,8 @@ _NAMES = {
     "Include": "an {% include %}", "Import": "an {% import %}", "FromImport": "an {% import %}",
     "Extends": "an {% extends %}", "Block": "a {% block %}", "Assign": "a {% set %}",
     "AssignBlock": "a {% set %}", "FilterBlock": "a {% filter %} block", "With": "a {% with %} block",
-    "Filter": "a filter other than de, le, del or al (|)", "Call": "a call ()", "Mul": "the operator *", "Pow": "the operator **",
+    "Filter": "a filter other than de, le, del or al (|)", "Call": "a call ()",
+    "Mul": "the operator *", "Pow": "the operator **",
     "Mod": "the operator %", "Div": "the operator /", "FloorDiv": "the operator //",
     "Add": "the operator +", "Sub": "the operator -", "Concat": "the operator ~", "Neg": "a minus sign",
     "Slice": "a slice", "Dict": "a {…} mapping", "Scope": "a scope",
@@ -56,7 +57,7 @@ def environment() -> jinja2.Environment:
     env = ImmutableSandboxedEnvironment(
         undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=True, finalize=_text_only
     )
-    env.filters.update(filters())  # type: ignore[arg-type]  # each takes a value and gives text
+    env.filters.update(filters())
     return env
 
 

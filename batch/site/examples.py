@@ -156,22 +156,24 @@ def _in_language(code: str, **person: Any) -> schedule.FollowUp:
 def part_example_languages() -> str:
     """Nadia's thank-you in each shipped language variant, one tab each (`language:` on the interview)."""
     blocks = {}
-    for code in sorted(render.shipped_languages(), key=lambda c: (list(LANGUAGE_NAMES) + [c]).index(c)):
+    for code in sorted(render.shipped_languages(), key=lambda c: [*LANGUAGE_NAMES, c].index(c)):
         item = _in_language(code)
-        blocks[LANGUAGE_NAMES.get(code, code)] = message_block(item, f"{code} thank-you", with_interview(item.interview))
+        data = with_interview(item.interview)
+        blocks[LANGUAGE_NAMES.get(code, code)] = message_block(item, f"{code} thank-you", data)
     return tabs(blocks)
 
 
 def part_example_france_quebec() -> str:
     """One thank-you with `language: fr`, read in Paris and in Montréal: two letters, side by side."""
     columns = []
-    for label, zone in (("Nadia reads it in Paris", "Europe/Paris"), ("Nadia reads it in Montréal", "America/Toronto")):
+    places = (("Nadia reads it in Paris", "Europe/Paris"), ("Nadia reads it in Montréal", "America/Toronto"))
+    for label, zone in places:
         item = _in_language("fr", timezone=zone)
         composed = words_of(item, with_interview(item.interview))
         check(f"fr thank-you in {zone}", list(composed.problems))
         words = composed.words
         body = f"**{label}** (`timezone: {zone}`)\n\n**Subject:** {words.subject}\n\n{fenced(words.text)}"
-        columns.append(f'<div markdown>\n\n{body}\n\n</div>')
+        columns.append(f"<div markdown>\n\n{body}\n\n</div>")
     return '<div class="grid" markdown>\n\n' + "\n\n".join(columns) + "\n\n</div>"
 
 

@@ -1,4 +1,4 @@
-"""Rounds: a later interview at the same company with any of the same people takes the earlier one's check-in."""
+"""Rounds: a later interview at one company with any of the same people takes the earlier one's check-in."""
 
 from __future__ import annotations
 

@@ -33,7 +33,9 @@ def test_a_name_is_greeted_as_a_person_would(name: str, language: str, said: str
 
 
 @pytest.mark.parametrize("language", ["en", "fr-FR", "fr-CA", "es-MX", "es-ES"])
-@pytest.mark.parametrize("name", ["Dr. Park", "Mme Bédard", "Dra. Fernández", "Dr. Helen Park", "Sra. Ana Ruiz"])
+@pytest.mark.parametrize(
+    "name", ["Dr. Park", "Mme Bédard", "Dra. Fernández", "Dr. Helen Park", "Sra. Ana Ruiz"]
+)
 def test_a_title_is_never_said_alone(name: str, language: str) -> None:
     said = greeting(Interviewer(name=name), language)
     assert said.rstrip(",:").split()[-1] == name.split()[-1]

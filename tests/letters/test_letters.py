@@ -516,7 +516,8 @@ def test_the_most_specific_language_wins() -> None:
         ("fr", "America/Toronto", "fr-CA"), ("fr", "America/Montreal", "fr-CA"),
         ("es", "America/Mexico_City", "es-MX"), ("es", "Europe/Madrid", "es-ES"),
         ("es", "America/Bogota", "es-MX"), ("fr", "Asia/Tokyo", "fr-FR"), ("es", "Etc/UTC", "es-MX"),
-        ("fr-CA", "Europe/Paris", "fr-CA"), ("FR-fr", "America/Toronto", "fr-FR"), ("en", "Europe/Paris", "en"),
+        ("fr-CA", "Europe/Paris", "fr-CA"), ("FR-fr", "America/Toronto", "fr-FR"),
+        ("en", "Europe/Paris", "en"),
     ],
 )  # fmt: skip
 def test_a_bare_language_takes_its_variant_from_the_readers_zone(code: str, zone: str, variant: str) -> None:

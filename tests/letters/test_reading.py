@@ -26,7 +26,10 @@ def stock(text: str, subject: str = "Thank you for the Analyst interview", langu
     [
         ("Thank you again for your time, and again for the tour.", "again"),
         ("What you said stayed with me. The tour stayed with me too.", "stayed with me"),
-        ("Merci encore pour la visite ; merci encore de votre accueil.", None),  # English letter: no French echo
+        (
+            "Merci encore pour la visite ; merci encore de votre accueil.",
+            None,
+        ),  # English letter: no French echo
     ],
 )
 def test_the_lint_refuses_a_stock_letter_that_says_a_thing_twice(more: str, said: str | None) -> None:
@@ -76,7 +79,9 @@ def test_no_subject_says_a_relative_day(subject: str, said: str | None) -> None:
         ("Kubernetes", "es-ES", None),
     ],
 )
-def test_a_value_in_another_language_than_its_letter_is_found(value: str, language: str, other: str | None) -> None:
+def test_a_value_in_another_language_than_its_letter_is_found(
+    value: str, language: str, other: str | None
+) -> None:
     hint = language_hint(value, language)
     assert (hint is not None and other in hint) if other else hint is None
 
@@ -91,7 +96,9 @@ def test_check_warns_of_a_topic_in_another_language_at_its_place() -> None:
     found = review(data, plan(data, datetime.fromisoformat("2026-05-12T09:00-04:00")))
     assert found.problems == []
     said = [str(w) for w in found.warnings]
-    assert any("topics: 'the nightly load' reads as English, and the letter is in French" in w for w in said), said
+    assert any(
+        "topics: 'the nightly load' reads as English, and the letter is in French" in w for w in said
+    ), said
     assert all(":" in w.split(" ")[0] for w in said)  # each at its place, path:line:col
 
 
