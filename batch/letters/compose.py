@@ -20,8 +20,17 @@ from batch.ledger.schema import Entry
 from batch.letters import lint as etiquette
 from batch.letters import mime
 from batch.letters.lint import lint
-from batch.letters.render import Rendered, context_for, load_template, reminder_path, render, render_follow_up
+from batch.letters.render import (
+    Rendered,
+    context_for,
+    load_template,
+    reminder_language,
+    reminder_path,
+    render,
+    render_follow_up,
+)
 from batch.model.interview import Dataset
+from batch.model.languages import base_language
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +148,8 @@ def render_follow_up_reminder(
     context = context_for(item, data, moment)
     context["script"] = words.text.strip()
     context["address"] = item.interviewer.address or ""  # where a card is posted
+    yours = reminder_language(data)  # the reminder's own words are yours: your typography, your lint
+    context["variant"], context["language"] = yours, base_language(yours)
     return render(load_template(reminder_path(data)), context)
 
 

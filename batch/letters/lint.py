@@ -8,7 +8,7 @@ from pathlib import Path
 
 from batch.etiquette.schedule import FollowUp
 from batch.letters.address import greeting_hint
-from batch.letters.reading import language_hint, relative_day_word, repeats
+from batch.letters.reading import hola_with_usted, language_hint, relative_day_word, repeats
 from batch.letters.render import STOCK, Rendered
 from batch.letters.words import control_problem, count_words, join_words
 from batch.model.interview import Interview
@@ -81,6 +81,8 @@ def lint(rendered: Rendered, method: str, policy: Policy, is_reminder: bool = Fa
                      "name the role or the interview instead")  # fmt: skip
     if _in_stock(rendered) and (again := repeats(rendered)):
         found.append(f"it says {again!r} twice: a letter reads once")
+    if _in_stock(rendered) and hola_with_usted(text, rendered.language):
+        found.append(_HOLA)
     if len(rendered.subject) > policy.subject_max_chars:
         found.append(f"subject is {len(rendered.subject)} characters; keep it to "
                      f"{policy.subject_max_chars} or fewer")  # fmt: skip
@@ -104,6 +106,9 @@ def lint(rendered: Rendered, method: str, policy: Policy, is_reminder: bool = Fa
     return found
 
 
+_HOLA = "it greets with 'Hola' and then says usted: write {{ greeting }} (Estimada …:) or keep to tú"
+
+
 def advice(item: FollowUp, rendered: Rendered) -> list[str]:
     """What works but a reader would notice: a greeting the name cannot tell, a value in another
     language, a user's template that says a thing twice (each a warning, never a refusal)."""
@@ -117,6 +122,8 @@ def advice(item: FollowUp, rendered: Rendered) -> list[str]:
                 found.append(f"{what}: {value!r} {hint}")
     if not _in_stock(rendered) and (again := repeats(rendered)):
         found.append(f"your template says {again!r} twice: a letter reads once")
+    if not _in_stock(rendered) and hola_with_usted(rendered.text, rendered.language):
+        found.append(_HOLA)
     return found
 
 

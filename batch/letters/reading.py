@@ -84,6 +84,18 @@ def _repeats(pieces: tuple[str, ...], base: str) -> str | None:
     return None
 
 
+_USTED = re.compile(r"\b(usted|ustedes|le agradezco|le escribo|su tiempo|su atención|le llamo)\b", re.IGNORECASE)
+
+
+def hola_with_usted(text: str, language: str) -> bool:
+    """Whether a Spanish letter greets with "Hola" and then speaks to the reader as usted: a familiar
+    hello beside a formal you reads as a slip."""
+    if base_language(language) != "es":
+        return False
+    first, _, rest = text.lstrip().partition("\n")
+    return first.casefold().startswith("hola") and _USTED.search(rest) is not None
+
+
 # Words only one of the languages we write uses (those shared, such as de, la, en, a, que, are left out).
 _OWN_STOPWORDS = {
     base: words - frozenset().union(*(other for name, other in STOPWORDS.items() if name != base))

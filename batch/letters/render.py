@@ -129,9 +129,14 @@ def stock_path(item: FollowUp, data: Dataset) -> Path:
     return path
 
 
+def reminder_language(data: Dataset) -> str:
+    """The language variant of the reminders to you: yours, by your zone's country for a bare fr or es."""
+    return variant(data.me.language or "en", _country(data.me.timezone))
+
+
 def reminder_path(data: Dataset) -> Path:
     """The reminder to you, in your language."""
-    return _stock_file(variant(data.me.language or "en", _country(data.me.timezone)), "reminder")[0]
+    return _stock_file(reminder_language(data), "reminder")[0]
 
 
 def shipped_languages() -> tuple[str, ...]:

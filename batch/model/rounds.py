@@ -18,26 +18,29 @@ def _person(who: Interviewer) -> str:
     return (who.email or who.name).casefold()
 
 
-def _same_process(earlier: Interview, later: Interview) -> bool:
-    if earlier.company.casefold() != later.company.casefold() or earlier.start >= later.start:
-        return False
-    return not {_person(p) for p in earlier.interviewers}.isdisjoint(_person(p) for p in later.interviewers)
-
-
 def rounds(interviews: Sequence[Interview]) -> dict[str, tuple[int, str | None]]:
-    """Each interview's round (1 for the first) and the id of the round after it (None for the latest)."""
+    """Each interview's round (1 for the first) and the id of the round right after it (None for the
+    latest). Interviews are grouped by company first: a data file of many companies stays linear."""
     if _LAST and _LAST[0][0] is interviews:
         return _LAST[0][1]
-    ordered = sorted(interviews, key=lambda i: i.start)
+    companies: dict[str, list[Interview]] = {}
+    for interview in interviews:
+        companies.setdefault(interview.company.casefold(), []).append(interview)
     found: dict[str, tuple[int, str | None]] = {}
-    for n, later in enumerate(ordered):
-        number = 1
-        for earlier in ordered[:n]:
-            if _same_process(earlier, later):
-                number = max(number, found[earlier.id][0] + 1)
-                if found[earlier.id][1] is None:  # the round right after it
-                    found[earlier.id] = (found[earlier.id][0], later.id)
-        found[later.id] = (number, None)
+    for group in companies.values():
+        if len(group) == 1:
+            found[group[0].id] = (1, None)
+            continue
+        ordered = sorted(group, key=lambda i: i.start)
+        people = [frozenset(_person(p) for p in i.interviewers) for i in ordered]
+        for n, later in enumerate(ordered):
+            number = 1
+            for m, earlier in enumerate(ordered[:n]):
+                if earlier.start < later.start and not people[m].isdisjoint(people[n]):
+                    number = max(number, found[earlier.id][0] + 1)
+                    if found[earlier.id][1] is None:  # the round right after it
+                        found[earlier.id] = (found[earlier.id][0], later.id)
+            found[later.id] = (number, None)
     _LAST[:] = [(interviews, found)]
     return found
 

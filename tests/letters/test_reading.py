@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 
 import pytest
@@ -111,3 +112,12 @@ def test_check_warns_of_a_greeting_it_cannot_know_with_a_suggestion() -> None:
     found = review(data, plan(data, datetime.fromisoformat("2026-05-12T09:00-04:00")))
     said = [str(w) for w in found.warnings]
     assert sum('greeting: "Dear Mary Ann,"' in w for w in said) == 1, said
+
+
+def test_hola_beside_usted_is_refused_in_a_stock_letter_and_a_warning_in_yours() -> None:
+    text = "Hola, Ana:\n\nMuchas gracias por su tiempo. Le agradezco la entrevista.\n\nSaludos,\nSam\n"
+    said = "it greets with 'Hola' and then says usted: write {{ greeting }} (Estimada …:) or keep to tú"
+    assert said in lint(stock(text, language="es-MX"), "email", Policy())
+    own = Rendered("/elsewhere/mine.md", "Gracias", text, "<p/>", language="es-ES")
+    assert said in advice(item_of(dataset()), own)
+    assert said not in advice(item_of(dataset()), dataclasses.replace(own, text=text.replace("Hola", "Estimada")))

@@ -180,8 +180,8 @@ def test_a_name_in_markup_appears_escaped_in_the_thank_you() -> None:
     rendered = render_follow_up(item, data)
     assert "Dear <b>Ann</b>," in rendered.text
     assert "<p>Dear &lt;b&gt;Ann&lt;/b&gt;,</p>" in rendered.html
-    assert "of [x](http://evil)" in rendered.text
-    assert "of [x](http://evil)" in rendered.html and "<a " not in rendered.html
+    assert " [x](http://evil)" in rendered.text
+    assert " [x](http://evil)" in rendered.html and "<a " not in rendered.html
 
 
 def model_text(value: str) -> bool:
