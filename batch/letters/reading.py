@@ -84,7 +84,9 @@ def _repeats(pieces: tuple[str, ...], base: str) -> str | None:
     return None
 
 
-_USTED = re.compile(r"\b(usted|ustedes|le agradezco|le escribo|su tiempo|su atención|le llamo)\b", re.IGNORECASE)
+_USTED = re.compile(
+    r"\b(usted|ustedes|le agradezco|le escribo|su tiempo|su atención|le llamo)\b", re.IGNORECASE
+)
 
 
 def hola_with_usted(text: str, language: str) -> bool:
