@@ -58,6 +58,7 @@ class FollowUp(NamedTuple):  # a NamedTuple, as every record of the idle cron pa
     rules: Policy = DEFAULT  # the working days and hours of that place
     opens_at: datetime | None = None  # waiting: the next moment the recipient is at work
     supersedes: str | None = None  # an earlier key whose delivery failed to an address since corrected
+    replaced_by: str | None = None  # the later round (its interview id) that took this check-in's place
 
     @property
     def recipient(self) -> str:
@@ -267,7 +268,8 @@ def _in_round(item: FollowUp, later: str | None) -> FollowUp:
     followed: cancelled, as the later round's own follow-ups ask the news now."""
     if later is None or item.kind != "check-in" or item.state not in _PENDING:
         return item
-    return _replace(item, state="cancelled", why=f"{item.why}; replaced by the later round {later}")
+    why = f"{item.why}; replaced by the later round {later}"
+    return _replace(item, state="cancelled", why=why, replaced_by=later)
 
 
 def _replace(item: FollowUp, **changes: object) -> FollowUp:

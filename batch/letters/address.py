@@ -22,7 +22,10 @@ class Title(NamedTuple):
 
 # Each title as written (casefolded, without its dot), in every language we write.
 TITLES = {
-    "dr": Title(None, "doctor"), "dra": Title("f", "doctor"), "doctor": Title(None, "doctor"),
+    "dr": Title(None, "doctor"), "dra": Title("f", "doctor"), "dre": Title("f", "doctor"),
+    "doctor": Title(None, "doctor"), "me": Title(None, "counsel"), "maître": Title(None, "counsel"),
+    "lcda": Title("f", "licensed"), "licda": Title("f", "licensed"), "lcdo": Title("m", "licensed"),
+    "licdo": Title("m", "licensed"),
     "prof": Title(None, "professor"), "pr": Title(None, "professor"),
     "mr": Title("m", "civil"), "ms": Title("f", "civil"), "mrs": Title("f", "civil"),
     "miss": Title("f", "civil"), "mx": Title(None, "civil"),
@@ -37,11 +40,14 @@ TITLES = {
 _EN = {("civil", "m"): "Mr.", ("civil", "f"): "Ms.", ("doctor", None): "Dr.", ("doctor", "f"): "Dr.",
        ("professor", None): "Professor"}  # fmt: skip
 _FR = {("civil", "m"): "Monsieur", ("civil", "f"): "Madame", ("doctor", None): "Docteur",
-       ("doctor", "f"): "Docteure", ("professor", None): "Professeur"}  # fmt: skip
+       ("doctor", "f"): "Docteure", ("professor", None): "Professeur",
+       ("counsel", None): "Maître"}  # fmt: skip
 _ES = {("civil", "m"): "Sr.", ("civil", "f"): "Sra.", ("doctor", None): "Dr.", ("doctor", "m"): "Dr.",
        ("doctor", "f"): "Dra.", ("professor", None): "Prof.", ("licensed", None): "Lic.",
        ("engineer", None): "Ing.", ("master", "m"): "Mtro.", ("master", "f"): "Mtra.",
-       ("architect", None): "Arq."}  # fmt: skip
+       ("architect", None): "Arq.", ("licensed", "f"): "Lic.", ("licensed", "m"): "Lic."}  # fmt: skip
+# Spain writes no Lic., Ing., Mtro. or Arq. before a surname: those names are greeted without them.
+_ES_ES = {key: words for key, words in _ES.items() if key[0] in ("civil", "doctor", "professor")}
 
 
 class Parsed(NamedTuple):
@@ -80,11 +86,11 @@ def addressed(person: Interviewer, language: str) -> tuple[str, str | None]:
     parsed = parse(person.name)
     if parsed.title is None:
         return "", None
-    table = {"fr": _FR, "es": _ES}.get(base_language(language), _EN)
+    table = {"fr": _FR, "es": _ES_ES if language.lower() == "es-es" else _ES}.get(
+        base_language(language), _EN
+    )
     rank, gender = parsed.title.rank, parsed.title.gender
     words = table.get((rank, gender)) or table.get((rank, None))
-    if words is None and base_language(language) == "es":
-        words = parsed.written  # a Spanish title as the name writes it
     return words or "", gender
 
 

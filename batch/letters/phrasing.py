@@ -57,7 +57,9 @@ def day_words(language: str, held: date, read: date, spoken_soon: bool = True) -
     relative = relative_day(held, read, spoken_soon)
     fields = locale._data["date_fields"]  # CLDR's relative words; Babel has no public call for them
     weekday = format_date(held, "EEEE", locale=locale)
-    on_date = format_skeleton("MMMMd" if held.year == read.year else "yMMMMd", held, locale=locale)
+    on_date = _first_of_month(
+        language, held, format_skeleton("MMMMd" if held.year == read.year else "yMMMMd", held, locale=locale)
+    )
     if relative in ("today", "yesterday"):
         word = fields["day"]["relative"][0 if relative == "today" else -1]
     elif relative == "last":
@@ -76,7 +78,16 @@ def decision_words(language: str, decided: date, read: date) -> str:
     from babel.dates import format_skeleton
 
     skeleton = "MMMMd" if decided.year == read.year else "yMMMMd"
-    return str(format_skeleton(skeleton, decided, locale=locale_name(language)))
+    return _first_of_month(
+        language, decided, str(format_skeleton(skeleton, decided, locale=locale_name(language)))
+    )
+
+
+def _first_of_month(language: str, day: date, said: str) -> str:
+    """French writes the first of a month as an ordinal: 1er décembre (CLDR gives 1 décembre)."""
+    if day.day == 1 and base_language(language) == "fr" and said.startswith("1 "):
+        return "1er " + said[2:]
+    return said
 
 
 def _bare(word: str, relative: str) -> tuple[str, str]:

@@ -6,6 +6,9 @@ import tempfile
 from datetime import datetime
 from pathlib import Path
 
+import pytest
+
+from batch.cli.main import main
 from batch.data.load import load
 from batch.etiquette.schedule import plan
 from batch.model.interview import Dataset
@@ -70,6 +73,7 @@ def test_the_later_round_replaces_the_earlier_rounds_pending_check_in_and_says_s
     check_ins = {item.interview.id: item for item in items if item.kind == "check-in"}
     assert check_ins["lakeside-1"].state == "cancelled"
     assert "replaced by the later round lakeside-2" in check_ins["lakeside-1"].why
+    assert check_ins["lakeside-1"].replaced_by == "lakeside-2"
     assert check_ins["lakeside-2"].state == "scheduled"
     assert check_ins["other-company"].state == "scheduled"  # another company: a process of its own
 
@@ -89,3 +93,14 @@ def test_a_check_in_already_recorded_stays_as_the_ledger_says() -> None:
     key = next(i.key for i in items if i.kind == "check-in" and i.interview.id == "lakeside-1")
     again = plan(data, datetime.fromisoformat("2026-05-21T09:00-04:00"), {key: "sent"})
     assert next(i for i in again if i.key == key).state == "sent"
+
+
+def test_the_plan_table_names_the_later_round(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "interviews.yaml"
+    path.write_text(DATA, encoding="utf-8")
+    args = ["--data", str(path), "--state", str(tmp_path / "ledger.db"), "--now", "2026-05-21T09:00-04:00"]
+    assert main([*args, "plan"]) == 0
+    line = next(
+        row for row in capsys.readouterr().out.splitlines() if "check-in" in row and "lakeside-1" in row
+    )
+    assert "cancelled" in line and "lakeside-1 (replaced by the later round lakeside-2)" in line

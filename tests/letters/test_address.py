@@ -25,7 +25,11 @@ from batch.model.interview import Interviewer
         ("Lic. Ana Fernández", "es-MX", "Buen día, Lic. Fernández:"),  # Lic. says no gender to agree with
         ("Ana Fernández", "es-ES", "Buenos días, Ana Fernández:"),
         ("Dr. Helen Park", "fr-FR", "Bonjour Docteur Park,"),
-        ("Mary Ann Smith", "en", "Dear Mary Ann Smith,"),  # not known: the whole name, and check says so
+        ("Mary Ann Smith", "en", "Dear Mary Ann Smith,"),
+        ("Lic. Ana Fernández", "es-ES", "Buenos días, Ana Fernández:"),  # Spain writes no Lic.
+        ("Licda. Ana Fernández", "es-MX", "Estimada Lic. Fernández:"),
+        ("Dre Julie Tremblay", "fr-CA", "Bonjour Docteure Tremblay,"),
+        ("Me Paul Dupont", "fr-FR", "Bonjour Maître Dupont,"),  # not known: the whole name, and check says so
     ],
 )
 def test_a_name_is_greeted_as_a_person_would(name: str, language: str, said: str) -> None:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
+from batch.letters.phrasing import day_words, decision_words
 from batch.letters.typography import NBSP, NNBSP, mark, resolve, typeset
 
 
@@ -50,3 +53,12 @@ def test_html_entities_and_tags_keep_their_own_punctuation() -> None:
     assert typeset('<p class="a">A &amp; B : c ?</p>', "fr-FR", html=True) == (
         f'<p class="a">A &amp; B{NBSP}: c{NNBSP}?</p>'
     )
+
+
+@pytest.mark.parametrize(
+    ("language", "said"), [("fr-FR", "1er décembre"), ("fr-CA", "1er décembre"), ("es-MX", "1 de diciembre"),
+                           ("en", "December 1")]
+)  # fmt: skip
+def test_the_first_of_a_month_is_said_as_the_language_says_it(language: str, said: str) -> None:
+    assert decision_words(language, date(2026, 12, 1), date(2026, 11, 20)) == said
+    assert day_words(language, date(2026, 12, 1), date(2026, 12, 20)).date == said
