@@ -135,7 +135,7 @@ IDLE = {
     "batch.ledger", "batch.ledger.reads", "batch.ledger.schema", "batch.ledger.store", "batch.ledger.wake",
     "batch.mail", "batch.mail.deliver", "batch.mail.outcome", "batch.mail.pace", "batch.model",
     "batch.model.calendars", "batch.model.interview", "batch.model.keys", "batch.model.languages",
-    "batch.model.policy",
+    "batch.model.policy", "batch.model.rounds",
 }  # fmt: skip
 
 

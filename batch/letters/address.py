@@ -50,6 +50,9 @@ _ES = {("civil", "m"): "Sr.", ("civil", "f"): "Sra.", ("doctor", None): "Dr.", (
 _ES_ES = {key: words for key, words in _ES.items() if key[0] in ("civil", "doctor", "professor")}
 
 
+_WHOLE = 4  # the most words of a name a greeting says whole when it cannot tell the family name
+
+
 class Parsed(NamedTuple):
     """A name taken apart: its title (if it starts with one) and the words after it."""
 
@@ -113,6 +116,8 @@ def greeting(person: Interviewer, language: str) -> str:
 
 def _whom(parsed: Parsed, title: str, language: str) -> str:
     words = parsed.words
+    if len(words) > _WHOLE:  # a name too long to say whole: its first word, as a person might (check asks)
+        return words[0]
     if len(words) > 2:  # which word is the family name? the whole name, then (check asks for greeting:)
         return " ".join(([title] if title else []) + list(words))
     if title:
@@ -125,12 +130,18 @@ def greeting_hint(person: Interviewer, language: str) -> str | None:
     if known(person, language):
         return None
     parsed = parse(person.name)
-    shorter = f"{parsed.written} {parsed.words[-1]}" if parsed.title else " ".join(parsed.words[:-1])
+    given = parsed.words[:-1] if len(parsed.words) <= _WHOLE else parsed.words[:1]
+    shorter = f"{parsed.written} {parsed.words[-1]}" if parsed.title else " ".join(given)
     example = greeting(Interviewer(name=shorter), language) if parsed.title else _given(shorter, language)
+    name = person.name if len(person.name) <= 60 else person.name[:57] + "…"
     return (
-        f"name: {person.name!r} does not say which words are the family name, so the letter greets "
-        f"'{greeting(person, language)}'; say it with greeting: (e.g. greeting: \"{example}\")"
+        f"name: {name!r} does not say which words are the family name, so the letter greets "
+        f"'{_short(greeting(person, language))}'; say it with greeting: (e.g. greeting: \"{example}\")"
     )
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= 70 else text[:67] + "…"
 
 
 def _given(name: str, language: str) -> str:

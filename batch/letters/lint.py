@@ -114,7 +114,8 @@ def advice(item: FollowUp, rendered: Rendered) -> list[str]:
     language, a user's template that says a thing twice (each a warning, never a refusal)."""
     found = []
     person = item.interviewer
-    if (hint := greeting_hint(person, rendered.language)) is not None:
+    spoken = item.method == "voicemail" or (item.kind == "check-in" and not person.email)  # no greeting line
+    if not spoken and (hint := greeting_hint(person, rendered.language)) is not None:
         found.append(hint)
     for what, values in (("topics", person.topics), ("note", (person.note,) if person.note else ())):
         for value in values:

@@ -124,8 +124,7 @@ def test_a_long_interviewer_name_still_gets_its_reminder() -> None:
     assert len(composed.mail.subject) > 60
     assert composed.problems == ()
     assert parsed["Subject"] == composed.mail.subject
-    # which word is the family name? the whole name, then
-    assert "Dear Maria Fernanda Rodríguez de la Santísima Trinidad," in plain(parsed)
+    assert "Dear Maria," in plain(parsed)  # too long to say whole: its first word (and check asks)
 
 
 def test_a_script_over_its_word_limit_is_reported_against_the_words() -> None:
