@@ -8,8 +8,8 @@ A filter cannot see the value while the letter's skeleton is rendered (values ar
 see render.py), so it leaves a mark (two private-use characters around its name) before the value,
 and `resolve` applies the rule once the value is in place: in the text, its HTML and the subject.
 
-Typography is the variant's: France puts a narrow no-break space before ; ! ? and a no-break space
-before a colon, Québec a no-break space before a colon only; both put no-break spaces inside « ».
+Typography is the variant's: France puts a narrow no-break space before ; ! ? and inside « », and a
+no-break space before a colon; Québec a no-break space before a colon and inside « », none before ; ! ?.
 """
 
 from __future__ import annotations
@@ -121,6 +121,7 @@ def typeset(text: str, language: str, html: bool = False) -> str:
 
 def _french_marks(text: str, quebec: bool) -> str:
     text = _QUOTES.sub(r"«\1»", text)
-    text = _GUILLEMETS.sub(f"«{NBSP}\\1{NBSP}»", text)
+    inside = NBSP if quebec else NNBSP
+    text = _GUILLEMETS.sub(f"«{inside}\\1{inside}»", text)
     text = _COLON.sub(f"{NBSP}:", text)
     return _HIGH.sub(r"\1" if quebec else f"{NNBSP}\\1", text)

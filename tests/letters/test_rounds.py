@@ -19,12 +19,16 @@ RUN = 8
 
 
 def runs(text: str) -> set[tuple[str, ...]]:
-    """Every run of RUN words of a letter's prose: its signature (sign-off, name, number) is the same in
-    every letter by design, so a letter's last paragraph, when it starts with a sign-off, is left out."""
+    """Every run of RUN words (as a reader counts them: d’ici, avez-vous are one) of a letter's prose.
+
+    Its first line (the greeting, or a script's "this is …") and its signature (sign-off, name,
+    number) are formulas, the same in every letter by design, so they are left out.
+    """
     body, _, last = text.rstrip().rpartition("\n\n")
     if body and "\n" in last:
         text = body
-    words = re.findall(r"[^\W_]+", text.casefold())
+    text = text.partition("\n")[2]
+    words = re.findall(r"\w[\w'’-]*", text.casefold())
     return {tuple(words[n : n + RUN]) for n in range(len(words) - RUN + 1)}
 
 

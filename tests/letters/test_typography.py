@@ -37,7 +37,7 @@ def test_a_joining_word_follows_the_rule_of_the_language(
 
 def test_france_puts_a_narrow_space_before_high_punctuation_and_a_space_before_a_colon() -> None:
     said = typeset("Des nouvelles? Oui ; non : à 10:30, https://a.ex/?q « x »", "fr-FR")
-    assert said == f"Des nouvelles{NNBSP}? Oui{NNBSP}; non{NBSP}: à 10:30, https://a.ex/?q «{NBSP}x{NBSP}»"
+    assert said == f"Des nouvelles{NNBSP}? Oui{NNBSP}; non{NBSP}: à 10:30, https://a.ex/?q «{NNBSP}x{NNBSP}»"
 
 
 def test_quebec_puts_no_space_before_high_punctuation_and_a_space_before_a_colon() -> None:
