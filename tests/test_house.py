@@ -139,7 +139,7 @@ IDLE = {
     "batch.ledger.wake",
     "batch.mail", "batch.mail.deliver", "batch.mail.outcome", "batch.mail.pace", "batch.model",
     "batch.model.calendars", "batch.model.interview", "batch.model.keys", "batch.model.languages",
-    "batch.model.policy", "batch.model.twins",
+    "batch.model.policy", "batch.model.rounds", "batch.model.twins",
 }  # fmt: skip
 
 

@@ -164,9 +164,10 @@ def write_table(items: list[schedule.FollowUp], out: TextIO, home: ZoneInfo) -> 
     for item in items:
         due = item.sends_at.strftime("%a %Y-%m-%d %H:%M %Z")
         yours = item.sends_at.astimezone(home).strftime("%a %H:%M %Z")
-        rows.append(
-            (due, yours, item.state, item.kind, item.method, item.interviewer.name, item.interview.id)
-        )
+        interview = item.interview.id
+        if item.replaced_by:  # a later round asks the news now
+            interview += f" (replaced by the later round {item.replaced_by})"
+        rows.append((due, yours, item.state, item.kind, item.method, item.interviewer.name, interview))
     write_rows(rows, out)
     if len(rows) == 1:
         out.write("(no interviews yet: add one to interviews.yaml)\n")

@@ -161,8 +161,9 @@ def _check_decision_by(check: Checker, values: dict[str, object], key: Key) -> N
         )
 
 
-# The languages of the stock templates (batch/templates/<language>/); a test holds this to the folders.
-SHIPPED_LANGUAGES = ("en", "es", "fr")
+# The languages of the stock templates (batch/templates/<variant>/); a test holds this to the folders.
+SHIPPED_LANGUAGES = ("en", "es-ES", "es-MX", "fr-CA", "fr-FR")
+_SHIPPED_BASES = frozenset(base_language(code) for code in SHIPPED_LANGUAGES)
 
 
 def language_problem(code: str, own_template: bool) -> str | None:
@@ -170,9 +171,9 @@ def language_problem(code: str, own_template: bool) -> str | None:
 
     if not LANGUAGE.match(code):
         return f"language: {code!r} is not a language code (such as en, fr, fr-CA or es)"
-    if code in SHIPPED_LANGUAGES:
+    if code in SHIPPED_LANGUAGES or code in _SHIPPED_BASES:
         return None
-    if base_language(code) in SHIPPED_LANGUAGES:
+    if base_language(code) in _SHIPPED_BASES:
         return _known_locale(code)
     if not own_template:
         shipped = ", ".join(SHIPPED_LANGUAGES)

@@ -132,7 +132,18 @@ ME: Spec = {
     ),
 }
 INTERVIEWER: Spec = {
-    "name": Key(f.parse_text, True, "Their full name; the message greets them by the first word of it."),
+    "name": Key(
+        f.parse_text,
+        True,
+        "Their full name, a title first if you use one (`Dr. Helen Park`, `Mme Sylvie Bédard`, "
+        "`Dra. Ana Fernández`): the letter greets them by title and family name, else by given name.",
+    ),
+    "greeting": Key(
+        f.parse_text,
+        False,
+        "The letter's first line exactly as you want it (`Dear Mary Ann,`, `Estimada María José:`), "
+        "when their name does not say it: a compound given name, a nickname, the family name first.",
+    ),
     "email": Key(f.parse_email, False, "Needed when they are thanked by email."),
     "title": Key(f.parse_text, False, "Their job title, shown in note reminders."),
     "timezone": Key(f.parse_zone, False, "Where they read their mail. Default: the interview's."),
@@ -224,7 +235,8 @@ INTERVIEW: Spec = {
     "language": Key(
         f.parse_text,
         False,
-        "The language of this interview's messages (`en`, `fr`, `es`; `fr-CA` for Canadian dates). "
+        "The language of this interview's messages: `en`, `fr-FR`, `fr-CA`, `es-MX`, `es-ES`; a bare `fr` or "
+        "`es` is France's or Québec's, Mexico's or Spain's by the reader's time zone (else fr-FR, es-MX). "
         "Another language needs `template:` of your own. Default: `me.language`.",
     ),
     "interviewers": Key(

@@ -36,6 +36,7 @@ from batch.model.keys import (
     name_key,
 )
 from batch.model.policy import DEFAULT, Policy
+from batch.model.rounds import next_round
 from batch.model.twins import Elsewhere, Twins, held_for, twin_line
 
 UTC_ZONE = ZoneInfo("UTC")
@@ -60,6 +61,7 @@ class FollowUp(NamedTuple):  # a NamedTuple, as every record of the idle cron pa
     rules: Policy = DEFAULT  # the working days and hours of that place
     opens_at: datetime | None = None  # waiting: the next moment the recipient is at work
     supersedes: str | None = None  # an earlier key whose delivery failed to an address since corrected
+    replaced_by: str | None = None  # the later round (its interview id) that took this check-in's place
 
     @property
     def recipient(self) -> str:
@@ -104,9 +106,9 @@ def plan(
         _hold_twins(interview, items, elsewhere, twins, matches)
         if not exact and any(_unsettled(item, moment, matches.get(item.key)) for item in items):
             items = list(follow_ups(interview, data.me, data.policy, known))
-        found.extend(
-            _held_by_bounce([_with_state(item, moment, matches.get(item.key)) for item in items], known)
-        )
+        later = next_round(interview, data.interviews)
+        placed = [_in_round(_with_state(item, moment, matches.get(item.key)), later) for item in items]
+        found.extend(_held_by_bounce(placed, known))
     found.sort(key=lambda item: (item.sends_at.astimezone(UTC), item.key))
     return found
 
@@ -310,6 +312,19 @@ def _held_by_bounce(items: list[FollowUp], known: Known) -> list[FollowUp]:
         else item
         for item in items
     ]  # fmt: skip
+
+
+# States of a follow-up still to go: a later round's check-in takes the place of one of these.
+_PENDING = frozenset({"scheduled", "due", "waiting", "held"})
+
+
+def _in_round(item: FollowUp, later: str | None) -> FollowUp:
+    """A check-in still to go for an interview that a later round (with any of the same people)
+    followed: cancelled, as the later round's own follow-ups ask the news now."""
+    if later is None or item.kind != "check-in" or item.state not in _PENDING:
+        return item
+    why = f"{item.why}; replaced by the later round {later}"
+    return _replace(item, state="cancelled", why=why, replaced_by=later)
 
 
 def _replace(item: FollowUp, **changes: object) -> FollowUp:

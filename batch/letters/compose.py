@@ -20,8 +20,17 @@ from batch.ledger.schema import Entry
 from batch.letters import lint as etiquette
 from batch.letters import mime
 from batch.letters.lint import lint
-from batch.letters.render import Rendered, context_for, load_template, reminder_path, render, render_follow_up
+from batch.letters.render import (
+    Rendered,
+    context_for,
+    load_template,
+    reminder_language,
+    reminder_path,
+    render,
+    render_follow_up,
+)
 from batch.model.interview import Dataset
+from batch.model.languages import base_language
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +99,7 @@ class Review:
     """What `check` and `doctor` find in every message the plan would produce, each at its place."""
 
     problems: list[Problem]  # the etiquette lint, and two panelists with one letter from stock templates
-    warnings: list[Problem]  # two panelists with one letter from your own template
+    warnings: list[Problem]  # two panelists with one letter from your own template; lint.advice
 
 
 def review(data: Dataset, items: list[FollowUp]) -> Review:
@@ -100,6 +109,8 @@ def review(data: Dataset, items: list[FollowUp]) -> Review:
     failing = [(item, composed) for item, composed in every if composed.problems]
     rendered = [(item, c.words) for item, c in every if not any(is_placed(p) for p in c.problems)]
     panel = etiquette.panel_problems(rendered)  # a letter that could not be filled in has no words to compare
+    advised = [(item, said) for item, words in rendered for said in etiquette.advice(item, words)]
+    panel += [(item, said, False) for item, said in _once_each(advised)]
     placed = [item for item, _ in failing] + [item for item, _, _ in panel]
     places = places_of([(item.interview, item.interviewer) for item in placed])
     problems = [
@@ -124,6 +135,18 @@ def _as_problem(line: str) -> Problem:
     found = _PLACED.match(line)
     assert found is not None  # only placed ones come here
     return Problem(found[1], int(found[2]), int(found[3]), found[4])
+
+
+def _once_each(advised: list[tuple[FollowUp, str]]) -> list[tuple[FollowUp, str]]:
+    """Each piece of advice once per person (their thank-you and check-in would say it twice)."""
+    seen: set[tuple[str, str, str]] = set()
+    found = []
+    for item, said in advised:
+        key = (item.interview.id, item.interviewer.name, said)
+        if key not in seen:
+            seen.add(key)
+            found.append((item, said))
+    return found
 
 
 def thread_of(item: FollowUp, entries: Iterable[Entry]) -> Thread | None:
@@ -157,6 +180,8 @@ def render_follow_up_reminder(
     context = context_for(item, data, moment)
     context["script"] = words.text.strip()
     context["address"] = item.interviewer.address or ""  # where a card is posted
+    yours = reminder_language(data)  # the reminder's own words are yours: your typography, your lint
+    context["variant"], context["language"] = yours, base_language(yours)
     return render(load_template(reminder_path(data)), context)
 
 

@@ -7,9 +7,12 @@ from functools import lru_cache
 from pathlib import Path
 
 from batch.etiquette.schedule import FollowUp
+from batch.letters.address import greeting_hint
+from batch.letters.reading import hola_with_usted, language_hint, relative_day_word, repeats
 from batch.letters.render import STOCK, Rendered
 from batch.letters.words import control_problem, count_words, join_words
 from batch.model.interview import Interview
+from batch.model.languages import base_language
 from batch.model.policy import Policy
 
 _THANKS = re.compile(r"\b(thank|thanks|grateful|appreciate[ds]?)\b", re.IGNORECASE)
@@ -73,6 +76,13 @@ def lint(rendered: Rendered, method: str, policy: Policy, is_reminder: bool = Fa
         found.append("an email needs a subject (front matter 'subject: …')")
     if is_reminder:
         return found  # the user's own reminder: only what would make it unreadable matters
+    if (said := relative_day_word(rendered.subject)) is not None:
+        found.append(f"the subject says {said!r}: a reply to it weeks later would still say so; "
+                     "name the role or the interview instead")  # fmt: skip
+    if _in_stock(rendered) and (again := repeats(rendered)):
+        found.append(f"it says {again!r} twice: a letter reads once")
+    if _in_stock(rendered) and hola_with_usted(text, rendered.language):
+        found.append(_HOLA)
     if len(rendered.subject) > policy.subject_max_chars:
         found.append(f"subject is {len(rendered.subject)} characters; keep it to "
                      f"{policy.subject_max_chars} or fewer")  # fmt: skip
@@ -85,7 +95,7 @@ def lint(rendered: Rendered, method: str, policy: Policy, is_reminder: bool = Fa
         found.append(f"{counted}; {article} {what} says enough in {low} to {high}")
     elif words > high:
         found.append(f"{counted}; keep {article} {what} to {high} or fewer")
-    if not THANKS.get(rendered.language, _THANKS).search(text):
+    if not THANKS.get(base_language(rendered.language), _THANKS).search(text):
         found.append("it does not thank the reader")
     lowered = text.lower()
     if any(word in lowered for word in _FILLER_WORDS):
@@ -93,6 +103,28 @@ def lint(rendered: Rendered, method: str, policy: Policy, is_reminder: bool = Fa
         for phrase in FILLER:
             if phrase in opening:
                 found.append(f"filler phrase {phrase!r}: say why you are writing instead")
+    return found
+
+
+_HOLA = "it greets with 'Hola' and then says usted: write {{ greeting }} (Estimada …:) or keep to tú"
+
+
+def advice(item: FollowUp, rendered: Rendered) -> list[str]:
+    """What works but a reader would notice: a greeting the name cannot tell, a value in another
+    language, a user's template that says a thing twice (each a warning, never a refusal)."""
+    found = []
+    person = item.interviewer
+    spoken = item.method == "voicemail" or (item.kind == "check-in" and not person.email)  # no greeting line
+    if not spoken and (hint := greeting_hint(person, rendered.language)) is not None:
+        found.append(hint)
+    for what, values in (("topics", person.topics), ("note", (person.note,) if person.note else ())):
+        for value in values:
+            if (hint := language_hint(value, rendered.language)) is not None:
+                found.append(f"{what}: {value!r} {hint}")
+    if not _in_stock(rendered) and (again := repeats(rendered)):
+        found.append(f"your template says {again!r} twice: a letter reads once")
+    if not _in_stock(rendered) and hola_with_usted(rendered.text, rendered.language):
+        found.append(_HOLA)
     return found
 
 

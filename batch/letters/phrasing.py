@@ -57,7 +57,9 @@ def day_words(language: str, held: date, read: date, spoken_soon: bool = True) -
     relative = relative_day(held, read, spoken_soon)
     fields = locale._data["date_fields"]  # CLDR's relative words; Babel has no public call for them
     weekday = format_date(held, "EEEE", locale=locale)
-    on_date = format_skeleton("MMMMd" if held.year == read.year else "yMMMMd", held, locale=locale)
+    on_date = _first_of_month(
+        language, held, format_skeleton("MMMMd" if held.year == read.year else "yMMMMd", held, locale=locale)
+    )
     if relative in ("today", "yesterday"):
         word = fields["day"]["relative"][0 if relative == "today" else -1]
     elif relative == "last":
@@ -66,6 +68,26 @@ def day_words(language: str, held: date, read: date, spoken_soon: bool = True) -
         word = weekday if relative == "weekday" else on_date
     when, of = _GLUE.get(base_language(language), _bare)(word, relative)
     return DayWords(when, of, weekday, on_date, relative)
+
+
+@lru_cache(maxsize=1024)
+def decision_words(language: str, decided: date, read: date) -> str:
+    """The day a decision was hoped for, as a date ("December 4", "4 décembre"; with its year when
+    it is not the reader's year): never a relative word, which would be false a week later."""
+    # late: as in day_words
+    from babel.dates import format_skeleton
+
+    skeleton = "MMMMd" if decided.year == read.year else "yMMMMd"
+    return _first_of_month(
+        language, decided, str(format_skeleton(skeleton, decided, locale=locale_name(language)))
+    )
+
+
+def _first_of_month(language: str, day: date, said: str) -> str:
+    """French writes the first of a month as an ordinal: 1er décembre (CLDR gives 1 décembre)."""
+    if day.day == 1 and base_language(language) == "fr" and said.startswith("1 "):
+        return "1er " + said[2:]
+    return said
 
 
 def _bare(word: str, relative: str) -> tuple[str, str]:

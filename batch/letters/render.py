@@ -28,11 +28,14 @@ from batch.data.fields import zone
 from batch.data.load import place_of
 from batch.errors import InputError, Problem
 from batch.etiquette.schedule import FollowUp
-from batch.letters import templating
-from batch.letters.phrasing import day_words, phrasing
+from batch.etiquette.workdays import place_of_zone
+from batch.letters import templating, typography
+from batch.letters.address import greeting
+from batch.letters.phrasing import day_words, decision_words, phrasing
 from batch.letters.words import CONTROL, WORD_CHAR, count_words, join_words, value_words
 from batch.model.interview import Dataset, Interviewer
-from batch.model.languages import base_language
+from batch.model.languages import base_language, fallbacks, variant
+from batch.model.rounds import round_of
 
 if TYPE_CHECKING:
     import jinja2
@@ -55,6 +58,7 @@ class Rendered:
     kind: str = "thank-you"  # which follow-up the words are (the check-in has its own word limit)
     language: str = "en"  # the language they are written in (the lint finds the thanks in it)
     words: int | None = None  # words.count_words(text), when counted as it was made (None: not yet)
+    body_own: tuple[str, ...] | None = None  # the body's own words, each stretch between two values
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,8 +85,16 @@ def template_name(item: FollowUp) -> str:
 
 
 def language_of(item: FollowUp, data: Dataset) -> str:
-    """The language of a follow-up: the interviewer's, else the interview's, else yours (default en)."""
-    return item.interviewer.language or item.interview.language or data.me.language or "en"
+    """The language variant of a follow-up: the interviewer's, else the interview's, else yours (default
+    en); a bare fr or es takes the variant of the country of the reader's time zone (see languages)."""
+    code = item.interviewer.language or item.interview.language or data.me.language or "en"
+    return variant(code, _country(item.interviewer.timezone or item.interview.timezone or data.me.timezone))
+
+
+@lru_cache(maxsize=256)
+def _country(where: str) -> str | None:
+    place = place_of_zone(where)
+    return place.country if place is not None else None
 
 
 def template_path(item: FollowUp, language: str = "en") -> Path:
@@ -90,13 +102,17 @@ def template_path(item: FollowUp, language: str = "en") -> Path:
     own = item.interview.template
     if own and item.kind == "thank-you":
         return Path(item.interview.source).parent / own
-    return _stock_file(base_language(language), template_name(item))[0]
+    return _stock_file(language, template_name(item))[0]
 
 
 @lru_cache(maxsize=64)  # a path built and looked for once per language and template, not per message
 def _stock_file(language: str, name: str) -> tuple[Path, bool]:
-    path = STOCK / language / f"{name}.md"
-    return path, path.exists()
+    """The stock template of a variant, from the first of its folders that has it (see fallbacks)."""
+    for folder in fallbacks(language):
+        path = STOCK / folder / f"{name}.md"
+        if path.exists():
+            return path, True
+    return STOCK / language / f"{name}.md", False
 
 
 def stock_path(item: FollowUp, data: Dataset) -> Path:
@@ -109,7 +125,7 @@ def stock_path(item: FollowUp, data: Dataset) -> Path:
             raise InputError(Problem(*where, f"template: {item.interview.template} is outside the folder "
                                      "of your data: keep your templates beside it"))  # fmt: skip
         return path
-    path, exists = _stock_file(base_language(language), template_name(item))
+    path, exists = _stock_file(language, template_name(item))
     if not exists:
         where = place_of(item.interview, item.interviewer)
         raise InputError(Problem(*where, f"language {language}: no stock {template_name(item)} template "
@@ -118,9 +134,14 @@ def stock_path(item: FollowUp, data: Dataset) -> Path:
     return path
 
 
+def reminder_language(data: Dataset) -> str:
+    """The language variant of the reminders to you: yours, by your zone's country for a bare fr or es."""
+    return variant(data.me.language or "en", _country(data.me.timezone))
+
+
 def reminder_path(data: Dataset) -> Path:
     """The reminder to you, in your language."""
-    return STOCK / base_language(data.me.language or "en") / "reminder.md"
+    return _stock_file(reminder_language(data), "reminder")[0]
 
 
 def shipped_languages() -> tuple[str, ...]:
@@ -280,6 +301,7 @@ def context_for(item: FollowUp, data: Dataset, moment: datetime | None = None) -
     held = _held_on(interview.start, interview.where(me), reader)
     read = (moment or item.sends_at).astimezone(reader).date()
     day = day_words(language, held, read, item.method != "note")
+    decided = interview.decision_by
     late = item.kind == "thank-you" and read > item.due_at.astimezone(reader).date()
     return {
         "me": {"name": me.name, "first_name": me.name.split()[0], "email": me.email,
@@ -291,10 +313,14 @@ def context_for(item: FollowUp, data: Dataset, moment: datetime | None = None) -
                       "day": day.weekday, "date": day.date},
         "day": {"when": day.when, "of": day.of, "weekday": day.weekday, "date": day.date},
         "late": late,
+        "greeting": greeting(person, language),
+        "decision_date": decision_words(language, decided, read) if decided else "",
+        "round": round_of(interview, data.interviews),
         "topics": join_words(topics, language),
         "kind": item.kind,
         "method": item.method,
         "language": base_language(language),
+        "variant": language,
         "due": _due_words(item.due_at, item.due_at.tzinfo),
     }  # fmt: skip
 
@@ -347,12 +373,19 @@ def render(template: Template, context: dict[str, object]) -> Rendered:
                 "inside {{ }} (by a filter such as upper); write values as they are",
             )
         )
-    kind, language = str(context.get("kind", "thank-you")), str(context.get("language", "en"))
+    kind = str(context.get("kind", "thank-you"))
+    language = str(context.get("variant", context.get("language", "en")))
     words = None
+    if typography.has_marks(text) or typography.has_marks(subject):  # joined words change the count
+        subject, text, body_html = (typography.resolve(part, language) for part in (subject, text, body_html))
+        literal_words, words = None, count_words(text)
+    subject, text = typography.typeset(subject, language), typography.typeset(text, language)
+    body_html = typography.typeset(body_html, language, html=True)
     if literal_words is not None:
         used = cast("tuple[int, ...]", text_parts[1::2])
         words = literal_words + sum([value_words(values[n]) for n in used])
-    return Rendered(template.path, subject, text, body_html, own, kind, language, words)
+    body_own = tuple(cast("tuple[str, ...]", text_parts[0::2]))
+    return Rendered(template.path, subject, text, body_html, own, kind, language, words, body_own)
 
 
 def render_follow_up(
@@ -378,7 +411,7 @@ def _tidy(text: str) -> str:
 
 
 # Fixed words a template may compare against (`{% if method == "voicemail" %}`); never markup.
-_PLAIN = frozenset({"kind", "method", "language"})
+_PLAIN = frozenset({"kind", "method", "language", "variant"})
 
 
 def _tokenize(context: dict[str, object]) -> tuple[tuple[object, ...], list[str]]:
@@ -449,8 +482,11 @@ def _literal_words(parts: Parts) -> int | None:
     plus each value's own. None when a value touches a letter, a quote or a hyphen, or another value."""
 
     literal = cast("tuple[str, ...]", parts[0::2])
-    for left, right in pairwise(literal):
-        if not left or not right or WORD_CHAR.match(left[-1]) or WORD_CHAR.match(right[0]):
+    last = len(literal) - 1
+    for n, (left, right) in enumerate(pairwise(literal)):
+        if (not left and n > 0) or (not right and n + 1 < last):  # two values touch
+            return None
+        if (left and WORD_CHAR.match(left[-1])) or (right and WORD_CHAR.match(right[0])):
             return None
     return sum(count_words(text) for text in literal)
 

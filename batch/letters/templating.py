@@ -5,7 +5,8 @@ itself, a string multiplied a billion times, an include of another file or a rea
 objects would hang the job, fill the memory or put something in a message that no one wrote. So a
 template is checked when it is compiled, node by node, against the few kinds a letter needs:
 `{{ value }}`, `{{ group.value }}`, `{% if %}`/`{% elif %}`/`{% else %}` with comparisons, `and`, `or`,
-`not` and `is` tests. Rendering is then bounded by the template's size. Every value printed must be
+`not` and `is` tests, and the few filters that join a word to a value as the language does (`| de`,
+see typography). Rendering is then bounded by the template's size. Every value printed must be
 text (or a number): printing a whole group (`{{ me }}`) is refused when the template renders.
 
 Three bounds keep a template small however it is written (`bounds`, and render.py for the output):
@@ -18,6 +19,8 @@ thousands of times). Each is far past any letter; past one, the template is refu
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
+
+from batch.letters.typography import FILTERS, filters
 
 if TYPE_CHECKING:
     import jinja2
@@ -34,7 +37,8 @@ _NAMES = {
     "Include": "an {% include %}", "Import": "an {% import %}", "FromImport": "an {% import %}",
     "Extends": "an {% extends %}", "Block": "a {% block %}", "Assign": "a {% set %}",
     "AssignBlock": "a {% set %}", "FilterBlock": "a {% filter %} block", "With": "a {% with %} block",
-    "Filter": "a filter (|)", "Call": "a call ()", "Mul": "the operator *", "Pow": "the operator **",
+    "Filter": "a filter other than de, le, del or al (|)", "Call": "a call ()",
+    "Mul": "the operator *", "Pow": "the operator **",
     "Mod": "the operator %", "Div": "the operator /", "FloorDiv": "the operator //",
     "Add": "the operator +", "Sub": "the operator -", "Concat": "the operator ~", "Neg": "a minus sign",
     "Slice": "a slice", "Dict": "a {…} mapping", "Scope": "a scope",
@@ -75,9 +79,11 @@ def environment() -> jinja2.Environment:
     import jinja2
     from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-    return ImmutableSandboxedEnvironment(
+    env = ImmutableSandboxedEnvironment(
         undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=True, finalize=_text_only
     )
+    env.filters.update(filters())
+    return env
 
 
 def check(env: jinja2.Environment, source: str) -> frozenset[str] | None:
@@ -151,7 +157,9 @@ def _nodes(node: nodes.Node) -> list[nodes.Node]:
 
 def _walk(node: nodes.Node) -> None:
     kind = type(node).__name__
-    if kind not in ALLOWED:
+    if kind == "Filter" and getattr(node, "name", None) in FILTERS:
+        pass  # a language's joining word (de, le, del, al): see typography
+    elif kind not in ALLOWED:
         what = _NAMES.get(kind, f"{kind} (a Jinja feature letters do not need)")
         raise Refused(what, getattr(node, "lineno", 1) or 1)
     if kind == "Getattr" and str(getattr(node, "attr", "")).startswith("_"):

@@ -53,6 +53,7 @@ class Interviewer(NamedTuple):
     address: str | None = None  # where a card is posted: lines parted by newlines (fields.parse_address)
     note: str | None = None  # a line in the user's own words that their message carries
     language: str | None = None  # the language of their messages, when not the interview's
+    greeting: str | None = None  # the letter's first line as the user says it ("Dear Mary Ann,")
 
 
 class Interview(NamedTuple):

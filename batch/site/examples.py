@@ -130,10 +130,8 @@ def part_example_panel() -> str:
                  zip(people, items, strict=True)})  # fmt: skip
 
 
-LANGUAGE_NAMES = {"en": "English", "fr": "Français (Canada)", "es": "Español"}
-
-
-LANGUAGE_CODES = {"en": "en", "fr": "fr-CA", "es": "es"}
+LANGUAGE_NAMES = {"en": "English", "fr-FR": "Français (France)", "fr-CA": "Français (Québec)",
+                  "es-MX": "Español (México)", "es-ES": "Español (España)"}  # fmt: skip
 
 
 # What Alex would have written under topics: and note: for an interview held in that language.
@@ -145,22 +143,38 @@ LANGUAGE_VALUES = {
 }  # fmt: skip
 
 
+def _in_language(code: str, **person: Any) -> schedule.FollowUp:
+    """Nadia's thank-you with `language: code` on the interview, her topics and note in that language."""
+    interview = example().interviews[0]
+    nadia = interview.interviewers[0]._replace(**person)
+    if code[:2] in LANGUAGE_VALUES:
+        topics, note = LANGUAGE_VALUES[code[:2]]
+        nadia = nadia._replace(topics=topics, note=note)
+    return follow_up("thank-you", language=code, interviewers=(nadia, *interview.interviewers[1:]))
+
+
 def part_example_languages() -> str:
-    """Nadia's thank-you in each shipped language, one tab each (`language:` on the interview)."""
+    """Nadia's thank-you in each shipped language variant, one tab each (`language:` on the interview)."""
     blocks = {}
-    shipped = render.shipped_languages()
-    for short in sorted(shipped, key=lambda code: (list(LANGUAGE_NAMES).index(code) if code in LANGUAGE_NAMES
-                                                     else len(LANGUAGE_NAMES), code)):  # fmt: skip
-        code = LANGUAGE_CODES.get(short, short)
-        interview = example().interviews[0]
-        if short in LANGUAGE_VALUES:
-            topics, note = LANGUAGE_VALUES[short]
-            nadia = interview.interviewers[0]._replace(topics=topics, note=note)
-            interview = interview._replace(interviewers=(nadia, *interview.interviewers[1:]))
-        item = follow_up("thank-you", language=code, interviewers=interview.interviewers)
+    for code in sorted(render.shipped_languages(), key=lambda c: [*LANGUAGE_NAMES, c].index(c)):
+        item = _in_language(code)
         data = with_interview(item.interview)
-        blocks[LANGUAGE_NAMES.get(short, short)] = message_block(item, f"{code} thank-you", data)
+        blocks[LANGUAGE_NAMES.get(code, code)] = message_block(item, f"{code} thank-you", data)
     return tabs(blocks)
+
+
+def part_example_france_quebec() -> str:
+    """One thank-you with `language: fr`, read in Paris and in Montréal: two letters, side by side."""
+    columns = []
+    places = (("Nadia reads it in Paris", "Europe/Paris"), ("Nadia reads it in Montréal", "America/Toronto"))
+    for label, zone in places:
+        item = _in_language("fr", timezone=zone)
+        composed = words_of(item, with_interview(item.interview))
+        check(f"fr thank-you in {zone}", list(composed.problems))
+        words = composed.words
+        body = f"**{label}** (`timezone: {zone}`)\n\n**Subject:** {words.subject}\n\n{fenced(words.text)}"
+        columns.append(f"<div markdown>\n\n{body}\n\n</div>")
+    return '<div class="grid" markdown>\n\n' + "\n\n".join(columns) + "\n\n</div>"
 
 
 def part_example_check_in() -> str:

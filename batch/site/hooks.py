@@ -54,6 +54,7 @@ PARTS: dict[str, Callable[[], str]] = {
     "example-thank-you": examples.part_example_thank_you,
     "example-panel": examples.part_example_panel,
     "example-languages": examples.part_example_languages,
+    "example-france-quebec": examples.part_example_france_quebec,
     "example-check-in": examples.part_example_check_in,
     "rules-table": reference.part_rules_table,
     "rules-cases": reference.part_rules_cases,

@@ -53,34 +53,33 @@ def test_an_address_loads_as_its_lines_each_trimmed(tmp_path: Path) -> None:
 
 def test_the_note_reminder_says_where_to_post_the_card_line_by_line(tmp_path: Path) -> None:
     text, html = reminder_of(example_with(tmp_path, ELENA_AT, ADDRESS))
-    assert text[text.index("Warm regards,") :] == (
-        "Warm regards,\n"
+    assert text[text.index("Sam Rivera\n\n") :] == (
         "Sam Rivera\n"
         "\n"
-        "Post it to:\n"
+        "Address:\n"
         "\n"
         "Elena Torres, Director of Finance\n"
         "Northwind Traders\n"
         "100 King Street West, Suite 5700\n"
         "Toronto ON  M5X 1C7\n"
         "\n"
-        "This reminder comes once. Follow Up, Tuesday 24 November, 15:45 EST\n"
+        "This reminder is sent once. Follow Up, Tuesday 24 November, 15:45 EST\n"
     )
     assert (
-        "<p>Post it to:</p>\n<p>Elena Torres, Director of Finance<br>\nNorthwind Traders<br>\n"
+        "<p>Address:</p>\n<p>Elena Torres, Director of Finance<br>\nNorthwind Traders<br>\n"
         "100 King Street West, Suite 5700<br>\nToronto ON  M5X 1C7</p>"
     ) in html
 
 
 def test_without_an_address_the_note_reminder_says_nothing_of_posting_it_to(tmp_path: Path) -> None:
     text, _ = reminder_of(ROOT / "interviews.yaml")
-    assert "Post it to" not in text
+    assert "Address:" not in text
 
 
 def test_a_call_reminder_does_not_print_an_address(tmp_path: Path) -> None:
     after = "      - name: Jordan Blake\n"
     text, _ = reminder_of(example_with(tmp_path, after, "        address: 1 Main St\n"), JORDAN)
-    assert "Post it to" not in text and "1 Main St" not in text
+    assert "Address:" not in text and "1 Main St" not in text
 
 
 @pytest.mark.parametrize(

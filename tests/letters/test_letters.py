@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -65,6 +66,11 @@ TOPICS = {
     "en": "the reader survey",
     "fr": "le sondage auprès des lecteurs",
     "es": "la encuesta a los lectores",
+}
+NOTE_BY_BASE = {
+    "en": "Your point about readers who shop in person stayed with me.",
+    "fr": "Votre remarque sur les lecteurs en magasin m’a fait réfléchir.",
+    "es": "Su comentario sobre los lectores en la tienda me dio que pensar.",
 }
 
 
@@ -163,9 +169,10 @@ def test_a_thank_you_that_goes_late_says_again_and_never_today() -> None:
     item = item_of(data)  # same-day: due Tuesday 15:45
     on_time = render_follow_up(item, data, moment=item.due_at)
     late = render_follow_up(item, data, moment=datetime.fromisoformat("2026-05-14T10:00-04:00"))
-    assert on_time.subject == "Thank you for today's conversation"
-    assert late.subject == "Thank you again for Tuesday's conversation"
+    assert on_time.subject == late.subject  # a subject names the interview, never its day
+    assert "UX Researcher" in late.subject
     assert "today" not in late.text and "on Tuesday" in late.text
+    assert late.text.count("again") == 1 and "again" not in on_time.text
 
 
 def test_a_voicemail_script_is_said_for_the_moment_of_its_reminder() -> None:
@@ -201,7 +208,7 @@ GOLDEN_CASES = {
     "reminder-voicemail": ("thank-you", "voicemail", True, ["today"]),
     "reminder-note": ("thank-you", "note", True, ["today"]),
 }
-LANGUAGES = {"en": "en", "fr": "fr-CA", "es": "es"}
+LANGUAGES = {code: code for code in ("en", "fr-FR", "fr-CA", "es-MX", "es-ES")}
 
 
 def golden_rendered(language: str, name: str, day: str) -> render.Rendered:
@@ -319,7 +326,8 @@ NOTE = {
 }
 
 
-@pytest.mark.parametrize("language", ["en", "fr-CA", "es"])
+@pytest.mark.parametrize("language", ["en", "fr-FR", "fr-CA", "es-MX", "es-ES"])
+@pytest.mark.parametrize("round_", [1, 2])
 @pytest.mark.parametrize(
     ("kind", "method"),
     [
@@ -331,21 +339,21 @@ NOTE = {
     ],
 )
 def test_every_stock_combination_in_every_language_passes_the_lint(
-    language: str, kind: str, method: str
+    language: str, round_: int, kind: str, method: str
 ) -> None:
     data = dataset(language, me_language=language)
     item = item_of(data, kind, method)
     assert item.method == method
     template = load_template(stock_path(item, data))
     assert template.variants, "every stock message template holds several phrasings"
-    person = item.interviewer._replace(note=NOTE[language])
+    person = item.interviewer._replace(note=NOTE_BY_BASE[language[:2]])
     item_with_note = item._replace(interviewer=person)
     bodies = set()
     for moment, late in [(m, False) for m in MOMENTS.values()] + [("2026-05-14T10:00-04:00", True)]:
         at = datetime.fromisoformat(moment)
         for case in (item, item_with_note):
             shown = case if late else case._replace(due_at=at, opens_at=None)
-            base = context_for(shown, data, at)
+            base = {**context_for(shown, data, at), "round": round_}
             for chosen in variant_contexts(template):
                 rendered = render.render(template, {**base, **chosen})
                 assert lint(rendered, method, data.policy) == [], (
@@ -355,6 +363,7 @@ def test_every_stock_combination_in_every_language_passes_the_lint(
                     chosen,
                     rendered.text,
                 )
+                assert not rendered.text.startswith("Hola")  # never "Hola" beside usted
                 low, high = word_limits(method, data.policy, kind)
                 assert low <= count_words(rendered.text) <= high
                 bodies.add(rendered.text)
@@ -493,16 +502,46 @@ def test_the_most_specific_language_wins() -> None:
     item = item_of(data)
     assert render.language_of(item, data) == "fr-CA"
     person = item.interviewer._replace(language="es")
-    assert render.language_of(item._replace(interviewer=person), data) == "es"
+    assert render.language_of(item._replace(interviewer=person), data) == "es-MX"  # Toronto: the Americas'
     interview = item.interview._replace(language=None)
-    assert render.language_of(item._replace(interview=interview), data) == "es"
+    assert render.language_of(item._replace(interview=interview), data) == "es-MX"
+
+
+@pytest.mark.parametrize(
+    ("code", "zone", "variant"),
+    [
+        ("fr", "Europe/Paris", "fr-FR"), ("fr", "Europe/Brussels", "fr-FR"), ("fr", "Europe/Zurich", "fr-FR"),
+        ("fr", "America/Toronto", "fr-CA"), ("fr", "America/Montreal", "fr-CA"),
+        ("es", "America/Mexico_City", "es-MX"), ("es", "Europe/Madrid", "es-ES"),
+        ("es", "America/Bogota", "es-MX"), ("fr", "Asia/Tokyo", "fr-FR"), ("es", "Etc/UTC", "es-MX"),
+        ("fr-CA", "Europe/Paris", "fr-CA"), ("FR-fr", "America/Toronto", "fr-FR"),
+        ("en", "Europe/Paris", "en"),
+    ],
+)  # fmt: skip
+def test_a_bare_language_takes_its_variant_from_the_readers_zone(code: str, zone: str, variant: str) -> None:
+    data = dataset("en")
+    item = item_of(data)
+    person = item.interviewer._replace(language=code, timezone=zone)
+    assert render.language_of(item._replace(interviewer=person), data) == variant
+
+
+def test_france_and_quebec_get_different_letters() -> None:
+    france, quebec = (
+        compose(item_of(data := dataset(code, me_language=code)), data).words for code in ("fr-FR", "fr-CA")
+    )
+    assert france.text != quebec.text
+    for name in ("thank-you", "check-in", "voicemail", "note", "reminder"):  # each says it its own way
+        assert "entrevue" not in (STOCK / "fr-FR" / f"{name}.md").read_text(encoding="utf-8")
+        assert "entretien" not in (STOCK / "fr-CA" / f"{name}.md").read_text(encoding="utf-8")
+    assert "poste d’UX Researcher" in france.text + france.subject  # elided, as a French reader writes it
+    assert not re.search(r"\S[?!;]", france.text.replace("\u202f", " "))  # no mark glued on in France
 
 
 def test_the_reminder_to_you_is_in_your_language() -> None:
     data = dataset("en", me_language="fr-CA")
     composed = compose(item_of(data, method="voicemail"), data)
-    assert composed.mail.subject.startswith("Rappel : appeler")
-    assert "Hello Nadia" in composed.mail.text  # the script itself is in the interview's language
+    assert composed.mail.subject.startswith("Rappel\u00a0: appeler")
+    assert "Hello, this is Alex Morgan" in composed.mail.text  # the script is in the interview's language
 
 
 def test_babel_stays_off_the_idle_cron_path(tmp_path: Path) -> None:

@@ -116,7 +116,7 @@ def test_no_html_part_loads_a_remote_resource_or_an_image(name: str) -> None:
 
 
 def test_emails_have_a_subject_and_scripts_have_none() -> None:
-    assert rendered_case("thank-you").subject == "Thank you for today's conversation"
+    assert rendered_case("thank-you").subject == "Thank you for the Data Analyst interview"
     assert rendered_case("reminder-voicemail").subject == "Reminder: call Jordan Blake"
     assert rendered_case("voicemail").subject == ""
     assert rendered_case("note").subject == ""
@@ -180,8 +180,8 @@ def test_a_name_in_markup_appears_escaped_in_the_thank_you() -> None:
     rendered = render_follow_up(item, data)
     assert "Dear <b>Ann</b>," in rendered.text
     assert "<p>Dear &lt;b&gt;Ann&lt;/b&gt;,</p>" in rendered.html
-    assert "about [x](http://evil)" in rendered.text
-    assert "about [x](http://evil)" in rendered.html and "<a " not in rendered.html
+    assert " [x](http://evil)" in rendered.text
+    assert " [x](http://evil)" in rendered.html and "<a " not in rendered.html
 
 
 def model_text(value: str) -> bool:
@@ -222,7 +222,9 @@ def test_any_values_appear_verbatim_and_add_no_tags(
     plain_values = {"name": "Ann Lee", "topics": ("topic",) * len(topics), "company": "Acme",
                     "role": "Analyst", "me_name": "Sam Rivera"}  # fmt: skip
     plain = rendered_case(name, *with_values(ITEMS[key], EXAMPLE, **plain_values))
-    shown = [person.split()[0], company, role, me_name]
+    shown = [company, role, me_name]  # a voicemail says who calls, and the letters greet the reader
+    if name in ("thank-you", "check-in", "note"):
+        shown.append(person.split()[0])
     if name != "check-in":
         shown += topics
     seen = text_content(rendered.html)

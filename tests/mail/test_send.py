@@ -260,7 +260,7 @@ def test_without_smtp_settings_send_is_a_dry_run_into_a_maildir_and_records_noth
     files = sorted((outbox / "new").iterdir())
     assert len(files) == 3
     subjects = {parsed(f.read_bytes())["Subject"] for f in files}
-    assert "Thank you for today's conversation" in subjects
+    assert "Thank you for the Data Analyst interview" in subjects
     assert not (work / "var" / "followup.db").exists()
 
 

@@ -1,0 +1,149 @@
+"""How a letter greets its reader: a title and the family name, the given name, or the user's own words.
+
+"Dr. Helen Park" is greeted "Dear Dr. Park," in English, "Bonjour Docteure Park," … a title is never
+said alone, and a name that does not say which word is the family name (three words or more, such as
+"Mary Ann Smith") is greeted by the whole of it, and `check` asks for `greeting:`.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from batch.model.interview import Interviewer
+from batch.model.languages import base_language
+
+
+class Title(NamedTuple):
+    """A title a name may start with: whom it is for (f, m, or None for either) and what it is."""
+
+    gender: str | None
+    rank: str  # doctor | professor | civil | licensed | engineer | master | architect
+
+
+# Each title as written (casefolded, without its dot), in every language we write.
+TITLES = {
+    "dr": Title(None, "doctor"), "dra": Title("f", "doctor"), "dre": Title("f", "doctor"),
+    "doctor": Title(None, "doctor"), "me": Title(None, "counsel"), "maître": Title(None, "counsel"),
+    "lcda": Title("f", "licensed"), "licda": Title("f", "licensed"), "lcdo": Title("m", "licensed"),
+    "licdo": Title("m", "licensed"),
+    "prof": Title(None, "professor"), "pr": Title(None, "professor"),
+    "mr": Title("m", "civil"), "ms": Title("f", "civil"), "mrs": Title("f", "civil"),
+    "miss": Title("f", "civil"), "mx": Title(None, "civil"),
+    "m": Title("m", "civil"), "mme": Title("f", "civil"), "mlle": Title("f", "civil"),
+    "monsieur": Title("m", "civil"), "madame": Title("f", "civil"),
+    "sr": Title("m", "civil"), "sra": Title("f", "civil"), "srta": Title("f", "civil"),
+    "lic": Title(None, "licensed"), "ing": Title(None, "engineer"), "mtro": Title("m", "master"),
+    "mtra": Title("f", "master"), "arq": Title(None, "architect"),
+}  # fmt: skip
+
+# How each language writes a title before a family name: (rank, gender) → words; None: it has none.
+_EN = {("civil", "m"): "Mr.", ("civil", "f"): "Ms.", ("doctor", None): "Dr.", ("doctor", "f"): "Dr.",
+       ("professor", None): "Professor"}  # fmt: skip
+_FR = {("civil", "m"): "Monsieur", ("civil", "f"): "Madame", ("doctor", None): "Docteur",
+       ("doctor", "f"): "Docteure", ("professor", None): "Professeur",
+       ("counsel", None): "Maître"}  # fmt: skip
+_ES = {("civil", "m"): "Sr.", ("civil", "f"): "Sra.", ("doctor", None): "Dr.", ("doctor", "m"): "Dr.",
+       ("doctor", "f"): "Dra.", ("professor", None): "Prof.", ("licensed", None): "Lic.",
+       ("engineer", None): "Ing.", ("master", "m"): "Mtro.", ("master", "f"): "Mtra.",
+       ("architect", None): "Arq.", ("licensed", "f"): "Lic.", ("licensed", "m"): "Lic."}  # fmt: skip
+# Spain writes no Lic., Ing., Mtro. or Arq. before a surname: those names are greeted without them.
+_ES_ES = {key: words for key, words in _ES.items() if key[0] in ("civil", "doctor", "professor")}
+
+
+_WHOLE = 4  # the most words of a name a greeting says whole when it cannot tell the family name
+
+
+class Parsed(NamedTuple):
+    """A name taken apart: its title (if it starts with one) and the words after it."""
+
+    title: Title | None
+    written: str  # the title as the name writes it ("Dra."), "" without one
+    words: tuple[str, ...]
+
+
+def parse(name: str) -> Parsed:
+    """The title a name starts with, if any, and the rest of its words."""
+    words = tuple(name.split())
+    if len(words) >= 2:
+        title = TITLES.get(words[0].rstrip(".").casefold())
+        if title is not None and (words[0].endswith(".") or len(words[0]) > 2 or words[0][0].isupper()):
+            return Parsed(title, words[0], words[1:])
+    return Parsed(None, "", words)
+
+
+def known(person: Interviewer, language: str) -> bool:
+    """Whether the greeting can be sure of its words: greeting: given, at most two words after a title,
+    or a language that greets an untitled person by the whole name anyway (France, Spanish)."""
+    parsed = parse(person.name)
+    if person.greeting is not None or len(parsed.words) <= 2:
+        return True
+    return parsed.title is None and _formal(language)
+
+
+def _formal(language: str) -> bool:
+    return language.lower() in ("fr-fr", "es-es", "es-mx")
+
+
+def addressed(person: Interviewer, language: str) -> tuple[str, str | None]:
+    """The title as the letter's language writes it ("" when it has none for it) and the gender it implies."""
+    parsed = parse(person.name)
+    if parsed.title is None:
+        return "", None
+    table = {"fr": _FR, "es": _ES_ES if language.lower() == "es-es" else _ES}.get(
+        base_language(language), _EN
+    )
+    rank, gender = parsed.title.rank, parsed.title.gender
+    words = table.get((rank, gender)) or table.get((rank, None))
+    return words or "", gender
+
+
+def greeting(person: Interviewer, language: str) -> str:
+    """The letter's first line: the user's `greeting:`, else by the language's custom (see the docstring)."""
+    if person.greeting:
+        return person.greeting
+    parsed = parse(person.name)
+    title, gender = addressed(person, language)
+    name = _whom(parsed, title, language)
+    base, code = base_language(language), language.lower()
+    if base == "fr":
+        return f"Bonjour {name},"
+    if base == "es":
+        if gender in ("m", "f"):
+            return f"{'Estimado' if gender == 'm' else 'Estimada'} {name}:"
+        return f"{'Buen día' if code == 'es-mx' else 'Buenos días'}, {name}:"  # no gender to agree with
+    return f"Dear {name},"
+
+
+def _whom(parsed: Parsed, title: str, language: str) -> str:
+    words = parsed.words
+    if len(words) > _WHOLE:  # a name too long to say whole: its first word, as a person might (check asks)
+        return words[0]
+    if len(words) > 2:  # which word is the family name? the whole name, then (check asks for greeting:)
+        return " ".join(([title] if title else []) + list(words))
+    if title:
+        return f"{title} {words[-1]}"
+    return " ".join(words) if _formal(language) else words[0]  # France, Spanish: the given name is too close
+
+
+def greeting_hint(person: Interviewer, language: str) -> str | None:
+    """What `check` says of a greeting it cannot be sure of, with a suggestion; None when it is sure."""
+    if known(person, language):
+        return None
+    parsed = parse(person.name)
+    given = parsed.words[:-1] if len(parsed.words) <= _WHOLE else parsed.words[:1]
+    shorter = f"{parsed.written} {parsed.words[-1]}" if parsed.title else " ".join(given)
+    example = greeting(Interviewer(name=shorter), language) if parsed.title else _given(shorter, language)
+    name = person.name if len(person.name) <= 60 else person.name[:57] + "…"
+    return (
+        f"name: {name!r} does not say which words are the family name, so the letter greets "
+        f"'{_short(greeting(person, language))}'; say it with greeting: (e.g. greeting: \"{example}\")"
+    )
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= 70 else text[:67] + "…"
+
+
+def _given(name: str, language: str) -> str:
+    """The greeting of a person by given names that are several words (Mary Ann)."""
+    return f"Bonjour {name}," if base_language(language) == "fr" else f"Dear {name},"

@@ -1,0 +1,64 @@
+"""A second round never repeats the first: no run of 8 words shared with the same person's round-1 letter."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+import pytest
+
+from batch.letters import render
+from batch.letters.lint import lint
+from batch.letters.render import context_for, load_template, stock_path
+from tests.letters.test_letters import MOMENTS, dataset, item_of, variant_contexts
+
+VARIANTS = ["en", "fr-FR", "fr-CA", "es-MX", "es-ES"]
+CASES = [("thank-you", "email"), ("thank-you", "voicemail"), ("thank-you", "note"), ("check-in", "email"),
+         ("check-in", "voicemail")]  # fmt: skip
+RUN = 8
+
+
+def runs(text: str) -> set[tuple[str, ...]]:
+    """Every run of RUN words (as a reader counts them: d’ici, avez-vous are one) of a letter's prose.
+
+    Its first line (the greeting, or a script's "this is …") and its signature (sign-off, name,
+    number) are formulas, the same in every letter by design, so they are left out.
+    """
+    body, _, last = text.rstrip().rpartition("\n\n")
+    if body and "\n" in last:
+        text = body
+    text = text.partition("\n")[2]
+    words = re.findall(r"\w[\w'’-]*", text.casefold())
+    return {tuple(words[n : n + RUN]) for n in range(len(words) - RUN + 1)}
+
+
+def letters(language: str, kind: str, method: str, round_: int, moment: str) -> list[render.Rendered]:
+    """Every phrasing of one letter in that round, as read at that moment."""
+    data = dataset(language, me_language=language)
+    item = item_of(data, kind, method)
+    template = load_template(stock_path(item, data))
+    at = datetime.fromisoformat(moment)
+    base = {**context_for(item._replace(due_at=at, opens_at=None), data, at), "round": round_}
+    return [render.render(template, {**base, **chosen}) for chosen in variant_contexts(template)]
+
+
+@pytest.mark.parametrize("language", VARIANTS)
+@pytest.mark.parametrize(("kind", "method"), CASES)
+def test_no_round_two_letter_shares_a_run_of_eight_words_with_any_round_one_letter(
+    language: str, kind: str, method: str
+) -> None:
+    moment = MOMENTS["weekday"]
+    first = [runs(r.text) for r in letters(language, kind, method, 1, moment)]
+    every_first = set().union(*first)
+    for rendered in letters(language, kind, method, 2, moment):
+        shared = runs(rendered.text) & every_first
+        assert not shared, (language, kind, method, sorted(shared)[:3], rendered.text)
+
+
+@pytest.mark.parametrize("language", VARIANTS)
+@pytest.mark.parametrize(("kind", "method"), CASES)
+def test_every_round_two_letter_passes_the_lint(language: str, kind: str, method: str) -> None:
+    data = dataset(language, me_language=language)
+    for moment in MOMENTS.values():
+        for rendered in letters(language, kind, method, 2, moment):
+            assert lint(rendered, method, data.policy) == [], (language, kind, method, rendered.text)
