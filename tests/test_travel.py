@@ -246,6 +246,7 @@ interviews:
     company: Litware
     role: Analyst
     start: 2026-11-25 10:00
+    timezone: America/Los_Angeles  # 10:00 there: Monday 09:00 is within the policy's days after it
     delay: next-day
     interviewers:
       - name: Kim Lee

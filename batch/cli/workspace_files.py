@@ -145,5 +145,5 @@ ENV = """\
 # export FOLLOWUP_SMTP_PORT=587
 # export FOLLOWUP_SMTP_SECURITY=starttls
 # export FOLLOWUP_SMTP_USER=you@example.com
-# export FOLLOWUP_SMTP_PASSWORD_FILE=$HOME/.config/followup/password
+# export FOLLOWUP_SMTP_PASSWORD_FILE=$HOME/.config/followup/smtp-password
 """

@@ -6,10 +6,13 @@ Message-IDs), then Friday, when the check-ins are due and the mailbox is read fi
 
 from __future__ import annotations
 
+import email
+import email.policy
 import email.utils
 import imaplib
 import json
 import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -144,8 +147,15 @@ def plan_states(
     return {row["key"]: row for row in json.loads(capsys.readouterr().out)}
 
 
+# A check-in's subject: threaded under its thank-you ("Re: …"), or one of the stock check-in subjects.
+CHECK_IN = re.compile(r"^(Re: |.*(any news\?|Following up on|Any update on))")
+
+
 def check_ins_sent(server: SmtpServer) -> list[str]:
-    return sorted(r.rcpt_tos[0] for r in server.received if b"Subject: Thank you" not in r.data)
+    subjects = [
+        (r, email.message_from_bytes(r.data, policy=email.policy.default)["Subject"]) for r in server.received
+    ]
+    return sorted(r.rcpt_tos[0] for r, subject in subjects if CHECK_IN.search(str(subject or "")))
 
 
 # What each reply looks like: built from the Message-IDs of Monday's thank-yous.

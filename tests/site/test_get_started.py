@@ -126,10 +126,13 @@ def test_every_command_of_the_get_started_pages_works_as_written_up_to_a_real_se
             where = Path((tmp_path / "cwd").read_text().strip())
             if block.startswith("git clone"):
                 seed_venv(where)
+                clone = where
             if "followup init" in block:
                 own_interview(where)  # the workspace's starter, filled in as step 3 asks
             if "cat > ~/.config/followup/env" in block:
                 point_at(server, home)
+            if "make cron" in block:  # the line must outlive the clone (a newcomer deleted it: nothing went)
+                assert str(clone) not in done.stdout, done.stdout
             if "make status" in block:
                 assert re.search(r"\bsent\b", done.stdout), done.stdout
     assert ran >= 8
