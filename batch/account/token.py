@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import os
+import re
 import time
 from collections.abc import Iterable
 
@@ -126,11 +127,18 @@ def _end(proc: object) -> None:
             stream.close()
 
 
+# What a token helper may print on stderr that is a secret too: a value after a word like refresh_token,
+# secret or password, and any long opaque run (a token, a client secret) whatever names it.
+_SECRETS = re.compile(r"(?i)((?:token|secret|password|code)\w*\s*[=:]\s*)\S+|[\w.~+/=-]{24,}")
+
+
 def _first_line(err: bytes, token: str) -> str:
-    """The first non-blank line of stderr, on one line, the token hidden if the command echoed it."""
+    """The first non-blank line of stderr, on one line, with the token and anything like a secret hidden
+    (the line reaches the terminal, cron.log and the ledger's reply column)."""
     for line in err.decode("utf-8", "replace").splitlines():
         if line.strip():
             text = line.replace(token, "[hidden]") if token else line
+            text = _SECRETS.sub(lambda m: (m[1] or "") + "[hidden]", text)
             return one_line(text, 200)
     return ""
 

@@ -120,11 +120,13 @@ def _old_data(old: Path) -> dict[str, bytes]:
 def _write_all(target: Path, wanted: dict[str, bytes]) -> tuple[list[str], list[str]]:
     """Write each file that is not there yet (never over one); the names written, and those kept."""
     written, kept = [], []
+    target.mkdir(parents=True, exist_ok=True)
+    target.chmod(0o700)  # a job search: other people's names and addresses, for your eyes only
     for name, content in wanted.items():
         path = target / name
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         try:
-            mode = 0o755 if name.startswith("hooks/") else 0o644
+            mode = 0o700 if name.startswith("hooks/") else 0o600
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, mode)
         except FileExistsError:
             kept.append(name)

@@ -69,7 +69,12 @@ def load(paths: Iterable[Path], secrets: Iterable[Path] = ()) -> Dataset:
     interviews: list[Interview] = []
     ids: list[tuple[str, str, int]] = []
     files = [str(p) for p in paths]
+    hidden = {os.path.realpath(path) for path in secrets}
     for path in files:
+        if os.path.realpath(path) in hidden:  # never parsed: an error would quote its text back
+            said = "this is a file of your settings' secrets (a FOLLOWUP_*_FILE), not interviews data"
+            problems.append(Problem(path, 1, 1, said))
+            continue
         try:
             read = _load_file(path)
         except InputError as exc:

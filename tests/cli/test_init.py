@@ -139,3 +139,16 @@ def test_init_from_moves_data_and_ledger_and_nothing_is_sent_twice(
     assert "moved to" in capsys.readouterr().err
     assert len(server.received) == received
     assert main(["init", str(tmp_path / "again"), "--from", str(old)]) == 2
+
+
+def test_the_workspace_and_its_data_are_readable_by_you_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    old = os.umask(0o022)  # the usual umask, under which files are made readable by everyone
+    try:
+        assert main(["init", str(tmp_path / "ws")]) == 0
+    finally:
+        os.umask(old)
+    assert (tmp_path / "ws").stat().st_mode & 0o077 == 0
+    assert (tmp_path / "ws" / "interviews.yaml").stat().st_mode & 0o077 == 0
