@@ -1,6 +1,6 @@
 """The keys of interviews.yaml: for each, how its value is read, whether it must be there, what it means.
 
-One table, read by the loader (`checks`), the guide's reference (`sitehooks`) and the JSON Schema
+One table, read by the loader (`checks`), the guide's reference (`site.reference`) and the JSON Schema
 (`schema`), so the three cannot drift apart. A key's `parse` takes the raw YAML value and returns it
 typed or raises ValueError; `describe(parse)` says in words what it takes.
 """

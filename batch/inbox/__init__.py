@@ -1,6 +1,7 @@
 """The user's mailbox over IMAP: replies that stop check-ins, bounces, auto-replies, and Sent copies.
 
-Owns: the IMAP connection (`imap`), reading replies and bounces into the ledger (`replies`), telling an
-auto-reply from a person (`autoreply`) and filing copies in the Sent folder (`sentcopy`). Uses
+Owns: the connection and login (`imap`, `login`), replies read into the ledger (`replies`), bounces
+while a thank-you can still go (`bounces`, and `watch`, light enough for the idle path), auto-replies
+and their return dates (`autoreply`, `returndate`) and the Sent copy, once (`sentcopy`). Uses
 `account`, `ledger`, `etiquette`, `data`, `model`; never the SMTP side.
 """

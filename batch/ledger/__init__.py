@@ -1,6 +1,7 @@
 """What was delivered, in SQLite: claimed before a message goes, recorded after, never sent twice.
 
-Owns: the ledger file, its schema, claims, records and reads (`store`) and the idle run's wake-up note
-(`wake`), and how every file holding messages is made readable by you alone (`private`). Uses `model`
-(the keys) and `errors`; no module elsewhere writes SQL.
+Owns: the file's shape and versions (`schema`), read-only reads (`reads`), claims, records and the
+lock (`store`), the idle run's wake-up note (`wake`), files readable by you alone (`private`) and a
+ledger's move into a workspace (`move`). Uses `model` (the keys) and `errors`; no module elsewhere
+writes SQL.
 """
