@@ -53,12 +53,13 @@ def load_data(args: argparse.Namespace) -> model.Dataset:
 
 
 def secret_files() -> list[Path]:
-    """The files the settings name (FOLLOWUP_*_FILE: a password, a token): never a letter's template."""
+    """The files of secrets the settings name (FOLLOWUP_*_FILE: a password, a token; a CA file is public):
+    never a letter's template, never read as data."""
     named = os.environ.items()
     return [
         Path(value)
         for name, value in named
-        if name.startswith("FOLLOWUP_") and name.endswith("_FILE") and value
+        if name.startswith("FOLLOWUP_") and name.endswith("_FILE") and not name.endswith("_CA_FILE") and value
     ]
 
 
