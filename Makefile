@@ -63,7 +63,7 @@ install:
 	echo "followup is $$link"; \
 	case ":$$PATH:" in *":$(INSTALL_BIN):"*) ;; \
 	  *) echo "note: $(INSTALL_BIN) is not on your PATH: add it (e.g. in ~/.profile), or call $$link by its path";; esac; \
-	echo "next: followup init ~/job-search   (a private workspace for your interviews; see README.md)"
+	echo "next: followup init ~/job-search   (a private workspace for your interviews: the guide's Get started, step 3)"
 
 demo: $(BIN)/.installed
 	@echo "Acting as $(DEMO_NOW), inside the example's timeline (make plan uses the real clock)."
