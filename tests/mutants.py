@@ -27,7 +27,12 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
     "working-time": ("batch/etiquette/workdays.py", ["tests/etiquette"]),
     "identity": (
         "batch/model/keys.py",
-        ["tests/model", "tests/mail/test_trust.py", "tests/etiquette/test_schedule.py"],
+        [
+            "tests/model",
+            "tests/mail/test_trust.py",
+            "tests/mail/test_identity.py",
+            "tests/etiquette/test_schedule.py",
+        ],
     ),
     "claims": ("batch/ledger/store.py", ["tests/ledger/test_ledger.py", "tests/ledger/test_group_commit.py"]),
     "auto-replies": ("batch/inbox/autoreply.py", ["tests/inbox/test_replies.py"]),
