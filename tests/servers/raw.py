@@ -59,12 +59,10 @@ class Tap:
                 sock.close()
 
 
-class LineServer:
-    """A plain-text server that answers each command line from a script and keeps what it received."""
+class _Listening:
+    """A server on 127.0.0.1 that serves each connection on a thread of its own (`_serve`)."""
 
-    def __init__(self, script: Mapping[str, Reply], greeting: str = "220 raw.test ESMTP") -> None:
-        self.script, self.greeting = script, greeting
-        self.received = bytearray()
+    def _listen(self) -> None:
         self._listener = socket.create_server((HOST, 0))
         self.port = self._listener.getsockname()[1]
         self._open: list[socket.socket] = []
@@ -80,6 +78,26 @@ class LineServer:
             threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
 
     def _serve(self, conn: socket.socket) -> None:
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        """Stop listening and hang up."""
+        self._listener.close()
+        for sock in self._open:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+                sock.close()
+
+
+class LineServer(_Listening):
+    """A plain-text server that answers each command line from a script and keeps what it received."""
+
+    def __init__(self, script: Mapping[str, Reply], greeting: str = "220 raw.test ESMTP") -> None:
+        self.script, self.greeting = script, greeting
+        self.received = bytearray()
+        self._listen()
+
+    def _serve(self, conn: socket.socket) -> None:
         with contextlib.suppress(OSError), conn, conn.makefile("rb") as lines:
             conn.sendall(self.greeting.encode() + b"\r\n")
             for line in lines:
@@ -93,16 +111,8 @@ class LineServer:
                 if word == "QUIT":
                     return
 
-    def stop(self) -> None:
-        """Stop listening and hang up."""
-        self._listener.close()
-        for sock in self._open:
-            with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
-                sock.close()
 
-
-class ImapScript:
+class ImapScript(_Listening):
     """A scripted IMAP server on 127.0.0.1: a greeting with the given capabilities, AUTHENTICATE with
     one good token (as Google answers a bad one: a JSON challenge, then NO), an empty folder. It keeps
     every byte it received in ``.received`` and the decoded SASL responses in ``.sasl``."""
@@ -111,19 +121,7 @@ class ImapScript:
         self.capabilities, self.user, self.token = capabilities, user, token
         self.received = bytearray()
         self.sasl: list[bytes] = []
-        self._listener = socket.create_server((HOST, 0))
-        self.port = self._listener.getsockname()[1]
-        self._open: list[socket.socket] = []
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                conn, _ = self._listener.accept()
-            except OSError:
-                return
-            self._open.append(conn)
-            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+        self._listen()
 
     def _line(self, lines: object) -> bytes:
         line: bytes = lines.readline()  # type: ignore[attr-defined]
@@ -162,11 +160,3 @@ class ImapScript:
         if command == "LOGOUT":
             return f"* BYE\r\n{tag} OK bye\r\n"
         return f"{tag} OK done\r\n"
-
-    def stop(self) -> None:
-        """Stop listening and hang up."""
-        self._listener.close()
-        for sock in self._open:
-            with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
-                sock.close()
