@@ -1,6 +1,8 @@
 """How a letter greets its reader: a title and the family name, the given name, or the user's own words.
 
-"Dr. Helen Park" is greeted "Dear Dr. Park," in English, "Bonjour Docteure Park," … a title is never
+"Dr. Helen Park" is greeted "Dear Dr. Park," in English and "Dre Julie Tremblay" "Bonjour Docteure
+Tremblay," in Québec ("Bonjour Madame Tremblay," in France). A title the language cannot say for this
+person (French "Docteur" when the name does not say she is a woman) is left out; a title is never
 said alone, and a name that does not say which word is the family name (three words or more, such as
 "Mary Ann Smith") is greeted by the whole of it, and `check` asks for `greeting:`.
 """
@@ -37,11 +39,14 @@ TITLES = {
 }  # fmt: skip
 
 # How each language writes a title before a family name: (rank, gender) → words; None: it has none.
-_EN = {("civil", "m"): "Mr.", ("civil", "f"): "Ms.", ("doctor", None): "Dr.", ("doctor", "f"): "Dr.",
-       ("professor", None): "Professor"}  # fmt: skip
-_FR = {("civil", "m"): "Monsieur", ("civil", "f"): "Madame", ("doctor", None): "Docteur",
-       ("doctor", "f"): "Docteure", ("professor", None): "Professeur",
+_EN = {("civil", "m"): "Mr.", ("civil", "f"): "Ms.", ("civil", None): "Mx.", ("doctor", None): "Dr.",
+       ("doctor", "f"): "Dr.", ("professor", None): "Professor"}  # fmt: skip
+# French has no title for a doctor or professor whose gender the name does not say ("Docteur" to a
+# woman is noticed at once), and "Professeur Roy" is a calque: those are greeted without a title.
+_FR = {("civil", "m"): "Monsieur", ("civil", "f"): "Madame", ("doctor", "f"): "Docteure",
        ("counsel", None): "Maître"}  # fmt: skip
+# France greets a doctor outside medicine as anyone else: Madame.
+_FR_FR = {**_FR, ("doctor", "f"): "Madame"}
 _ES = {("civil", "m"): "Sr.", ("civil", "f"): "Sra.", ("doctor", None): "Dr.", ("doctor", "m"): "Dr.",
        ("doctor", "f"): "Dra.", ("professor", None): "Prof.", ("licensed", None): "Lic.",
        ("engineer", None): "Ing.", ("master", "m"): "Mtro.", ("master", "f"): "Mtra.",
@@ -75,9 +80,16 @@ def known(person: Interviewer, language: str) -> bool:
     """Whether the greeting can be sure of its words: greeting: given, at most two words after a title,
     or a language that greets an untitled person by the whole name anyway (France, Spanish)."""
     parsed = parse(person.name)
+    if person.greeting is None and _bare(parsed, language):
+        return False
     if person.greeting is not None or len(parsed.words) <= 2:
         return True
     return parsed.title is None and _formal(language)
+
+
+def _bare(parsed: Parsed, language: str) -> bool:
+    """A title the language cannot say before a lone family name ("Dr. Park" in French): hello alone."""
+    return parsed.title is not None and len(parsed.words) == 1 and not _title_words(parsed, language)[0]
 
 
 def _formal(language: str) -> bool:
@@ -86,14 +98,19 @@ def _formal(language: str) -> bool:
 
 def addressed(person: Interviewer, language: str) -> tuple[str, str | None]:
     """The title as the letter's language writes it ("" when it has none for it) and the gender it implies."""
-    parsed = parse(person.name)
+    return _title_words(parse(person.name), language)
+
+
+def _title_words(parsed: Parsed, language: str) -> tuple[str, str | None]:
     if parsed.title is None:
         return "", None
-    table = {"fr": _FR, "es": _ES_ES if language.lower() == "es-es" else _ES}.get(
+    code = language.lower()
+    table = {"fr": _FR_FR if code == "fr-fr" else _FR, "es": _ES_ES if code == "es-es" else _ES}.get(
         base_language(language), _EN
     )
     rank, gender = parsed.title.rank, parsed.title.gender
-    words = table.get((rank, gender)) or table.get((rank, None))
+    # A rank the language does not write (Spain's Lic., Ing.) falls back to the civil title its gender says.
+    words = table.get((rank, gender)) or table.get((rank, None)) or table.get(("civil", gender or "?"))
     return words or "", gender
 
 
@@ -103,8 +120,10 @@ def greeting(person: Interviewer, language: str) -> str:
         return person.greeting
     parsed = parse(person.name)
     title, gender = addressed(person, language)
-    name = _whom(parsed, title, language)
     base, code = base_language(language), language.lower()
+    if _bare(parsed, language):  # never a surname alone: "Bonjour," (check asks for greeting:)
+        return {"fr": "Bonjour,", "es": "Buen día:" if code == "es-mx" else "Buenos días:"}.get(base, "Hello,")
+    name = _whom(parsed, title, language)
     if base == "fr":
         return f"Bonjour {name},"
     if base == "es":
@@ -130,6 +149,12 @@ def greeting_hint(person: Interviewer, language: str) -> str | None:
     if known(person, language):
         return None
     parsed = parse(person.name)
+    if _bare(parsed, language):
+        return (
+            f"name: {_short(person.name)!r} starts with a title this language cannot say to this person, so "
+            f"the letter greets '{greeting(person, language)}' alone; say it with greeting: "
+            f"(e.g. greeting: \"{_BARE_EXAMPLE[base_language(language)].format(parsed.words[-1])}\")"
+        )
     given = parsed.words[:-1] if len(parsed.words) <= _WHOLE else parsed.words[:1]
     shorter = f"{parsed.written} {parsed.words[-1]}" if parsed.title else " ".join(given)
     example = greeting(Interviewer(name=shorter), language) if parsed.title else _given(shorter, language)
@@ -138,6 +163,9 @@ def greeting_hint(person: Interviewer, language: str) -> str | None:
         f"name: {name!r} does not say which words are the family name, so the letter greets "
         f"'{_short(greeting(person, language))}'; say it with greeting: (e.g. greeting: \"{example}\")"
     )
+
+
+_BARE_EXAMPLE = {"fr": "Bonjour Madame {},", "es": "Estimada Sra. {}:", "en": "Dear Mr. {},"}
 
 
 def _short(text: str) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from batch.letters.address import greeting, greeting_hint
+from batch.letters.address import TITLES, greeting, greeting_hint
 from batch.model.interview import Interviewer
 
 
@@ -24,7 +24,16 @@ from batch.model.interview import Interviewer
         ("Sr. Luis Ortega", "es-ES", "Estimado Sr. Ortega:"),
         ("Lic. Ana Fernández", "es-MX", "Buen día, Lic. Fernández:"),  # Lic. says no gender to agree with
         ("Ana Fernández", "es-ES", "Buenos días, Ana Fernández:"),
-        ("Dr. Helen Park", "fr-FR", "Bonjour Docteur Park,"),
+        ("Dr. Helen Park", "fr-FR", "Bonjour Helen Park,"),  # never "Docteur" to someone who may be a woman
+        ("Dr. Helen Park", "fr-CA", "Bonjour Helen,"),
+        ("Prof. Anne Roy", "fr-FR", "Bonjour Anne Roy,"),  # "Professeur Roy" is a calque
+        ("Dre Julie Tremblay", "fr-FR", "Bonjour Madame Tremblay,"),  # France: a doctor is Madame
+        ("Lcdo. Luis Ramírez", "es-ES", "Estimado Sr. Ramírez:"),  # Spain writes no Lic.: the civil title
+        ("Licda. Ana Gil", "es-ES", "Estimada Sra. Gil:"),
+        ("Mx Sam Lee", "en", "Dear Mx. Lee,"),
+        ("Dr. Park", "fr-CA", "Bonjour,"),  # never a surname alone (check asks for greeting:)
+        ("Ing. Pérez", "es-ES", "Buenos días:"),
+        ("Lic. Ramírez", "es-MX", "Buen día, Lic. Ramírez:"),
         ("Mary Ann Smith", "en", "Dear Mary Ann Smith,"),
         ("Lic. Ana Fernández", "es-ES", "Buenos días, Ana Fernández:"),  # Spain writes no Lic.
         ("Licda. Ana Fernández", "es-MX", "Estimada Lic. Fernández:"),
@@ -42,7 +51,9 @@ def test_a_name_is_greeted_as_a_person_would(name: str, language: str, said: str
 )
 def test_a_title_is_never_said_alone(name: str, language: str) -> None:
     said = greeting(Interviewer(name=name), language)
-    assert said.rstrip(",:").split()[-1] == name.split()[-1]
+    last = said.rstrip(",:").split()[-1]
+    assert last in name.split()[1:] or said in ("Bonjour,", "Buen día:", "Buenos días:", "Hello,")
+    assert last.rstrip(".").casefold() not in TITLES
     assert "Hola" not in said
 
 
@@ -71,3 +82,14 @@ def test_a_greeting_that_cannot_be_known_is_said_with_a_suggestion(
                                                 ("Sylvie Anne Bédard", "fr-FR")])  # fmt: skip
 def test_a_greeting_that_is_known_needs_no_word(name: str, language: str) -> None:
     assert greeting_hint(Interviewer(name=name), language) is None
+
+
+@pytest.mark.parametrize(
+    ("name", "language"), [("Dr. Park", "fr-FR"), ("Pr Roy", "fr-CA"), ("Ing. Pérez", "es-ES"), ("Ing. Park", "en")]
+)
+def test_a_title_the_language_cannot_say_before_a_lone_surname_is_asked_about(name: str, language: str) -> None:
+    person = Interviewer(name=name)
+    said = greeting(person, language)
+    assert name.split()[-1] not in said  # no "Bonjour Park,": a surname alone is rude
+    hint = greeting_hint(person, language)
+    assert hint is not None and "greeting:" in hint and name.split()[-1] in hint
