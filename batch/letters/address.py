@@ -122,7 +122,9 @@ def greeting(person: Interviewer, language: str) -> str:
     title, gender = addressed(person, language)
     base, code = base_language(language), language.lower()
     if _bare(parsed, language):  # never a surname alone: "Bonjour," (check asks for greeting:)
-        return {"fr": "Bonjour,", "es": "Buen día:" if code == "es-mx" else "Buenos días:"}.get(base, "Hello,")
+        return {"fr": "Bonjour,", "es": "Buen día:" if code == "es-mx" else "Buenos días:"}.get(
+            base, "Hello,"
+        )
     name = _whom(parsed, title, language)
     if base == "fr":
         return f"Bonjour {name},"
@@ -153,7 +155,7 @@ def greeting_hint(person: Interviewer, language: str) -> str | None:
         return (
             f"name: {_short(person.name)!r} starts with a title this language cannot say to this person, so "
             f"the letter greets '{greeting(person, language)}' alone; say it with greeting: "
-            f"(e.g. greeting: \"{_BARE_EXAMPLE[base_language(language)].format(parsed.words[-1])}\")"
+            f'(e.g. greeting: "{_BARE_EXAMPLE[base_language(language)].format(parsed.words[-1])}")'
         )
     given = parsed.words[:-1] if len(parsed.words) <= _WHOLE else parsed.words[:1]
     shorter = f"{parsed.written} {parsed.words[-1]}" if parsed.title else " ".join(given)

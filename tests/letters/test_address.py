@@ -85,9 +85,12 @@ def test_a_greeting_that_is_known_needs_no_word(name: str, language: str) -> Non
 
 
 @pytest.mark.parametrize(
-    ("name", "language"), [("Dr. Park", "fr-FR"), ("Pr Roy", "fr-CA"), ("Ing. Pérez", "es-ES"), ("Ing. Park", "en")]
+    ("name", "language"),
+    [("Dr. Park", "fr-FR"), ("Pr Roy", "fr-CA"), ("Ing. Pérez", "es-ES"), ("Ing. Park", "en")],
 )
-def test_a_title_the_language_cannot_say_before_a_lone_surname_is_asked_about(name: str, language: str) -> None:
+def test_a_title_the_language_cannot_say_before_a_lone_surname_is_asked_about(
+    name: str, language: str
+) -> None:
     person = Interviewer(name=name)
     said = greeting(person, language)
     assert name.split()[-1] not in said  # no "Bonjour Park,": a surname alone is rude
