@@ -60,7 +60,19 @@ def run_checks(
     data, items, found = check_data(load, now_of)
     sender = data.me.email if data is not None else None
     home = None if data is None else data.me.timezone
-    return [found, check_templates(items), check_state(state, home), check_smtp(env, sender), check_imap(env)]
+    smtp, imap = without(env, "FOLLOWUP_IMAP_"), without(env, "FOLLOWUP_SMTP_")
+    return [
+        found,
+        check_templates(items),
+        check_state(state, home),
+        check_smtp(smtp, sender),
+        check_imap(imap),
+    ]
+
+
+def without(env: Mapping[str, str], other: str) -> dict[str, str]:
+    """The environment without the other service's settings, so a wrong one is said on its own row."""
+    return {name: value for name, value in env.items() if not name.startswith(other)}
 
 
 def verdict(findings: list[Finding]) -> str:
@@ -217,6 +229,7 @@ def check_imap(env: Mapping[str, str]) -> Finding:
     """Log in to the mailbox and EXAMINE the folder `send` reads replies from, then LOGOUT."""
 
     try:
+        check_names(env)
         settings = imap_settings(env)
     except InputError as exc:
         return _bad_input("imap", exc)
