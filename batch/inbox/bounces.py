@@ -14,6 +14,7 @@ from batch.etiquette.schedule import FollowUp, plan
 from batch.inbox import watch
 from batch.inbox.imap import MailboxError
 from batch.inbox.replies import Watch, find_replies, record_replies, same_form
+from batch.inbox.skipped import remembered
 from batch.ledger import wake
 from batch.ledger.schema import Entry
 from batch.ledger.store import Ledger
@@ -58,8 +59,10 @@ def look_for_bounces(
         return items, known, []
     if found is None:
         return items, known, []
-    for line in found.skipped:
-        announce(line)
+    said = remembered(ledger, now)
+    for skipped in found.skipped:
+        if said(skipped):
+            announce(skipped.line)
     by_id = {entry.message_id: entry for entry in rows.values() if entry.message_id}
     why = {by_id[b.message_id].key: f"bounced: the server said {b.diagnostic}" for b in found.bounces}
     if not why:

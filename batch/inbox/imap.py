@@ -137,6 +137,12 @@ def fetch(client: imaplib.IMAP4, uids: list[bytes], what: str) -> list[tuple[byt
     return found
 
 
+def uid_validity(client: imaplib.IMAP4) -> str:
+    """The examined folder's UIDVALIDITY (a UID names one message while it stays); "" if none was sent."""
+    _, data = client.response("UIDVALIDITY")
+    return text_of(data) if data and data[-1] else ""
+
+
 def message_count(client: imaplib.IMAP4) -> int:
     """How many messages the examined folder holds."""
     kind, data = client.uid("SEARCH", "ALL")
