@@ -112,4 +112,3 @@ def test_without_imap_no_bounce_is_looked_for(
     code, lines = doctor_lines(work, capsys, SOON)
     assert bounce_lines(lines) == []
     assert code == 0
-
