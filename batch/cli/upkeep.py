@@ -13,7 +13,7 @@ from batch.cli.ledgerplace import refuse_if_moved
 from batch.cli.terminal import write_rows
 from batch.data.schema import schema_text
 from batch.errors import FollowUpError
-from batch.ledger.reads import absent, count_owed_copies, read_entries
+from batch.ledger.reads import absent, count_owed_copies, read_entries, read_skipped
 from batch.ledger.store import Ledger, locked
 from batch.ledger.wake import read_heartbeat
 from batch.views.doctor import run_checks, verdict
@@ -44,6 +44,13 @@ def cmd_status(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     print(f"last send run: {ran}", file=out)
     if owed := count_owed_copies(state):
         print(f"copies owed to your Sent folder: {owed} (filed by the next run that reaches it)", file=out)
+    if skipped := read_skipped(state):
+        print(
+            f"messages in your mailbox that could not be read ({len(skipped)}, each said once by send):",
+            file=out,
+        )
+        for line in skipped:
+            print(f"  {_one_line(line.removeprefix('skipped  '))}", file=out)
     if not entries:
         print(f"nothing delivered yet ({state} holds no deliveries)", file=out)
         return EXIT_OK

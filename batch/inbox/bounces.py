@@ -1,19 +1,21 @@
 """A look in the mailbox for the bounce of a thank-you while it matters: soon after it went, not on the
 day its check-in falls due (watch.py says when). A delivery report for one marks it `bounced` in the
 ledger with one line naming the fix, said once; the check-in to that address is held from then on.
+`doctor` makes the same search over every email sent, and only reads (bounces_seen).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 
-from batch.account.settings import imap_settings
+from batch.account.settings import ImapSettings, imap_settings
 from batch.errors import InputError
 from batch.etiquette.schedule import FollowUp, plan
 from batch.inbox import watch
 from batch.inbox.imap import MailboxError
-from batch.inbox.replies import Watch, find_replies, record_replies, same_form
+from batch.inbox.replies import Bounced, Watch, find_replies, record_replies, same_form
+from batch.inbox.skipped import remembered
 from batch.ledger import wake
 from batch.ledger.schema import Entry
 from batch.ledger.store import Ledger
@@ -34,16 +36,7 @@ def look_for_bounces(
     look (remembered, so the next is LOOK_EVERY later); a mailbox that cannot be read is said once."""
     wake.write_look(ledger.path, now)
     rows = {entry.key: entry for entry in ledger.entries()}
-    sent: dict[str, list[Entry]] = {}
-    for item in watch.watched(items, now):
-        entry = rows.get(item.key)
-        if entry is not None and entry.message_id:
-            sent.setdefault(item.interview.id, []).append(entry)
-    watches = [
-        Watch(interview, tuple((e.message_id, same_form(e.recipient)) for e in entries), (),
-              min(datetime.fromisoformat(e.claimed_at) for e in entries))
-        for interview, entries in sent.items()
-    ]  # fmt: skip
+    watches = watches_of(rows[item.key] for item in watch.watched(items, now) if item.key in rows)
     try:
         settings = imap_settings(env)
         found = find_replies(settings, watches) if settings is not None else None
@@ -58,8 +51,10 @@ def look_for_bounces(
         return items, known, []
     if found is None:
         return items, known, []
-    for line in found.skipped:
-        announce(line)
+    said = remembered(ledger, now)
+    for skipped in found.skipped:
+        if said(skipped):
+            announce(skipped.line)
     by_id = {entry.message_id: entry for entry in rows.values() if entry.message_id}
     why = {by_id[b.message_id].key: f"bounced: the server said {b.diagnostic}" for b in found.bounces}
     if not why:
@@ -70,3 +65,25 @@ def look_for_bounces(
         for item in plan(data, now, after, exact=False)
     ]
     return items, after, record_replies(ledger, items, known, now)
+
+
+def watches_of(entries: Iterable[Entry]) -> list[Watch]:
+    """One watch per interview for the delivery reports of these emails (those with a Message-ID)."""
+    sent: dict[str, list[Entry]] = {}
+    for entry in entries:
+        if entry.message_id:
+            sent.setdefault(entry.interview, []).append(entry)
+    return [
+        Watch(interview, tuple((e.message_id, same_form(e.recipient)) for e in entries), (),
+              min(datetime.fromisoformat(e.claimed_at) for e in entries))
+        for interview, entries in sent.items()
+    ]  # fmt: skip
+
+
+def bounces_seen(settings: ImapSettings, entries: Iterable[Entry]) -> list[tuple[Entry, Bounced]]:
+    """The delivery reports in the mailbox for these emails, each with its ledger row; only reads (doctor:
+    no look is remembered, nothing is recorded)."""
+    sent = [e for e in entries if e.method == "email" and e.state in watch.SENT and e.message_id]
+    by_id = {entry.message_id: entry for entry in sent}
+    found = find_replies(settings, watches_of(sent))
+    return [(by_id[b.message_id], b) for b in found.bounces if b.message_id in by_id]

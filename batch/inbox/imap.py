@@ -15,9 +15,10 @@ import contextlib
 import re
 import socket
 import ssl
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from batch.account.settings import ImapSettings, keyring_password
+from batch.account.settings import ImapSettings, is_loopback, keyring_password
 from batch.account.token import TokenError, fetch_token, token_forms
 from batch.account.wire import Cleaner, login_forms, tls_reason
 from batch.errors import FollowUpError
@@ -38,8 +39,9 @@ class MailboxError(FollowUpError):
     exit_code = 1
 
 
-def log_in(settings: ImapSettings) -> imaplib.IMAP4:
-    """Connect and log in, no folder open yet; a MailboxError says in plain words why not."""
+def log_in(settings: ImapSettings, on_this_machine: Callable[[str], bool] = is_loopback) -> imaplib.IMAP4:
+    """Connect and log in, no folder open yet; a MailboxError says in plain words why not. A login
+    crosses without TLS only to an address `on_this_machine` (login.py)."""
     # late: imaplib and ssl load only when the mailbox is opened
     import imaplib
 
@@ -57,7 +59,7 @@ def log_in(settings: ImapSettings) -> imaplib.IMAP4:
         raise MailboxError(f"{settings.where}: {describe_problem(exc, settings)}") from None
     secret = token if token is not None else password or ""
     try:
-        private_login(client, settings, secret, oauth=token is not None)
+        private_login(client, settings, secret, token is not None, on_this_machine)
     except LoginRefused as exc:
         _logout(client)
         raise MailboxError(f"{settings.where}: {exc}") from None
@@ -133,6 +135,12 @@ def fetch(client: imaplib.IMAP4, uids: list[bytes], what: str) -> list[tuple[byt
         if isinstance(part, tuple) and len(part) == 2 and (uid := _UID.search(part[0])) is not None:
             found.append((uid.group(1), part[1]))
     return found
+
+
+def uid_validity(client: imaplib.IMAP4) -> str:
+    """The examined folder's UIDVALIDITY (a UID names one message while it stays); "" if none was sent."""
+    _, data = client.response("UIDVALIDITY")
+    return text_of(data) if data and data[-1] else ""
 
 
 def message_count(client: imaplib.IMAP4) -> int:

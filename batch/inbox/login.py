@@ -1,10 +1,15 @@
 """The IMAP login, only over a connection seen to be TLS (or to this machine with security none): a
 password (LOGIN, or SASL PLAIN for UTF-8) or an OAuth2 token (XOAUTH2 or OAUTHBEARER, whichever the
-server's CAPABILITY offers, XOAUTH2 first)."""
+server's CAPABILITY offers, XOAUTH2 first).
+
+What counts as this machine is passed in (`on_this_machine`): every run passes settings.is_loopback, the
+rule the settings check applies to FOLLOWUP_IMAP_HOST; a test passes one that knows no such address, so
+that a server on 127.0.0.1 stands for one elsewhere and the refusal it sees is this module's own."""
 
 from __future__ import annotations
 
 import ssl
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from batch.account.settings import ImapSettings
@@ -18,9 +23,15 @@ class LoginRefused(Exception):
     """No login was tried: the connection is not private, or the server offers no OAuth2 login."""
 
 
-def private_login(client: imaplib.IMAP4, settings: ImapSettings, secret: str, oauth: bool) -> None:
+def private_login(
+    client: imaplib.IMAP4,
+    settings: ImapSettings,
+    secret: str,
+    oauth: bool,
+    on_this_machine: Callable[[str], bool],
+) -> None:
     """Log in with the password or token, once the live connection is known to be private."""
-    require_private(client, settings.security)
+    require_private(client, settings.security, on_this_machine)
     if oauth:
         _oauth(client, settings, secret)
     elif settings.user.isascii() and secret.isascii():
@@ -29,17 +40,14 @@ def private_login(client: imaplib.IMAP4, settings: ImapSettings, secret: str, oa
         client.authenticate("PLAIN", lambda _: f"\0{settings.user}\0{secret}".encode())
 
 
-def require_private(client: imaplib.IMAP4, security: str) -> None:
-    """LoginRefused unless the socket is TLS, or (security none) its peer is this machine."""
-    # late: ipaddress only here
-    import ipaddress
-
+def require_private(client: imaplib.IMAP4, security: str, on_this_machine: Callable[[str], bool]) -> None:
+    """LoginRefused unless the socket is TLS, or (security none) its peer's address is this machine."""
     sock = getattr(client, "sock", None)
     if isinstance(sock, ssl.SSLSocket):
         return
     if security == "none" and sock is not None:
         try:
-            if ipaddress.ip_address(sock.getpeername()[0]).is_loopback:
+            if on_this_machine(str(sock.getpeername()[0])):
                 return
         except (OSError, ValueError):
             pass

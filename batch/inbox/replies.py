@@ -40,7 +40,9 @@ from batch.inbox.imap import (
     fetch,
     open_mailbox,
     search,
+    uid_validity,
 )
+from batch.inbox.skipped import Once, Skipped, every_time, mailbox_of, mark_of
 from batch.ledger.schema import Entry
 from batch.ledger.store import Ledger
 from batch.model.interview import Dataset
@@ -111,7 +113,8 @@ class Findings:
     replies: list[Reply] = field(default_factory=list)
     away: list[Away] = field(default_factory=list)
     bounces: list[Bounced] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)  # one line for each message that could not be read
+    skipped: list[Skipped] = field(default_factory=list)  # each message that could not be read
+    mailbox: str = ""  # which mailbox, for the skipped messages' marks (skipped.mailbox_of)
 
 
 def same_form(address: str) -> str:
@@ -183,6 +186,7 @@ def find_replies(settings: ImapSettings, watches: list[Watch], own: Iterable[str
     mine = {same_form(address) for address in own}
     client = open_mailbox(settings)
     try:
+        found.mailbox = mailbox_of(settings, uid_validity(client))
         for watch in watches:
             _look(client, watch, mine, found)
         return found
@@ -210,7 +214,8 @@ def _look(client: imaplib.IMAP4, watch: Watch, mine: set[str], found: Findings) 
         try:
             _sort(client, uid, raw, watch, mine, found)
         except autoreply.UNREADABLE as exc:  # outside mail is data: a message we cannot read is skipped
-            found.skipped.append(_skipped(uid, raw, exc))  # (OSError and imaplib's errors end the look)
+            # (OSError and imaplib's errors end the look)
+            found.skipped.append(Skipped(mark_of(found.mailbox, uid), _skipped(uid, raw, exc)))
 
 
 def _sort(
@@ -339,11 +344,13 @@ def plan_with_replies(
     entries: Callable[[], Iterable[Entry]],
     env: Mapping[str, str],
     notice: Callable[[str], None] = lambda line: None,
+    once: Once = every_time,
 ) -> tuple[list[FollowUp], str | None]:
     """The plan after a look in the mailbox: check-ins a reply cancelled as `replied`, thank-yous a
     delivery report names as `bounced`, check-ins that wait for an out-of-office's return date; and the
     problem, in one line, when the mailbox could not be read. IMAP is opened only when a check-in is
-    due and FOLLOWUP_IMAP_HOST is set. A message that cannot be read is skipped with a line to `notice`."""
+    due and FOLLOWUP_IMAP_HOST is set. A message that cannot be read is skipped with a line to `notice`
+    (when `once` says it is new: send says each once, plan at every look)."""
     if not any(item.kind == "check-in" and item.state == "due" for item in items):
         return items, None
     known = list(entries())
@@ -357,8 +364,9 @@ def plan_with_replies(
         replied, found = stop_on_reply(items, data, known, settings)
     except (MailboxError, InputError) as exc:  # a wrong FOLLOWUP_IMAP_* setting holds the check-ins too
         return items, " ".join(str(exc).split())
-    for line in found.skipped:
-        notice(line)
+    for skipped in found.skipped:
+        if once(skipped):
+            notice(skipped.line)
     if not (replied or found.bounces or found.away):
         return items, None
     by_id = {entry.message_id: entry for entry in known}

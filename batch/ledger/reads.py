@@ -122,6 +122,24 @@ def known_of(
     return known
 
 
+SKIPPED = "skipped "  # a notice's key prefix: a message in the mailbox that could not be read, said once
+
+
+def read_skipped(path: Path) -> list[str]:
+    """The lines said about messages in the mailbox that could not be read, in the order said (read-only)."""
+    if absent(path):
+        return []
+
+    def lines(db: sqlite3.Connection) -> list[str]:
+        try:
+            query = "SELECT what FROM notices WHERE key LIKE ? ORDER BY at, what"
+            return [str(what) for (what,) in db.execute(query, (f"{SKIPPED}%",))]
+        except sqlite3.OperationalError:  # no notices table in a ledger of an old version
+            return []
+
+    return _read(path, lines)
+
+
 AWAY = "away "  # a notice's prefix: a check-in moved to its recipient's return (see Ledger.note_away)
 
 

@@ -151,8 +151,10 @@ def _run(
     if any(item.kind == "check-in" and item.state == "due" for item in items):
         # late: imaplib stays off a run with no check-in due
         from batch.inbox.replies import plan_with_replies
+        from batch.inbox.skipped import every_time, remembered  # late: as plan_with_replies
 
-        items, problem = plan_with_replies(data, now, known, items, entries, env, announce)
+        once = every_time if ledger is None else remembered(ledger, now)  # an unreadable message, said once
+        items, problem = plan_with_replies(data, now, known, items, entries, env, announce, once)
         if ledger is not None:
             from batch.inbox.replies import record_returns  # late: as plan_with_replies, loaded above
 

@@ -24,8 +24,10 @@ from pathlib import Path
 
 import icalendar
 
+from batch.data.load import place_of
 from batch.errors import FollowUpError
 from batch.etiquette.schedule import FollowUp
+from batch.etiquette.workdays import recipient_policy
 from batch.ledger.private import make_folder, write_file
 from batch.letters.compose import compose
 from batch.model.interview import Dataset
@@ -88,7 +90,8 @@ def summary_of(item: FollowUp) -> str:
         return f"Call {name} ({company})"
     if item.method == "note":
         return f"Write a card to {name} ({company})"
-    return f"{item.kind.capitalize()} email to {name} ({company})"
+    bounced = ": bounced" if item.state == "bounced" else ""
+    return f"{item.kind.capitalize()} email to {name} ({company}){bounced}"
 
 
 def export_calendar(
@@ -138,6 +141,8 @@ def event_for(item: FollowUp, data: Dataset) -> icalendar.Event:
         event.add("location", Text(", ".join(item.interviewer.address.splitlines())))
     if item.state not in LIVE:
         why = CANCELLED_WHY.get(item.state, f"It is {item.state}, so it will not happen.")
+        if item.state == "bounced" and item.interviewer.email:
+            why = bounced_why(item, data)
         event.add("status", "CANCELLED")
         event.add("transp", "TRANSPARENT")
         event.add("description", Text(why.format(status=item.interview.status)))
@@ -152,6 +157,27 @@ def event_for(item: FollowUp, data: Dataset) -> icalendar.Event:
         alarm.add("description", Text(summary_of(item)))
         event.add_component(alarm)
     return event
+
+
+def bounced_why(item: FollowUp, data: Dataset) -> str:
+    """What bounced, to which address, and what to do: a thank-you goes again to a corrected address while
+    it is within thank_you_within_days; a check-in waits until a thank-you reached them."""
+    person = item.interviewer
+    path, line, _ = place_of(item.interview, person)
+    to = f"{person.name} <{person.email}>"
+    if item.kind != "thank-you":
+        return (
+            f"Held: the thank-you email to {to} came back undelivered (bounced), and a check-in never "
+            f"goes to someone who did not get the thank-you. Correct the address in {path}:{line}."
+        )
+    days = recipient_policy(data.policy, item.interview, person).thank_you_within_days
+    return (
+        f"The thank-you email to {to} came back undelivered (bounced), so {person.name} never got it. "
+        f"Correct the address in {path}:{line}: the next send sends the thank-you to the new address "
+        f"while it is still within thank_you_within_days ({days} days after the interview), that is "
+        f"until {item.expires_at:%a %d %b %Y %H:%M %Z}. After that it is not sent again, and no check-in "
+        "goes to them either."
+    )
 
 
 def describe(item: FollowUp, data: Dataset) -> str:

@@ -18,10 +18,13 @@ from batch.account.refusals import explain_refusal, known_rule
 from batch.account.settings import check_names, imap_settings, smtp_settings
 from batch.account.wire import explain
 from batch.data.fields import zone
+from batch.data.load import place_of
 from batch.errors import FollowUpError, InputError, Problem
 from batch.etiquette import schedule
+from batch.etiquette.workdays import recipient_policy
+from batch.inbox.bounces import bounces_seen
 from batch.inbox.imap import MailboxError, connection_problem, message_count, open_mailbox
-from batch.ledger.reads import inspect
+from batch.ledger.reads import absent, inspect, read_entries
 from batch.ledger.wake import read_heartbeat
 from batch.letters.compose import review
 from batch.letters.render import STOCK, load_template, template_path
@@ -60,7 +63,22 @@ def run_checks(
     data, items, found = check_data(load, now_of)
     sender = data.me.email if data is not None else None
     home = None if data is None else data.me.timezone
-    return [found, check_templates(items), check_state(state, home), check_smtp(env, sender), check_imap(env)]
+    smtp, imap = without(env, "FOLLOWUP_IMAP_"), without(env, "FOLLOWUP_SMTP_")
+    findings = [
+        found,
+        check_templates(items),
+        check_state(state, home),
+        check_smtp(smtp, sender),
+        check_imap(imap),
+    ]
+    if data is not None and findings[-1].status == OK and findings[2].status == OK:
+        findings += check_bounces(imap, state, data, items, now_of(data))
+    return findings
+
+
+def without(env: Mapping[str, str], other: str) -> dict[str, str]:
+    """The environment without the other service's settings, so a wrong one is said on its own row."""
+    return {name: value for name, value in env.items() if not name.startswith(other)}
 
 
 def verdict(findings: list[Finding]) -> str:
@@ -217,6 +235,7 @@ def check_imap(env: Mapping[str, str]) -> Finding:
     """Log in to the mailbox and EXAMINE the folder `send` reads replies from, then LOGOUT."""
 
     try:
+        check_names(env)
         settings = imap_settings(env)
     except InputError as exc:
         return _bad_input("imap", exc)
@@ -238,6 +257,59 @@ def check_imap(env: Mapping[str, str]) -> Finding:
             client.logout()
     text = f"{where}: logged in as {settings.user}; {settings.folder} holds {count} messages (read-only)"
     return Finding("imap", OK, text)
+
+
+def check_bounces(
+    env: Mapping[str, str], state: Path, data: model.Dataset, items: list[schedule.FollowUp], now: datetime
+) -> list[Finding]:
+    """A line for each bounce that still needs you: found in the mailbox for an email the ledger says went
+    (the next send records it), or recorded already; its address not yet corrected. Only reads."""
+    settings = imap_settings(env)  # checked by check_imap, which logged in
+    if settings is None:
+        return []
+    current = {item.key: item for item in items}  # a corrected address is a new key: the old one is done
+    entries = [] if absent(state) else [e for e in read_entries(state) if e.key in current]
+    sent = [e for e in entries if e.method == "email" and e.state in ("sent", "uncertain") and e.message_id]
+    try:
+        seen = bounces_seen(settings, sent)
+    except MailboxError as exc:
+        return [Finding("bounces", PROBLEM, f"cannot look for bounces: {exc}", 1)]
+    found = [(e, f"the server said {b.diagnostic}", 1) for e, b in seen]  # the next send exits 1 on it
+    found += [
+        (e, (e.reply or "a delivery report came back").removeprefix("bounced: "), 0)
+        for e in entries
+        if e.state == "bounced"
+    ]
+    if not found:
+        text = f"no delivery report in {settings.folder} for the {len(sent)} emails sent (read-only)"
+        return [Finding("bounces", OK, text)]
+    return [
+        Finding("bounces", PROBLEM, bounce_advice(current[e.key], said, data, now), code)
+        for e, said, code in found
+    ]
+
+
+def bounce_advice(item: schedule.FollowUp, said: str, data: model.Dataset, now: datetime) -> str:
+    """What bounced, to whom, and what to do about it."""
+    person = item.interviewer
+    path, line, _ = place_of(item.interview, person)
+    head = (
+        f"{item.kind} to {person.name} <{person.email}> ({item.interview.id}) bounced: {said}; "
+        f"correct the address in {path}:{line}"
+    )
+    if item.kind != "thank-you":
+        return f"{head} (a check-in is not sent again)"
+    days = recipient_policy(data.policy, item.interview, person).thank_you_within_days
+    until = f"{item.expires_at:%a %d %b %Y %H:%M %Z}"
+    if now < item.expires_at:
+        return (
+            f"{head}: the next send sends the thank-you to the new address while it is within "
+            f"thank_you_within_days ({days} days after the interview, until {until})"
+        )
+    return (
+        f"{head}: too late to send it again (thank_you_within_days, {days} days after the interview, "
+        f"ended {until}), and no check-in goes to them"
+    )
 
 
 def _bad_input(check: str, exc: InputError) -> Finding:

@@ -83,7 +83,8 @@ def test_a_bounced_thank_you_is_said_within_half_an_hour_once_and_its_check_in_i
     assert plan[f"{NORTHWIND}/check-in"]["state"] == "bounced"  # held: it would bounce too
     assert run(work, "calendar", "--output", "-", now=FRIDAY) == 0
     calendar = capsys.readouterr().out.replace("\r\n ", "")  # unfolded
-    assert "It came back undelivered: correct the address" in calendar
+    assert f"thank-you email to Priya Shah <{PANEL[0]}> came back undelivered (bounced)" in calendar
+    assert "Correct the address in" in calendar
     assert send_lines(work, capsys, now=FRIDAY)[0] == 0
     assert PANEL[0] not in check_ins_sent(thanked)
 

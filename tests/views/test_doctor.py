@@ -40,7 +40,9 @@ def doctor(work: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, dict[st
     out, err = capsys.readouterr()
     assert err == ""
     *lines, last = out.splitlines()
-    assert [line.split()[1] for line in lines] == list(CHECKS)  # one line per check, in order
+    names = [line.split()[1] for line in lines]
+    assert names[: len(CHECKS)] == list(CHECKS)  # one line per check, in order
+    assert names[len(CHECKS) :] in ([], ["bounces"]), names  # when the mailbox opened, no bounce
     return code, {line.split()[1]: line for line in lines}, last
 
 
@@ -60,6 +62,7 @@ def test_everything_in_order_exits_0_and_delivers_nothing(
     assert "logged in as tester@example.test" in lines["smtp"] and "nothing sent" in lines["smtp"]
     assert "integrity ok" in lines["state"]
     assert "logged in as tester" in lines["imap"] and "INBOX holds 0 messages" in lines["imap"]
+    assert lines["bounces"].startswith("ok ") and "for the 0 emails sent" in lines["bounces"]
     assert last == "a cron run would work"
     assert smtp_tls_server.received == []
     assert smtp_tls_server.connections == 1
@@ -270,3 +273,57 @@ def test_a_ledger_no_send_has_run_against_says_a_dry_run_leaves_no_record(
     Ledger(work / "var" / "followup.db").close()
     _, lines, _ = doctor(work, capsys)
     assert "no send run yet (a dry run leaves no record of one)" in lines["state"]
+
+
+@pytest.mark.parametrize(
+    "name, value, words",
+    [
+        (
+            "FOLLOWUP_IMAP_PASWORD",
+            "secret",
+            ["FOLLOWUP_IMAP_PASWORD: not a setting", "FOLLOWUP_IMAP_PASSWORD"],
+        ),
+        (
+            "FOLLOWUP_IMAP_USER",
+            "tester\r\nA999 DELETE INBOX",
+            ["FOLLOWUP_IMAP_USER: holds a control character"],
+        ),
+        ("FOLLOWUP_IMAP_SECURITY", "tls", ["FOLLOWUP_IMAP_SECURITY: 'tls' is not one of"]),
+    ],
+    ids=["a misspelt imap name", "a line break in the imap user", "a wrong imap security"],
+)
+def test_an_imap_setting_that_is_wrong_is_shown_on_the_imap_row_never_the_smtp_row(
+    name: str,
+    value: str,
+    words: list[str],
+    work: Path,
+    smtp_server: SmtpServer,
+    imap_server: ImapServer,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    use_smtp(monkeypatch, smtp_server)
+    use_imap(monkeypatch, imap_server)
+    monkeypatch.setenv(name, value)
+    code, lines, _ = doctor(work, capsys)
+    assert code == 2
+    assert lines["smtp"].startswith("ok"), lines["smtp"]
+    assert lines["imap"].startswith("problem"), lines["imap"]
+    for word in words:
+        assert word in lines["imap"]
+
+
+def test_a_wrong_smtp_setting_stays_on_the_smtp_row_while_imap_logs_in(
+    work: Path,
+    smtp_server: SmtpServer,
+    imap_server: ImapServer,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    use_smtp(monkeypatch, smtp_server)
+    use_imap(monkeypatch, imap_server)
+    monkeypatch.setenv("FOLLOWUP_SMTP_TIMOUT", "5")
+    code, lines, _ = doctor(work, capsys)
+    assert code == 2
+    assert lines["smtp"].startswith("problem") and "FOLLOWUP_SMTP_TIMOUT: not a setting" in lines["smtp"]
+    assert lines["imap"].startswith("ok"), lines["imap"]
