@@ -114,9 +114,17 @@ def count_of(number: int, one: str, many: str) -> str:
     return f"{number} {one if number == 1 else many}"
 
 
-def data_or_none(args: argparse.Namespace, err: TextIO) -> model.Dataset | None:
+def data_or_none(args: argparse.Namespace, err: TextIO) -> tuple[model.Dataset | None, str]:
+    """The data, or None when it has problems; and the zone to show times in: your me.timezone whenever
+    the me: section could be read, else UTC."""
+    # late: as load_data
+    from batch.data.load import DataError
+
     try:
-        return load_data(args)
-    except InputError:
-        print("(the data has problems, see followup check; listing the ledger alone, times in UTC)", file=err)
-        return None
+        data = load_data(args)
+    except InputError as exc:
+        name = (exc.timezone if isinstance(exc, DataError) else None) or "UTC"
+        print(f"(the data has problems, see followup check; listing the ledger alone, times in {name})",
+              file=err)  # fmt: skip
+        return None, name
+    return data, data.me.timezone

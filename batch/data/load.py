@@ -23,6 +23,15 @@ from batch.model.policy import Policy
 from batch.model.twins import Twins
 
 
+class DataError(InputError):
+    """The data's problems, and the zone its `me:` names when that much could be read: the lines that
+    report them carry your time, as every time you see does."""
+
+    def __init__(self, problems: list[Problem], timezone: str | None) -> None:
+        super().__init__(problems)
+        self.timezone = timezone
+
+
 def data_files(data: Path | None, cwd: Path) -> list[Path]:
     """The files to read: --data (a file, or every *.yaml in a folder), else the default places. A folder
     that cannot be listed, or a place that cannot be looked at, is an InputError with its place: never
@@ -105,7 +114,7 @@ def load(paths: Iterable[Path], secrets: Secrets | Iterable[Path] = ()) -> Datas
     if problems:
         order = {path: n for n, path in enumerate(files)}
         problems.sort(key=lambda p: (order.get(p.path, len(order)), p.path, p.line, p.col))
-        raise InputError(problems)
+        raise DataError(problems, me[0].timezone if me else None)
     assert me is not None
     policy_value = policy[0] if policy else Policy()
     warnings += twin_warnings(interviews)
