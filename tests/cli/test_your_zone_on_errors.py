@@ -4,10 +4,12 @@ read abroad, or on a server kept in UTC, says 15:00 CET, not the machine's 14:00
 from __future__ import annotations
 
 import subprocess
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 
+from batch.ledger.store import Ledger
 from tests.runs import FOLLOWUP, clean_env
 
 DATA = """\
@@ -48,3 +50,11 @@ def test_status_over_bad_data_shows_times_in_your_zone(tmp_path: Path) -> None:
     done = followup(tmp_path, "status")
     assert done.returncode == 0, done.stderr
     assert "times in Europe/Paris" in done.stderr and "UTC" not in done.stderr
+
+
+def test_doctor_over_bad_data_shows_the_last_run_in_your_zone(tmp_path: Path) -> None:
+    with Ledger(tmp_path / "l.db") as ledger:
+        ledger.beat(datetime.fromisoformat("2026-11-20T14:00:00+00:00"))  # as a real send leaves it
+    done = followup(tmp_path, "doctor")
+    assert done.returncode == 2
+    assert "last send run Fri 2026-11-20 15:00 CET" in done.stdout, done.stdout
