@@ -11,7 +11,6 @@ so that no error can quote a secret back.
 from __future__ import annotations
 
 import os
-import shlex
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -91,6 +90,9 @@ def from_settings(env: Mapping[str, str], home: Path) -> Secrets:
 
 def _paths_in(command: str) -> list[Path]:
     """The words of a command (or a value) that name a file: with a `/` in them, or after `--x=`."""
+    # late: only a setting that names a command (an OAuth2 token command) is split into words
+    import shlex
+
     try:
         words = shlex.split(command)
     except ValueError:  # an unbalanced quote: the command fails on its own; its words still count
