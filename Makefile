@@ -116,9 +116,13 @@ hooks:
 
 # Cron starts jobs without your shell's variables: the line loads the mail settings from a file first.
 FOLLOWUP_ENV ?= $(HOME)/.config/followup/env
+# Each path quoted for the shell and each % escaped for cron, as in a workspace's Makefile (workspace_files.py).
 cron:
-	@test -r "$(FOLLOWUP_ENV)" || echo "note: $(FOLLOWUP_ENV) does not exist yet: put your FOLLOWUP_SMTP_* settings in it (chmod 600), or every run is a dry run; see the guide's page Scheduling: cron, systemd and launchd" >&2
-	@echo "*/15 * * * * . $(FOLLOWUP_ENV) && cd $(CURDIR) && make -s send >> $(CURDIR)/var/cron.log 2>&1"
+	@env='$(subst ','\'',$(FOLLOWUP_ENV))'; here="$$(pwd -P; echo .)"; here="$${here%??}"; \
+	case "$$here$$env" in *[[:cntrl:]]*) echo "no cron line: a path holds a line break or another control character (cron reads one command a line): rename the folder" >&2; exit 1;; esac; \
+	test -r "$$env" || echo "note: $$env does not exist yet: put your FOLLOWUP_SMTP_* settings in it (chmod 600), or every run is a dry run; see the guide's page Scheduling: cron, systemd and launchd" >&2; \
+	q() { printf "'%s'" "$$(printf '%s' "$$1" | sed -e "s/'/'\\\\''/g" -e "s/%/''\\\\%/g")"; }; \
+	printf '%s\n' "*/15 * * * * . $$(q "$$env") && cd $$(q "$$here") && make -s send >> $$(q "$$here/var/cron.log") 2>&1"
 
 site: $(BIN)/.installed-docs
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict

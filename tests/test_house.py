@@ -132,6 +132,7 @@ IDLE = {
     "batch.cli.alarm",  # the run's deadline (FOLLOWUP_RUN_DEADLINE) covers the data's load too
     "batch.cli.sending", "batch.cli.terminal", "batch.data", "batch.data.checks", "batch.data.fields",
     "batch.data.load", "batch.data.source", "batch.data.spec", "batch.errors", "batch.etiquette",
+    "batch.data.secrets",  # the load holds each data file against your secrets (a link, a second name)
     "batch.etiquette.places", "batch.etiquette.schedule", "batch.etiquette.workdays", "batch.inbox",
     "batch.inbox.sentcopy",
     "batch.inbox.watch",  # when the mailbox is next looked at for a bounce: the wake-up note needs it

@@ -13,6 +13,7 @@ from batch.errors import InputError
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
 
+    from batch.data.secrets import Secrets
     from batch.model import interview as model
 
 
@@ -52,15 +53,17 @@ def load_data(args: argparse.Namespace) -> model.Dataset:
     return load(data_files(getattr(args, "data", None), Path.cwd()), secret_files())
 
 
-def secret_files() -> list[Path]:
-    """The files of secrets the settings name (FOLLOWUP_*_FILE: a password, a token; a CA file is public):
-    never a letter's template, never read as data."""
-    named = os.environ.items()
-    return [
-        Path(value)
-        for name, value in named
-        if name.startswith("FOLLOWUP_") and name.endswith("_FILE") and not name.endswith("_CA_FILE") and value
-    ]
+def secret_files() -> Secrets:
+    """Where the settings keep secrets (a password or token file, the settings' folder; a CA file is
+    public): never a letter's template, never read as data (data/secrets.py)."""
+    # late: as load_data
+    from batch.data.secrets import from_settings
+
+    try:
+        home = Path.home()
+    except (RuntimeError, KeyError):  # no HOME and no passwd entry (a bare container): no folder of yours
+        home = Path("/nonexistent")
+    return from_settings(os.environ, home)
 
 
 def zone(name: str) -> ZoneInfo:
@@ -111,9 +114,17 @@ def count_of(number: int, one: str, many: str) -> str:
     return f"{number} {one if number == 1 else many}"
 
 
-def data_or_none(args: argparse.Namespace, err: TextIO) -> model.Dataset | None:
+def data_or_none(args: argparse.Namespace, err: TextIO) -> tuple[model.Dataset | None, str]:
+    """The data, or None when it has problems; and the zone to show times in: your me.timezone whenever
+    the me: section could be read, else UTC."""
+    # late: as load_data
+    from batch.data.load import DataError
+
     try:
-        return load_data(args)
-    except InputError:
-        print("(the data has problems, see followup check; listing the ledger alone, times in UTC)", file=err)
-        return None
+        data = load_data(args)
+    except InputError as exc:
+        name = (exc.timezone if isinstance(exc, DataError) else None) or "UTC"
+        print(f"(the data has problems, see followup check; listing the ledger alone, times in {name})",
+              file=err)  # fmt: skip
+        return None, name
+    return data, data.me.timezone

@@ -17,9 +17,10 @@ from batch.cli.common import EXIT_OK, count_of, load_data, now_of, print_warning
 from batch.cli.terminal import write_rows, write_table
 from batch.data.load import place_of
 from batch.errors import FollowUpError, InputError, Problem
-from batch.etiquette.places import holiday_warnings, zone_moves
+from batch.etiquette.places import holiday_warnings, unnoted, zone_moves, zones_to_remember
 from batch.etiquette.schedule import plan
 from batch.ledger.reads import read_entries, read_states, read_zones
+from batch.ledger.zonebook import note_zones
 from batch.letters import lint
 from batch.letters.compose import review
 from batch.views.agenda import both_times, next_line, span_text, upcoming
@@ -50,6 +51,7 @@ def cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         known, zones = None, {}
     if moved := zone_moves(data, items, zones):
         raise InputError([*found.problems, *moved])
+    hold_zones(args, data, items, zones, now, err)
     print_held(plan(data, now, known) if known else [], err)  # what the ledger holds against it
     problems = found.problems
     for warning in found.warnings:
@@ -65,6 +67,29 @@ def cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         file=out,
     )
     return EXIT_OK
+
+
+def hold_zones(
+    args: argparse.Namespace,
+    data: model.Dataset,
+    items: list[schedule.FollowUp],
+    zones: Mapping[str, str],
+    now: datetime,
+    err: TextIO,
+) -> None:
+    """Note in the ledger the zone of each interview seen for the first time (one small write, once), so
+    that an edit of me.timezone alone cannot move its mail; where none can be noted (no ledger yet), a
+    warning at each interview whose zone is only where you are now."""
+    state = state_of(args)
+    new = zones_to_remember(data, zones)
+    if new and note_zones(state, new, now):
+        zones = {**zones, **new}
+    there = os.path.exists(state)  # False too where it cannot be looked at
+    why = (
+        f"{state} could not note it" if there else f"no ledger at {state} notes it yet (the first send will)"
+    )
+    for warning in unnoted(data, items, zones, why):
+        print(warning, file=err)
 
 
 def print_held(items: list[schedule.FollowUp], err: TextIO) -> None:
@@ -84,8 +109,10 @@ def cmd_plan(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     print_warnings(data, err)
     now, states = now_of(args, data), read_states(state_of(args))
     items = plan(data, now, states)
-    for moved in zone_moves(data, items, read_zones(state_of(args))):  # send refuses these: say so here
+    zones = read_zones(state_of(args))
+    for moved in zone_moves(data, items, zones):  # send refuses these: say so here
         print(moved._replace(message=f"warning: {moved.message}; send refuses until then"), file=err)
+    hold_zones(args, data, items, zones, now, err)
     items, problem = _with_replies(
         data, now, states, items, lambda: read_entries(state_of(args)), lambda line: print(line, file=err)
     )

@@ -107,12 +107,16 @@ def _watched(args: argparse.Namespace, files: list[Path]) -> list[Path]:
 
 def _send(args: argparse.Namespace, out: TextIO, err: TextIO, stamp: Stamp) -> int:
     # late: past the wake-up note now; what follows loads the data, then only what the run needs
-    from batch.data.load import data_files, load
+    from batch.data.load import DataError, data_files, load
     from batch.mail.deliver import send_due
 
     files = data_files(getattr(args, "data", None), Path.cwd())
     watched, wall_ns = wake.watch(_watched(args, files)), time.time_ns()  # before reading: an edit shows
-    data = load(files, secret_files())
+    try:
+        data = load(files, secret_files())
+    except DataError as exc:  # its lines in your zone, as every other line of the run
+        _stamp_in(stamp, exc.timezone, args)
+        raise
     templates = {Path(i.source).parent / i.template for i in data.interviews if i.template is not None}
     watched += wake.watch(sorted(templates))  # read by the load: one changed since shows as racy
     now = now_of(args, data)
@@ -171,6 +175,20 @@ def _send(args: argparse.Namespace, out: TextIO, err: TextIO, stamp: Stamp) -> i
     if any(outcome.state == "rejected" for outcome in result.outcomes):
         return EXIT_INPUT  # the data or a template needs fixing (the rest of the batch went on)
     return EXIT_OK if result.ok else EXIT_FAILED
+
+
+def _stamp_in(stamp: Stamp, name: str | None, args: argparse.Namespace) -> None:
+    """Stamp the run's lines in the zone your me: names (and read a --now without an offset in it), when
+    the data could not be loaded but its me: could."""
+    if name is None:
+        return
+    home = zone(name)
+    stamp.home = home
+    text = getattr(args, "now", None)
+    with contextlib.suppress(ValueError, TypeError):
+        moment = datetime.fromisoformat(text) if text is not None else None
+        if moment is not None and moment.tzinfo is None:
+            stamp.clock = _clock(moment.replace(tzinfo=home), args)
 
 
 def _refuse_the_starters_name(data: model.Dataset) -> None:

@@ -28,9 +28,9 @@ def cmd_status(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     state = state_of(args)
     last = read_heartbeat(state)
     entries = read_entries(state)
-    data = data_or_none(args, err)
+    data, where = data_or_none(args, err)
     known = None if data is None else {i.id for i in data.interviews}
-    home = zone(data.me.timezone if data else "UTC")
+    home = zone(where)
     rows = [dict(vars_of(e), in_data=known is None or e.interview in known) for e in entries]
     if args.json:
         json.dump(rows, out, indent=2, ensure_ascii=False)

@@ -14,9 +14,11 @@ import contextlib
 import io
 import json
 import os
+import shlex
 import shutil
 import subprocess
 import sys
+import unicodedata
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
@@ -39,6 +41,7 @@ def cmd_init(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """followup init DIR [--from OLD] [--force]: make a workspace, or move an old checkout's into one."""
     target: Path = args.dir.expanduser().absolute()
     old: Path | None = args.source.expanduser().absolute() if args.source else None
+    _refuse_unwritable_name(target)
     _refuse_occupied(target, args.force)
     before = _survey(old) if old else None
     command = _followup_command()
@@ -57,9 +60,27 @@ def cmd_init(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         print(f"checked in both places: {before[0]}; status: {_count(before[1])}, the same", file=out)
     print(_commit(target, written), file=out)
     print(_env_template(Path.home()), file=out)
-    print(f"next: cd {target} && make check && make plan (make help lists the rest; make cron "
-          "prints the line for cron)", file=out)  # fmt: skip
+    print(f"next: cd {shlex.quote(str(target))} && make check && make plan (make help lists the rest; "
+          "make cron prints the line for cron)", file=out)  # fmt: skip
     return EXIT_OK
+
+
+# Characters no workspace path may hold: controls (a line break ends cron's line and a Makefile's), line
+# and paragraph separators, and bytes that are not text (a name in another encoding).
+_UNWRITABLE = ("Cc", "Cs", "Zl", "Zp")
+
+
+def _refuse_unwritable_name(target: Path) -> None:
+    """A path with a line break or another control character in it cannot be named on the one line of a
+    crontab, nor in the Makefile's recipes: refused before anything is made."""
+    text = str(target)
+    if not any(unicodedata.category(c) in _UNWRITABLE for c in text):
+        return
+    shown = "".join(ascii(c)[1:-1] if unicodedata.category(c) in _UNWRITABLE else c for c in text)
+    raise InputError(
+        f"{shown}: the path holds a line break, a control character or bytes that are not text: cron's "
+        "line and the Makefile could not name it; choose another folder name"
+    )
 
 
 def _refuse_occupied(target: Path, force: bool) -> None:

@@ -61,12 +61,18 @@ schema:
 \t@echo "wrote interviews.schema.json"
 
 # The line names the tool by its full path and this folder by its own: it needs neither your PATH
-# nor the tool's checkout.
+# nor the tool's checkout. Each path is quoted for the shell, and each % escaped (cron reads a bare %
+# as the end of the command); a path with a line break cannot be written on one line, and is refused.
 cron:
 \t@bin="$$(command -v $(firstword $(FOLLOWUP)))" || { echo "cannot find $(FOLLOWUP): install the tool, or set FOLLOWUP=/path/to/followup" >&2; exit 1; }; \\
-\ttest -r "$(FOLLOWUP_ENV)" || echo "note: $(FOLLOWUP_ENV) does not exist yet: put your FOLLOWUP_SMTP_* settings in it (chmod 600), or every run is a dry run" >&2; \\
+\tenv='$(subst ','\\'',$(FOLLOWUP_ENV))'; here="$$(pwd -P; echo .)"; here="$${here%??}"; \\
+\tcase "$$here$$env$$bin" in *[[:cntrl:]]*) echo "no cron line: a path holds a line break or another control character (cron reads one command a line): rename the folder" >&2; exit 1;; esac; \\
+\ttest -r "$$env" || echo "note: $$env does not exist yet: put your FOLLOWUP_SMTP_* settings in it (chmod 600), or every run is a dry run" >&2; \\
 \tmkdir -p var; \\
-\techo "*/15 * * * * . $(FOLLOWUP_ENV) && cd $(CURDIR) && $$bin$(if $(word 2,$(FOLLOWUP)), $(wordlist 2,9,$(FOLLOWUP))) send >> $(CURDIR)/var/cron.log 2>&1"
+\tq() { printf "'%s'" "$$(printf '%s' "$$1" | sed -e "s/'/'\\\\\\\\''/g" -e "s/%/''\\\\\\\\%/g")"; }; \\
+\tline="*/15 * * * * . $$(q "$$env") && cd $$(q "$$here") && $$(q "$$bin")"; \\
+\tfor word in $(wordlist 2,9,$(FOLLOWUP)); do line="$$line $$(q "$$word")"; done; \\
+\tprintf '%s\\n' "$$line send >> $$(q "$$here/var/cron.log") 2>&1"
 
 HOOK_MARK := installed by \\`make hooks\\`
 hooks:

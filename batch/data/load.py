@@ -15,11 +15,21 @@ from pathlib import Path
 from batch.data import fields as f
 from batch.data import spec
 from batch.data.checks import Checker, build_interview, build_me, build_policy
+from batch.data.secrets import Secrets
 from batch.data.source import Key, iter_entries, locate, read_text
 from batch.errors import InputError, Problem
 from batch.model.interview import Dataset, Interview, Interviewer, Me
 from batch.model.policy import Policy
 from batch.model.twins import Twins
+
+
+class DataError(InputError):
+    """The data's problems, and the zone its `me:` names when that much could be read: the lines that
+    report them carry your time, as every time you see does."""
+
+    def __init__(self, problems: list[Problem], timezone: str | None) -> None:
+        super().__init__(problems)
+        self.timezone = timezone
 
 
 def data_files(data: Path | None, cwd: Path) -> list[Path]:
@@ -59,9 +69,11 @@ def _yaml_in(folder: Path) -> list[Path]:
     return sorted(folder / name for name in names if name.endswith((".yaml", ".yml")))
 
 
-def load(paths: Iterable[Path], secrets: Iterable[Path] = ()) -> Dataset:
+def load(paths: Iterable[Path], secrets: Secrets | Iterable[Path] = ()) -> Dataset:
     """Read and check every file; an InputError lists every problem in every file, by file and line.
-    `secrets` are files no template may be (the FOLLOWUP_*_FILE settings: a password)."""
+    `secrets` are the places no data file and no template may be (secrets.py: a password file, the
+    folder of your settings), or just the files of the FOLLOWUP_*_FILE settings."""
+    secrets = secrets if isinstance(secrets, Secrets) else Secrets(secrets)
     problems: list[Problem] = []
     warnings: list[Problem] = []
     me: tuple[Me, str] | None = None
@@ -69,11 +81,9 @@ def load(paths: Iterable[Path], secrets: Iterable[Path] = ()) -> Dataset:
     interviews: list[Interview] = []
     ids: list[tuple[str, str, int]] = []
     files = [str(p) for p in paths]
-    hidden = {os.path.realpath(path) for path in secrets}
     for path in files:
-        if os.path.realpath(path) in hidden:  # never parsed: an error would quote its text back
-            said = "this is a file of your settings' secrets (a FOLLOWUP_*_FILE), not interviews data"
-            problems.append(Problem(path, 1, 1, said))
+        if why := secrets.why(path):  # never parsed: an error would quote its text back
+            problems.append(Problem(path, 1, 1, f"this is {why}, not interviews data"))
             continue
         try:
             read = _load_file(path)
@@ -104,24 +114,23 @@ def load(paths: Iterable[Path], secrets: Iterable[Path] = ()) -> Dataset:
     if problems:
         order = {path: n for n, path in enumerate(files)}
         problems.sort(key=lambda p: (order.get(p.path, len(order)), p.path, p.line, p.col))
-        raise InputError(problems)
+        raise DataError(problems, me[0].timezone if me else None)
     assert me is not None
     policy_value = policy[0] if policy else Policy()
     warnings += twin_warnings(interviews)
     return Dataset(me[0], policy_value, tuple(interviews), tuple(files), tuple(warnings))
 
 
-def _secret_templates(interviews: Sequence[Interview], secrets: Iterable[Path]) -> list[Problem]:
-    """A problem at each `template:` that names a file of secrets (whatever link or spelling leads there)."""
-    hidden = {os.path.realpath(path) for path in secrets}
+def _secret_templates(interviews: Sequence[Interview], secrets: Secrets) -> list[Problem]:
+    """A problem at each `template:` that is a secret (whatever link, spelling or second name leads there)."""
     found = []
     for interview in interviews:
-        if interview.template is None or not hidden:
+        if interview.template is None or not secrets:
             continue
-        if os.path.realpath(Path(interview.source).parent / interview.template) in hidden:
+        if why := secrets.why(Path(interview.source).parent / interview.template):
             key = (("interviews", interview.index, "template"), False)
             line, col = locate(read_text(Path(interview.source)), {key}).get(key, (1, 1))
-            said = f"template: {interview.template} is a file of your settings' secrets (a FOLLOWUP_*_FILE)"
+            said = f"template: {interview.template} is {why}"
             found.append(Problem(interview.source, line, col, said + ": name your letter's template"))
     return found
 

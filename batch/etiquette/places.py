@@ -49,6 +49,29 @@ def zone_moves(data: Dataset, items: Iterable[FollowUp], remembered: Mapping[str
     ]
 
 
+def unnoted(
+    data: Dataset, items: Iterable[FollowUp], remembered: Mapping[str, str], why: str
+) -> list[Problem]:
+    """A warning at each interview with follow-ups still to go whose zone is only your `me.timezone` (it
+    names none, and no `me.home` is set) with nothing noted to hold it to: an edit of me.timezone for a
+    trip would move its people's mail unnoticed. `why` says why nothing is noted (no ledger yet)."""
+    if data.me.home:
+        return []
+    live = {item.interview.id for item in items if item.state in _LIVE}
+    found = [i for i in data.interviews if i.timezone is None and i.id in live and i.id not in remembered]
+    places = places_of([(interview, None) for interview in found])
+    here = data.me.timezone
+    return [
+        Problem(
+            *place,
+            f"warning: {interview.id} names no timezone: of its own, so it takes me.timezone ({here}), "
+            f"where you are now, and {why}: an edit of me.timezone for a trip would move when its people "
+            f"get mail (add timezone: {here} to the interview, or set me.home: {here})",
+        )
+        for interview, place in zip(found, places, strict=True)
+    ]
+
+
 def _moved(interview: Interview, was: str, data: Dataset, place: tuple[str, int, int]) -> Problem:
     now = data.me.home_zone
     which = "me.home" if data.me.home else "me.timezone"

@@ -134,6 +134,8 @@ def _run(
     items = plan(data, now, known, exact=False)
     if moved := zone_moves(data, items, zones or {}):  # never guessed: nothing goes until you say
         raise InputError(moved)
+    if ledger is not None:  # each interview's zone, first seen: one write, once (later runs only read)
+        ledger.remember_zones(zones_to_remember(data, zones or {}), now)
     _announce_held(items, ledger, now, announce)
     told: list[Outcome] = []
     if ledger is not None and (look := next_look(items, ledger.path, now, env)) is not None and look <= now:
@@ -173,8 +175,6 @@ def _run(
             report(told[-1])
     if not select(items):
         return Result(told, [], problem)
-    if ledger is not None:  # a run that sends notes the zones it planned in (an idle one writes nothing)
-        ledger.remember_zones(zones_to_remember(data, zones or {}), now)
     # late: jinja2, markdown and MIME stay off a run with nothing to send
     from batch.letters.compose import compose, thread_of
 

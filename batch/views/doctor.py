@@ -18,7 +18,7 @@ from batch.account.refusals import explain_refusal, known_rule
 from batch.account.settings import check_names, imap_settings, smtp_settings
 from batch.account.wire import explain
 from batch.data.fields import zone
-from batch.data.load import place_of
+from batch.data.load import DataError, place_of
 from batch.errors import FollowUpError, InputError, Problem
 from batch.etiquette import schedule
 from batch.etiquette.workdays import recipient_policy
@@ -60,9 +60,10 @@ def run_checks(
     env: Mapping[str, str],
 ) -> list[Finding]:
     """Every check, in the order a cron run meets them."""
-    data, items, found = check_data(load, now_of)
+    zones: list[str] = []  # the me.timezone of data that failed to load, when its me: could be read
+    data, items, found = check_data(load, now_of, zones.append)
     sender = data.me.email if data is not None else None
-    home = None if data is None else data.me.timezone
+    home = data.me.timezone if data is not None else next(iter(zones), None)
     smtp, imap = without(env, "FOLLOWUP_IMAP_"), without(env, "FOLLOWUP_SMTP_")
     findings = [
         found,
@@ -93,14 +94,19 @@ def verdict(findings: list[Finding]) -> str:
 
 
 def check_data(
-    load: Callable[[], model.Dataset], now_of: Callable[[model.Dataset | None], datetime]
+    load: Callable[[], model.Dataset],
+    now_of: Callable[[model.Dataset | None], datetime],
+    zone_of_bad_data: Callable[[str], None] = lambda name: None,
 ) -> tuple[model.Dataset | None, list[schedule.FollowUp], Finding]:
-    """Load and validate the data, then lint every message it would produce (as `check` does)."""
+    """Load and validate the data, then lint every message it would produce (as `check` does); the zone
+    of data that fails to load goes to `zone_of_bad_data` when its me: names one."""
     try:
         data = load()
         items = schedule.plan(data, now_of(data))
         problems = lint_problems(data, items)
     except InputError as exc:
+        if isinstance(exc, DataError) and exc.timezone is not None:
+            zone_of_bad_data(exc.timezone)
         return None, [], _bad_input("data", exc)
     if problems:
         return data, items, _bad_input("data", InputError(problems))

@@ -9,6 +9,7 @@ import shutil
 import sqlite3
 import stat
 import subprocess
+import sys
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -152,3 +153,58 @@ def test_the_workspace_and_its_data_are_readable_by_you_alone(
         os.umask(old)
     assert (tmp_path / "ws").stat().st_mode & 0o077 == 0
     assert (tmp_path / "ws" / "interviews.yaml").stat().st_mode & 0o077 == 0
+
+
+# A folder name with everything a shell or cron reads specially: spaces, both quotes, %, a backslash
+# before a %, $ and a backquote.
+ODD_NAME = "job search 'q' \"d\" 100% \\%x $HOME `id` é"
+
+
+def cron_runs(line: str) -> tuple[str, str]:
+    """What cron makes of a crontab line, as cronie's do_command does: the command after the five time
+    fields, cut at its first bare % (the rest is the command's input), each \\% made a %."""
+    fields = line.split(None, 5)
+    assert fields[:5] == ["*/15", "*", "*", "*", "*"], line
+    command, ran, escaped = fields[5], "", False
+    for at, char in enumerate(command):
+        if escaped:
+            ran = ran[:-1] + "%" if char == "%" else ran + char
+            escaped = False
+        elif char == "%":
+            return ran, command[at + 1 :]
+        else:
+            ran += char
+            escaped = char == "\\"
+    return ran, ""
+
+
+def test_the_cron_line_of_a_folder_with_an_odd_name_runs_send_there(
+    home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tools = os.path.dirname(sys.executable)  # the installed followup, as make's `command -v` finds it
+    monkeypatch.setenv("PATH", f"{tools}{os.pathsep}{os.environ['PATH']}")
+    ws = tmp_path / ODD_NAME
+    assert main(["init", str(ws)]) == 0
+    settings = tmp_path / "my settings 50%" / "env"  # FOLLOWUP_ENV may be odd too
+    settings.parent.mkdir()
+    settings.write_text("export FOLLOWUP_SMTP_HOTS=smtp.example.com\n", encoding="utf-8")  # a typo send names
+    made = subprocess.run(["make", "-s", "cron", f"FOLLOWUP_ENV={settings}"], cwd=ws, capture_output=True,
+                          text=True, check=False, timeout=60)  # fmt: skip
+    assert made.returncode == 0 and made.stdout.count("\n") == 1, made.stdout + made.stderr
+    command, given = cron_runs(made.stdout.rstrip("\n"))
+    assert given == "", "a bare % cut the command short"
+    plain = {"HOME": str(home), "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}  # what cron gives a job
+    ran = subprocess.run(["/bin/sh", "-c", command], cwd=home, env=plain, capture_output=True, text=True,
+                         check=False, timeout=120)  # fmt: skip
+    assert ran.returncode == 2 and ran.stderr == "", ran.stderr  # the settings read, send run, its log kept
+    assert "FOLLOWUP_SMTP_HOTS" in (ws / "var" / "cron.log").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("name", ["two\nlines", "a\ttab", "bell\x07", "escape\x1b[31m", "line\u2028sep"])
+def test_init_refuses_a_folder_name_cron_could_not_hold_on_one_line(
+    home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str
+) -> None:
+    assert main(["init", str(tmp_path / name)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "choose another folder name" in err, err
+    assert not (tmp_path / name).exists()

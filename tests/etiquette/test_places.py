@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import email
 import email.policy
+import json
+import re
 from datetime import datetime
 from pathlib import Path
 
@@ -155,3 +157,96 @@ def test_the_plan_table_names_the_zone_of_both_times(tmp_path, capsys):
     assert run(tmp_path, "plan", now="2026-11-24T09:00:00-05:00") == 0
     row = next(line for line in capsys.readouterr().out.splitlines() if "thank-you" in line)
     assert row.startswith("Tue 2026-11-24 15:45 EST  Tue 21:45 CET  scheduled"), row
+
+
+# --- a zone-less interview with nothing sent yet ------------------------------------------------------------
+
+MONTREAL = ME | {"timezone": "America/Montreal"}
+IN_PARIS = ME | {"timezone": "Europe/Paris"}
+BEFORE = "2026-11-20T09:00:00-05:00"  # before the interview: nothing due, nothing sent
+
+
+def write_montreal(path: Path, me: dict[str, object], *more: dict[str, object]) -> None:
+    load(path, interview(decision_by="2026-12-04", interviewers=[person(None, name="Marc Roy",
+         email="marc.roy@northwind.example")]), *more, me=me)  # fmt: skip
+
+
+def marcs_due(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> tuple[str, str]:
+    """plan --json: the thank-you to Marc Roy's due time, and what plan said on stderr."""
+    assert run(tmp_path, "plan", "--json", now=BEFORE) == 0
+    out, err = capsys.readouterr()
+    rows = json.loads(out)
+    return next(r["due_at"] for r in rows if r["kind"] == "thank-you"), err
+
+
+def refused_at_its_place(tmp_path: Path, capsys: pytest.CaptureFixture[str], smtp_server) -> None:
+    """check and a real send both refuse, at the interview's line, naming the zone it was noted in."""
+    for command in (["check"], ["send"]):
+        assert run(tmp_path, *command, now=BEFORE) == 2, command
+        err = capsys.readouterr().err
+        line = next(line for line in err.splitlines() if "names no timezone:" in line)
+        assert re.search(rf"{re.escape(str(tmp_path / 'interviews.yaml'))}:\d+:\d+: ", line), line
+        assert "planned in America/Montreal; me.timezone now puts it in Europe/Paris" in line, line
+    assert smtp_server.received == []
+
+
+def test_an_idle_send_notes_the_zone_so_a_later_edit_of_me_timezone_alone_is_refused(
+    tmp_path, capsys, smtp_server, monkeypatch
+):
+    use_smtp(monkeypatch, smtp_server)
+    write_montreal(tmp_path, MONTREAL)
+    assert run(tmp_path, "send", now=BEFORE) == 0  # cron's first run: nothing due, the ledger is made
+    assert smtp_server.received == []
+    due, _ = marcs_due(tmp_path, capsys)
+    assert due == "2026-11-24T15:45:00-05:00"
+    write_montreal(tmp_path, IN_PARIS)  # a trip, and only me.timezone edited
+    refused_at_its_place(tmp_path, capsys, smtp_server)
+    write_montreal(tmp_path, IN_PARIS | {"home": "America/Montreal"})
+    assert marcs_due(tmp_path, capsys)[0] == due  # me.home keeps him where he was
+
+
+def test_plan_notes_the_zone_in_a_ledger_that_is_there_so_a_later_edit_is_refused(
+    tmp_path, capsys, smtp_server, monkeypatch
+):
+    use_smtp(monkeypatch, smtp_server)
+    load(tmp_path, me=MONTREAL)
+    assert run(tmp_path, "send", now=BEFORE) == 0  # a ledger, from before this interview was written
+    write_montreal(tmp_path, MONTREAL)
+    due, err = marcs_due(tmp_path, capsys)  # plan sees it first: the zone is noted now
+    assert due == "2026-11-24T15:45:00-05:00" and "names no timezone" not in err
+    write_montreal(tmp_path, IN_PARIS)
+    refused_at_its_place(tmp_path, capsys, smtp_server)
+
+
+def test_without_a_ledger_check_and_plan_say_which_interviews_only_follow_where_you_are(tmp_path, capsys):
+    write_montreal(tmp_path, MONTREAL, interview(id="paris-analyst", timezone="Europe/Paris"))
+    for command in (["check"], ["plan"]):
+        assert run(tmp_path, *command, now=BEFORE) == 0, command
+        err = capsys.readouterr().err
+        warned = [line for line in err.splitlines() if "names no timezone: of its own" in line]
+        assert len(warned) == 1, err  # not the Paris interview: it names its own
+        place = re.escape(str(tmp_path / "interviews.yaml"))
+        said = r"northwind-data-analyst names no timezone: of its own, so it takes me.timezone \(America/Mont"
+        assert re.match(rf"{place}:\d+:\d+: warning: {said}", warned[0]), warned[0]
+        assert f"no ledger at {tmp_path / 'ledger.db'}" in warned[0]
+        fix = "add timezone: America/Montreal to the interview, or set me.home: America/Montreal"
+        assert fix in warned[0]
+    assert not (tmp_path / "ledger.db").exists()  # plan and check never start a ledger
+    write_montreal(tmp_path, MONTREAL | {"home": "America/Montreal"})
+    assert run(tmp_path, "plan", now=BEFORE) == 0
+    assert "names no timezone" not in capsys.readouterr().err
+
+
+def test_the_zone_is_noted_once_and_later_runs_only_read(tmp_path, capsys, smtp_server, monkeypatch):
+    from batch.ledger import wake  # here, not at the top: see above
+
+    use_smtp(monkeypatch, smtp_server)
+    write_montreal(tmp_path, MONTREAL)
+    assert run(tmp_path, "send", now=BEFORE) == 0
+    files = [tmp_path / name for name in ("ledger.db", "ledger.db-wal")]
+    before = [(f.stat().st_mtime_ns, f.stat().st_size) if f.exists() else None for f in files]
+    for command in (["plan"], ["check"], ["send"]):
+        wake.forget(tmp_path / "ledger.db")  # each a full run: the note would stop an idle send sooner
+        assert run(tmp_path, *command, now=BEFORE) == 0, command
+    capsys.readouterr()
+    assert [(f.stat().st_mtime_ns, f.stat().st_size) if f.exists() else None for f in files] == before

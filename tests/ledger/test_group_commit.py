@@ -22,6 +22,7 @@ import pytest
 from batch.account.settings import SmtpSettings
 from batch.cli.main import main
 from batch.data import load as loader
+from batch.ledger import wake
 from batch.ledger.schema import Entry
 from batch.ledger.store import Claim, Ledger
 from batch.mail import deliver, pace
@@ -218,12 +219,16 @@ def test_a_send_that_finds_nothing_due_leaves_the_ledger_file_as_it_was(tmp_path
     with Ledger(state) as ledger:  # a ledger as a real send leaves it
         ledger.claim(entry("company-000/thank-you/x", "company-000"), WHEN)
         ledger.record("company-000/thank-you/x", "sent", "250", WHEN)
-    before = state.read_bytes()
     later = datetime.fromisoformat("2026-12-20T03:00:00-05:00")  # everything long past
     env = {"FOLLOWUP_SMTP_HOST": "127.0.0.1", "FOLLOWUP_SMTP_PORT": "9", "FOLLOWUP_SMTP_SECURITY": "none"}
-    done = subprocess.run([sys.executable, "-m", "batch", *send_args(data, state, later)], cwd=tmp_path,
-                          env={**os.environ, **env}, capture_output=True, text=True, check=False)  # fmt: skip
-    assert done.returncode == 0 and not done.stdout, done.stderr
+    before = b""
+    for run in ("the first, which notes each interview's zone once (places.py)", "every run after it"):
+        done = subprocess.run([sys.executable, "-m", "batch", *send_args(data, state, later)],
+                              cwd=tmp_path, env={**os.environ, **env}, capture_output=True, text=True,
+                              check=False)  # fmt: skip
+        assert done.returncode == 0 and not done.stdout, (run, done.stderr)
+        before = before or state.read_bytes()
+        wake.forget(state)  # the next run a full one, not stopped early by the wake-up note
     assert state.read_bytes() == before
     wal = state.with_name(state.name + "-wal")
     assert not wal.exists() or not wal.stat().st_size
