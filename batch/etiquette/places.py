@@ -4,6 +4,8 @@ ledger saw it in, and the recipients a top-level holiday country does not descri
 Your own `me.timezone` is where you are now (your reminders, your Date header, your log). An interview
 with no `timezone:` of its own is in `me.home` (by default `me.timezone`); the ledger remembers the zone
 it was planned in, so that editing `me.timezone` for a trip cannot move anyone else's mail unnoticed.
+The zone is noted under the interview's id and under its company and start (twins.py's identity), so a
+renamed id, or a respelled company, still finds it.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from batch.errors import Problem
 from batch.etiquette.schedule import FollowUp
 from batch.etiquette.workdays import top_country_disagrees
 from batch.model.interview import Dataset, Interview, Interviewer
+from batch.model.keys import name_key
+from batch.model.twins import start_key
 
 # Follow-ups that may still go: a zone that moves under them would move when they go.
 _LIVE = ("scheduled", "due", "waiting", "held")
@@ -25,13 +29,25 @@ def zones_of(data: Dataset) -> dict[str, tuple[str, bool]]:
     return {i.id: (i.where(data.me), i.timezone is not None) for i in data.interviews}
 
 
+def _keys(interview: Interview) -> tuple[str, str]:
+    """The names the ledger notes an interview's zone under: its id, and its company and start."""
+    return interview.id, f"@{name_key(interview.company)} {start_key(interview)}"
+
+
+def noted(interview: Interview, remembered: Mapping[str, str]) -> str | None:
+    """The zone the ledger noted for this interview, under its id or else its company and start."""
+    return next((remembered[key] for key in _keys(interview) if key in remembered), None)
+
+
 def zones_to_remember(data: Dataset, remembered: Mapping[str, str]) -> dict[str, str]:
-    """What the ledger should note: a zone first seen, or one the interview itself now names."""
-    return {
-        key: where
-        for key, (where, named) in zones_of(data).items()
-        if remembered.get(key) != where and (named or key not in remembered)
-    }
+    """What the ledger should note: a zone first seen, one the interview itself now names, and the zone
+    already noted under the interview's other name (so either name alone finds it later)."""
+    found: dict[str, str] = {}
+    for interview in data.interviews:
+        was = noted(interview, remembered)
+        zone = interview.where(data.me) if interview.timezone is not None or was is None else was
+        found |= {key: zone for key in _keys(interview) if remembered.get(key) != zone}
+    return found
 
 
 def zone_moves(data: Dataset, items: Iterable[FollowUp], remembered: Mapping[str, str]) -> list[Problem]:
@@ -39,9 +55,12 @@ def zone_moves(data: Dataset, items: Iterable[FollowUp], remembered: Mapping[str
     it names none, is no longer the one the ledger planned it in (it would move their mail)."""
     live = {item.interview.id for item in items if item.state in _LIVE}
     moved = [
-        (i, remembered[i.id])
+        (i, was)
         for i in data.interviews
-        if i.timezone is None and i.id in live and remembered.get(i.id, i.where(data.me)) != i.where(data.me)
+        if i.timezone is None
+        and i.id in live
+        and (was := noted(i, remembered)) is not None
+        and was != i.where(data.me)
     ]
     places = places_of([(interview, None) for interview, _ in moved])
     return [
@@ -58,7 +77,7 @@ def unnoted(
     if data.me.home:
         return []
     live = {item.interview.id for item in items if item.state in _LIVE}
-    found = [i for i in data.interviews if i.timezone is None and i.id in live and i.id not in remembered]
+    found = [i for i in data.interviews if i.timezone is None and i.id in live and noted(i, remembered) is None]
     places = places_of([(interview, None) for interview in found])
     here = data.me.timezone
     return [

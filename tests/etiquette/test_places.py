@@ -137,11 +137,13 @@ def test_the_ledger_keeps_a_default_zone_as_first_seen_and_follows_a_named_one(t
     data = load(tmp_path, interview(), me=ME)
     with Ledger(tmp_path / "ledger.db") as ledger:
         ledger.remember_zones(places.zones_to_remember(data, ledger.zones()), datetime.now().astimezone())
-        assert ledger.zones() == {"northwind-data-analyst": "America/Toronto"}
+        same = "@northwind traders 2026-11-24 14:00"  # the company and start: a renamed id still finds it
+        assert ledger.zones() == {"northwind-data-analyst": "America/Toronto", same: "America/Toronto"}
         moved = load(tmp_path, interview(), me=ABROAD)
         assert places.zones_to_remember(moved, ledger.zones()) == {}  # a default never overwrites
         named = load(tmp_path, interview(timezone="Europe/Paris"), me=ABROAD)
-        assert places.zones_to_remember(named, ledger.zones()) == {"northwind-data-analyst": "Europe/Paris"}
+        paris = {"northwind-data-analyst": "Europe/Paris", same: "Europe/Paris"}
+        assert places.zones_to_remember(named, ledger.zones()) == paris
 
 
 def test_an_interview_with_nothing_left_to_send_is_not_held_to_its_zone(tmp_path):
@@ -250,3 +252,25 @@ def test_the_zone_is_noted_once_and_later_runs_only_read(tmp_path, capsys, smtp_
         assert run(tmp_path, *command, now=BEFORE) == 0, command
     capsys.readouterr()
     assert [(f.stat().st_mtime_ns, f.stat().st_size) if f.exists() else None for f in files] == before
+
+
+@pytest.mark.parametrize("also_sent", [False, True], ids=["nothing-sent-yet", "after-the-thank-you-went"])
+def test_a_renamed_id_keeps_the_zone_its_interview_was_noted_in(
+    tmp_path, capsys, smtp_server, monkeypatch, also_sent
+):
+    use_smtp(monkeypatch, smtp_server)
+    write_montreal(tmp_path, MONTREAL)
+    if also_sent:
+        assert run(tmp_path, "send", now="2026-11-24T16:00:00-05:00") == 0
+        assert len(smtp_server.received) == 1
+    else:
+        assert run(tmp_path, "send", now=BEFORE) == 0  # the zone is noted under the interview's id
+    sent = len(smtp_server.received)
+    # a trip (only me.timezone edited) and, in the same edit, a new id for the same interview
+    load(tmp_path, interview(id="northwind-analyst-2026", decision_by="2026-12-04", interviewers=[
+         person(None, name="Marc Roy", email="marc.roy@northwind.example")]), me=IN_PARIS)  # fmt: skip
+    for command in (["check"], ["send"]):
+        assert run(tmp_path, *command, now=BEFORE if not also_sent else "2026-12-08T10:00:00+01:00") == 2
+        line = next(line for line in capsys.readouterr().err.splitlines() if "names no timezone:" in line)
+        assert "northwind-analyst-2026 names no timezone: and was planned in America/Montreal" in line, line
+    assert len(smtp_server.received) == sent  # nothing more went, at night in Montréal or otherwise
