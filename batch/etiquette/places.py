@@ -77,7 +77,9 @@ def unnoted(
     if data.me.home:
         return []
     live = {item.interview.id for item in items if item.state in _LIVE}
-    found = [i for i in data.interviews if i.timezone is None and i.id in live and noted(i, remembered) is None]
+    found = [
+        i for i in data.interviews if i.timezone is None and i.id in live and noted(i, remembered) is None
+    ]
     places = places_of([(interview, None) for interview in found])
     here = data.me.timezone
     return [
