@@ -17,6 +17,8 @@ SHELL := /bin/sh
 FOLLOWUP ?= @DEFAULT_COMMAND@
 OUTBOX ?= var/outbox
 ARGS ?=
+# make preview UNTIL=2027-01-15 (or UNTIL=tomorrow): also what falls due until then
+UNTIL ?=
 # Cron starts jobs without your shell's variables: its line loads the mail settings from this file.
 FOLLOWUP_ENV ?= $(HOME)/.config/followup/env
 
@@ -25,7 +27,7 @@ FOLLOWUP_ENV ?= $(HOME)/.config/followup/env
 help:
 \t@echo "make check    validate interviews.yaml and lint every message it would produce"
 \t@echo "make plan     every follow-up and its state, now"
-\t@echo "make preview  a dry run of what is due now, into $(OUTBOX)/ (nothing sent)"
+\t@echo "make preview  a dry run into $(OUTBOX)/: what is due now and what comes next (UNTIL=2027-01-15 for more)"
 \t@echo "make send     deliver what is due now (what cron runs); a dry run without mail settings"
 \t@echo "make status   what the ledger holds"
 \t@echo "make calendar every follow-up as an iCalendar file, var/followups.ics"
@@ -33,7 +35,7 @@ help:
 \t@echo "make cron     print the crontab line for this workspace"
 \t@echo "make hooks    install a git pre-commit hook: a commit of bad data is refused"
 \t@echo "make schema   rewrite interviews.schema.json after an upgrade of the tool"
-\t@echo "ARGS=... passes options on, e.g. make send ARGS=--new-ledger, make plan ARGS=--json"
+\t@echo "ARGS=... passes options on, e.g. make send ARGS=--new-ledger, make send ARGS=\"--limit 1\""
 
 check:
 \t@$(FOLLOWUP) check $(ARGS)
@@ -42,7 +44,7 @@ plan:
 \t@$(FOLLOWUP) plan $(ARGS)
 
 preview:
-\t@$(FOLLOWUP) send --dry-run --outbox $(OUTBOX) $(ARGS)
+\t@$(FOLLOWUP) send --dry-run --outbox $(OUTBOX)$(if $(UNTIL), --until $(UNTIL)) $(ARGS)
 
 send:
 \t@$(FOLLOWUP) send $(ARGS)

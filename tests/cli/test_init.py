@@ -208,3 +208,16 @@ def test_init_refuses_a_folder_name_cron_could_not_hold_on_one_line(
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "choose another folder name" in err, err
     assert not (tmp_path / name).exists()
+
+
+def test_the_workspace_makefile_takes_the_same_knobs_as_the_guide_says(home: Path, tmp_path: Path) -> None:
+    """The guide's `make preview UNTIL=…` and `ARGS="…"` work in a workspace as in a checkout."""
+    ws = tmp_path / "job-search"
+    assert main(["init", str(ws)]) == 0
+    ran = subprocess.run(["make", "-n", "preview", "UNTIL=2027-01-15", "ARGS=--limit 1"], cwd=ws,
+                         capture_output=True, text=True, check=False, timeout=60)  # fmt: skip
+    assert ran.returncode == 0, ran.stderr
+    assert "--until 2027-01-15" in ran.stdout and "--limit 1" in ran.stdout, ran.stdout
+    shown = subprocess.run(["make", "-s", "help"], cwd=ws, capture_output=True, text=True, check=False,
+                           timeout=60)  # fmt: skip
+    assert "UNTIL=" in shown.stdout, shown.stdout
