@@ -37,8 +37,8 @@ TITLES = {
 }  # fmt: skip
 
 # How each language writes a title before a family name: (rank, gender) → words; None: it has none.
-_EN = {("civil", "m"): "Mr.", ("civil", "f"): "Ms.", ("doctor", None): "Dr.", ("doctor", "f"): "Dr.",
-       ("professor", None): "Professor"}  # fmt: skip
+_EN = {("civil", "m"): "Mr.", ("civil", "f"): "Ms.", ("civil", None): "Mx.", ("doctor", None): "Dr.",
+       ("doctor", "f"): "Dr.", ("professor", None): "Professor"}  # fmt: skip
 _FR = {("civil", "m"): "Monsieur", ("civil", "f"): "Madame", ("doctor", None): "Docteur",
        ("doctor", "f"): "Docteure", ("professor", None): "Professeur",
        ("counsel", None): "Maître"}  # fmt: skip
@@ -72,12 +72,10 @@ def parse(name: str) -> Parsed:
 
 
 def known(person: Interviewer, language: str) -> bool:
-    """Whether the greeting can be sure of its words: greeting: given, at most two words after a title,
-    or a language that greets an untitled person by the whole name anyway (France, Spanish)."""
-    parsed = parse(person.name)
-    if person.greeting is not None or len(parsed.words) <= 2:
-        return True
-    return parsed.title is None and _formal(language)
+    """Whether the greeting can be sure of its words: greeting: given, or at most two words after any
+    title. Three or more cannot say which are the family name, in any language: France and Spanish greet
+    the whole name (or, past _WHOLE words, the first), which may still not be how the person is called."""
+    return person.greeting is not None or len(parse(person.name).words) <= 2
 
 
 def _formal(language: str) -> bool:
@@ -130,14 +128,38 @@ def greeting_hint(person: Interviewer, language: str) -> str | None:
     if known(person, language):
         return None
     parsed = parse(person.name)
-    given = parsed.words[:-1] if len(parsed.words) <= _WHOLE else parsed.words[:1]
-    shorter = f"{parsed.written} {parsed.words[-1]}" if parsed.title else " ".join(given)
-    example = greeting(Interviewer(name=shorter), language) if parsed.title else _given(shorter, language)
     name = person.name if len(person.name) <= 60 else person.name[:57] + "…"
     return (
         f"name: {name!r} does not say which words are the family name, so the letter greets "
-        f"'{_short(greeting(person, language))}'; say it with greeting: (e.g. greeting: \"{example}\")"
+        f"'{_short(greeting(person, language))}'; say it with greeting: (e.g. {_example(parsed, language)})"
     )
+
+
+def _example(parsed: Parsed, language: str) -> str:
+    """A greeting: that reads well in the variant, with a guess at the family name (see _family)."""
+    words = parsed.words
+    start = _family(words, language)
+    family = " ".join(words[start[0] : start[1]])
+    if parsed.title:
+        return f'greeting: "{_short(greeting(Interviewer(name=f"{parsed.written} {family}"), language))}"'
+    if not _formal(language):  # English, Québec: the given names, which may be several (Mary Ann)
+        given = words[: start[0]] if len(words) <= _WHOLE else words[:1]
+        return f'greeting: "{_short(_given(" ".join(given), language))}"'
+    # France, Spanish: a title and the family name; the name does not say which title
+    civil = [_short(greeting(Interviewer(name=f"{title} {family}"), language)) for title in ("Mme", "M.")]
+    return f'greeting: "{civil[0]}" or "{civil[1]}"'
+
+
+def _family(words: tuple[str, ...], language: str) -> tuple[int, int]:
+    """Where a guess at the family name starts and ends among a name's words: the last word with a
+    capital, with the particles before it (van der Berg, de la Cruz); in Spanish, of four such words or
+    more, the first of the two surnames (María José Fernández López)."""
+    capital = [n for n, word in enumerate(words) if word[:1].isupper()] or [len(words) - 1]
+    at = capital[-2] if base_language(language) == "es" and len(capital) >= 4 else capital[-1]
+    start = at
+    while start > 1 and not words[start - 1][:1].isupper():
+        start -= 1
+    return start, at + 1
 
 
 def _short(text: str) -> str:
