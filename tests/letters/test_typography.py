@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date
 
 import pytest
@@ -11,7 +12,7 @@ from batch.letters import render
 from batch.letters.compose import compose
 from batch.letters.phrasing import day_words, decision_words
 from batch.letters.render import context_for, load_template, stock_path
-from batch.letters.typography import NBSP, NNBSP, mark, resolve, typeset
+from batch.letters.typography import NBSP, NNBSP, filters, mark, resolve, typeset
 from tests.letters.test_letters import dataset, item_of, variant_contexts
 
 
@@ -71,6 +72,8 @@ def test_the_first_of_a_month_is_said_as_the_language_says_it(language: str, sai
 
 # --- a job title said mid-sentence -----------------------------------------------------------------
 
+FILTER: dict[str, Callable[[str], str]] = filters()  # type: ignore[assignment]  # each template filter
+
 
 @pytest.mark.parametrize(
     ("role", "language", "said"),
@@ -88,12 +91,16 @@ def test_the_first_of_a_month_is_said_as_the_language_says_it(language: str, sai
         ("C Developer", "fr-FR", "le poste de C Developer chez"),  # one letter: a symbol
         ("analyste", "fr-FR", "le poste d’analyste chez"),  # typed in lower case: as typed
         ("Éditrice", "fr-FR", "le poste d’éditrice chez"),
+        ("Data Analyst", "fr-FR", "le poste de Data Analyst chez"),  # title case throughout: a name, whole
+        ("Responsable Marketing Digital", "fr-CA", "le poste de Responsable Marketing Digital chez"),
+        ("Responsable marketing", "fr-FR", "le poste de responsable marketing chez"),
+        ("Chef de Projet IT", "fr-FR", "le poste de chef de Projet IT chez"),  # a lower-case word: lowered
     ],
 )
 def test_a_french_title_mid_sentence_loses_its_first_capital_but_never_an_acronym(
     role: str, language: str, said: str
 ) -> None:
-    assert resolve(f"le poste {mark('de')}{mark('noun')}{role} chez", language) == said
+    assert resolve(f"le poste {FILTER['de'](FILTER['noun'](role))} chez", language) == said
 
 
 @pytest.mark.parametrize(
@@ -110,11 +117,12 @@ def test_a_french_title_mid_sentence_loses_its_first_capital_but_never_an_acrony
 def test_a_spanish_title_mid_sentence_loses_its_first_capital_but_never_an_acronym(
     role: str, language: str, said: str
 ) -> None:
-    assert resolve(f"el puesto de {mark('noun')}{role}.", language) == said
+    assert resolve(f"el puesto de {FILTER['noun'](role)}.", language) == said
 
 
 def test_the_marks_of_a_chain_apply_from_the_value_outwards() -> None:
-    text = f"{mark('de')}{mark('noun')}Analyste et {mark('le')}{mark('noun')}Équipe, {mark('de')}Atelier"
+    de, le, noun = FILTER["de"], FILTER["le"], FILTER["noun"]
+    text = f"{de(noun('Analyste'))} et {le(noun('Équipe'))}, {de('Atelier')}"
     assert resolve(text, "fr-FR") == "d’analyste et l’équipe, d’Atelier"
 
 
