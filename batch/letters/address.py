@@ -77,14 +77,14 @@ def parse(name: str) -> Parsed:
 
 
 def known(person: Interviewer, language: str) -> bool:
-    """Whether the greeting can be sure of its words: greeting: given, at most two words after a title,
-    or a language that greets an untitled person by the whole name anyway (France, Spanish)."""
+    """Whether the greeting can be sure of its words: greeting: given, or at most two words after any
+    title (and a title the language can say, if only a family name follows it). Three or more cannot say
+    which are the family name, in any language: France and Spanish greet the whole name (or, past _WHOLE
+    words, the first), which may still not be how the person is called."""
     parsed = parse(person.name)
     if person.greeting is None and _bare(parsed, language):
         return False
-    if person.greeting is not None or len(parsed.words) <= 2:
-        return True
-    return parsed.title is None and _formal(language)
+    return person.greeting is not None or len(parsed.words) <= 2
 
 
 def _bare(parsed: Parsed, language: str) -> bool:
@@ -157,17 +157,41 @@ def greeting_hint(person: Interviewer, language: str) -> str | None:
             f"the letter greets '{greeting(person, language)}' alone; say it with greeting: "
             f'(e.g. greeting: "{_BARE_EXAMPLE[base_language(language)].format(parsed.words[-1])}")'
         )
-    given = parsed.words[:-1] if len(parsed.words) <= _WHOLE else parsed.words[:1]
-    shorter = f"{parsed.written} {parsed.words[-1]}" if parsed.title else " ".join(given)
-    example = greeting(Interviewer(name=shorter), language) if parsed.title else _given(shorter, language)
     name = person.name if len(person.name) <= 60 else person.name[:57] + "…"
     return (
         f"name: {name!r} does not say which words are the family name, so the letter greets "
-        f"'{_short(greeting(person, language))}'; say it with greeting: (e.g. greeting: \"{example}\")"
+        f"'{_short(greeting(person, language))}'; say it with greeting: (e.g. {_example(parsed, language)})"
     )
 
 
 _BARE_EXAMPLE = {"fr": "Bonjour Madame {},", "es": "Estimada Sra. {}:", "en": "Dear Mr. {},"}
+
+
+def _example(parsed: Parsed, language: str) -> str:
+    """A greeting: that reads well in the variant, with a guess at the family name (see _family)."""
+    words = parsed.words
+    start = _family(words, language)
+    family = " ".join(words[start[0] : start[1]])
+    if parsed.title:
+        return f'greeting: "{_short(greeting(Interviewer(name=f"{parsed.written} {family}"), language))}"'
+    if not _formal(language):  # English, Québec: the given names, which may be several (Mary Ann)
+        given = words[: start[0]] if len(words) <= _WHOLE else words[:1]
+        return f'greeting: "{_short(_given(" ".join(given), language))}"'
+    # France, Spanish: a title and the family name; the name does not say which title
+    civil = [_short(greeting(Interviewer(name=f"{title} {family}"), language)) for title in ("Mme", "M.")]
+    return f'greeting: "{civil[0]}" or "{civil[1]}"'
+
+
+def _family(words: tuple[str, ...], language: str) -> tuple[int, int]:
+    """Where a guess at the family name starts and ends among a name's words: the last word with a
+    capital, with the particles before it (van der Berg, de la Cruz); in Spanish, of four such words or
+    more, the first of the two surnames (María José Fernández López)."""
+    capital = [n for n, word in enumerate(words) if word[:1].isupper()] or [len(words) - 1]
+    at = capital[-2] if base_language(language) == "es" and len(capital) >= 4 else capital[-1]
+    start = at
+    while start > 1 and not words[start - 1][:1].isupper():
+        start -= 1
+    return start, at + 1
 
 
 def _short(text: str) -> str:

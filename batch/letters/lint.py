@@ -8,6 +8,7 @@ from pathlib import Path
 
 from batch.etiquette.schedule import FollowUp
 from batch.letters.address import greeting_hint
+from batch.letters.measure import charged
 from batch.letters.reading import hola_with_usted, language_hint, relative_day_word, repeats
 from batch.letters.render import STOCK, Rendered
 from batch.letters.words import control_problem, count_words, join_words
@@ -83,18 +84,18 @@ def lint(rendered: Rendered, method: str, policy: Policy, is_reminder: bool = Fa
         found.append(f"it says {again!r} twice: a letter reads once")
     if _in_stock(rendered) and hola_with_usted(text, rendered.language):
         found.append(_HOLA)
-    if len(rendered.subject) > policy.subject_max_chars:
-        found.append(f"subject is {len(rendered.subject)} characters; keep it to "
-                     f"{policy.subject_max_chars} or fewer")  # fmt: skip
+    if (chars := subject_chars(rendered, policy)) > policy.subject_max_chars:
+        how = _values_note(chars, len(rendered.subject), policy, "characters")
+        found.append(f"subject is {chars} characters{how}; keep it to {policy.subject_max_chars} or fewer")
     words = rendered.words if rendered.words is not None else count_words(text)
     low, high = word_limits(method, policy, rendered.kind)
     what = "check-in" if rendered.kind == "check-in" and method == "email" else method
     article = "an" if what[0] in "aeiou" else "a"
-    counted = f"{words} word{'s' * (words != 1)}"
-    if words < low:
-        found.append(f"{counted}; {article} {what} says enough in {low} to {high}")
-    elif words > high:
-        found.append(f"{counted}; keep {article} {what} to {high} or fewer")
+    if words < low:  # the fewest: every word the reader reads counts
+        found.append(f"{words} word{'s' * (words != 1)}; {article} {what} says enough in {low} to {high}")
+    elif (counted := counted_words(rendered, policy)) > high:
+        said = f"{counted} words{_values_note(counted, words, policy, 'words')}"
+        found.append(f"{said}; keep {article} {what} to {high} or fewer")
     if not THANKS.get(base_language(rendered.language), _THANKS).search(text):
         found.append("it does not thank the reader")
     lowered = text.lower()
@@ -104,6 +105,26 @@ def lint(rendered: Rendered, method: str, policy: Policy, is_reminder: bool = Fa
             if phrase in opening:
                 found.append(f"filler phrase {phrase!r}: say why you are writing instead")
     return found
+
+
+def counted_words(rendered: Rendered, policy: Policy) -> int:
+    """The body's words as its most-words limit charges them: each name, role, company or topic put in
+    counts at most policy.value_max_words (see measure)."""
+    words = rendered.words if rendered.words is not None else count_words(rendered.text)
+    return charged(words, rendered.body_values, policy.value_max_words)
+
+
+def subject_chars(rendered: Rendered, policy: Policy) -> int:
+    """The subject's characters as its limit charges them (each value at most policy.value_max_chars)."""
+    return charged(len(rendered.subject), rendered.subject_values, policy.value_max_chars)
+
+
+def _values_note(counted: int, total: int, policy: Policy, unit: str) -> str:
+    """How a count was made, when the values put in were cut to their allowance."""
+    if counted == total:
+        return ""
+    most = policy.value_max_words if unit == "words" else policy.value_max_chars
+    return f" (of {total}: each name, role, company or topic put in counts as at most {most} {unit})"
 
 
 _HOLA = "it greets with 'Hola' and then says usted: write {{ greeting }} (Estimada …:) or keep to tú"

@@ -29,7 +29,7 @@ from batch.data.load import place_of
 from batch.errors import InputError, Problem
 from batch.etiquette.schedule import FollowUp
 from batch.etiquette.workdays import place_of_zone
-from batch.letters import templating, typography
+from batch.letters import measure, templating, typography
 from batch.letters.address import greeting
 from batch.letters.phrasing import day_words, decision_words, phrasing
 from batch.letters.words import CONTROL, WORD_CHAR, count_words, join_words, value_words
@@ -59,6 +59,9 @@ class Rendered:
     language: str = "en"  # the language they are written in (the lint finds the thanks in it)
     words: int | None = None  # words.count_words(text), when counted as it was made (None: not yet)
     body_own: tuple[str, ...] | None = None  # the body's own words, each stretch between two values
+    # the words (body) and characters (subject) of each name, role, company, topic put in (see measure)
+    body_values: tuple[int, ...] = ()
+    subject_values: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -353,7 +356,7 @@ def render(template: Template, context: dict[str, object]) -> Rendered:
         context = {**{name: 0 for name, _ in template.variants}, **context}
     shape, values = _tokenize(context)
     try:
-        subject = _subject(template, context, shape, values) if template.subject else ""
+        subject, subject_parts = _subject(template, context, shape, values) if template.subject else ("", ())
     except Exception as exc:  # the user's template, whatever it raised: one line at its place
         raise InputError(_failed(template, exc, template.subject_line)) from None
     try:
@@ -385,7 +388,11 @@ def render(template: Template, context: dict[str, object]) -> Rendered:
         used = cast("tuple[int, ...]", text_parts[1::2])
         words = literal_words + sum([value_words(values[n]) for n in used])
     body_own = tuple(cast("tuple[str, ...]", text_parts[0::2]))
-    return Rendered(template.path, subject, text, body_html, own, kind, language, words, body_own)
+    names = measure.inserted(shape)
+    in_body = measure.body_values(cast("tuple[int, ...]", text_parts[1::2]), values, names)
+    in_subject = measure.subject_values(_named(template, shape, subject_parts), values, names)
+    return Rendered(template.path, subject, text, body_html, own, kind, language, words, body_own, in_body,
+                    in_subject)  # fmt: skip
 
 
 def render_follow_up(
@@ -493,16 +500,16 @@ def _literal_words(parts: Parts) -> int | None:
 
 def _subject(
     template: Template, context: dict[str, object], shape: tuple[object, ...], values: list[str]
-) -> str:
+) -> tuple[str, Parts | None]:
     """The subject on one line: its skeleton with the values put back when that is the subject rendered
-    with them (see _same_with_values), else rendered."""
+    with them (see _same_with_values), else rendered; and its parts (None when rendered)."""
     assert template.subject is not None
     try:
         parts = _subject_parts(template, shape)
     except TypeError:  # a value that cannot be hashed: rendered
         parts = None
     raw = _fill(parts, values) if parts is not None else template.subject(**context)
-    return " ".join(raw.split())
+    return " ".join(raw.split()), parts
 
 
 @lru_cache(maxsize=256)
@@ -511,6 +518,16 @@ def _subject_parts(template: Template, shape: tuple[object, ...]) -> Parts | Non
         return None
     assert template.subject is not None
     return _split_tokens(template.subject(**_token_context(shape)))
+
+
+def _named(template: Template, shape: tuple[object, ...], parts: Parts | None) -> Parts:
+    """The subject's parts; for a subject rendered whole, those of its skeleton (which values it names)."""
+    if parts is not None or template.subject is None:
+        return parts or ()
+    try:
+        return _split_tokens(template.subject(**_token_context(shape)))
+    except Exception:  # a comparison the tokens cannot answer: no value is known to be in it
+        return ()
 
 
 def _same_with_values(template: Template, shape: tuple[object, ...]) -> bool:

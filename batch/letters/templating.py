@@ -37,7 +37,7 @@ _NAMES = {
     "Include": "an {% include %}", "Import": "an {% import %}", "FromImport": "an {% import %}",
     "Extends": "an {% extends %}", "Block": "a {% block %}", "Assign": "a {% set %}",
     "AssignBlock": "a {% set %}", "FilterBlock": "a {% filter %} block", "With": "a {% with %} block",
-    "Filter": "a filter other than de, le, del or al (|)", "Call": "a call ()",
+    "Filter": "a filter other than de, le, del, al or noun (|)", "Call": "a call ()",
     "Mul": "the operator *", "Pow": "the operator **",
     "Mod": "the operator %", "Div": "the operator /", "FloorDiv": "the operator //",
     "Add": "the operator +", "Sub": "the operator -", "Concat": "the operator ~", "Neg": "a minus sign",

@@ -8,6 +8,14 @@ A filter cannot see the value while the letter's skeleton is rendered (values ar
 see render.py), so it leaves a mark (two private-use characters around its name) before the value,
 and `resolve` applies the rule once the value is in place: in the text, its HTML and the subject.
 
+A job title is a common noun in French and Spanish: said mid-sentence it takes no capital ("le poste
+d’analyste", "el puesto de jefe de producto"), so `{{ interview.role | noun | de }}` lowers the first
+letter of a title typed with one. Only that letter, and only when the first word is not an acronym or
+written in mixed case (BI, SQL, iOS): a proper noun later in the title ("Analyste BI", "Jefe de Producto
+en Google") is the user's to write, and stays as typed. A title in title case throughout, with no word
+in lower case ("Data Analyst", often English in a French letter), reads as a name and stays whole
+rather than become "data Analyst". English keeps the title as typed.
+
 Typography is the variant's: France puts a narrow no-break space before ; ! ? and inside « », and a
 no-break space before a colon; Québec a no-break space before a colon and inside « », none before ; ! ?.
 """
@@ -19,7 +27,8 @@ import re
 from batch.model.languages import base_language
 
 _OPEN, _CLOSE = "\ue000", "\ue001"
-FILTERS = ("de", "le", "del", "al")  # the filters a letter's template may use
+_END = "\ue002"  # where the value of a rule that reads all of it (noun) ends
+FILTERS = ("de", "le", "del", "al", "noun")  # the filters a letter's template may use
 _MARK = re.compile(f"{_OPEN}({'|'.join(FILTERS)}){_CLOSE}")
 _VOWEL = "aeiouàâäéèêëîïôöùûüœæAEIOUÀÂÄÉÈÊËÎÏÔÖÙÛÜŒÆ"
 _APOSTROPHE = "’"
@@ -37,7 +46,7 @@ def filters() -> dict[str, object]:
 
 def _marker(name: str) -> object:
     def leave_mark(value: object) -> str:
-        return mark(name) + str(value)
+        return mark(name) + str(value) + (_END if name == "noun" else "")
 
     leave_mark.__name__ = name
     return leave_mark
@@ -54,10 +63,37 @@ def resolve(text: str, language: str) -> str:
         return text
     base = base_language(language)
     parts = _MARK.split(text)
-    out = [parts[0]]
-    for name, value in zip(parts[1::2], parts[2::2], strict=True):
-        out.append(_join(name, value, base))
-    return "".join(out)
+    # From the last mark back: each rule reads the start of what follows it, which the marks after it
+    # (`role | noun | de` leaves de's mark, then noun's) have already made.
+    text = parts[-1]
+    for at in range(len(parts) - 2, 0, -2):  # parts: text, name, text, name, …, text
+        name = parts[at]
+        text = parts[at - 1] + (_noun_until_end(text, base) if name == "noun" else _join(name, text, base))
+    return text.replace(_END, "")  # an end whose mark was lost (none should be)
+
+
+def _noun_until_end(text: str, base: str) -> str:
+    value, end, rest = text.partition(_END)
+    return _noun(value, base) + rest if end else _noun(text, base)
+
+
+def _noun(value: str, base: str) -> str:
+    """A job title said mid-sentence: its first letter lowered in French and Spanish, unless its first
+    word is an acronym, a symbol or mixed case (see the module's docstring)."""
+    if base not in ("fr", "es") or not value[:1].isupper():
+        return value
+    words = value.split()
+    if not _titled(words[0]):  # C, BI, SQL, iOS, McKinsey, Co-Founder: as typed
+        return value
+    if sum(map(_titled, words)) >= 2 and not any(word[:1].islower() for word in words):
+        return value  # Data Analyst, Responsable Marketing: a name in title case, kept whole as typed
+    return value[0].lower() + value[1:]
+
+
+def _titled(word: str) -> bool:
+    """Whether a word is written with one capital, first (Analyste), not as an acronym or in mixed case."""
+    letters = [c for c in word if c.isalpha()]
+    return len(letters) >= 2 and letters[0].isupper() and not any(c.isupper() for c in letters[1:])
 
 
 def _elides(value: str) -> bool:

@@ -26,6 +26,10 @@ class Policy(NamedTuple):  # a NamedTuple, as every record of the idle cron path
     voicemail_max_words: int = 75
     note_max_words: int = 80
     subject_max_chars: int = 60
+    # A value the user put in (a name, the role, the company, a topic) is charged at most this much against
+    # the limits above, so a long job title never makes a letter the user did not write too long.
+    value_max_words: int = 3
+    value_max_chars: int = 20
     daily_cap: int = 100
     pause_seconds: float = 0.0
     # ISO 3166 code: its public holidays are not working days. None: the recipient's time zone implies
@@ -73,6 +77,14 @@ DESCRIPTIONS: dict[str, str] = {
     "voicemail_max_words": "most words in a voicemail script (about 30 seconds spoken)",
     "note_max_words": "most words in a handwritten note",
     "subject_max_chars": "most characters in a subject line",
+    "value_max_words": (
+        "a name, the role, the company or a topic put into a body counts as at most this many words "
+        "toward the word limits (your note: counts in full)"
+    ),
+    "value_max_chars": (
+        "a name, the role or the company put into a subject counts as at most this many characters "
+        "toward the subject's limit"
+    ),
     "daily_cap": "most emails delivered in any rolling 24 hours",
     "pause_seconds": (
         "seconds between two emails of one batch (each is written and dated once its pause is over)"

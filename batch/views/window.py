@@ -16,7 +16,7 @@ from batch.data.fields import zone
 from batch.etiquette.schedule import FollowUp
 from batch.ledger.schema import Entry
 from batch.letters.compose import Composed, compose, thread_of
-from batch.letters.lint import word_limits
+from batch.letters.lint import counted_words, word_limits
 from batch.letters.words import count_words
 from batch.model.interview import Dataset
 from batch.views.agenda import upcoming
@@ -68,8 +68,12 @@ def date_header(moment: datetime, data: Dataset) -> str:
 
 
 def word_count(message: Composed, data: Dataset) -> str:
-    """'86 words (50 to 150)': the body's words as the lint counts them, with the limits it checks."""
+    """'86 words (50 to 150)': the body's words as the lint counts them, with the limits it checks; '96
+    words, 84 counted (50 to 90)' when the words are past the limit only by the length of a name, role or
+    company put in, which the limit charges at most its allowance (see measure)."""
     words = message.words
     counted = words.words if words.words is not None else count_words(words.text)
     low, high = word_limits(message.item.method, data.policy, words.kind)
-    return f"{counted} word{'s' * (counted != 1)} ({low} to {high})"
+    charged = counted_words(words, data.policy)
+    said = f", {charged} counted" if counted > high >= charged else ""
+    return f"{counted} word{'s' * (counted != 1)}{said} ({low} to {high})"

@@ -19,7 +19,9 @@ from batch.cli.main import main
 from batch.data import load as loader
 from batch.etiquette import schedule
 from batch.letters.compose import compose
+from batch.letters.lint import counted_words
 from batch.letters.words import count_words
+from batch.model.policy import Policy
 from tests.site_fixtures import CHROMIUM, CHROMIUM_ARGS
 from tests.stamps import unstamped
 
@@ -268,6 +270,23 @@ def test_each_letter_shows_from_to_reply_to_its_date_its_words_and_the_verdict(w
         next(m for m in due_messages(work) if m.item.interviewer.name == "Marcus Chen").words.text
     )
     assert fields["Words"] == f"{words} words (50 to 150)"
+    assert '<span class="verdict ok">ok</span>' in fields["Etiquette"]
+
+
+def test_a_letter_past_the_limit_only_by_a_long_role_shows_the_words_the_limit_counts(work: Path) -> None:
+    edit(work, "role: Data Analyst", "role: Senior Data Platform Engineer, Analytics Infrastructure")
+    edit(work, "policy: {}", "policy: {email_max_words: 90}")
+    assert dry_run(work) == 0
+    page = (work / "outbox" / "index.html").read_text("utf-8")
+    (marcus,) = [a for a in articles(page) if "Marcus Chen" in a]
+    fields = dict(re.findall(r"<dt>([^<]+)</dt><dd>(.*?)</dd>", marcus))
+    letter = next(m for m in due_messages(work) if m.item.interviewer.name == "Marcus Chen").words
+    said = letter.text.count("Senior Data Platform Engineer, Analytics Infrastructure")
+    assert said >= 1
+    words, counted = count_words(letter.text), counted_words(letter, Policy())
+    assert words > 90 >= counted
+    assert counted <= words - said * (6 - 3)  # six words, charged three each time
+    assert fields["Words"] == f"{words} words, {counted} counted (50 to 90)"
     assert '<span class="verdict ok">ok</span>' in fields["Etiquette"]
 
 
