@@ -251,7 +251,7 @@ def _write_preview(
     from batch.cli.planning import parse_when
     from batch.etiquette.schedule import plan
     from batch.ledger.reads import read_entries, read_states
-    from batch.views.preview import nothing_due_line, write_preview
+    from batch.views.preview import nothing_due_line, window_lines, write_preview
     from batch.views.window import window_of
 
     until = parse_when(getattr(args, "until", None), "--until", zone(data.me.timezone), now)
@@ -259,4 +259,4 @@ def _write_preview(
     window = window_of(composed, items, data, now, until, read_entries(state_of(args)))
     nothing = nothing_due_line(window, data)
     page = write_preview(args.outbox, window, data, now)
-    return [*([nothing] if nothing else []), f"preview: {page}"]
+    return [*window_lines(window, data, now), *([nothing] if nothing else []), f"preview: {page}"]
