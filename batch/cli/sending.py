@@ -128,6 +128,8 @@ def _send(args: argparse.Namespace, out: TextIO, err: TextIO, stamp: Stamp) -> i
         _check_ledger(args, data, now)
     progress = err.isatty()
     said_dry = False
+    if args.dry_run:  # the page and the outbox show this run alone, even when nothing is due
+        _clear_outbox(args.outbox, out)
 
     def transport() -> Transport:
         nonlocal said_dry
@@ -139,6 +141,8 @@ def _send(args: argparse.Namespace, out: TextIO, err: TextIO, stamp: Stamp) -> i
         why = "--dry-run" if args.dry_run else "no SMTP settings (FOLLOWUP_SMTP_HOST is not set)"
         print(f"dry run, {why}: writing to {args.outbox}/new/, sending and recording nothing", file=out)
         said_dry = True
+        if not args.dry_run:  # an asked-for dry run cleared its outbox before planning
+            _clear_outbox(args.outbox, out)
         return Outbox(args.outbox)
 
     def report(outcome: Outcome) -> None:
@@ -171,6 +175,17 @@ def _send(args: argparse.Namespace, out: TextIO, err: TextIO, stamp: Stamp) -> i
     if any(outcome.state == "rejected" for outcome in result.outcomes):
         return EXIT_INPUT  # the data or a template needs fixing (the rest of the batch went on)
     return EXIT_OK if result.ok else EXIT_FAILED
+
+
+def _clear_outbox(outbox: Path, out: TextIO) -> None:
+    """Take away the letters earlier dry runs wrote (never a file they did not write), and say so."""
+    # late: only a dry run touches the outbox
+    from batch.mail.outbox import clear
+
+    removed = clear(outbox)
+    if removed:
+        letters = f"{removed} letter{'s' * (removed != 1)}"
+        print(f"removed from {outbox}/new/ the {letters} an earlier dry run wrote", file=out)
 
 
 def _refuse_the_starters_name(data: model.Dataset) -> None:

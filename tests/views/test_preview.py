@@ -543,3 +543,68 @@ interviews:
         "check-in to Priya Shah (northwind-data-analyst)",
     ]
     assert windowed != plain
+
+
+# --- the outbox holds this run alone -------------------------------------------------------------
+
+OWN_DATA = """\
+me: {name: Sam Rivera, email: sam.rivera@example.com, timezone: America/Toronto}
+interviews:
+  - id: tailspin-data-engineer
+    company: Tailspin Toys
+    role: Data Engineer
+    start: 2026-11-24 10:00
+    duration: 45m
+    interviewers:
+      - name: Lee Park
+        email: lee.park@tailspin.example
+        topics: [the streaming pipeline]
+"""
+
+
+def test_after_the_demo_a_dry_run_of_your_own_data_shows_only_your_letters_and_keeps_files_it_did_not_write(
+    work: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert dry_run(work) == 0  # the demo: three letters of the example
+    new = work / "outbox" / "new"
+    demo = sorted(new.iterdir())
+    assert len(demo) == 3
+    (new / "mine.eml").write_text("a letter of my own\n")  # put there by hand: never ours to remove
+    edited = demo[0]
+    edited.write_text(edited.read_text() + "\nmy edit\n")  # ours once, changed since: it stays too
+    (work / "interviews.yaml").write_text(OWN_DATA, "utf-8")
+    capsys.readouterr()
+    assert dry_run(work) == 0
+    lines = unstamped(capsys.readouterr().out).splitlines()
+    assert lines[0] == f"removed from {work / 'outbox'}/new/ the 2 letters an earlier dry run wrote"
+    left = sorted(path.name for path in new.iterdir())
+    assert "mine.eml" in left and edited.name in left and not {p.name for p in demo[1:]} & set(left)
+    (ours,) = [name for name in left if name not in ("mine.eml", edited.name)]
+    assert "lee.park@tailspin.example" in (new / ours).read_text()
+    page = (work / "outbox" / "index.html").read_text("utf-8")
+    assert [("Lee Park" in a) for a in articles(page)] == [True]
+    assert not any(name in page for name in ("Marcus Chen", "Jordan Blake", "Elena Torres"))
+
+
+def test_a_dry_run_with_nothing_due_also_takes_away_the_last_runs_letters(
+    work: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert dry_run(work) == 0
+    assert dry_run(work, now="2026-11-25T19:00:00-05:00") == 0  # nothing due then
+    assert not list((work / "outbox" / "new").iterdir())
+    assert "the 3 letters an earlier dry run wrote" in capsys.readouterr().out
+    assert dry_run(work, now="2026-11-25T19:00:00-05:00") == 0
+    assert "removed" not in capsys.readouterr().out  # said once, when there was something to take away
+
+
+def test_the_outboxs_record_never_removes_a_path_outside_new_or_a_name_it_does_not_give(work: Path) -> None:
+    from batch.mail import outbox
+
+    folder = work / "outbox"
+    (folder / "new").mkdir(parents=True)
+    (work / "precious.txt").write_text("keep")
+    (folder / "new" / "notes.txt").write_text("keep")
+    (folder / outbox.RECORD).write_text("../../precious.txt 4\nnotes.txt 4\n/etc/hostname 1\n\n garbage\n")
+    assert outbox.clear(folder) == 0
+    assert (work / "precious.txt").exists() and (folder / "new" / "notes.txt").exists()
+    assert not (folder / outbox.RECORD).exists()
