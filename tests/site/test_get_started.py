@@ -211,8 +211,8 @@ def stand_in_for_a_local_relay(make_smtp, env: Path, tmp_path: Path) -> SmtpServ
 
 
 STAND_INS = {
-    "Outlook and Microsoft 365 (OAuth2)": stand_in_for_microsoft,
-    "A server on this computer (no login)": stand_in_for_a_local_relay,
+    "Outlook (OAuth2)": stand_in_for_microsoft,
+    "Local relay": stand_in_for_a_local_relay,
 }
 
 
