@@ -23,7 +23,7 @@ from batch.ledger.reads import read_entries, read_states, read_zones
 from batch.ledger.zonebook import note_zones
 from batch.letters import lint
 from batch.letters.compose import review
-from batch.views.agenda import both_times, next_line, span_text, upcoming
+from batch.views.agenda import both_times, goes_text, next_line, span_text, upcoming
 from batch.views.calendar import export_calendar, write_calendar
 
 if TYPE_CHECKING:
@@ -124,7 +124,8 @@ def cmd_plan(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.json:
         write_json_rows((plan_row(item) for item in items), out)
     else:
-        write_table(items, out, zone(data.me.timezone))
+        home = zone(data.me.timezone)
+        write_table(items, out, lambda item: goes_text(item, now, home))
     return EXIT_OK
 
 

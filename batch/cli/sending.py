@@ -132,6 +132,8 @@ def _send(args: argparse.Namespace, out: TextIO, err: TextIO, stamp: Stamp) -> i
         _check_ledger(args, data, now)
     progress = err.isatty()
     said_dry = False
+    if args.dry_run:  # the page and the outbox show this run alone, even when nothing is due
+        _clear_outbox(args.outbox, out)
 
     def transport() -> Transport:
         nonlocal said_dry
@@ -143,6 +145,8 @@ def _send(args: argparse.Namespace, out: TextIO, err: TextIO, stamp: Stamp) -> i
         why = "--dry-run" if args.dry_run else "no SMTP settings (FOLLOWUP_SMTP_HOST is not set)"
         print(f"dry run, {why}: writing to {args.outbox}/new/, sending and recording nothing", file=out)
         said_dry = True
+        if not args.dry_run:  # an asked-for dry run cleared its outbox before planning
+            _clear_outbox(args.outbox, out)
         return Outbox(args.outbox)
 
     def report(outcome: Outcome) -> None:
@@ -189,6 +193,17 @@ def _stamp_in(stamp: Stamp, name: str | None, args: argparse.Namespace) -> None:
         moment = datetime.fromisoformat(text) if text is not None else None
         if moment is not None and moment.tzinfo is None:
             stamp.clock = _clock(moment.replace(tzinfo=home), args)
+
+
+def _clear_outbox(outbox: Path, out: TextIO) -> None:
+    """Take away the letters earlier dry runs wrote (never a file they did not write), and say so."""
+    # late: only a dry run touches the outbox
+    from batch.mail.outbox import clear
+
+    removed = clear(outbox)
+    if removed:
+        letters = f"{removed} letter{'s' * (removed != 1)}"
+        print(f"removed from {outbox}/new/ the {letters} an earlier dry run wrote", file=out)
 
 
 def _refuse_the_starters_name(data: model.Dataset) -> None:
@@ -269,7 +284,7 @@ def _write_preview(
     from batch.cli.planning import parse_when
     from batch.etiquette.schedule import plan
     from batch.ledger.reads import read_entries, read_states
-    from batch.views.preview import nothing_due_line, write_preview
+    from batch.views.preview import nothing_due_line, window_lines, write_preview
     from batch.views.window import window_of
 
     until = parse_when(getattr(args, "until", None), "--until", zone(data.me.timezone), now)
@@ -277,4 +292,4 @@ def _write_preview(
     window = window_of(composed, items, data, now, until, read_entries(state_of(args)))
     nothing = nothing_due_line(window, data)
     page = write_preview(args.outbox, window, data, now)
-    return [*([nothing] if nothing else []), f"preview: {page}"]
+    return [*window_lines(window, data, now), *([nothing] if nothing else []), f"preview: {page}"]

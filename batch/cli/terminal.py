@@ -157,17 +157,17 @@ class Stamped:
         return self.stream.isatty()
 
 
-def write_table(items: list[schedule.FollowUp], out: TextIO, home: ZoneInfo) -> None:
-    """The plan as an aligned table, one follow-up a line, in time order: when it goes in the recipient's
-    clock, and in yours (the order is yours)."""
-    rows = [("DUE (recipient's time)", "YOUR TIME", "STATE", "KIND", "METHOD", "TO", "INTERVIEW")]
+def write_table(
+    items: list[schedule.FollowUp], out: TextIO, goes: Callable[[schedule.FollowUp], str]
+) -> None:
+    """The plan as an aligned table, one follow-up a line, in time order: when it goes, on the recipient's
+    clock = yours (`goes`, as the preview page says it)."""
+    rows = [("GOES (their time = yours)", "STATE", "KIND", "METHOD", "TO", "INTERVIEW")]
     for item in items:
-        due = item.sends_at.strftime("%a %Y-%m-%d %H:%M %Z")
-        yours = item.sends_at.astimezone(home).strftime("%a %H:%M %Z")
         interview = item.interview.id
         if item.replaced_by:  # a later round asks the news now
             interview += f" (replaced by the later round {item.replaced_by})"
-        rows.append((due, yours, item.state, item.kind, item.method, item.interviewer.name, interview))
+        rows.append((goes(item), item.state, item.kind, item.method, item.interviewer.name, interview))
     write_rows(rows, out)
     if len(rows) == 1:
         out.write("(no interviews yet: add one to interviews.yaml)\n")

@@ -37,6 +37,7 @@ from batch.mail.connection import (
     smtplib_disconnected,
     whole_reply,
 )
+from batch.mail.outbox import remember
 
 # One message's exchange (or the connection and login) may take this many timeouts in all.
 DEADLINE_FACTOR = 3
@@ -121,6 +122,7 @@ class Outbox:
         self.shown = str(folder / "new")
         self.stem = f"{int(time.time())}.P{os.getpid()}R{secrets.token_hex(4)}"
         self.count = 0
+        self.written: list[tuple[str, int]] = []  # for the next dry run to take away (mail/outbox.py)
 
     def send(self, message: Message) -> str:
         """Write the message into new/."""
@@ -132,10 +134,13 @@ class Outbox:
             os.rename(name, name, src_dir_fd=self.tmp, dst_dir_fd=self.new)
         except OSError as exc:
             raise FollowUpError(f"{self.folder}: cannot write to the outbox ({exc.strerror})") from None
+        self.written.append((name, len(message.data)))
         return f"written to {self.shown}/{name}"
 
     def close(self) -> None:
-        """Let go of the two folders."""
+        """Record what was written, and let go of the two folders."""
+        written, self.written = self.written, []
+        remember(self.folder, written)
         for fd in (self.tmp, self.new):
             with contextlib.suppress(OSError):
                 os.close(fd)

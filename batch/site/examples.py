@@ -6,6 +6,7 @@ for the example.
 
 from __future__ import annotations
 
+import re
 import tempfile
 from datetime import datetime
 from functools import cache
@@ -200,3 +201,19 @@ def part_example_size() -> str:
     body = count_words(mail.text)
     subject = len(mail.subject.split())
     return f"{body} words, under a subject of {subject} words ({len(mail.subject)} characters)"
+
+
+def part_topics_sentence() -> str:
+    """Each example interviewer's `topics:` beside the sentence of the thank-you they end up in."""
+    rows = []
+    for who, person in enumerate(example().interviews[0].interviewers):
+        if not person.topics:
+            continue
+        text = " ".join(words_of(follow_up("thank-you", "email", who)).words.text.split())
+        found = [s for s in re.split(r"(?<=[.!?])\s+", text) if person.topics[0] in s]
+        if not found:  # a template without its topics: the guide must not show a made-up sentence
+            check("topics", [f"no sentence of {person.name}'s thank-you holds their topics"])
+            continue
+        yaml = "topics: [" + ", ".join(person.topics) + "]"
+        rows.append((f"`{yaml}`", f"“{found[0]}”"))
+    return table(("You write", "The thank-you says"), rows)

@@ -65,6 +65,7 @@ PARTS: dict[str, Callable[[], str]] = {
     "filler": reference.part_filler,
     "example-key": examples.part_example_key,
     "example-size": examples.part_example_size,
+    "topics-sentence": examples.part_topics_sentence,
     "template-values": reference.part_template_values,
     "mistakes": reference.part_mistakes,
     "reliability-figures": reference.part_reliability_figures,

@@ -92,7 +92,7 @@ def part_ledger_states() -> str:
         f'xmlns="http://www.w3.org/2000/svg"><title id="states-title">The ledger\'s states and their moves'
         f'</title><desc id="states-desc">{html_escape(words)}.</desc>' + "".join(shapes) + "</svg>"
     )
-    box = scroller(svg, "The ledger's states (scrolls sideways on a narrow screen)")
+    box = scroller(svg, "The ledger's states (scrolls sideways on a narrow screen)", STATES_W)
     caption = "Solid arrows move on; dashed ones go back (a retry, a claim taken back, resolve)."
     moves = table(
         ("From", "To", "What makes it"),
@@ -166,6 +166,6 @@ def part_two_clocks() -> str:
         f'<title id="clocks-title">One day on two clocks: yours and {html_escape(person)}\'s</title>'
         f'<desc id="clocks-desc">{html_escape(desc)}</desc>' + "".join(shapes) + "</svg>"
     )
-    box = scroller(svg, f"One day on your clock and {person}'s (scrolls sideways on a narrow screen)")
+    box = scroller(svg, f"One day on your clock and {person}'s (scrolls sideways on a narrow screen)", DAY_W)
     caption = html_attr(f"Shaded: working hours on each clock. {desc}")
     return f'<figure class="followup-figure">{box}<figcaption>{caption}</figcaption></figure>'

@@ -14,12 +14,22 @@ from batch.site.markdown import html_attr, html_escape, when
 
 SVG_WIDTH, SVG_LEFT, SVG_RIGHT = 720, 96, 12
 WEEK = timedelta(days=policy.THANK_YOU_NEVER_DAYS)
+# The narrowest box the timeline shrinks into (extra.css): 11/12 of its width keeps its 12 px labels at
+# 11 px; a narrower box (a phone) scrolls it at full size.
+SVG_FITS = SVG_WIDTH * 11 // 12
 
 
-def scroller(svg: str, label: str) -> str:
+# Shown above a picture only while its box is narrower than the picture (a container query in
+# extra.css, per width): without it a phone shows the left part and nothing says there is more.
+HINT = "Scroll sideways to see the whole picture, or select it and use the arrow keys."
+
+
+def scroller(svg: str, label: str, width: int) -> str:
     """A picture drawn at its own width, in a box that scrolls sideways on a narrow screen (a phone):
-    its labels keep their size instead of shrinking; the box takes the keyboard and says what it holds."""
+    its labels keep their size instead of shrinking; the box takes the keyboard and says what it holds,
+    and a hint says so while the picture does not fit."""
     return (
+        f'<p class="followup-hint" data-wide="{width}">{HINT}</p>'
         f'<div class="followup-scroll" tabindex="0" role="region" aria-label="{html_attr(label)}">{svg}</div>'
     )
 
@@ -133,7 +143,7 @@ def part_timeline() -> str:
         "working hours; outlined: a public holiday there, skipped as the job skips it. Each line runs "
         "from the moment a follow-up falls due to the moment it is dropped."
     )
-    box = scroller(svg, "The timeline picture (scrolls sideways on a narrow screen)")
+    box = scroller(svg, "The timeline picture (scrolls sideways on a narrow screen)", SVG_FITS)
     return f'<figure class="followup-figure">{box}<figcaption>{html_escape(caption)}</figcaption></figure>'
 
 

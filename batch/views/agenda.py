@@ -66,6 +66,12 @@ def both_times(item: FollowUp, moment: datetime, home: ZoneInfo) -> str:
     return f"{shown} = {day}{yours:%H:%M %Z}"
 
 
+def goes_text(item: FollowUp, now: datetime, home: ZoneInfo) -> str:
+    """When a follow-up goes, said as plan and the preview both say it: the moment it will be sent (the
+    planned moment, once it is settled or dropped), on their clock = yours."""
+    return both_times(item, goes_at(item, now) or item.sends_at, home)
+
+
 def what(item: FollowUp) -> str:
     """'thank-you to Priya Shah (northwind-data-analyst)', saying so when it comes to you as a reminder."""
     how = "" if item.sends_email else f" ({item.method}: a reminder to you)"

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import html
-from datetime import datetime, timedelta
-from functools import lru_cache
+from datetime import datetime
 from pathlib import Path
 
 from batch.data.fields import zone
@@ -19,6 +18,7 @@ from batch.ledger.private import make_folder, write_file
 from batch.letters.compose import Composed
 from batch.letters.render import STOCK
 from batch.model.interview import Dataset
+from batch.views.agenda import both_times, span_text, what
 from batch.views.window import Letter, Window, date_header, word_count
 
 PAGE = "index.html"
@@ -89,13 +89,28 @@ def nothing_due_line(window: Window, data: Dataset) -> str | None:
     return f"nothing due until {_mine(window.next_at, data)}"
 
 
+def window_lines(window: Window, data: Dataset, now: datetime) -> list[str]:
+    """The window asked for with --until, as the terminal says it: its span, then each letter in it
+    with the moment it goes (their clock = yours), as `plan --until` lists them."""
+    if window.until is None:
+        return []
+    home = zone(data.me.timezone)
+    letters = [*window.due, *window.coming]
+    count = f"{len(letters)} follow-up{'s' * (len(letters) != 1)}" if letters else "nothing"
+    lines = [f"Preview of follow-ups due {span_text(now, window.until, home)}: {count}"]
+    for letter in letters:
+        when = both_times(letter.composed.item, letter.goes, home) + " (now)" * letter.now
+        lines.append(f"  {when}  {what(letter.composed.item)}")
+    return lines
+
+
 def build_page(window: Window, data: Dataset, now: datetime) -> str:
     """The whole page: what is due now, then what comes next, a panel's letters side by side."""
     e = html.escape
     letters = [*window.due, *window.coming]
     stamp = _mine(now, data)
     contents = "".join(
-        f'<li><a href="#m{n}">{e(_title(letter.composed))}</a>, {e(_mine(letter.goes, data))}'
+        f'<li><a href="#m{n}">{e(_title(letter.composed))}</a>, {e(_goes(letter, data))}'
         f"{' — <strong>fails the etiquette</strong>' * bool(letter.composed.problems)}</li>"
         for n, letter in enumerate(letters, start=1)
     )
@@ -199,13 +214,12 @@ def _article(number: int, letter: Letter, data: Dataset) -> str:
     reply_to = "not set: replies come to From"
     if data.me.reply_to:
         reply_to = f"{data.me.name} <{data.me.reply_to}>"
-    yours = _yours(item.due_at, item.due_at.utcoffset(), data.me.timezone)
-    due = f"{item.due_at.strftime(_WHEN)} ({item.interviewer.name}'s time){yours}"
+    goes = _goes(letter, data)
     interview = f"{item.interview.company}, {item.interview.role} ({item.interview.id})"
     state = "problem" if message.problems else "ok"
     frame = _FRAME_OPEN + e(mail.html, quote=True) + _FRAME_CLOSE
     rows = [("From", e(me)), ("To", e(to)), ("Reply-To", e(reply_to)), ("Subject", e(mail.subject)),
-            ("Date", e(date_header(letter.goes, data))), ("Due", e(due)),
+            ("Goes", e(goes)), ("Date", e(date_header(letter.goes, data))),
             ("Words", e(word_count(message, data))), ("Etiquette", _verdict(message, letter.now)),
             ("Interview", e(interview)), ("Template", e(_template(message.words.template)))]  # fmt: skip
     fields = "".join(f"<dt>{name}</dt><dd>{value}</dd>" for name, value in rows)
@@ -220,14 +234,9 @@ def _article(number: int, letter: Letter, data: Dataset) -> str:
 </article>"""
 
 
-@lru_cache(maxsize=1024)  # a batch has a few due moments
-def _yours(due: datetime, offset: timedelta | None, timezone: str) -> str:
-    """The due moment on your clock, when yours differs from the reader's ("" when it does not).
-
-    `offset` is the reader's (due's own): one instant is one key to the cache whatever its zone.
-    """
-    mine = due.astimezone(zone(timezone))
-    return f", {mine.strftime(_WHEN)} yours" if mine.utcoffset() != due.utcoffset() else ""
+def _goes(letter: Letter, data: Dataset) -> str:
+    """When the letter goes, as plan says it: on the reader's clock = yours."""
+    return both_times(letter.composed.item, letter.goes, zone(data.me.timezone))
 
 
 def _template(path: str) -> str:

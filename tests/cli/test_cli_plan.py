@@ -170,9 +170,11 @@ def test_plan_table_shows_each_follow_up_in_the_recipients_time(capsys, state):
     assert main(["--data", str(EXAMPLE), "--now", NOW, "--state", state, "plan"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 1 + 8
-    assert lines[0].startswith("DUE (recipient's time)")
+    assert lines[0].startswith("GOES (their time = yours)")
     priya = next(line for line in lines if "Priya Shah" in line and "thank-you" in line)
-    assert priya.startswith("Wed 2026-11-25 08:00 CET") and "scheduled" in priya
+    assert priya.startswith("Wed 25 Nov 08:00 CET = 02:00 EST") and "scheduled" in priya
+    marcus = next(line for line in lines if "Marcus Chen" in line)  # due since 15:45: it goes at the next run
+    assert marcus.startswith("Tue 24 Nov 16:00 EST ") and "due" in marcus
 
 
 def test_plan_of_bad_data_exits_2_and_prints_nothing_on_stdout(capsys, state):

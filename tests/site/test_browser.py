@@ -349,3 +349,70 @@ def test_a_newcomer_walks_get_started_from_the_home_pages_button_to_cron(visit: 
         if n + 1 < len(GET_STARTED):
             page.locator("article p", has_text="Next:").get_by_role("link").click()
     assert not visit.problems
+
+
+OVERFLOW = "e => [e.scrollWidth, e.clientWidth, e.scrollLeft]"
+
+
+@pytest.mark.parametrize("path", ["index.html", "etiquette/timing.html", "tool/ledger.html"])
+def test_on_a_phone_a_picture_cut_by_the_screen_says_to_scroll_sideways_and_scrolls_from_the_keyboard(
+    page, built_site: BuiltSite, path: str
+) -> None:
+    page.set_viewport_size({"width": 375, "height": 812})
+    page.goto(built_site.url + path)
+    widths = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+    assert widths[0] <= widths[1], widths  # the page itself never scrolls sideways
+    boxes = page.locator(".followup-figure .followup-scroll")
+    assert boxes.count() >= 1
+    for box in boxes.all():
+        wide, shown, left = box.evaluate(OVERFLOW)
+        if wide <= shown:
+            continue  # it fits: no hint needed (the tests below ask for none)
+        figure = box.locator("xpath=..")
+        hint = figure.locator(".followup-hint")
+        expect(hint).to_be_visible()
+        assert "scroll sideways" in hint.inner_text().lower()
+        hint_box, box_box = hint.bounding_box(), box.bounding_box()
+        assert hint_box and box_box and hint_box["y"] + hint_box["height"] <= box_box["y"] + 1  # above it
+        assert hint_box["x"] >= 0 and hint_box["x"] + hint_box["width"] <= 375
+        assert left == 0
+        box.focus()
+        page.keyboard.press("ArrowRight")
+        page.wait_for_function("e => e.scrollLeft > 0", arg=box.element_handle())
+        for _ in range(40):  # the arrow keys alone reach the right edge (End scrolls the page down)
+            if box.evaluate("e => e.scrollLeft + e.clientWidth >= e.scrollWidth - 1"):
+                break
+            page.keyboard.press("ArrowRight")
+        else:
+            raise AssertionError(f"{path}: the arrow keys never reached the picture's right edge")
+
+
+def test_on_a_phone_the_timeline_is_cut_so_it_has_a_hint_and_on_a_desktop_it_fits_with_none(
+    page, built_site: BuiltSite
+) -> None:
+    for width, cut in ((375, True), (1280, False)):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.goto(built_site.url + "index.html")
+        figure = page.locator(".followup-figure", has=page.locator(".followup-timeline"))
+        wide, shown, _ = figure.locator(".followup-scroll").evaluate(OVERFLOW)
+        assert (wide > shown) == cut, (width, wide, shown)
+        assert figure.locator(".followup-hint").is_visible() == cut, width
+        smallest = figure.evaluate(
+            """f => Math.min(...[...f.querySelectorAll('text')].map(t =>
+                parseFloat(getComputedStyle(t).fontSize) * t.ownerSVGElement.getScreenCTM().a))"""
+        )
+        assert smallest >= (12 if cut else 11), (width, smallest)  # shrunk to fit on a desktop, a little
+
+
+@pytest.mark.parametrize("width", [375, 1280])
+def test_the_home_pages_buttons_never_touch_side_by_side_or_stacked(
+    page, built_site: BuiltSite, width: int
+) -> None:
+    page.set_viewport_size({"width": width, "height": 800})
+    page.goto(built_site.url + "index.html")
+    first = page.get_by_role("link", name="Get started", exact=True).first.bounding_box()
+    second = page.get_by_role("link", name="Read the etiquette", exact=True).first.bounding_box()
+    assert first and second
+    across = max(second["x"] - (first["x"] + first["width"]), first["x"] - (second["x"] + second["width"]))
+    down = max(second["y"] - (first["y"] + first["height"]), first["y"] - (second["y"] + second["height"]))
+    assert max(across, down) >= 6, (width, first, second)  # a clear gap one way or the other

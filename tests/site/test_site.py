@@ -237,6 +237,24 @@ def test_examples_are_exactly_what_the_job_composes(built_site: BuiltSite, tmp_p
                      ("voicemail", "thank-you"), ("note", "thank-you")]  # fmt: skip
 
 
+def test_your_data_shows_how_to_write_topics_with_the_sentence_the_thank_you_makes_of_them(
+    built_site: BuiltSite, tmp_path: Path
+) -> None:
+    data = example_data(tmp_path)
+    page = built_site.html("tool/start/your-data.html")
+    text = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
+    assert "Topics that read well" in text and "our discussion of" in text
+    items = schedule.plan(data, examples.EXAMPLE_NOW)
+    shown = 0
+    for person in data.interviews[0].interviewers:
+        (item,) = [i for i in items if i.kind == "thank-you" and i.interviewer == person]
+        letter = " ".join(compose.compose(item, data, item.sends_at).words.text.split())
+        (sentence,) = [s for s in re.split(r"(?<=[.!?]) ", letter) if person.topics[0] in s]
+        assert f"topics: [{', '.join(person.topics)}]" in text and f"“{sentence}”" in text, sentence
+        shown += 1
+    assert shown == 2
+
+
 def test_examples_show_the_thank_you_as_email_voicemail_and_note(built_site: BuiltSite) -> None:
     page = built_site.html("etiquette/examples.html")
     labels = re.findall(r'<label for="__tabbed_1_\d+">([^<]+)</label>', page)

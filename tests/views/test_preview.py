@@ -6,6 +6,7 @@ import html
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from datetime import datetime
@@ -125,7 +126,9 @@ def test_the_page_shows_every_due_message_with_recipient_due_time_subject_and_bo
     for composed, article in zip(due, found, strict=True):
         item, text = composed.item, html.unescape(" ".join(Tags(article).text))
         assert item.interviewer.name in text
-        assert f"{item.due_at:%a %d %b %Y, %H:%M %Z}" in text
+        assert (
+            f"{datetime.fromisoformat(NOW).astimezone(item.due_at.tzinfo):%a %d %b %H:%M %Z}" in text
+        )  # goes
         assert composed.mail.subject in text
         assert 'data-lint="ok"' in article and "ok" in text
         if item.sends_email:
@@ -372,16 +375,54 @@ def test_the_page_renders_in_chromium_with_no_error_no_script_and_no_request_out
     assert not problems
 
 
-def test_one_due_instant_in_two_zones_says_your_time_only_for_the_reader_elsewhere() -> None:
-    from datetime import datetime
-    from zoneinfo import ZoneInfo
+def test_the_goes_row_says_your_time_too_only_for_a_reader_elsewhere(work: Path) -> None:
+    args = [
+        "--data",
+        str(work / "interviews.yaml"),
+        "--state",
+        str(work / "var" / "followup.db"),
+        "--now",
+        NOW,
+    ]
+    assert main([*args, "send", "--dry-run", "--outbox", str(work / "outbox"), "--until", "2026-11-26"]) == 0
+    page = (work / "outbox" / "index.html").read_text("utf-8")
+    rows = [
+        dict(re.findall(r"<dt>([^<]+)</dt><dd>(.*?)</dd>", a))
+        for a in articles(page) + articles(page, "next")
+    ]
+    goes = {name: row["Goes"] for row in rows for name in ("Marcus Chen", "Priya Shah") if name in row["To"]}
+    assert goes == {"Marcus Chen": "Tue 24 Nov 16:00 EST", "Priya Shah": "Wed 25 Nov 08:00 CET = 02:00 EST"}
 
-    from batch.views import preview
 
-    toronto = datetime(2026, 3, 3, 15, 0, tzinfo=ZoneInfo("America/Toronto"))
-    paris = toronto.astimezone(ZoneInfo("Europe/Paris"))  # the same instant: equal, with equal hashes
-    assert preview._yours(toronto, toronto.utcoffset(), "America/Toronto") == ""
-    assert preview._yours(paris, paris.utcoffset(), "America/Toronto") == ", Tue 03 Mar 2026, 15:00 EST yours"
+def test_plan_and_the_preview_say_when_each_letter_goes_in_the_same_words(
+    work: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = [
+        "--data",
+        str(work / "interviews.yaml"),
+        "--state",
+        str(work / "var" / "followup.db"),
+        "--now",
+        NOW,
+    ]
+    assert main([*args, "plan"]) == 0
+    table = capsys.readouterr().out.splitlines()
+    assert main([*args, "send", "--dry-run", "--outbox", str(work / "outbox"), "--until", "2026-12-10"]) == 0
+    terminal = unstamped(capsys.readouterr().out)
+    page = (work / "outbox" / "index.html").read_text("utf-8")
+    letters = articles(page) + articles(page, "next")
+    assert len(letters) == 7
+    for article in letters:
+        fields = {k: html.unescape(v) for k, v in re.findall(r"<dt>([^<]+)</dt><dd>(.*?)</dd>", article)}
+        name = fields["To"].split(" <")[0]
+        if name.startswith("you,"):  # a reminder: the person it is for
+            name = fields["To"].split("is for ")[1].rstrip(")")
+        rows = [r for r in table if f"  {name}  " in r]
+        assert any(r.startswith(fields["Goes"] + "  ") for r in rows), (
+            rows,
+            fields["Goes"],
+        )  # the plan's words
+        assert any(line.strip().startswith(fields["Goes"]) and name in line for line in terminal.splitlines())
 
 
 def _open_preview(page, work: Path, width: int, scheme: str) -> None:  # type: ignore[no-untyped-def]
@@ -445,3 +486,144 @@ def test_a_panels_letters_sit_side_by_side_on_a_wide_screen_and_stack_on_a_phone
     _open_preview(page, work, 375, "light")
     boxes = [a.bounding_box() for a in page.locator(f"{panel} article").all()]
     assert boxes[0]["x"] == boxes[1]["x"] and boxes[0]["y"] < boxes[1]["y"]  # type: ignore[index]
+
+
+# --- the window on the terminal (make preview UNTIL=…) ----------------------------------------------
+
+
+def test_until_says_on_the_terminal_the_window_it_covered_and_each_letter_in_it(
+    work: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = [
+        "--data",
+        str(work / "interviews.yaml"),
+        "--state",
+        str(work / "var" / "followup.db"),
+        "--now",
+        NOW,
+    ]
+    assert main([*args, "send", "--dry-run", "--outbox", str(work / "outbox"), "--until", "2026-12-01"]) == 0
+    lines = unstamped(capsys.readouterr().out).splitlines()
+    window = "from Tue 24 Nov 16:00 to the end of Tue 01 Dec (America/Toronto)"
+    start = lines.index(f"Preview of follow-ups due {window}: 6 follow-ups")
+    reminder = "thank-you ({}: a reminder to you) to {}"
+    assert lines[start + 1 : start + 7] == [
+        "  Tue 24 Nov 16:00 EST (now)  "
+        + reminder.format("voicemail", "Jordan Blake (fabrikam-product-analyst)"),
+        "  Tue 24 Nov 16:00 EST (now)  " + reminder.format("note", "Elena Torres (northwind-data-analyst)"),
+        "  Tue 24 Nov 16:00 EST (now)  thank-you to Marcus Chen (northwind-data-analyst)",
+        "  Wed 25 Nov 08:00 CET = 02:00 EST  thank-you to Priya Shah (northwind-data-analyst)",
+        "  Fri 27 Nov 09:00 IST = Thu 26 Nov 22:30 EST  thank-you to Arjun Mehta (adatum-analytics-engineer)",
+        "  Tue 01 Dec 10:00 PST = 13:00 EST  check-in to Dana Okafor (contoso-bi-developer)",
+    ]
+    assert lines[-1] == f"preview: {work / 'outbox' / 'index.html'}"
+
+
+def make_preview(folder: Path, *extra: str) -> str:
+    """`make preview …` as a person types it in a checkout (this one's .venv, the real clock); its output."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FOLLOWUP_")}
+    command = ["make", "--no-print-directory", "preview", *extra]
+    done = subprocess.run(command, cwd=folder, capture_output=True, text=True, timeout=120, env=env)
+    assert done.returncode == 0, done.stderr
+    return unstamped(done.stdout)
+
+
+def test_make_preview_with_until_prints_its_window_and_lists_more_than_without(tmp_path: Path) -> None:
+    from datetime import timedelta
+    from zoneinfo import ZoneInfo
+
+    shutil.copy(ROOT / "Makefile", tmp_path / "Makefile")
+    shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
+    os.utime(tmp_path / "pyproject.toml", (1_000_000_000, 1_000_000_000))  # no reinstall into the shared venv
+    (tmp_path / ".venv").symlink_to(ROOT / ".venv")
+    now = datetime.now(ZoneInfo("America/Toronto")).replace(second=0, microsecond=0)
+    decision, until = (now + timedelta(days=9)).date(), (now + timedelta(days=30)).date()
+    (tmp_path / "interviews.yaml").write_text(f"""\
+me: {{name: Sam Rivera, email: sam.rivera@example.com, timezone: America/Toronto}}
+interviews:
+  - id: northwind-data-analyst
+    company: Northwind Traders
+    role: Data Analyst
+    start: {now - timedelta(hours=2):%Y-%m-%d %H:%M}
+    duration: 45m
+    decision_by: {decision}
+    interviewers:
+      - name: Priya Shah
+        email: priya.shah@northwind.example
+        topics: [the quarterly dashboards]
+""", "utf-8")  # fmt: skip
+    plain, windowed = make_preview(tmp_path), make_preview(tmp_path, f"UNTIL={until}")
+    assert "Preview of follow-ups due" not in plain
+    head = next(line for line in windowed.splitlines() if line.startswith("Preview of follow-ups due from "))
+    assert head.endswith(f" to the end of {until:%a %d %b} (America/Toronto): 2 follow-ups"), head
+    listed = [line for line in windowed.splitlines() if line.startswith("  ")]
+    assert [line.split("  ")[-1] for line in listed] == [
+        "thank-you to Priya Shah (northwind-data-analyst)",
+        "check-in to Priya Shah (northwind-data-analyst)",
+    ]
+    assert windowed != plain
+
+
+# --- the outbox holds this run alone -------------------------------------------------------------
+
+OWN_DATA = """\
+me: {name: Sam Rivera, email: sam.rivera@example.com, timezone: America/Toronto}
+interviews:
+  - id: tailspin-data-engineer
+    company: Tailspin Toys
+    role: Data Engineer
+    start: 2026-11-24 10:00
+    duration: 45m
+    interviewers:
+      - name: Lee Park
+        email: lee.park@tailspin.example
+        topics: [the streaming pipeline]
+"""
+
+
+def test_after_the_demo_a_dry_run_of_your_own_data_shows_only_your_letters_and_keeps_files_it_did_not_write(
+    work: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert dry_run(work) == 0  # the demo: three letters of the example
+    new = work / "outbox" / "new"
+    demo = sorted(new.iterdir())
+    assert len(demo) == 3
+    (new / "mine.eml").write_text("a letter of my own\n")  # put there by hand: never ours to remove
+    edited = demo[0]
+    edited.write_text(edited.read_text() + "\nmy edit\n")  # ours once, changed since: it stays too
+    (work / "interviews.yaml").write_text(OWN_DATA, "utf-8")
+    capsys.readouterr()
+    assert dry_run(work) == 0
+    lines = unstamped(capsys.readouterr().out).splitlines()
+    assert lines[0] == f"removed from {work / 'outbox'}/new/ the 2 letters an earlier dry run wrote"
+    left = sorted(path.name for path in new.iterdir())
+    assert "mine.eml" in left and edited.name in left and not {p.name for p in demo[1:]} & set(left)
+    (ours,) = [name for name in left if name not in ("mine.eml", edited.name)]
+    assert "lee.park@tailspin.example" in (new / ours).read_text()
+    page = (work / "outbox" / "index.html").read_text("utf-8")
+    assert [("Lee Park" in a) for a in articles(page)] == [True]
+    assert not any(name in page for name in ("Marcus Chen", "Jordan Blake", "Elena Torres"))
+
+
+def test_a_dry_run_with_nothing_due_also_takes_away_the_last_runs_letters(
+    work: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert dry_run(work) == 0
+    assert dry_run(work, now="2026-11-25T19:00:00-05:00") == 0  # nothing due then
+    assert not list((work / "outbox" / "new").iterdir())
+    assert "the 3 letters an earlier dry run wrote" in capsys.readouterr().out
+    assert dry_run(work, now="2026-11-25T19:00:00-05:00") == 0
+    assert "removed" not in capsys.readouterr().out  # said once, when there was something to take away
+
+
+def test_the_outboxs_record_never_removes_a_path_outside_new_or_a_name_it_does_not_give(work: Path) -> None:
+    from batch.mail import outbox
+
+    folder = work / "outbox"
+    (folder / "new").mkdir(parents=True)
+    (work / "precious.txt").write_text("keep")
+    (folder / "new" / "notes.txt").write_text("keep")
+    (folder / outbox.RECORD).write_text("../../precious.txt 4\nnotes.txt 4\n/etc/hostname 1\n\n garbage\n")
+    assert outbox.clear(folder) == 0
+    assert (work / "precious.txt").exists() and (folder / "new" / "notes.txt").exists()
+    assert not (folder / outbox.RECORD).exists()
