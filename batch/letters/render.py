@@ -35,7 +35,7 @@ from batch.letters.phrasing import day_words, decision_words, phrasing
 from batch.letters.words import CONTROL, WORD_CHAR, count_words, join_words, value_words
 from batch.model.interview import Dataset, Interviewer
 from batch.model.languages import base_language, fallbacks, variant
-from batch.model.rounds import round_of
+from batch.model.rounds import round_for
 
 if TYPE_CHECKING:
     import jinja2
@@ -315,7 +315,7 @@ def context_for(item: FollowUp, data: Dataset, moment: datetime | None = None) -
         "late": late,
         "greeting": greeting(person, language),
         "decision_date": decision_words(language, decided, read) if decided else "",
-        "round": round_of(interview, data.interviews),
+        "round": round_for(interview, person, data.interviews),
         "topics": join_words(topics, language),
         "kind": item.kind,
         "method": item.method,
