@@ -316,6 +316,7 @@ def context_for(item: FollowUp, data: Dataset, moment: datetime | None = None) -
         "greeting": greeting(person, language),
         "decision_date": decision_words(language, decided, read) if decided else "",
         "round": round_for(interview, person, data.interviews),
+        "short": 0,  # 1 or 2 when the subject must be shorter (see _within)
         "topics": join_words(topics, language),
         "kind": item.kind,
         "method": item.method,
@@ -397,7 +398,24 @@ def render_follow_up(
     context.update(panel_phrasing(item, template))
     if extra:
         context.update(extra)
-    return render(template, context)
+    return _within(template, context, data.policy.subject_max_chars)
+
+
+# The shorter forms a subject may take (the `short` it reads): 1 names the company instead of the role,
+# 2 neither. The stock subjects all have them, so a long role or company never gets a stock letter
+# refused; a subject that reads no `short` stays as written, and the lint says how to shorten it.
+_SHORTER = (1, 2)
+
+
+def _within(template: Template, context: dict[str, object], limit: int) -> Rendered:
+    """The letter, its subject in the first of its forms that keeps to `limit` characters (else its
+    shortest): each panelist keeps their own phrasing of that form."""
+    rendered = render(template, context)
+    for short in _SHORTER:
+        if len(rendered.subject) <= limit or template.subject is None:
+            break
+        rendered = render(template, {**context, "short": short})
+    return rendered
 
 
 def _own_words(template: Template, shape: tuple[object, ...], text_parts: Parts) -> str:
