@@ -31,6 +31,7 @@ from batch.etiquette.schedule import FollowUp
 from batch.etiquette.workdays import place_of_zone
 from batch.letters import templating, typography
 from batch.letters.address import greeting
+from batch.letters.apostrophes import curly_values
 from batch.letters.phrasing import day_words, decision_words, phrasing
 from batch.letters.words import CONTROL, WORD_CHAR, count_words, join_words, value_words
 from batch.model.interview import Dataset, Interviewer
@@ -303,7 +304,7 @@ def context_for(item: FollowUp, data: Dataset, moment: datetime | None = None) -
     day = day_words(language, held, read, item.method != "note")
     decided = interview.decision_by
     late = item.kind == "thank-you" and read > item.due_at.astimezone(reader).date()
-    return {
+    context = {
         "me": {"name": me.name, "first_name": me.name.split()[0], "email": me.email,
                "phone": me.phone or ""},
         "interviewer": {"name": person.name, "first_name": person.name.split()[0],
@@ -324,6 +325,7 @@ def context_for(item: FollowUp, data: Dataset, moment: datetime | None = None) -
         "variant": language,
         "due": _due_words(item.due_at, item.due_at.tzinfo),
     }  # fmt: skip
+    return curly_values(context) if base_language(language) == "fr" else context
 
 
 @lru_cache(maxsize=4096)  # keyed by the zone too: one instant in two zones reads two ways
