@@ -40,9 +40,10 @@ def test_an_english_letter_keeps_the_apostrophes_as_typed() -> None:
 
 @pytest.mark.parametrize(
     ("typed", "curled"),
-    [("l'équipe d'Atelier", "l’équipe d’Atelier"), ("écrire à o'brien@atelier.example", "écrire à o'brien@atelier.example"),
-     ("voir https://atelier.example/l'offre", "voir https://atelier.example/l'offre"), ("'citation'", "'citation'"),
-     ("les années '90", "les années '90"), ("aujourd'hui", "aujourd’hui")],
+    [("l'équipe d'Atelier", "l’équipe d’Atelier"),
+     ("écrire à o'brien@atelier.example", "écrire à o'brien@atelier.example"),
+     ("voir https://atelier.example/l'offre", "voir https://atelier.example/l'offre"),
+     ("'citation'", "'citation'"), ("les années '90", "les années '90"), ("aujourd'hui", "aujourd’hui")],
 )  # fmt: skip
 def test_only_an_apostrophe_between_letters_outside_an_address_is_curled(typed: str, curled: str) -> None:
     assert curly(typed) == curled
