@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
+from functools import lru_cache
 from itertools import combinations, pairwise
 from typing import NamedTuple
 
@@ -48,7 +49,9 @@ class Round(NamedTuple):
 
 def _words(text: str) -> list[str]:
     """A name's words, accents, case and punctuation aside, runs of single letters joined (S.A.S. → sas)."""
-    bare = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    bare = text
+    if not text.isascii():
+        bare = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
     words: list[str] = []
     letters = False  # whether the last word is a run of single letters
     for word in _WORD.findall(bare.casefold()):
@@ -60,20 +63,22 @@ def _words(text: str) -> list[str]:
     return words
 
 
+_LEGAL_ENDS = frozenset(form[-1] for form in _LEGAL)
+
+
+@lru_cache(maxsize=4096)  # a company recurs in every round and every warning
 def company_key(company: str) -> str:
     """A company's name in one comparable form: "Atelier Numérique SAS" = "atelier numerique"."""
     words = _words(company)
-    stripped = True
-    while stripped:
-        stripped = False
-        for form in _LEGAL:
-            if len(words) > len(form) and tuple(words[-len(form) :]) == form:
-                del words[-len(form) :]
-                stripped = True
-                break
+    while len(words) > 1 and words[-1] in _LEGAL_ENDS:
+        form = next((f for f in _LEGAL if len(words) > len(f) and tuple(words[-len(f) :]) == f), None)
+        if form is None:
+            break
+        del words[-len(form) :]
     return " ".join(words)
 
 
+@lru_cache(maxsize=4096)
 def role_key(role: str) -> str:
     """A role in one comparable form: "Ingénieure Données (H/F)" = "ingenieure donnees"."""
     return " ".join(word for word in _words(role) if word not in _ROLE_MARKS)
@@ -81,7 +86,9 @@ def role_key(role: str) -> str:
 
 def person_keys(person: Interviewer) -> frozenset[str]:
     """Who a person is across interviews: their address, and their name (accents and case aside)."""
-    name = "name:" + name_key(person.name)
+    name = "name:" + (
+        " ".join(person.name.casefold().split()) if person.name.isascii() else name_key(person.name)
+    )
     return frozenset({address_key(person.email), name}) if person.email else frozenset({name})
 
 
@@ -131,17 +138,23 @@ class _Joined:
 _LAST: list[tuple[Sequence[Interview], dict[str, Round]]] = []
 
 
+def _same(one: Sequence[Interview], other: Sequence[Interview]) -> bool:
+    """Whether two lists hold the very same interviews (the loader's list and the data's tuple of it)."""
+    return one is other or (len(one) == len(other) and all(a is b for a, b in zip(one, other, strict=True)))
+
+
 def rounds(interviews: Sequence[Interview]) -> dict[str, Round]:
     """Each interview's Round, by id. Joined through dictionaries, so a data file of many companies
     stays linear."""
-    if _LAST and _LAST[0][0] is interviews:
+    if _LAST and _same(_LAST[0][0], interviews):
         return _LAST[0][1]
     joined = _Joined(len(interviews))
     first: dict[tuple[str, ...], int] = {}
+    people = {interview.id: _people(interview) for interview in interviews}
     for n, interview in enumerate(interviews):
         company = company_key(interview.company)
         marks = [("role", company, role_key(interview.role))]
-        marks += [("person", company, one) for one in _people(interview)]
+        marks += [("person", company, one) for one in people[interview.id]]
         for mark in marks:
             joined.join(n, first.setdefault(mark, n))
     for shared in _by_address(interviews).values():  # one person at two names of a company: one process
@@ -153,19 +166,21 @@ def rounds(interviews: Sequence[Interview]) -> dict[str, Round]:
         groups.setdefault(joined.find(n), []).append(interview)
     found: dict[str, Round] = {}
     for group in groups.values():
-        found.update(_numbered(sorted(group, key=lambda i: i.start)))
+        found.update(_numbered(sorted(group, key=lambda i: i.start), people))
     _LAST[:] = [(interviews, found)]
     return found
 
 
-def _numbered(ordered: list[Interview]) -> dict[str, Round]:
+def _numbered(ordered: list[Interview], people: dict[str, frozenset[str]]) -> dict[str, Round]:
     """The rounds of one process, its interviews in the order they start (two at one time share a round)."""
     ids = tuple(i.id for i in ordered)
+    if len(ordered) == 1:  # most processes: one interview
+        return {ordered[0].id: Round(1, None, frozenset(), ids)}
     found: dict[str, Round] = {}
     for n, interview in enumerate(ordered):
         earlier = [i for i in ordered[:n] if i.start < interview.start]
         later = next((i.id for i in ordered[n + 1 :] if i.start > interview.start), None)
-        met = frozenset().union(*(_people(i) for i in earlier))
+        met = frozenset().union(*(people[i.id] for i in earlier))
         found[interview.id] = Round(len({i.start for i in earlier}) + 1, later, met, ids)
     return found
 
