@@ -20,7 +20,7 @@ from batch.data.source import Key, locate
 from batch.errors import Problem
 from batch.model.interview import Interview, Interviewer, Me
 from batch.model.keys import handle
-from batch.model.languages import LANGUAGE, base_language, locale_name
+from batch.model.languages import LANGUAGE, NEAREST, base_language, locale_name, normal_code
 from batch.model.policy import THANK_YOU_NEVER_DAYS, LocalPolicy, Policy
 
 
@@ -167,12 +167,17 @@ _SHIPPED_BASES = frozenset(base_language(code) for code in SHIPPED_LANGUAGES)
 
 
 def language_problem(code: str, own_template: bool) -> str | None:
-    """What is wrong with a `language:` code, or None: a shipped one, or any known one with your template."""
+    """What is wrong with a `language:` code, or None: a shipped one, or any known one with your template.
+    Letter case aside (fr-ca is fr-CA: language tags are case-insensitive)."""
 
     if not LANGUAGE.match(code):
         return f"language: {code!r} is not a language code (such as en, fr, fr-CA or es)"
+    code = normal_code(code)
     if code in SHIPPED_LANGUAGES or code in _SHIPPED_BASES:
         return None
+    if code in NEAREST:
+        return (f"language: {code}: write {NEAREST[code]}, the code of its country's variant "
+                f"({_variants_of(code)})")  # fmt: skip
     if base_language(code) in _SHIPPED_BASES:
         return _known_locale(code)
     if not own_template:
@@ -180,6 +185,13 @@ def language_problem(code: str, own_template: bool) -> str | None:
         return (f"language: {code}: no stock templates in it (shipped: {shipped}); "
                 "point the interview's template: at your own, or pick a shipped language")  # fmt: skip
     return _known_locale(code)
+
+
+def _variants_of(code: str) -> str:
+    """The shipped variants of a code's language, as a hint says them."""
+    base = base_language(code)
+    found = [shipped for shipped in SHIPPED_LANGUAGES if base_language(shipped) == base]
+    return f"{base} is written as {' or '.join(found)}; a bare {base} takes one by the reader's time zone"
 
 
 def _known_locale(code: str) -> str | None:
@@ -190,7 +202,10 @@ def _known_locale(code: str) -> str | None:
     folders = list(found.submodule_search_locations or []) if found else []
     name = locale_name(code)
     if not any((Path(folder) / "locale-data" / f"{name}.dat").exists() for folder in folders):
-        return f"language: {code}: no dates or weekdays are known for it (try its plain code, such as fr)"
+        base = base_language(code)
+        if base in _SHIPPED_BASES:
+            return f"language: {code}: no dates or weekdays are known for it ({_variants_of(code)})"
+        return f"language: {code}: no dates or weekdays are known for it (try its plain code, {base})"
     return None
 
 

@@ -20,6 +20,7 @@ from batch.data.source import Key, iter_entries, locate, read_text
 from batch.errors import InputError, Problem
 from batch.model.interview import Dataset, Interview, Interviewer, Me
 from batch.model.policy import Policy
+from batch.model.rounds import doubts, round_of
 from batch.model.twins import Twins
 
 
@@ -117,7 +118,7 @@ def load(paths: Iterable[Path], secrets: Secrets | Iterable[Path] = ()) -> Datas
         raise DataError(problems, me[0].timezone if me else None)
     assert me is not None
     policy_value = policy[0] if policy else Policy()
-    warnings += twin_warnings(interviews)
+    warnings += twin_warnings(interviews) + round_warnings(interviews)
     return Dataset(me[0], policy_value, tuple(interviews), tuple(files), tuple(warnings))
 
 
@@ -156,6 +157,31 @@ def twin_warnings(interviews: Sequence[Interview]) -> list[Problem]:
         said = (f"warning: {interview.id}: the same interview as {first.id!r} at {path}:{line} (same "
                 f"company, start and {person.name}): its follow-ups to {person.name} are held; remove one of "
                 "them, or if this is someone else, add new_person: true under them")  # fmt: skip
+        warnings.append(Problem(*places[n], said))
+    return warnings
+
+
+def round_warnings(interviews: Sequence[Interview]) -> list[Problem]:
+    """A warning at each interview whose hiring process is a guess (rounds.doubts): the shared person
+    that joined two company names, or one company's other role kept apart, with what to write if wrong."""
+    found = doubts(interviews)
+    if not found:
+        return []
+    places = places_of([(d.later, d.person) for d in found] + [(d.earlier, None) for d in found])
+    warnings = []
+    for n, doubt in enumerate(found):
+        later, earlier, person = doubt
+        path, line, _ = places[len(found) + n]
+        if person is not None:
+            said = (f"warning: {later.id}: {person.email} was also in {earlier.id!r} at {path}:{line}, whose "
+                    f"company is written {earlier.company!r}, not {later.company!r}: taken as round "
+                    f"{round_of(later, interviews)} of the same hiring process (its check-in replaces the "
+                    "earlier one); write the company the same way in both")  # fmt: skip
+        else:
+            said = (f"warning: {later.id}: the same company as {earlier.id!r} at {path}:{line}, for another "
+                    "role and with none of the same people: taken as another application, whose check-in "
+                    f"does not replace {earlier.id!r}'s; if it is a later round, write the role as "
+                    "there")  # fmt: skip
         warnings.append(Problem(*places[n], said))
     return warnings
 

@@ -107,7 +107,7 @@ def plan(
         if not exact and any(_unsettled(item, moment, matches.get(item.key)) for item in items):
             items = list(follow_ups(interview, data.me, data.policy, known))
         later = next_round(interview, data.interviews)
-        placed = [_in_round(_with_state(item, moment, matches.get(item.key)), later) for item in items]
+        placed = [_in_round(item, _with_state(item, moment, matches.get(item.key)), later) for item in items]
         found.extend(_held_by_bounce(placed, known))
     found.sort(key=lambda item: (item.sends_at.astimezone(UTC), item.key))
     return found
@@ -316,13 +316,15 @@ def _held_by_bounce(items: list[FollowUp], known: Known) -> list[FollowUp]:
 
 # States of a follow-up still to go: a later round's check-in takes the place of one of these.
 _PENDING = frozenset({"scheduled", "due", "waiting", "held"})
+_REPLACEABLE = _PENDING | {"expired"}  # a check-in the calendar alone leaves undelivered
 
 
-def _in_round(item: FollowUp, later: str | None) -> FollowUp:
-    """A check-in still to go for an interview that a later round (with any of the same people)
-    followed: cancelled, as the later round's own follow-ups ask the news now."""
-    if later is None or item.kind != "check-in" or item.state not in _PENDING:
-        return item
+def _in_round(item: FollowUp, placed: FollowUp, later: str | None) -> FollowUp:
+    """A check-in not yet delivered of an interview that a later round of its process followed:
+    cancelled, as the later round's own follow-ups ask the news now. It keeps its own time and reason
+    whatever the clock says (neither moved to an opening nor expired), so the plan reads the same."""
+    if later is None or item.kind != "check-in" or placed.state not in _REPLACEABLE:
+        return placed
     why = f"{item.why}; replaced by the later round {later}"
     return _replace(item, state="cancelled", why=why, replaced_by=later)
 

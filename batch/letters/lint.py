@@ -62,6 +62,17 @@ def word_limits(method: str, policy: Policy, kind: str = "thank-you") -> tuple[i
     return policy.email_min_words, policy.email_max_words
 
 
+def _subject_too_long(rendered: Rendered, policy: Policy, chars: int) -> str:
+    """The subject's length, the limit and how to keep to it: your template's subject is yours to
+    shorten; a stock one already took its shortest form, so only the limit can give."""
+    how = _values_note(chars, len(rendered.subject), policy, "characters")
+    said = f"subject is {chars} characters{how}; keep it to {policy.subject_max_chars} or fewer"
+    if _in_stock(rendered):
+        return f"{said} (raise policy: subject_max_chars, or write the interview's own template:)"
+    return (f"{said} (shorten the template's subject:, leaving out a long value such as interview.role, "
+            "or raise policy: subject_max_chars)")  # fmt: skip
+
+
 def lint(rendered: Rendered, method: str, policy: Policy, is_reminder: bool = False) -> list[str]:
     """What is wrong with one rendered follow-up by the etiquette; an empty list when nothing is."""
     found: list[str] = []
@@ -85,8 +96,7 @@ def lint(rendered: Rendered, method: str, policy: Policy, is_reminder: bool = Fa
     if _in_stock(rendered) and hola_with_usted(text, rendered.language):
         found.append(_HOLA)
     if (chars := subject_chars(rendered, policy)) > policy.subject_max_chars:
-        how = _values_note(chars, len(rendered.subject), policy, "characters")
-        found.append(f"subject is {chars} characters{how}; keep it to {policy.subject_max_chars} or fewer")
+        found.append(_subject_too_long(rendered, policy, chars))
     words = rendered.words if rendered.words is not None else count_words(text)
     low, high = word_limits(method, policy, rendered.kind)
     what = "check-in" if rendered.kind == "check-in" and method == "email" else method

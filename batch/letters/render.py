@@ -31,11 +31,12 @@ from batch.etiquette.schedule import FollowUp
 from batch.etiquette.workdays import place_of_zone
 from batch.letters import measure, templating, typography
 from batch.letters.address import greeting
+from batch.letters.apostrophes import curly_values
 from batch.letters.phrasing import day_words, decision_words, phrasing
 from batch.letters.words import CONTROL, WORD_CHAR, count_words, join_words, value_words
 from batch.model.interview import Dataset, Interviewer
 from batch.model.languages import base_language, fallbacks, variant
-from batch.model.rounds import round_of
+from batch.model.rounds import round_for
 
 if TYPE_CHECKING:
     import jinja2
@@ -306,7 +307,7 @@ def context_for(item: FollowUp, data: Dataset, moment: datetime | None = None) -
     day = day_words(language, held, read, item.method != "note")
     decided = interview.decision_by
     late = item.kind == "thank-you" and read > item.due_at.astimezone(reader).date()
-    return {
+    context = {
         "me": {"name": me.name, "first_name": me.name.split()[0], "email": me.email,
                "phone": me.phone or ""},
         "interviewer": {"name": person.name, "first_name": person.name.split()[0],
@@ -318,7 +319,8 @@ def context_for(item: FollowUp, data: Dataset, moment: datetime | None = None) -
         "late": late,
         "greeting": greeting(person, language),
         "decision_date": decision_words(language, decided, read) if decided else "",
-        "round": round_of(interview, data.interviews),
+        "round": round_for(interview, person, data.interviews),
+        "short": 0,  # 1 or 2 when the subject must be shorter (see _within)
         "topics": join_words(topics, language),
         "kind": item.kind,
         "method": item.method,
@@ -326,6 +328,7 @@ def context_for(item: FollowUp, data: Dataset, moment: datetime | None = None) -
         "variant": language,
         "due": _due_words(item.due_at, item.due_at.tzinfo),
     }  # fmt: skip
+    return curly_values(context) if base_language(language) == "fr" else context
 
 
 @lru_cache(maxsize=4096)  # keyed by the zone too: one instant in two zones reads two ways
@@ -404,7 +407,24 @@ def render_follow_up(
     context.update(panel_phrasing(item, template))
     if extra:
         context.update(extra)
-    return render(template, context)
+    return _within(template, context, data.policy.subject_max_chars)
+
+
+# The shorter forms a subject may take (the `short` it reads): 1 names the company instead of the role,
+# 2 neither. The stock subjects all have them, so a long role or company never gets a stock letter
+# refused; a subject that reads no `short` stays as written, and the lint says how to shorten it.
+_SHORTER = (1, 2)
+
+
+def _within(template: Template, context: dict[str, object], limit: int) -> Rendered:
+    """The letter, its subject in the first of its forms that keeps to `limit` characters (else its
+    shortest): each panelist keeps their own phrasing of that form."""
+    rendered = render(template, context)
+    for short in _SHORTER:
+        if len(rendered.subject) <= limit or template.subject is None:
+            break
+        rendered = render(template, {**context, "short": short})
+    return rendered
 
 
 def _own_words(template: Template, shape: tuple[object, ...], text_parts: Parts) -> str:

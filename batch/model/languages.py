@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import re
 
-LANGUAGE = re.compile(r"[a-z]{2,3}(-[A-Za-z]{2,4})?\Z")
+LANGUAGE = re.compile(r"[a-z]{2,3}(-[a-z]{2,4})?\Z", re.IGNORECASE)  # tags are case-insensitive (BCP 47)
 
 # The variants the stock letters are written in, and for a bare language the countries that choose one
 # variant over its default (any other country, or none known, takes the default: the first listed).
 VARIANTS = {"en": ("en",), "fr": ("fr-FR", "fr-CA"), "es": ("es-MX", "es-ES")}
 _BY_COUNTRY = {"fr": {"CA": "fr-CA"}, "es": {"ES": "es-ES", "GQ": "es-ES", "AD": "es-ES"}}
 DEFAULT_VARIANT = {base: variants[0] for base, variants in VARIANTS.items()}
+# Regions people write that no variant is named by, and the variant that is theirs (Québec is in Canada).
+NEAREST = {"fr-QC": "fr-CA"}
 
 
 def base_language(language: str) -> str:

@@ -139,7 +139,9 @@ def test_each_filler_phrase_is_refused(phrase: str) -> None:
 )
 def test_a_subject_of_more_than_60_characters_is_refused(length: int, ok: bool) -> None:
     found = lint(message(words(60), "T" * length), "email", DEFAULT)
-    assert found == ([] if ok else [f"subject is {length} characters; keep it to 60 or fewer"])
+    assert [said.partition(" (")[0] for said in found] == (
+        [] if ok else [f"subject is {length} characters; keep it to 60 or fewer"]
+    )
 
 
 def test_the_subject_limit_comes_from_the_policy() -> None:

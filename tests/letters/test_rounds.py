@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 
+from batch.data.load import load
+from batch.etiquette.schedule import plan
 from batch.letters import render
 from batch.letters.lint import lint
-from batch.letters.render import context_for, load_template, stock_path
+from batch.letters.render import context_for, load_template, render_follow_up, stock_path
 from tests.letters.test_letters import MOMENTS, dataset, item_of, variant_contexts
 
 VARIANTS = ["en", "fr-FR", "fr-CA", "es-MX", "es-ES"]
@@ -62,3 +65,45 @@ def test_every_round_two_letter_passes_the_lint(language: str, kind: str, method
     for moment in MOMENTS.values():
         for rendered in letters(language, kind, method, 2, moment):
             assert lint(rendered, method, data.policy) == [], (language, kind, method, rendered.text)
+
+
+PARIS = """\
+me: {name: Camille Martin, email: camille.martin@example.com, timezone: Europe/Paris}
+interviews:
+  - id: atelier-r1
+    company: Atelier Numérique
+    role: Ingénieure Données
+    start: 2026-12-08 10:00
+    duration: 1h
+    language: fr
+    interviewers:
+      - {name: Étienne Moreau, email: etienne.moreau@atelier.example}
+  - id: atelier-r2
+    company: Atelier Numérique
+    role: Ingénieure Données
+    start: 2026-12-15 14:00
+    duration: 1h
+    language: fr
+    interviewers:
+      - {name: M. Étienne Moreau, email: etienne.moreau@atelier.example}
+      - {name: M. Luc Garnier, email: luc.garnier@atelier.example}
+"""
+
+
+def test_only_people_met_in_an_earlier_round_get_the_later_rounds_words(tmp_path: Path) -> None:
+    path = tmp_path / "interviews.yaml"
+    path.write_text(PARIS, encoding="utf-8")
+    data = load([path])
+    items = plan(data, datetime.fromisoformat("2026-12-15T16:00+01:00"))
+    thanks = {
+        i.interviewer.email: i for i in items if i.kind == "thank-you" and i.interview.id == "atelier-r2"
+    }
+    met, new = thanks["etienne.moreau@atelier.example"], thanks["luc.garnier@atelier.example"]
+    assert context_for(met, data)["round"] == 2
+    assert context_for(new, data)["round"] == 1
+    template = load_template(stock_path(new, data))
+    first_words = {
+        render.render(template, {**context_for(new, data), **chosen}).text.split("\n")[2]
+        for chosen in variant_contexts(template)
+    }
+    assert render_follow_up(new, data).text.split("\n")[2] in first_words  # a first meeting's opening
