@@ -270,3 +270,20 @@ def test_a_server_that_never_stops_talking_is_cut_off_and_the_run_goes_on(
     [line] = err.splitlines()
     assert "the server sent more than 64 MB in one session" in line
     assert ARJUN in [r.rcpt_tos[0] for r in thanked.received]
+
+
+def test_a_delivery_report_whose_status_part_cannot_be_found_is_skipped_with_one_line(
+    work: Path,  # noqa: F811
+    thanked: SmtpServer,  # noqa: F811
+    imap_server: ImapServer,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A boundary whose quote is never closed hides every part: said, not passed over in silence."""
+    deliver(imap_server, corpus(MAILBOX / "report-unclosed-boundary.eml", thank_you_id(work, PANEL[0])))
+    use_imap(monkeypatch, imap_server)
+    code, _, err = send_lines(work, capsys)
+    assert code == 0
+    [line] = err.splitlines()
+    assert line.startswith("skipped  message UID ") and "no delivery-status part can be found" in line, line
+    assert ARJUN in [r.rcpt_tos[0] for r in thanked.received]
