@@ -196,8 +196,8 @@ def follow_ups(
             why += _check_in_holidays(interview.decision_by, due, rules)
         if known is not None and interview.id in known.away:  # held until they are back: all of it moves
             back, said = known.away[interview.id]
-            if datetime.fromisoformat(back) > due:
-                due, why = datetime.fromisoformat(back), said
+            if datetime.fromisoformat(back) > due:  # in their zone again: the ledger keeps an offset
+                due, why = datetime.fromisoformat(back).astimezone(there), said
         lapse = due + timedelta(days=rules.check_in_expire_after_days)
         done = "check-in" in interview.done or "check-in" in person.done
         gate = (there, rules) if person.email else (yours, mine)

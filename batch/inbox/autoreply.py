@@ -10,9 +10,11 @@ A return date is read from the text part of an auto-reply in seven languages: se
 
 from __future__ import annotations
 
+import base64
 import email
 import email.policy
 import html
+import quopri
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -93,11 +95,22 @@ class Bounce:
     cited: frozenset[str]  # the Message-IDs of the message that bounced
 
 
+# A delivery report's parts: RFC 3464's, and RFC 6533's for mail with UTF-8 headers (SMTPUTF8)
+STATUS_TYPES = ("message/delivery-status", "message/global-delivery-status")
+ORIGINAL_TYPES = ("message/rfc822", "message/global")
+HEADERS_TYPES = ("text/rfc822-headers", "text/rfc822-header", "message/global-headers")
+_ENCODED = ("base64", "quoted-printable")
+
+
 @reads("its Content-Type")
 def is_delivery_report(headers: Message) -> bool:
-    """Whether the message is a delivery status report (RFC 3464), whatever else its headers say."""
-    kind = str(headers.get_param("report-type", "", header="content-type") or "")
-    return headers.get_content_type() == "multipart/report" and kind.lower() == "delivery-status"
+    """Whether the message is a delivery status report (RFC 3464, or RFC 6533's global form), whatever
+    else its headers say."""
+    kind = str(headers.get_param("report-type", "", header="content-type") or "").lower()
+    return headers.get_content_type() == "multipart/report" and kind in (
+        "delivery-status",
+        "global-delivery-status",
+    )
 
 
 @reads("its headers")
@@ -131,25 +144,66 @@ def subject_of(headers: Message) -> str:
 @reads("its delivery report")
 def read_report(raw: bytes) -> Bounce | None:
     """The failure a delivery report gives (first recipient whose Action is failed), or None for a
-    delay notice, a success notice or a report that cannot be read."""
+    delay notice or a success notice; Unreadable when no status part can be found. Its parts may be in
+    RFC 6533's global forms, and in base64 or quoted-printable."""
     message = email.message_from_bytes(raw)
     cited = set(_message_ids(message, ("In-Reply-To", "References")))
     failure: tuple[str, str] | None = None
+    statuses = 0
     for part in message.walk():
         kind = part.get_content_type()
-        if kind == "message/delivery-status" and failure is None:
-            failure = _failure(part)
-        elif kind == "message/rfc822" and (inner := _first_part(part)) is not None:
-            cited |= set(_message_ids(inner, ("Message-ID",)))
-        elif kind in ("text/rfc822-headers", "text/rfc822-header"):
-            text = part.get_payload(decode=True)  # bytes for a part that is not multipart
-            text = text if isinstance(text, bytes) else b""
-            cited |= set(
-                _message_ids(HeaderParser().parsestr(text.decode("utf-8", "replace")), ("Message-ID",))
-            )
+        if kind in STATUS_TYPES and failure is None:
+            statuses += 1
+            failure = _failure(_status_blocks(part))
+        elif kind in ORIGINAL_TYPES + HEADERS_TYPES:
+            cited |= set(_message_ids(_headers_of(part), ("Message-ID",)))
+    if not statuses:  # it says it is a report, yet no status part can be found: never passed over in silence
+        raise Unreadable("cannot read its delivery report (no delivery-status part can be found in it)")
     if failure is None:
         return None
     return Bounce(failure[0], failure[1], frozenset(cited))
+
+
+def _encoding(part: Message) -> str:
+    return str(part.get("Content-Transfer-Encoding", "")).strip().lower()
+
+
+def _text_of(part: Message) -> str:
+    """A message/* part's body as text, its transfer encoding undone (the parser reads such a body as
+    messages or field blocks, without decoding it: they are written back and decoded here)."""
+    payload = part.get_payload()
+    if isinstance(payload, list):  # as bytes: 8-bit UTF-8 (RFC 6533's global parts) kept as it came
+        data = b"\n".join(p.as_bytes() for p in payload if isinstance(p, Message))
+        text = data.decode("utf-8", "replace")
+    else:  # a parse of bytes keeps 8-bit bytes as escaped surrogates
+        text = str(payload).encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    encoding = _encoding(part)
+    if encoding == "base64":
+        data = "".join(text.split()).encode("ascii", "replace")
+        return base64.b64decode(data + b"=" * (-len(data) % 4)).decode("utf-8", "replace")
+    if encoding == "quoted-printable":
+        return quopri.decodestring(text.encode("utf-8", "replace")).decode("utf-8", "replace")
+    return text
+
+
+def _status_blocks(part: Message) -> list[Message]:
+    """A delivery-status part's field blocks: the message's own, then one per recipient."""
+    blocks = part.get_payload()
+    if part.get_content_type() == "message/delivery-status" and _encoding(part) not in _ENCODED:
+        return [b for b in blocks if isinstance(b, Message)] if isinstance(blocks, list) else []
+    text = _text_of(part).replace("\r\n", "\n")
+    return [HeaderParser().parsestr(block) for block in re.split(r"\n[ \t]*\n", text) if block.strip()]
+
+
+def _headers_of(part: Message) -> Message:
+    """The headers of the message a report quotes (whole, or its headers only)."""
+    if _encoding(part) not in _ENCODED and (inner := _first_part(part)) is not None:
+        return inner
+    if _encoding(part) not in _ENCODED and not isinstance(part.get_payload(), list):
+        payload = part.get_payload(decode=True)  # bytes for a part that is not multipart
+        text = payload.decode("utf-8", "replace") if isinstance(payload, bytes) else ""
+        return HeaderParser().parsestr(text)
+    return HeaderParser().parsestr(_text_of(part))
 
 
 def _first_part(part: Message) -> Message | None:
@@ -160,11 +214,8 @@ def _first_part(part: Message) -> Message | None:
     return None
 
 
-def _failure(part: Message) -> tuple[str, str] | None:
-    blocks = part.get_payload()
-    for block in blocks[1:] if isinstance(blocks, list) else []:
-        if not isinstance(block, Message):  # the parser makes each field block a Message
-            continue
+def _failure(blocks: list[Message]) -> tuple[str, str] | None:
+    for block in blocks[1:]:
         if str(block.get("Action", "")).strip().lower() != "failed":
             continue
         recipient = str(block.get("Final-Recipient", "") or block.get("Original-Recipient", ""))

@@ -12,7 +12,6 @@ size in memory); imaplib itself caps a line at 1 MB.
 from __future__ import annotations
 
 import contextlib
-import re
 import socket
 import ssl
 from collections.abc import Callable
@@ -23,11 +22,11 @@ from batch.account.token import TokenError, fetch_token, token_forms
 from batch.account.wire import Cleaner, login_forms, tls_reason
 from batch.errors import FollowUpError
 from batch.inbox.login import LoginRefused, private_login
+from batch.inbox.responses import fetched, searched
 
 if TYPE_CHECKING:
     import imaplib
 
-_UID = re.compile(rb"\bUID (\d+)")
 LITERAL_LIMIT = 4 * 1024 * 1024  # one message's headers or first 64 KiB, with room to spare
 SESSION_LIMIT = 64 * 1024 * 1024  # all a session may bring in, lines and literals together
 _SECURE_PORTS = {"SMTP": "ssl on 465, starttls on 587", "IMAP": "ssl on 993, starttls on 143"}
@@ -37,6 +36,10 @@ class MailboxError(FollowUpError):
     """The mailbox could not be read: refused login, no connection, no such folder."""
 
     exit_code = 1
+
+
+class SearchRefused(MailboxError):
+    """The server refused one search (NO or BAD, say a charset it lacks); the session goes on."""
 
 
 def log_in(settings: ImapSettings, on_this_machine: Callable[[str], bool] = is_loopback) -> imaplib.IMAP4:
@@ -111,30 +114,35 @@ def open_mailbox(settings: ImapSettings) -> imaplib.IMAP4:
 
 
 def search(client: imaplib.IMAP4, criteria: tuple[str, ...], value: str) -> set[bytes]:
-    """UID SEARCH in the examined folder; a value that is not ASCII goes as a UTF-8 literal (last)."""
-    if value.isascii():
-        kind, data = client.uid("SEARCH", *criteria, quoted(value))
-    else:
-        # typeshed says str, but imaplib sends the literal as it is: it must be bytes
-        client.literal = value.encode("utf-8")  # type: ignore[assignment]
-        kind, data = client.uid("SEARCH", "CHARSET", "UTF-8", *criteria)
+    """UID SEARCH in the examined folder; a value that is not ASCII goes as a UTF-8 literal (last).
+    SearchRefused when the server refuses this search (RFC 3501 asks only for US-ASCII)."""
+    try:
+        if value.isascii():
+            kind, data = client.uid("SEARCH", *criteria, quoted(value))
+        else:
+            # typeshed says str, but imaplib sends the literal as it is: it must be bytes
+            client.literal = value.encode("utf-8")  # type: ignore[assignment]
+            kind, data = client.uid("SEARCH", "CHARSET", "UTF-8", *criteria)
+    except client.abort:  # the session is gone: not one search's refusal
+        raise
+    except client.error as exc:  # a BAD: the command ended, the session goes on
+        raise SearchRefused(f"the server refused a search ({_words(exc, Cleaner())})") from None
     if kind != "OK":
-        raise MailboxError(f"the server refused a search ({text_of(data)})")
-    return set(data[0].split()) if data and data[0] else set()
+        raise SearchRefused(f"the server refused a search ({text_of(data)})")
+    return searched(data)
 
 
-def fetch(client: imaplib.IMAP4, uids: list[bytes], what: str) -> list[tuple[bytes, bytes]]:
-    """(UID, bytes) of each message, for a BODY.PEEK item (nothing is marked \\Seen)."""
+def fetch(client: imaplib.IMAP4, uids: list[bytes], what: str) -> list[tuple[bytes, bytes | None]]:
+    """(UID, bytes) of each message asked for, for a BODY.PEEK item (nothing is marked \\Seen); None for
+    a message whose body the server sent as NIL. The answer is read in any order RFC 3501 allows
+    (responses.py)."""
     if not uids:
         return []
     kind, data = client.uid("FETCH", b",".join(uids).decode("ascii"), what)
     if kind != "OK":
         raise MailboxError(f"the server refused to fetch messages ({text_of(data)})")
-    found = []
-    for part in data:
-        if isinstance(part, tuple) and len(part) == 2 and (uid := _UID.search(part[0])) is not None:
-            found.append((uid.group(1), part[1]))
-    return found
+    asked = set(uids)
+    return [(uid, body) for uid, body in fetched(data) if uid in asked]
 
 
 def uid_validity(client: imaplib.IMAP4) -> str:
@@ -146,7 +154,7 @@ def uid_validity(client: imaplib.IMAP4) -> str:
 def message_count(client: imaplib.IMAP4) -> int:
     """How many messages the examined folder holds."""
     kind, data = client.uid("SEARCH", "ALL")
-    return len(data[0].split()) if kind == "OK" and data and data[0] else 0
+    return len(searched(data)) if kind == "OK" else 0
 
 
 def _connect(settings: ImapSettings) -> imaplib.IMAP4:

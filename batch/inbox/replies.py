@@ -5,7 +5,8 @@ writes it), or one from an address on the panel since the first thank-you. The s
 match substrings, so every hit is checked again on its headers (BODY.PEEK, in a folder opened
 read-only: see imap.py). Not every such message is a reply (autoreply.py tells them apart):
 - a delivery report for a thank-you marks that thank-you `bounced` (and holds a check-in to the same
-  address); the report is found by its threading headers or by the thank-you's Message-ID in its body;
+  address); the report is found by its threading headers or by the thank-you's Message-ID anywhere in
+  its text (TEXT, which also reaches the headers of a quoted message/rfc822 original);
 - an auto-reply is no reply; when it names a return date and speaks for the check-in's recipient,
   the check-in waits for their first working day back;
 - mail from the user's own addresses is never a reply.
@@ -36,6 +37,7 @@ from batch.etiquette.workdays import recipient_policy
 from batch.inbox import autoreply
 from batch.inbox.imap import (
     MailboxError,
+    SearchRefused,
     describe_problem,
     fetch,
     open_mailbox,
@@ -187,8 +189,9 @@ def find_replies(settings: ImapSettings, watches: list[Watch], own: Iterable[str
     client = open_mailbox(settings)
     try:
         found.mailbox = mailbox_of(settings, uid_validity(client))
+        wide: dict[str, set[bytes]] = {}  # everything since a day, searched once when a search is refused
         for watch in watches:
-            _look(client, watch, mine, found)
+            _look(client, watch, mine, found, wide)
         return found
     except (OSError, client.error) as exc:  # client.abort is a subclass of client.error
         raise MailboxError(f"{settings.where}: {describe_problem(exc, settings)}") from None
@@ -197,25 +200,40 @@ def find_replies(settings: ImapSettings, watches: list[Watch], own: Iterable[str
             client.logout()
 
 
-def _look(client: imaplib.IMAP4, watch: Watch, mine: set[str], found: Findings) -> None:
+def _look(
+    client: imaplib.IMAP4, watch: Watch, mine: set[str], found: Findings, wide: dict[str, set[bytes]]
+) -> None:
     """Search, fetch headers, and sort each hit: report, auto-reply, reply or neither."""
     since = watch.since.astimezone(UTC) - timedelta(days=1)  # SINCE is a date in the server's zone
     day = f"{since.day}-{_MONTHS[since.month - 1]}-{since.year}"
+
+    def hits(criteria: tuple[str, ...], value: str) -> set[bytes]:
+        try:
+            return search(client, criteria, value)
+        except SearchRefused:
+            # a server without UTF-8 search (RFC 3501 asks only for US-ASCII), or without a criterion:
+            # everything since the day stands in for this search, each hit read as every hit is
+            if day not in wide:
+                wide[day] = search(client, ("SINCE",), day)  # refused too: the mailbox cannot be read
+            return wide[day]
+
     uids: set[bytes] = set()
     for message_id in watch.message_ids:
         bare = message_id.strip().strip("<>")
-        uids |= search(client, ("HEADER", "In-Reply-To"), bare)
-        uids |= search(client, ("HEADER", "References"), bare)
-        uids |= search(client, ("SINCE", day, "HEADER", "Content-Type", "report", "BODY"), bare)
+        uids |= hits(("HEADER", "In-Reply-To"), bare)
+        uids |= hits(("HEADER", "References"), bare)
+        uids |= hits(("SINCE", day, "HEADER", "Content-Type", "report", "TEXT"), bare)
     for sender in watch.senders:
-        for spelling in _spellings(sender):
-            uids |= search(client, ("SINCE", day, "FROM"), spelling)
+        for spelling in sorted(_spellings(sender), key=lambda s: not s.isascii()):  # ASCII forms first
+            uids |= hits(("SINCE", day, "FROM"), spelling)
     for uid, raw in fetch(client, sorted(uids, key=int), _FIELDS):
         try:
+            if raw is None:
+                raise autoreply.Unreadable("the server sent NIL for its headers")
             _sort(client, uid, raw, watch, mine, found)
         except autoreply.UNREADABLE as exc:  # outside mail is data: a message we cannot read is skipped
             # (OSError and imaplib's errors end the look)
-            found.skipped.append(Skipped(mark_of(found.mailbox, uid), _skipped(uid, raw, exc)))
+            found.skipped.append(Skipped(mark_of(found.mailbox, uid), _skipped(uid, raw or b"", exc)))
 
 
 def _sort(
@@ -251,8 +269,8 @@ def _skipped(uid: bytes, raw: bytes, exc: Exception) -> str:
 
 
 def _bounce(client: imaplib.IMAP4, uid: bytes, watch: Watch) -> list[Bounced]:
-    fetched = fetch(client, [uid], _BODY)
-    report = autoreply.read_report(fetched[0][1]) if fetched else None
+    raw = _body(client, uid)
+    report = autoreply.read_report(raw) if raw is not None else None
     if report is None:  # a delay or success notice, or one we cannot read
         return []
     ours = [message_id for message_id in watch.message_ids if message_id in report.cited]
@@ -268,12 +286,20 @@ def _away(client: imaplib.IMAP4, uid: bytes, headers: Message, reply: Reply, wat
         person = next((to for message_id, to in watch.thank_yous if message_id in cited), "")
     if not person or person != watch.check_in_to:
         return []
-    fetched = fetch(client, [uid], _BODY)
-    if not fetched:
+    raw = _body(client, uid)
+    if raw is None:
         return []
     written = _date_of(reply.date) or watch.since
-    found = autoreply.return_date(autoreply.body_text(fetched[0][1]), written.date())
+    found = autoreply.return_date(autoreply.body_text(raw), written.date())
     return [Away(watch.interview, found[0], found[1])] if found else []
+
+
+def _body(client: imaplib.IMAP4, uid: bytes) -> bytes | None:
+    """The start of one message (None if it is gone since the search); Unreadable if the server sent NIL."""
+    fetched = fetch(client, [uid], _BODY)
+    if fetched and fetched[0][1] is None:
+        raise autoreply.Unreadable("the server sent NIL for its text")
+    return fetched[0][1] if fetched else None
 
 
 def _match(headers: Message, watch: Watch, mine: set[str]) -> Reply | None:
@@ -289,9 +315,13 @@ def _match(headers: Message, watch: Watch, mine: set[str]) -> Reply | None:
         cited = set(_MESSAGE_ID.findall(" ".join(str(v) for v in headers.get_all(name, []))))
         if cited & set(watch.message_ids):
             return Reply(watch.interview, shown, date, name)
-    if sender in watch.senders and not _before(date, watch.since):
-        return Reply(watch.interview, shown, date, "From")
-    return None
+    if sender not in watch.senders:
+        return None
+    when = _date_of(date)
+    if when is None:  # a reply by its sender alone must come after the thank-you: unknowable here
+        said = f"cannot read its date {autoreply.one_line(date, 60)!r}" if date else "it has no date"
+        raise autoreply.Unreadable(f"{said}, so nothing tells it came after the thank-you")
+    return Reply(watch.interview, shown, date, "From") if when >= watch.since else None
 
 
 def _date_of(text: str) -> datetime | None:
@@ -304,12 +334,6 @@ def _date_of(text: str) -> datetime | None:
     if not 1970 <= when.year <= 2200:
         return None
     return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
-
-
-def _before(date: str, moment: datetime) -> bool:
-    """Whether a Date header is earlier than the moment; an unreadable date is not (it may be a reply)."""
-    when = _date_of(date)
-    return when is not None and when < moment
 
 
 def stop_on_reply(

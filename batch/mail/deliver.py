@@ -237,6 +237,7 @@ def deliver_due(
     # late: jinja2, markdown and MIME stay off a run with nothing to send
     from batch.letters.compose import compose
     from batch.mail.ahead import compose_ahead
+    from batch.mail.transport import AccountRefused  # loaded already with the transport we were given
 
     one = compose_one or (lambda item: compose(item, data))
 
@@ -269,6 +270,13 @@ def deliver_due(
                 size = 1 if pause else next_size(time.monotonic() - began, mails)
                 pending, mails = [], 0
         run.chunk(pending)
+    except AccountRefused as exc:  # after some went, the line says how many, and which wait
+        sent = sum(o.state == "sent" for o in run.outcomes)
+        if not sent:
+            raise
+        done = {o.key for o in run.outcomes}
+        waiting = [_named(i) for i in ready if _key(i) not in done]
+        raise exc.after(sent, waiting) from None
     finally:
         stream.close()
         transport.close()
@@ -279,6 +287,12 @@ def deliver_due(
 
 def _key(item: Composed | FollowUp) -> str:
     return item.key if isinstance(item, FollowUp) else item.item.key
+
+
+def _named(item: Composed | FollowUp) -> str:
+    """A follow-up in the fewest words that tell it from the others: what, to whom, which interview."""
+    follow_up = item if isinstance(item, FollowUp) else item.item
+    return f"{follow_up.kind} to {follow_up.interviewer.name} ({follow_up.interview.id})"
 
 
 def _room(ledger: Ledger | None, data: Dataset, now: datetime, limit: int | None) -> int:

@@ -82,6 +82,25 @@ class AccountRefused(Unreachable):
     """The server refused the login or the sender: no message can go until the account is put right,
     so the batch stops and every follow-up stays due."""
 
+    def after(self, sent: int, waiting: list[str]) -> AccountRefused:
+        """The same refusal, said after `sent` messages of this run went: how many, and which wait."""
+        names = ", ".join(waiting[:_NAMED]) + (
+            f" and {len(waiting) - _NAMED} more" if len(waiting) > _NAMED else ""
+        )
+        stay = "stays" if len(waiting) == 1 else "stay"
+        said = f"{sent} sent before it; {len(waiting)} {stay} due for the next run"
+        said += f": {names}" if names else ""
+        text, count = _NOTHING_SENT.subn(said, str(self), count=1)
+        return AccountRefused(text if count else f"{text}; {said}", self.code, self.reply, self.cause)
+
+
+# How an account's refusal says that nothing went (true at the first message only), and how many of the
+# follow-ups that wait the line names
+_NOTHING_SENT = re.compile(
+    r"nothing (?:was )?sent, (?:every follow-up stays due|the follow-ups wait) for the next run"
+)
+_NAMED = 5
+
 
 class Transport(Protocol):
     """Something that delivers finished mail."""

@@ -533,8 +533,20 @@ def test_an_auto_reply_that_names_no_return_of_the_recipient_changes_nothing(
 
 @pytest.mark.parametrize(
     "name",
-    ["bounce-google.eml", "bounce-postfix.eml"],
-    ids=["Google, threaded and Auto-Submitted", "Postfix"],
+    [
+        "bounce-google.eml",
+        "bounce-postfix.eml",
+        "bounce-exchange-base64.eml",
+        "bounce-global.eml",
+        "bounce-global-headers-qp.eml",
+    ],
+    ids=[
+        "Google, threaded and Auto-Submitted",
+        "Postfix",
+        "Exchange, its status part in base64",
+        "RFC 6533 global report and original",
+        "RFC 6533 global headers, quoted-printable",
+    ],
 )
 def test_a_delivery_report_marks_the_thank_you_bounced_with_one_line_on_the_next_send(
     name: str,

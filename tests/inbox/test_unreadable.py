@@ -270,3 +270,48 @@ def test_a_server_that_never_stops_talking_is_cut_off_and_the_run_goes_on(
     [line] = err.splitlines()
     assert "the server sent more than 64 MB in one session" in line
     assert ARJUN in [r.rcpt_tos[0] for r in thanked.received]
+
+
+def test_a_delivery_report_whose_status_part_cannot_be_found_is_skipped_with_one_line(
+    work: Path,  # noqa: F811
+    thanked: SmtpServer,  # noqa: F811
+    imap_server: ImapServer,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A boundary whose quote is never closed hides every part: said, not passed over in silence."""
+    deliver(imap_server, corpus(MAILBOX / "report-unclosed-boundary.eml", thank_you_id(work, PANEL[0])))
+    use_imap(monkeypatch, imap_server)
+    code, _, err = send_lines(work, capsys)
+    assert code == 0
+    [line] = err.splitlines()
+    assert line.startswith("skipped  message UID ") and "no delivery-status part can be found" in line, line
+    assert ARJUN in [r.rcpt_tos[0] for r in thanked.received]
+
+
+@pytest.mark.parametrize(
+    "name, why",
+    [
+        ("reply-by-sender-unreadable-date.eml", "cannot read its date 'Fri, 31 Dec 9999 23:59:60 +9999'"),
+        ("reply-by-sender-no-date.eml", "it has no date"),
+    ],
+    ids=["year 9999 and an unknown charset", "no Date header"],
+)
+def test_mail_from_the_panel_whose_date_cannot_be_read_is_no_reply_and_is_skipped_with_one_line(
+    name: str,
+    why: str,
+    work: Path,  # noqa: F811
+    thanked: SmtpServer,  # noqa: F811
+    imap_server: ImapServer,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """By its sender alone, mail is a reply only if it came after the thank-you: unknowable here."""
+    deliver(imap_server, corpus(MAILBOX / name, recipient=PANEL[0]))
+    use_imap(monkeypatch, imap_server)
+    code, out, err = send_lines(work, capsys)
+    assert code == 0
+    [line] = err.splitlines()
+    assert line.startswith("skipped  message UID ") and why in line, line
+    assert line.endswith("so nothing tells it came after the thank-you; the run goes on without it"), line
+    assert f"check-in to Priya Shah <{PANEL[0]}>" in out  # not cancelled by a message we cannot read

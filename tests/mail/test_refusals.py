@@ -97,3 +97,24 @@ def test_a_refusal_about_the_recipient_after_the_message_fails_each_follow_up_an
     use_smtp(monkeypatch, server)
     assert send(work) == 1
     assert states(work) == ["failed"] * 3  # each refused for its recipient; none stopped the others
+
+
+def test_an_account_refusal_after_some_messages_went_says_how_many_went_and_which_wait(
+    work: Path,
+    make_smtp: Callable[..., SmtpServer],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    send_as = "550 5.7.60 SMTP; Client does not have permissions to send as this sender"
+    server = make_smtp(faults=Faults(rcpt={"marcus.chen@northwind.example": send_as}))  # the last to go
+    use_smtp(monkeypatch, server)
+    assert send(work) == 1
+    out, err = capsys.readouterr()
+    went = [line for line in out.splitlines() if " sent  " in line or " reminded  " in line]
+    assert len(went) == 2 and states(work) == ["deferred", "sent", "sent"], out
+    [line] = err.splitlines()
+    assert "nothing was sent" not in line, line
+    assert "2 sent before it; 1 stays due for the next run: thank-you to Marcus Chen (" in line, line
+    server.faults = Faults()  # the account put right
+    assert send(work, now=LATER) == 0
+    assert states(work) == ["sent"] * 3 and len(server.received) == 3
