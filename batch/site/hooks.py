@@ -99,11 +99,30 @@ def expand(markdown: str, where: str = "") -> str:
         elif name == "wake.RACY_NS":  # how old every watched file must be before a note is left
             return f"{RACY_NS // 1_000_000_000} seconds"
         elif name in PARTS:
-            return PARTS[name]()
+            made = PARTS[name]()
+            if "\n" not in made or _alone(match):
+                return made
+            if not _quoted(match):  # a table or a letter cannot sit inside a sentence
+                log.warning("followup: %s: the marker %r must stand on a line of its own", where or "page", name)
+            return match[0]  # in `code`: the marker shown as written, as a page explaining markers means
         log.warning("followup: %s: unknown marker %r", where or "page", name)
         return match[0]
 
     return MARKER.sub(one, markdown)
+
+
+def _alone(match: re.Match[str]) -> bool:
+    """Whether a marker is the only thing on its line (indentation aside)."""
+    text, start, end = match.string, match.start(), match.end()
+    before = text[text.rfind("\n", 0, start) + 1 : start]
+    after = text[end : (text.find("\n", end) + 1 or len(text) + 1) - 1]
+    return not before.strip() and not after.strip()
+
+
+def _quoted(match: re.Match[str]) -> bool:
+    """Whether a marker is written inside `inline code`."""
+    text, start, end = match.string, match.start(), match.end()
+    return text[start - 1 : start] == "`" and text[end : end + 1] == "`"
 
 
 def write_expanded_docs(source: Path, target: Path) -> None:

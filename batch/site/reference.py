@@ -30,7 +30,7 @@ def part_rules_table() -> str:
     for name in policy.policy_fields():
         meaning = policy.DESCRIPTIONS.get(name)
         if meaning is None:
-            log.warning("followup: policy field %r has no entry in batch.policy.DESCRIPTIONS", name)
+            log.warning("followup: policy field %r has no entry in batch.model.policy.DESCRIPTIONS", name)
             meaning = ""
         rows.append((f"`{name}`", f"`{default_value(name)}`", meaning))
     return table(("Key under `policy:`", "Default", "What it sets"), rows)
@@ -88,7 +88,7 @@ def part_schema(section: str) -> str:
     rows = []
     for name, key in keys.items():
         if not key.meaning:
-            log.warning("followup: %s.%s has no meaning in batch/spec.py", section, name)
+            log.warning("followup: %s.%s has no meaning in batch/data/spec.py", section, name)
         default = defaults.get(name)
         need = (
             "required"

@@ -22,7 +22,7 @@ from batch.data import spec
 from batch.data.load import data_files
 from batch.etiquette import schedule
 from batch.ledger import schema as ledger
-from batch.letters import compose
+from batch.letters import compose, threads
 from batch.model import interview as model
 from batch.model import policy
 from batch.site import examples
@@ -227,7 +227,8 @@ def test_examples_are_exactly_what_the_job_composes(built_site: BuiltSite, tmp_p
         interview = data.interviews[0]._replace(method=method)
         items = schedule.plan(data._replace(interviews=(interview,)), examples.EXAMPLE_NOW)
         for item in items if method == "email" else items[:1]:
-            composed = compose.compose(item, data)
+            thread = threads.answered(item, data, (), items, item.sends_at)  # the check-in: "Re: "
+            composed = compose.compose(item, data, None, thread)
             assert not composed.problems
             assert composed.words.text.strip() in blocks, item.key
             assert composed.mail.text.strip() in blocks, item.key  # for a call or a card: the reminder
@@ -250,7 +251,7 @@ def test_examples_show_a_panel_of_two_with_different_letters_and_a_french_tab(bu
     for group, label in re.findall(r'<label for="__tabbed_(\d+)_\d+">([^<]+)</label>', page):
         groups.setdefault(group, []).append(label)
     assert ["Nadia Brooks", "Tom Okoye"] in groups.values()
-    variants = ["English", "Français (France)", "Français (Québec)", "Español (México)", "Español (España)"]
+    variants = ["Français (France)", "Français (Québec)", "Español (México)", "Español (España)"]
     assert variants in groups.values()
     letters = [block for block in code_blocks(page) if block.startswith(("Dear Nadia", "Dear Tom"))]
     nadia, tom = letters[0], next(block for block in letters if block.startswith("Dear Tom"))
@@ -395,6 +396,38 @@ def test_an_unknown_marker_is_reported_and_left_alone(caplog: pytest.LogCaptureF
     with caplog.at_level("WARNING", logger="mkdocs"):
         assert sitehooks.expand(text, "page.md") == text
     assert "page.md: unknown marker 'no-such-part'" in caplog.text
+
+
+def test_a_table_marker_in_code_is_shown_as_written_and_one_in_a_sentence_is_reported(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    quoted = "Markers are comments such as `<!-- followup: rules-table -->` in the Markdown."
+    inline = "The rules <!-- followup: rules-table --> apply."
+    with caplog.at_level("WARNING", logger="mkdocs"):
+        assert sitehooks.expand(quoted, "a.md") == quoted
+        assert not caplog.text
+        assert sitehooks.expand(inline, "b.md") == inline
+    assert "b.md: the marker 'rules-table' must stand on a line of its own" in caplog.text
+    assert "|---|" in sitehooks.expand("Intro.\n\n  <!-- followup: rules-table -->\n\nAfter.")
+
+
+def test_no_page_shows_a_markdown_table_inside_a_paragraph(built_site: BuiltSite) -> None:
+    raw = {
+        str(page): paragraph[:80]
+        for page in PAGES
+        for paragraph in re.findall(r"<p>(.*?)</p>", built_site.html(str(page)), re.S)
+        if re.search(r"\|\s*-{3,}\s*\|", paragraph)
+    }
+    assert not raw
+
+
+def test_every_file_of_the_checkout_the_guide_names_exists() -> None:
+    named = {
+        (page.name, path)
+        for page in [*(ROOT / "content").rglob("*.md"), ROOT / "README.md"]
+        for path in re.findall(r"\b(?:batch|tests)/[\w/.-]*\w", page.read_text("utf-8"))
+    }
+    assert not {(page, path) for page, path in named if not (ROOT / path).exists()}
 
 
 def test_troubleshooting_shows_the_loaders_real_messages(built_site: BuiltSite) -> None:
