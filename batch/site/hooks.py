@@ -103,7 +103,8 @@ def expand(markdown: str, where: str = "") -> str:
             if "\n" not in made or _alone(match):
                 return made
             if not _quoted(match):  # a table or a letter cannot sit inside a sentence
-                log.warning("followup: %s: the marker %r must stand on a line of its own", where or "page", name)
+                said = "followup: %s: the marker %r must stand on a line of its own"
+                log.warning(said, where or "page", name)
             return match[0]  # in `code`: the marker shown as written, as a page explaining markers means
         log.warning("followup: %s: unknown marker %r", where or "page", name)
         return match[0]
