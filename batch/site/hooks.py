@@ -57,6 +57,7 @@ PARTS: dict[str, Callable[[], str]] = {
     "example-france-quebec": examples.part_example_france_quebec,
     "example-check-in": examples.part_example_check_in,
     "rules-table": reference.part_rules_table,
+    "limits": reference.part_limits,
     "rules-cases": reference.part_rules_cases,
     "policy-yaml": reference.part_policy_yaml,
     "schema-me": lambda: reference.part_schema("me"),
@@ -66,6 +67,7 @@ PARTS: dict[str, Callable[[], str]] = {
     "example-key": examples.part_example_key,
     "example-size": examples.part_example_size,
     "template-values": reference.part_template_values,
+    "greetings": reference.part_greetings,
     "mistakes": reference.part_mistakes,
     "reliability-figures": reference.part_reliability_figures,
     "workdays": timeline.part_workdays,
@@ -158,12 +160,19 @@ def on_page_context(
     return context
 
 
+# The sitemap of a local build: it lists no page, so it names no local address, yet the theme's
+# instant navigation, which asks every page for /sitemap.xml, finds one (no 404 in the console).
+EMPTY_SITEMAP = (
+    '<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"/>\n'
+)
+
+
 def on_post_build(config: MkDocsConfig) -> None:
     """No sitemap naming a local address in a build meant to be kept (`mkdocs serve` keeps its own)."""
     if config.extra.get("published") or SERVING:
         return
-    for name in ("sitemap.xml", "sitemap.xml.gz"):
-        (Path(config.site_dir) / name).unlink(missing_ok=True)
+    (Path(config.site_dir) / "sitemap.xml.gz").unlink(missing_ok=True)
+    (Path(config.site_dir) / "sitemap.xml").write_text(EMPTY_SITEMAP, "utf-8")
 
 
 SERVING = False

@@ -7,6 +7,7 @@ import html
 import json
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -371,6 +372,15 @@ def test_the_smtp_page_says_a_refused_login_stops_the_batch_and_keeps_follow_ups
     assert "A refused login (535, 530" in smtp and "every follow-up stays due" in smtp
 
 
+def test_what_to_say_lists_every_length_limit_of_the_policy(built_site: BuiltSite) -> None:
+    page = page_text(built_site, "etiquette/what-to-say.html")
+    limits = [name for name in policy.policy_fields() if name.endswith(("_words", "_chars"))]
+    assert "check_in_max_words" in limits
+    for name in limits:
+        assert f"{name}" in page and str(getattr(policy.DEFAULT, name)) in page, name
+    assert "Tuesday's conversation" not in page  # no stock subject names the day
+
+
 def test_the_check_in_page_says_the_job_sends_one_check_in(built_site: BuiltSite) -> None:
     page = page_text(built_site, "etiquette/check-in.html")
     assert "Follow Up sends exactly one check-in per interview" in page
@@ -470,6 +480,36 @@ def test_guide_mentions_every_followup_command_and_option() -> None:
             f"{command} {o}".strip() for o in options if not re.search(rf"(?<![\w-]){o}(?![\w-])", text)
         ]
     assert not missing, "the guide does not mention: " + ", ".join(missing)
+
+
+def make_words(text: str) -> list[list[str]]:
+    """Each `make …` command of a page's code (inline or fenced), split as a shell would split it."""
+    spans = re.findall(r"```[^\n]*\n(.*?)```|`([^`\n]+)`", text, re.S)
+    lines = [line for block, inline in spans for line in (block or inline).splitlines()]
+    found = []
+    for line in lines:
+        for command in re.findall(r"(?:^|&&\s*|\$\s*)(make\s[^#&|>]*)", line.strip()):
+            words = shlex.split(command)
+            found.append([w for n, w in enumerate(words) if words[n - 1] not in ("-C", "-f")])
+    return found
+
+
+def test_every_make_command_in_the_guide_names_only_targets_and_settings() -> None:
+    phony = [ROOT / "Makefile", ROOT / "batch" / "cli" / "workspace_files.py"]
+    declared = [re.search(r"\.PHONY:(.*)", path.read_text("utf-8")) for path in phony]
+    targets = {target for found in declared if found for target in found[1].split()}
+    wrong = [
+        " ".join(words)
+        for page in [*(ROOT / "content").rglob("*.md"), ROOT / "README.md"]
+        for words in make_words(page.read_text("utf-8"))
+        if any(not (w in targets or "=" in w or w.startswith("-")) for w in words[1:])
+    ]
+    assert not wrong
+
+
+def test_the_make_command_scan_catches_an_option_with_its_value_unquoted() -> None:
+    assert make_words("run `make send ARGS=--limit 1` now") == [["make", "send", "ARGS=--limit", "1"]]
+    assert make_words('run `make send ARGS="--limit 1"` now') == [["make", "send", "ARGS=--limit 1"]]
 
 
 def test_guide_mentions_every_setting_the_code_reads_from_the_environment() -> None:
@@ -684,13 +724,17 @@ def test_make_publish_refuses_in_one_line_without_the_sites_address(tmp_path: Pa
     # -n would have printed the gh-deploy command had make gone on; it printed nothing.
 
 
-def test_a_local_build_names_no_local_address_as_canonical_and_writes_no_sitemap(tmp_path: Path) -> None:
+def test_a_local_build_names_no_local_address_as_canonical_and_its_sitemap_lists_no_page(
+    tmp_path: Path,
+) -> None:
     config = copy_project(tmp_path)
     result = run_mkdocs("build", "--strict", "-f", str(config), "--site-dir", str(tmp_path / "site"))
     assert result.returncode == 0, result.stderr
     page = (tmp_path / "site" / "etiquette" / "timing.html").read_text("utf-8")
     assert 'rel="canonical"' not in page and "og:url" not in page
-    assert not (tmp_path / "site" / "sitemap.xml").exists()
+    sitemap = (tmp_path / "site" / "sitemap.xml").read_text("utf-8")  # there: no 404 for the theme's fetch
+    assert "<urlset" in sitemap and "<url>" not in sitemap and "127.0.0.1" not in sitemap
+    assert not (tmp_path / "site" / "sitemap.xml.gz").exists()
     assert 'class="md-content__button md-icon"' not in page  # no edit link without FOLLOWUP_REPO_URL
     assert "git-revision-date-localized-plugin" in page  # a copy outside git shows the build date
 
