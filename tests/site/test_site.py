@@ -18,6 +18,7 @@ from urllib.parse import unquote, urlsplit
 import pytest
 
 from batch.cli import main as cli
+from batch.cli.workspace_files import ENV
 from batch.data import load as loader
 from batch.data import spec
 from batch.data.load import data_files
@@ -239,6 +240,25 @@ def test_examples_are_exactly_what_the_job_composes(built_site: BuiltSite, tmp_p
                      ("voicemail", "thank-you"), ("note", "thank-you")]  # fmt: skip
 
 
+def test_each_letter_in_another_language_is_what_the_job_makes_of_the_yaml_shown_under_it(
+    built_site: BuiltSite, tmp_path: Path
+) -> None:
+    blocks = [block.strip() for block in code_blocks(built_site.html("etiquette/examples.html"))]
+    pairs = [
+        (blocks[n - 1], block) for n, block in enumerate(blocks) if re.search(r"\n    language: ", block)
+    ]
+    assert len(pairs) == 4  # France, Québec, Mexico, Spain
+    for letter, yaml_text in pairs:
+        path = tmp_path / "shown.yaml"
+        path.write_text(yaml_text + "\n", "utf-8")
+        data = loader.load([path])
+        nadia = data.interviews[0].interviewers[0]
+        assert "the reader survey" not in yaml_text  # topics written in the letter's language
+        items = schedule.plan(data, examples.EXAMPLE_NOW)
+        item = next(i for i in items if i.kind == "thank-you" and i.interviewer == nadia)
+        assert compose.compose(item, data, item.sends_at).words.text.strip() == letter
+
+
 def test_examples_show_the_thank_you_as_email_voicemail_and_note(built_site: BuiltSite) -> None:
     page = built_site.html("etiquette/examples.html")
     labels = re.findall(r'<label for="__tabbed_1_\d+">([^<]+)</label>', page)
@@ -385,6 +405,36 @@ def test_the_check_in_page_says_the_job_sends_one_check_in(built_site: BuiltSite
     page = page_text(built_site, "etiquette/check-in.html")
     assert "Follow Up sends exactly one check-in per interview" in page
     assert "at most two check-ins" not in page
+
+
+def test_the_check_in_page_says_a_check_in_needs_decision_by_as_the_planner_does(
+    built_site: BuiltSite,
+) -> None:
+    page = page_text(built_site, "etiquette/check-in.html")
+    assert "only when the interview has a decision_by:" in page
+    undated = examples.example().interviews[0]._replace(decision_by=None)
+    items = schedule.plan(examples.with_interview(undated), examples.EXAMPLE_NOW)
+    assert items and not [item for item in items if item.kind == "check-in"]
+
+
+def test_the_systemd_settings_file_the_cron_page_makes_has_full_paths(tmp_path: Path) -> None:
+    page = (ROOT / "content" / "tool" / "cron.md").read_text("utf-8")
+    (script,) = [
+        b for b in re.findall(r"```sh\n(.*?)```", page, re.S) if "> ~/.config/followup/systemd.env" in b
+    ]
+    settings = tmp_path / ".config" / "followup"
+    settings.mkdir(parents=True)
+    # the template followup init writes, filled in
+    lines = [line.removeprefix("# ") if "export" in line else line for line in ENV.splitlines()]
+    lines.append("export FOLLOWUP_IMAP_PASSWORD_FILE=~/.config/followup/imap-password")
+    (settings / "env").write_text("\n".join(lines) + "\n", "utf-8")
+    env = {"HOME": str(tmp_path), "PATH": os.environ["PATH"]}
+    subprocess.run(["sh", "-c", script], env=env, check=True, capture_output=True, timeout=30)
+    made = (settings / "systemd.env").read_text("utf-8").splitlines()
+    assert f"FOLLOWUP_SMTP_PASSWORD_FILE={tmp_path}/.config/followup/smtp-password" in made
+    assert f"FOLLOWUP_IMAP_PASSWORD_FILE={tmp_path}/.config/followup/imap-password" in made
+    assert all(re.fullmatch(r"FOLLOWUP_[A-Z0-9_]+=[^$~]*", line) for line in made), made
+    assert (settings / "systemd.env").stat().st_mode & 0o077 == 0
 
 
 @pytest.mark.parametrize(("section", "keys"), list(spec.SECTIONS.items()))
