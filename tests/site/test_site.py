@@ -407,6 +407,31 @@ def test_the_check_in_page_says_the_job_sends_one_check_in(built_site: BuiltSite
     assert "at most two check-ins" not in page
 
 
+def test_the_self_test_of_the_sending_page_passes_check_with_plus_addresses_and_not_with_one(
+    built_site: BuiltSite, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    page = page_text(built_site, "tool/sending.html")
+    assert "you+1@yourmail.example" in page and "--state var/test.db send" in page
+    shipped = (ROOT / "interviews.yaml").read_text("utf-8")
+    count = iter(range(1, 100))
+    plus = re.sub(
+        r"(?m)^(\s{6,}email: ).*$", lambda m: f"{m[1]}sam.rivera+{next(count)}@example.com", shipped
+    )
+    same = re.sub(r"(?m)^(\s{6,}email: ).*$", r"\1sam.rivera@example.com", shipped)
+    for text, code in ((plus, 0), (same, 2)):
+        (tmp_path / "test.yaml").write_text(text, "utf-8")
+        state = str(tmp_path / "var" / "test.db")
+        assert cli.main(["--data", str(tmp_path / "test.yaml"), "--state", state, "check"]) == code
+    assert "has the same email as" in capsys.readouterr().err
+
+
+def test_no_page_promises_a_date_that_will_pass() -> None:
+    stale = re.compile(r"(?<![-\w])(until|by|before) (the end of )?20\d\d\b")  # not --until DATE
+    assert not [
+        page.name for page in (ROOT / "content").rglob("*.md") if stale.search(page.read_text("utf-8"))
+    ]
+
+
 def test_the_check_in_page_says_a_check_in_needs_decision_by_as_the_planner_does(
     built_site: BuiltSite,
 ) -> None:
