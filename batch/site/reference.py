@@ -55,9 +55,11 @@ def part_limits() -> str:
     subject = f"at most {policy.DEFAULT.subject_max_chars} characters"
     rows.append(("A subject line", subject, "`subject_max_chars`"))
     shown = {key for *_, keys in LIMITS for key in keys} | {"subject_max_chars"}
-    for name in policy.policy_fields():
+    for name in policy.policy_fields():  # any other length of the policy, in its own description's words
         if name.endswith(("_words", "_chars")) and name not in shown:
-            log.warning("followup: the limit %r is missing from the limits table (reference.LIMITS)", name)
+            unit = "words" if name.endswith("_words") else "characters"
+            what = policy.DESCRIPTIONS.get(name, name)
+            rows.append((what[:1].upper() + what[1:], f"{getattr(policy.DEFAULT, name)} {unit}", f"`{name}`"))
     return table(("What", "Limit", "Key under `policy:`"), rows)
 
 
