@@ -33,7 +33,6 @@ from batch.errors import FollowUpError, InputError
 from batch.ledger.move import move_ledger
 from batch.ledger.store import Ledger
 
-GUIDE = "https://github.com/followup-guide/followup"
 COMMIT_AS = ("-c", "user.name=followup init", "-c", "user.email=followup-init@localhost")
 
 
@@ -111,7 +110,7 @@ def _workspace_files(command: str, old: Path | None) -> dict[str, bytes]:
     texts = {
         SCHEMA_FILE: schema_text(),
         "Makefile": files.MAKEFILE.replace("@DEFAULT_COMMAND@", default),
-        "README.md": files.README.replace("@GUIDE@", GUIDE),
+        "README.md": files.README,
         ".gitignore": files.GITIGNORE,
         ".pre-commit-config.yaml": files.PRE_COMMIT.replace("@FOLLOWUP@", command),
         "hooks/pre-commit": files.HOOK,

@@ -128,7 +128,7 @@ var/
 README = """\
 # My follow-ups
 
-This is a private workspace of [Follow Up](@GUIDE@): the interviews I am waiting on
+This is a private workspace of Follow Up: the interviews I am waiting on
 (`interviews.yaml`, checked against `interviews.schema.json` by the editor), and beside them, in
 `var/`, the ledger of what was sent (not committed: it belongs to this machine).
 
@@ -140,8 +140,9 @@ The tool is installed apart; upgrading it never changes a file here. Two command
 `make help` lists the others (plan, preview, status, calendar, doctor, cron, hooks, schema).
 Mail settings live outside this repository, in `~/.config/followup/env`.
 
-The guide explains the etiquette, every key of interviews.yaml and the set-up: its pages
-*Install and first run* and *Your workspace* (`make serve` in the tool's repository, @GUIDE@).
+The tool's guide explains the etiquette, every key of interviews.yaml and the set-up: see its
+pages *Your interviews.yaml*, *Your workspace* and *Scheduling and cron*. It is built from the
+tool's source: `make serve` in a clone of the tool's repository shows it at http://127.0.0.1:8000/.
 """
 
 ENV = """\

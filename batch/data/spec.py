@@ -136,7 +136,7 @@ INTERVIEWER: Spec = {
         f.parse_text,
         True,
         "Their full name, a title first if you use one (`Dr. Helen Park`, `Mme Sylvie Bédard`, "
-        "`Dra. Ana Fernández`): the letter greets them by title and family name, else by given name.",
+        "`Dra. Ana Fernández`): the letter greets them as its language does (see Greetings below).",
     ),
     "greeting": Key(
         f.parse_text,
@@ -151,7 +151,11 @@ INTERVIEWER: Spec = {
     "method": Key(
         one_of(*METHODS), False, "`email`, `voicemail` or `note` for this person. Default: the interview's."
     ),
-    "topics": Key(list_of(f.parse_text), False, "What you talked about; the message mentions it."),
+    "topics": Key(
+        list_of(f.parse_text),
+        False,
+        "What you talked about, in the letter's language; the message mentions it.",
+    ),
     "done": Key(list_of(one_of(*KINDS)), False, "Follow-ups you made by hand to this person."),
     "policy": Key(
         f.parse_mapping,
@@ -179,8 +183,8 @@ INTERVIEWER: Spec = {
     "note": Key(
         f.parse_text,
         False,
-        "One or two sentences in your own words (something they said, an answer you want to add); "
-        "their thank-you carries it.",
+        "One or two sentences in your own words (something they said, an answer you want to add), in "
+        "the letter's language; their thank-you carries it as written.",
     ),
     "language": Key(f.parse_text, False, "The language of this person's messages, when not the interview's."),
 }

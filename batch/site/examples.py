@@ -15,7 +15,7 @@ from typing import Any
 
 from batch.data import load
 from batch.etiquette import schedule
-from batch.letters import compose, lint, render
+from batch.letters import compose, lint, render, threads
 from batch.letters.words import count_words
 from batch.model import interview as model
 from batch.site.markdown import check, fenced, indent, table, tabs, when
@@ -54,11 +54,11 @@ EXAMPLE_NOW = datetime.fromisoformat("2026-05-12T09:00:00-04:00")  # the morning
 
 
 @cache
-def example() -> model.Dataset:
-    """The fictional dataset, loaded and checked by the job's own loader."""
+def example(text: str = EXAMPLE_YAML) -> model.Dataset:
+    """The fictional dataset (or another version of it), loaded and checked by the job's own loader."""
     with tempfile.TemporaryDirectory(prefix="followup-guide-") as folder:
         path = Path(folder) / "example.yaml"
-        path.write_text(EXAMPLE_YAML, encoding="utf-8")
+        path.write_text(text, encoding="utf-8")
         return load.load([path])
 
 
@@ -79,8 +79,14 @@ def follow_up(kind: str, method: str | None = None, who: int = 0, **changes: Any
 
 
 def words_of(item: schedule.FollowUp, data: model.Dataset | None = None) -> compose.Composed:
-    """What the job makes of a follow-up, in the words of the moment it would go (its plan's sends_at)."""
-    return compose.compose(item, data or example(), item.sends_at)
+    """What the job makes of a follow-up, in the words of the moment it would go (its plan's sends_at).
+
+    A check-in answers the thank-you email the plan sends first, as a real send answers the one the
+    ledger holds: "Re: " its subject (letters.threads)."""
+    data = data or example()
+    planned = schedule.plan(data._replace(interviews=(item.interview,)), EXAMPLE_NOW)
+    thread = threads.answered(item, data, (), planned, item.sends_at)
+    return compose.compose(item, data, item.sends_at, thread)
 
 
 def message_block(item: schedule.FollowUp, label: str, data: model.Dataset | None = None) -> str:
@@ -88,7 +94,9 @@ def message_block(item: schedule.FollowUp, label: str, data: model.Dataset | Non
     composed = words_of(item, data)
     check(label, list(composed.problems))
     words, limits = composed.words, lint.word_limits(item.method, example().policy, item.kind)
-    parts = [f"**Subject:** {words.subject}"] if item.sends_email else []
+    parts = [f"**Subject:** {composed.mail.subject}"] if item.sends_email else []
+    if composed.thread is not None:  # the same code path as a real send: "Re: " and In-Reply-To
+        parts.append("It goes as a reply to the thank-you email, in the same thread.")
     parts.append(fenced(words.text))
     what = "check-in" if item.kind == "check-in" and item.sends_email else item.method
     article = "an" if what[0] in "aeiou" else "a"
@@ -103,7 +111,12 @@ def message_block(item: schedule.FollowUp, label: str, data: model.Dataset | Non
 
 def part_example_yaml() -> str:
     """The fictional interviews.yaml."""
-    return fenced(EXAMPLE_YAML, "yaml", ".followup-yaml")
+    return part_yaml(EXAMPLE_YAML)
+
+
+def part_yaml(text: str) -> str:
+    """An interviews.yaml shown as it is."""
+    return fenced(text, "yaml", ".followup-yaml")
 
 
 def part_example_plan() -> str:
@@ -135,32 +148,57 @@ LANGUAGE_NAMES = {"en": "English", "fr-FR": "Français (France)", "fr-CA": "Fran
                   "es-MX": "Español (México)", "es-ES": "Español (España)"}  # fmt: skip
 
 
-# What Alex would have written under topics: and note: for an interview held in that language.
+# What Alex would have written under topics: and note: for an interview held in that language: the
+# words go into the letter as written, so they are in the letter's language (check warns otherwise).
 LANGUAGE_VALUES = {
-    "fr": (("le sondage auprès des lecteurs", "les tests du nouveau panier"),
-           "Votre remarque sur l’observation des clients en magasin m’a fait réfléchir."),
-    "es": (("la encuesta a los lectores", "las pruebas del nuevo carrito"),
-           "Su comentario sobre observar a los clientes en la tienda me dio mucho que pensar."),
+    "fr": {"the reader survey, testing the new checkout":
+               "le sondage auprès des lecteurs, les tests du nouveau panier",
+           "Your point about watching people shop in the store has stayed with me.":
+               "Votre remarque sur l’observation des clients en magasin m’a fait réfléchir.",
+           "the accessibility audit": "l’audit d’accessibilité"},
+    "es": {"the reader survey, testing the new checkout":
+               "la encuesta a los lectores, las pruebas del nuevo carrito",
+           "Your point about watching people shop in the store has stayed with me.":
+               "Su comentario sobre observar a los clientes en la tienda me dio mucho que pensar.",
+           "the accessibility audit": "la auditoría de accesibilidad"},
 }  # fmt: skip
 
 
-def _in_language(code: str, **person: Any) -> schedule.FollowUp:
-    """Nadia's thank-you with `language: code` on the interview, her topics and note in that language."""
-    interview = example().interviews[0]
+BEHIND = "The interviews.yaml behind this letter"
+
+
+def language_yaml(code: str) -> str:
+    """The example's interviews.yaml for an interview held in another language: `language:` on the
+    interview, the topics and notes written in that language."""
+    text = EXAMPLE_YAML.replace("    decision_by:", f"    language: {code}\n    decision_by:", 1)
+    for english, theirs in LANGUAGE_VALUES.get(code[:2], {}).items():
+        assert english in text, english  # the example changed: say its words in each language again
+        text = text.replace(english, theirs)
+    return text
+
+
+def _in_language(code: str, **person: Any) -> tuple[schedule.FollowUp, model.Dataset]:
+    """Nadia's thank-you from the example's entry in that language, and the data it was planned from."""
+    data = example(language_yaml(code))
+    interview = data.interviews[0]
     nadia = interview.interviewers[0]._replace(**person)
-    if code[:2] in LANGUAGE_VALUES:
-        topics, note = LANGUAGE_VALUES[code[:2]]
-        nadia = nadia._replace(topics=topics, note=note)
-    return follow_up("thank-you", language=code, interviewers=(nadia, *interview.interviewers[1:]))
+    interview = interview._replace(interviewers=(nadia, *interview.interviewers[1:]))
+    data = data._replace(interviews=(interview,))
+    items = schedule.plan(data, EXAMPLE_NOW)
+    return next(i for i in items if i.kind == "thank-you" and i.interviewer == nadia), data
 
 
 def part_example_languages() -> str:
-    """Nadia's thank-you in each shipped language variant, one tab each (`language:` on the interview)."""
+    """Nadia's thank-you in each shipped language but English (shown above), one tab each, with the
+    interviews.yaml it was made from folded below it."""
     blocks = {}
     for code in sorted(render.shipped_languages(), key=lambda c: [*LANGUAGE_NAMES, c].index(c)):
-        item = _in_language(code)
-        data = with_interview(item.interview)
-        blocks[LANGUAGE_NAMES.get(code, code)] = message_block(item, f"{code} thank-you", data)
+        if code == "en":
+            continue
+        item, data = _in_language(code)
+        entry = indent(part_yaml(language_yaml(code)))
+        letter = message_block(item, f"{code} thank-you", data)
+        blocks[LANGUAGE_NAMES.get(code, code)] = f'{letter}\n\n??? example "{BEHIND}"\n\n{entry}'
     return tabs(blocks)
 
 
@@ -169,8 +207,8 @@ def part_example_france_quebec() -> str:
     columns = []
     places = (("Nadia reads it in Paris", "Europe/Paris"), ("Nadia reads it in Montréal", "America/Toronto"))
     for label, zone in places:
-        item = _in_language("fr", timezone=zone)
-        composed = words_of(item, with_interview(item.interview))
+        item, data = _in_language("fr", timezone=zone)
+        composed = words_of(item, data)
         check(f"fr thank-you in {zone}", list(composed.problems))
         words = composed.words
         body = f"**{label}** (`timezone: {zone}`)\n\n**Subject:** {words.subject}\n\n{fenced(words.text)}"

@@ -57,6 +57,7 @@ PARTS: dict[str, Callable[[], str]] = {
     "example-france-quebec": examples.part_example_france_quebec,
     "example-check-in": examples.part_example_check_in,
     "rules-table": reference.part_rules_table,
+    "limits": reference.part_limits,
     "rules-cases": reference.part_rules_cases,
     "policy-yaml": reference.part_policy_yaml,
     "schema-me": lambda: reference.part_schema("me"),
@@ -67,6 +68,7 @@ PARTS: dict[str, Callable[[], str]] = {
     "example-size": examples.part_example_size,
     "topics-sentence": examples.part_topics_sentence,
     "template-values": reference.part_template_values,
+    "greetings": reference.part_greetings,
     "mistakes": reference.part_mistakes,
     "reliability-figures": reference.part_reliability_figures,
     "workdays": timeline.part_workdays,
@@ -100,11 +102,31 @@ def expand(markdown: str, where: str = "") -> str:
         elif name == "wake.RACY_NS":  # how old every watched file must be before a note is left
             return f"{RACY_NS // 1_000_000_000} seconds"
         elif name in PARTS:
-            return PARTS[name]()
+            made = PARTS[name]()
+            if "\n" not in made or _alone(match):
+                return made
+            if not _quoted(match):  # a table or a letter cannot sit inside a sentence
+                said = "followup: %s: the marker %r must stand on a line of its own"
+                log.warning(said, where or "page", name)
+            return match[0]  # in `code`: the marker shown as written, as a page explaining markers means
         log.warning("followup: %s: unknown marker %r", where or "page", name)
         return match[0]
 
     return MARKER.sub(one, markdown)
+
+
+def _alone(match: re.Match[str]) -> bool:
+    """Whether a marker is the only thing on its line (indentation aside)."""
+    text, start, end = match.string, match.start(), match.end()
+    before = text[text.rfind("\n", 0, start) + 1 : start]
+    after = text[end : (text.find("\n", end) + 1 or len(text) + 1) - 1]
+    return not before.strip() and not after.strip()
+
+
+def _quoted(match: re.Match[str]) -> bool:
+    """Whether a marker is written inside `inline code`."""
+    text, start, end = match.string, match.start(), match.end()
+    return text[start - 1 : start] == "`" and text[end : end + 1] == "`"
 
 
 def write_expanded_docs(source: Path, target: Path) -> None:
@@ -139,12 +161,19 @@ def on_page_context(
     return context
 
 
+# The sitemap of a local build: it lists no page, so it names no local address, yet the theme's
+# instant navigation, which asks every page for /sitemap.xml, finds one (no 404 in the console).
+EMPTY_SITEMAP = (
+    '<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"/>\n'
+)
+
+
 def on_post_build(config: MkDocsConfig) -> None:
     """No sitemap naming a local address in a build meant to be kept (`mkdocs serve` keeps its own)."""
     if config.extra.get("published") or SERVING:
         return
-    for name in ("sitemap.xml", "sitemap.xml.gz"):
-        (Path(config.site_dir) / name).unlink(missing_ok=True)
+    (Path(config.site_dir) / "sitemap.xml.gz").unlink(missing_ok=True)
+    (Path(config.site_dir) / "sitemap.xml").write_text(EMPTY_SITEMAP, "utf-8")
 
 
 SERVING = False

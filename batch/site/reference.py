@@ -10,7 +10,7 @@ from pathlib import Path
 
 from batch.data import load, spec
 from batch.errors import InputError
-from batch.letters import lint, render
+from batch.letters import address, lint, render
 from batch.model import interview as model
 from batch.model import policy
 from batch.site.examples import EXAMPLE_YAML, example, follow_up
@@ -30,10 +30,37 @@ def part_rules_table() -> str:
     for name in policy.policy_fields():
         meaning = policy.DESCRIPTIONS.get(name)
         if meaning is None:
-            log.warning("followup: policy field %r has no entry in batch.policy.DESCRIPTIONS", name)
+            log.warning("followup: policy field %r has no entry in batch.model.policy.DESCRIPTIONS", name)
             meaning = ""
         rows.append((f"`{name}`", f"`{default_value(name)}`", meaning))
     return table(("Key under `policy:`", "Default", "What it sets"), rows)
+
+
+# The limits the lint holds each message to, as word_limits gives them, and the policy keys behind each.
+LIMITS = (
+    ("A thank-you email", "email", "thank-you", ("email_min_words", "email_max_words")),
+    ("A check-in email", "email", "check-in", ("check_in_max_words",)),
+    ("A voicemail script", "voicemail", "thank-you", ("voicemail_max_words",)),
+    ("A handwritten note", "note", "thank-you", ("note_max_words",)),
+)
+
+
+def part_limits() -> str:
+    """Every length limit the lint holds a message to, from the policy (a limit left out is a warning)."""
+    rows = []
+    for label, method, kind, keys in LIMITS:
+        low, high = lint.word_limits(method, policy.DEFAULT, kind)
+        span = f"{low} to {high} words" if low > 1 else f"at most {high} words"
+        rows.append((label, span, ", ".join(f"`{key}`" for key in keys)))
+    subject = f"at most {policy.DEFAULT.subject_max_chars} characters"
+    rows.append(("A subject line", subject, "`subject_max_chars`"))
+    shown = {key for *_, keys in LIMITS for key in keys} | {"subject_max_chars"}
+    for name in policy.policy_fields():  # any other length of the policy, in its own description's words
+        if name.endswith(("_words", "_chars")) and name not in shown:
+            unit = "words" if name.endswith("_words") else "characters"
+            what = policy.DESCRIPTIONS.get(name, name)
+            rows.append((what[:1].upper() + what[1:], f"{getattr(policy.DEFAULT, name)} {unit}", f"`{name}`"))
+    return table(("What", "Limit", "Key under `policy:`"), rows)
 
 
 def default_value(name: str) -> str:
@@ -88,7 +115,7 @@ def part_schema(section: str) -> str:
     rows = []
     for name, key in keys.items():
         if not key.meaning:
-            log.warning("followup: %s.%s has no meaning in batch/spec.py", section, name)
+            log.warning("followup: %s.%s has no meaning in batch/data/spec.py", section, name)
         default = defaults.get(name)
         need = (
             "required"
@@ -104,9 +131,28 @@ def part_template_values() -> str:
     item = follow_up("thank-you")
     template = render.load_template(render.stock_path(item, example()))
     context = render.context_for(item, example(), item.sends_at)
-    context.update(render.panel_phrasing(item, template))
     rows = [(f"`{{{{ {name} }}}}`", f"`{value}`" if value else "(empty)") for name, value in flatten(context)]
+    # A template's `variants:` parts are numbers, not words: which way of writing that part this
+    # panelist's letter takes (the stock template's parts here).
+    for part, chosen in render.panel_phrasing(item, template).items():
+        what = "the subject line" if part == "subject" else f"the {part}"
+        rows.append((f"`{{{{ {part} }}}}`", f"`{chosen}`: which way of writing {what} this letter takes "
+                     "(counted from 0; a part named under `variants:`, see below)"))  # fmt: skip
     return table(("Placeholder", "In the example"), rows)
+
+
+IN_ENGLISH = {"en": "English", "fr-FR": "French (France)", "fr-CA": "French (Québec)",
+              "es-MX": "Spanish (Mexico)", "es-ES": "Spanish (Spain)"}  # fmt: skip
+
+
+def part_greetings() -> str:
+    """How the letter greets one name with and without a title, in each shipped variant."""
+    names = ("Helen Park", "Dr. Helen Park")
+    rows = []
+    for code in sorted(render.shipped_languages(), key=lambda c: [*IN_ENGLISH, c].index(c)):
+        said = [address.greeting(model.Interviewer(name=name), code) for name in names]
+        rows.append((IN_ENGLISH.get(code, code), *(f"`{text}`" for text in said)))
+    return table(("Letter in", *(f"`name: {name}`" for name in names)), rows)
 
 
 def flatten(context: dict[str, object], prefix: str = "") -> list[tuple[str, str]]:

@@ -15,8 +15,9 @@ from typing import NamedTuple
 from batch.data.fields import zone
 from batch.etiquette.schedule import FollowUp
 from batch.ledger.schema import Entry
-from batch.letters.compose import Composed, compose, thread_of
+from batch.letters.compose import Composed, compose
 from batch.letters.lint import counted_words, word_limits
+from batch.letters.threads import answered
 from batch.letters.words import count_words
 from batch.model.interview import Dataset
 from batch.views.agenda import upcoming
@@ -56,8 +57,10 @@ def window_of(
     if until is None:  # the next moment alone, as `plan --next` would name it
         later = [(item, moment) for item, moment in later if moment == next_at]
     rows = list(entries)
+    planned = list(items)  # a check-in coming after a thank-you still to go answers that thank-you
     coming = [
-        Letter(compose(item, data, moment, thread_of(item, rows)), moment, False) for item, moment in later
+        Letter(compose(item, data, moment, answered(item, data, rows, planned, moment)), moment, False)
+        for item, moment in later
     ]
     return Window([Letter(message, now, True) for message in due], coming, until, next_at)
 

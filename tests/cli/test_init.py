@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import sqlite3
 import stat
@@ -221,3 +222,15 @@ def test_the_workspace_makefile_takes_the_same_knobs_as_the_guide_says(home: Pat
     shown = subprocess.run(["make", "-s", "help"], cwd=ws, capture_output=True, text=True, check=False,
                            timeout=60)  # fmt: skip
     assert "UNTIL=" in shown.stdout, shown.stdout
+
+
+def test_the_workspace_readme_names_pages_of_the_guide_and_no_address_it_cannot_vouch_for(
+    home: Path, tmp_path: Path
+) -> None:
+    assert main(["init", str(tmp_path / "ws")]) == 0
+    readme = (tmp_path / "ws" / "README.md").read_text("utf-8")
+    nav = (Path(__file__).resolve().parents[2] / "mkdocs.yml").read_text("utf-8")
+    titles = set(re.findall(r"^\s*- ([^:\n]+): \S+\.md$", nav, re.M))
+    named = re.findall(r"\*([^*\n]+)\*", readme)
+    assert named and set(named) <= titles, set(named) - titles
+    assert re.findall(r"https?://[^\s)]+/", readme) == ["http://127.0.0.1:8000/"]

@@ -174,6 +174,11 @@ def test_search_suggests_and_lists_the_methods_page_for_voicemail(visit: Visit) 
         ("zoom", "etiquette/situations.html"),
         ("LinkedIn", "etiquette/situations.html"),
         ("recruiter", "etiquette/situations.html"),
+        ("out of office", "tool/smtp.html"),
+        ("vacation", "tool/smtp.html"),
+        ("bounce", "tool/smtp.html"),
+        ("French", "etiquette/examples.html"),
+        ("Spanish", "etiquette/examples.html"),
     ],
 )
 def test_search_puts_the_page_that_answers_first(visit: Visit, query: str, first: str) -> None:

@@ -7,6 +7,7 @@ import html
 import json
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -17,12 +18,13 @@ from urllib.parse import unquote, urlsplit
 import pytest
 
 from batch.cli import main as cli
+from batch.cli.workspace_files import ENV
 from batch.data import load as loader
 from batch.data import spec
 from batch.data.load import data_files
 from batch.etiquette import schedule
 from batch.ledger import schema as ledger
-from batch.letters import compose
+from batch.letters import compose, threads
 from batch.model import interview as model
 from batch.model import policy
 from batch.site import examples
@@ -227,7 +229,8 @@ def test_examples_are_exactly_what_the_job_composes(built_site: BuiltSite, tmp_p
         interview = data.interviews[0]._replace(method=method)
         items = schedule.plan(data._replace(interviews=(interview,)), examples.EXAMPLE_NOW)
         for item in items if method == "email" else items[:1]:
-            composed = compose.compose(item, data)
+            thread = threads.answered(item, data, (), items, item.sends_at)  # the check-in: "Re: "
+            composed = compose.compose(item, data, None, thread)
             assert not composed.problems
             assert composed.words.text.strip() in blocks, item.key
             assert composed.mail.text.strip() in blocks, item.key  # for a call or a card: the reminder
@@ -255,6 +258,25 @@ def test_your_data_shows_how_to_write_topics_with_the_sentence_the_thank_you_mak
     assert shown == 2
 
 
+def test_each_letter_in_another_language_is_what_the_job_makes_of_the_yaml_shown_under_it(
+    built_site: BuiltSite, tmp_path: Path
+) -> None:
+    blocks = [block.strip() for block in code_blocks(built_site.html("etiquette/examples.html"))]
+    pairs = [
+        (blocks[n - 1], block) for n, block in enumerate(blocks) if re.search(r"\n    language: ", block)
+    ]
+    assert len(pairs) == 4  # France, Québec, Mexico, Spain
+    for letter, yaml_text in pairs:
+        path = tmp_path / "shown.yaml"
+        path.write_text(yaml_text + "\n", "utf-8")
+        data = loader.load([path])
+        nadia = data.interviews[0].interviewers[0]
+        assert "the reader survey" not in yaml_text  # topics written in the letter's language
+        items = schedule.plan(data, examples.EXAMPLE_NOW)
+        item = next(i for i in items if i.kind == "thank-you" and i.interviewer == nadia)
+        assert compose.compose(item, data, item.sends_at).words.text.strip() == letter
+
+
 def test_examples_show_the_thank_you_as_email_voicemail_and_note(built_site: BuiltSite) -> None:
     page = built_site.html("etiquette/examples.html")
     labels = re.findall(r'<label for="__tabbed_1_\d+">([^<]+)</label>', page)
@@ -268,7 +290,7 @@ def test_examples_show_a_panel_of_two_with_different_letters_and_a_french_tab(bu
     for group, label in re.findall(r'<label for="__tabbed_(\d+)_\d+">([^<]+)</label>', page):
         groups.setdefault(group, []).append(label)
     assert ["Nadia Brooks", "Tom Okoye"] in groups.values()
-    variants = ["English", "Français (France)", "Français (Québec)", "Español (México)", "Español (España)"]
+    variants = ["Français (France)", "Français (Québec)", "Español (México)", "Español (España)"]
     assert variants in groups.values()
     letters = [block for block in code_blocks(page) if block.startswith(("Dear Nadia", "Dear Tom"))]
     nadia, tom = letters[0], next(block for block in letters if block.startswith("Dear Tom"))
@@ -388,10 +410,74 @@ def test_the_smtp_page_says_a_refused_login_stops_the_batch_and_keeps_follow_ups
     assert "A refused login (535, 530" in smtp and "every follow-up stays due" in smtp
 
 
+def test_what_to_say_lists_every_length_limit_of_the_policy(built_site: BuiltSite) -> None:
+    page = page_text(built_site, "etiquette/what-to-say.html")
+    limits = [name for name in policy.policy_fields() if name.endswith(("_words", "_chars"))]
+    assert "check_in_max_words" in limits
+    for name in limits:
+        assert f"{name}" in page and str(getattr(policy.DEFAULT, name)) in page, name
+    assert "Tuesday's conversation" not in page  # no stock subject names the day
+
+
 def test_the_check_in_page_says_the_job_sends_one_check_in(built_site: BuiltSite) -> None:
     page = page_text(built_site, "etiquette/check-in.html")
     assert "Follow Up sends exactly one check-in per interview" in page
     assert "at most two check-ins" not in page
+
+
+def test_the_self_test_of_the_sending_page_passes_check_with_plus_addresses_and_not_with_one(
+    built_site: BuiltSite, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    page = page_text(built_site, "tool/sending.html")
+    assert "you+1@yourmail.example" in page and "--state var/test.db send" in page
+    shipped = (ROOT / "interviews.yaml").read_text("utf-8")
+    count = iter(range(1, 100))
+    plus = re.sub(
+        r"(?m)^(\s{6,}email: ).*$", lambda m: f"{m[1]}sam.rivera+{next(count)}@example.com", shipped
+    )
+    same = re.sub(r"(?m)^(\s{6,}email: ).*$", r"\1sam.rivera@example.com", shipped)
+    for text, code in ((plus, 0), (same, 2)):
+        (tmp_path / "test.yaml").write_text(text, "utf-8")
+        state = str(tmp_path / "var" / "test.db")
+        assert cli.main(["--data", str(tmp_path / "test.yaml"), "--state", state, "check"]) == code
+    assert "has the same email as" in capsys.readouterr().err
+
+
+def test_no_page_promises_a_date_that_will_pass() -> None:
+    stale = re.compile(r"(?<![-\w])(until|by|before) (the end of )?20\d\d\b")  # not --until DATE
+    assert not [
+        page.name for page in (ROOT / "content").rglob("*.md") if stale.search(page.read_text("utf-8"))
+    ]
+
+
+def test_the_check_in_page_says_a_check_in_needs_decision_by_as_the_planner_does(
+    built_site: BuiltSite,
+) -> None:
+    page = page_text(built_site, "etiquette/check-in.html")
+    assert "only when the interview has a decision_by:" in page
+    undated = examples.example().interviews[0]._replace(decision_by=None)
+    items = schedule.plan(examples.with_interview(undated), examples.EXAMPLE_NOW)
+    assert items and not [item for item in items if item.kind == "check-in"]
+
+
+def test_the_systemd_settings_file_the_cron_page_makes_has_full_paths(tmp_path: Path) -> None:
+    page = (ROOT / "content" / "tool" / "cron.md").read_text("utf-8")
+    (script,) = [
+        b for b in re.findall(r"```sh\n(.*?)```", page, re.S) if "> ~/.config/followup/systemd.env" in b
+    ]
+    settings = tmp_path / ".config" / "followup"
+    settings.mkdir(parents=True)
+    # the template followup init writes, filled in
+    lines = [line.removeprefix("# ") if "export" in line else line for line in ENV.splitlines()]
+    lines.append("export FOLLOWUP_IMAP_PASSWORD_FILE=~/.config/followup/imap-password")
+    (settings / "env").write_text("\n".join(lines) + "\n", "utf-8")
+    env = {"HOME": str(tmp_path), "PATH": os.environ["PATH"]}
+    subprocess.run(["sh", "-c", script], env=env, check=True, capture_output=True, timeout=30)
+    made = (settings / "systemd.env").read_text("utf-8").splitlines()
+    assert f"FOLLOWUP_SMTP_PASSWORD_FILE={tmp_path}/.config/followup/smtp-password" in made
+    assert f"FOLLOWUP_IMAP_PASSWORD_FILE={tmp_path}/.config/followup/imap-password" in made
+    assert all(re.fullmatch(r"FOLLOWUP_[A-Z0-9_]+=[^$~]*", line) for line in made), made
+    assert (settings / "systemd.env").stat().st_mode & 0o077 == 0
 
 
 @pytest.mark.parametrize(("section", "keys"), list(spec.SECTIONS.items()))
@@ -413,6 +499,38 @@ def test_an_unknown_marker_is_reported_and_left_alone(caplog: pytest.LogCaptureF
     with caplog.at_level("WARNING", logger="mkdocs"):
         assert sitehooks.expand(text, "page.md") == text
     assert "page.md: unknown marker 'no-such-part'" in caplog.text
+
+
+def test_a_table_marker_in_code_is_shown_as_written_and_one_in_a_sentence_is_reported(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    quoted = "Markers are comments such as `<!-- followup: rules-table -->` in the Markdown."
+    inline = "The rules <!-- followup: rules-table --> apply."
+    with caplog.at_level("WARNING", logger="mkdocs"):
+        assert sitehooks.expand(quoted, "a.md") == quoted
+        assert not caplog.text
+        assert sitehooks.expand(inline, "b.md") == inline
+    assert "b.md: the marker 'rules-table' must stand on a line of its own" in caplog.text
+    assert "|---|" in sitehooks.expand("Intro.\n\n  <!-- followup: rules-table -->\n\nAfter.")
+
+
+def test_no_page_shows_a_markdown_table_inside_a_paragraph(built_site: BuiltSite) -> None:
+    raw = {
+        str(page): paragraph[:80]
+        for page in PAGES
+        for paragraph in re.findall(r"<p>(.*?)</p>", built_site.html(str(page)), re.S)
+        if re.search(r"\|\s*-{3,}\s*\|", paragraph)
+    }
+    assert not raw
+
+
+def test_every_file_of_the_checkout_the_guide_names_exists() -> None:
+    named = {
+        (page.name, path)
+        for page in [*(ROOT / "content").rglob("*.md"), ROOT / "README.md"]
+        for path in re.findall(r"\b(?:batch|tests)/[\w/.-]*\w", page.read_text("utf-8"))
+    }
+    assert not {(page, path) for page, path in named if not (ROOT / path).exists()}
 
 
 def test_troubleshooting_shows_the_loaders_real_messages(built_site: BuiltSite) -> None:
@@ -455,6 +573,36 @@ def test_guide_mentions_every_followup_command_and_option() -> None:
             f"{command} {o}".strip() for o in options if not re.search(rf"(?<![\w-]){o}(?![\w-])", text)
         ]
     assert not missing, "the guide does not mention: " + ", ".join(missing)
+
+
+def make_words(text: str) -> list[list[str]]:
+    """Each `make …` command of a page's code (inline or fenced), split as a shell would split it."""
+    spans = re.findall(r"```[^\n]*\n(.*?)```|`([^`\n]+)`", text, re.S)
+    lines = [line for block, inline in spans for line in (block or inline).splitlines()]
+    found = []
+    for line in lines:
+        for command in re.findall(r"(?:^|&&\s*|\$\s*)(make\s[^#&|>]*)", line.strip()):
+            words = shlex.split(command)
+            found.append([w for n, w in enumerate(words) if words[n - 1] not in ("-C", "-f")])
+    return found
+
+
+def test_every_make_command_in_the_guide_names_only_targets_and_settings() -> None:
+    phony = [ROOT / "Makefile", ROOT / "batch" / "cli" / "workspace_files.py"]
+    declared = [re.search(r"\.PHONY:(.*)", path.read_text("utf-8")) for path in phony]
+    targets = {target for found in declared if found for target in found[1].split()}
+    wrong = [
+        " ".join(words)
+        for page in [*(ROOT / "content").rglob("*.md"), ROOT / "README.md"]
+        for words in make_words(page.read_text("utf-8"))
+        if any(not (w in targets or "=" in w or w.startswith("-")) for w in words[1:])
+    ]
+    assert not wrong
+
+
+def test_the_make_command_scan_catches_an_option_with_its_value_unquoted() -> None:
+    assert make_words("run `make send ARGS=--limit 1` now") == [["make", "send", "ARGS=--limit", "1"]]
+    assert make_words('run `make send ARGS="--limit 1"` now') == [["make", "send", "ARGS=--limit 1"]]
 
 
 def test_guide_mentions_every_setting_the_code_reads_from_the_environment() -> None:
@@ -669,13 +817,17 @@ def test_make_publish_refuses_in_one_line_without_the_sites_address(tmp_path: Pa
     # -n would have printed the gh-deploy command had make gone on; it printed nothing.
 
 
-def test_a_local_build_names_no_local_address_as_canonical_and_writes_no_sitemap(tmp_path: Path) -> None:
+def test_a_local_build_names_no_local_address_as_canonical_and_its_sitemap_lists_no_page(
+    tmp_path: Path,
+) -> None:
     config = copy_project(tmp_path)
     result = run_mkdocs("build", "--strict", "-f", str(config), "--site-dir", str(tmp_path / "site"))
     assert result.returncode == 0, result.stderr
     page = (tmp_path / "site" / "etiquette" / "timing.html").read_text("utf-8")
     assert 'rel="canonical"' not in page and "og:url" not in page
-    assert not (tmp_path / "site" / "sitemap.xml").exists()
+    sitemap = (tmp_path / "site" / "sitemap.xml").read_text("utf-8")  # there: no 404 for the theme's fetch
+    assert "<urlset" in sitemap and "<url>" not in sitemap and "127.0.0.1" not in sitemap
+    assert not (tmp_path / "site" / "sitemap.xml.gz").exists()
     assert 'class="md-content__button md-icon"' not in page  # no edit link without FOLLOWUP_REPO_URL
     assert "git-revision-date-localized-plugin" in page  # a copy outside git shows the build date
 
