@@ -11,10 +11,10 @@ and `resolve` applies the rule once the value is in place: in the text, its HTML
 A job title is a common noun in French and Spanish: said mid-sentence it takes no capital ("le poste
 d’analyste", "el puesto de jefe de producto"), so `{{ interview.role | noun | de }}` lowers the first
 letter of a title typed with one. Only that letter, and only when the first word is not an acronym or
-written in mixed case (BI, SQL, iOS): a proper noun later in the title ("Analyste BI", "Jefe de Producto
+written in mixed case (BI, SQL, iOS): a proper noun later in the title ("Analyste BI", "Jefe de producto
 en Google") is the user's to write, and stays as typed. A title in title case throughout, with no word
-in lower case ("Data Analyst", often English in a French letter), reads as a name and stays whole
-rather than become "data Analyst". English keeps the title as typed.
+in lower case but the small ones ("Data Analyst", "Head of Product", often English in a French letter),
+reads as a name and stays whole rather than become "data Analyst". English keeps the title as typed.
 
 Typography is the variant's: France puts a narrow no-break space before ; ! ? and inside « », and a
 no-break space before a colon; Québec a no-break space before a colon and inside « », none before ; ! ?.
@@ -85,9 +85,14 @@ def _noun(value: str, base: str) -> str:
     words = value.split()
     if not _titled(words[0]):  # C, BI, SQL, iOS, McKinsey, Co-Founder: as typed
         return value
-    if sum(map(_titled, words)) >= 2 and not any(word[:1].islower() for word in words):
-        return value  # Data Analyst, Responsable Marketing: a name in title case, kept whole as typed
+    big = [word for word in words if word.casefold().strip(",;") not in _SMALL]
+    if sum(map(_titled, big)) >= 2 and not any(word[:1].islower() for word in big):
+        return value  # Data Analyst, Head of Product: a name in title case, kept whole as typed
     return value[0].lower() + value[1:]
+
+
+# The small words title case leaves in lower case ("Head of Product", "Jefe de Producto").
+_SMALL = frozenset("of and the for in on at to a an de la le les du des et en y del el los las".split())
 
 
 def _titled(word: str) -> bool:

@@ -94,7 +94,9 @@ FILTER: dict[str, Callable[[str], str]] = filters()  # type: ignore[assignment] 
         ("Data Analyst", "fr-FR", "le poste de Data Analyst chez"),  # title case throughout: a name, whole
         ("Responsable Marketing Digital", "fr-CA", "le poste de Responsable Marketing Digital chez"),
         ("Responsable marketing", "fr-FR", "le poste de responsable marketing chez"),
-        ("Chef de Projet IT", "fr-FR", "le poste de chef de Projet IT chez"),  # a lower-case word: lowered
+        ("Chef de Projet IT", "fr-FR", "le poste de Chef de Projet IT chez"),  # title case but "de": whole
+        ("Head of Product, Payments", "fr-FR", "le poste de Head of Product, Payments chez"),  # not "head of"
+        ("Chef de projet IT", "fr-FR", "le poste de chef de projet IT chez"),  # a lower-case word: lowered
     ],
 )
 def test_a_french_title_mid_sentence_loses_its_first_capital_but_never_an_acronym(
@@ -106,7 +108,8 @@ def test_a_french_title_mid_sentence_loses_its_first_capital_but_never_an_acrony
 @pytest.mark.parametrize(
     ("role", "language", "said"),
     [
-        ("Jefe de Producto en Google", "es-MX", "el puesto de jefe de Producto en Google."),
+        ("Jefe de Producto en Google", "es-MX", "el puesto de Jefe de Producto en Google."),
+        ("Jefe de producto en Google", "es-MX", "el puesto de jefe de producto en Google."),
         ("Ingeniera de datos", "es-ES", "el puesto de ingeniera de datos."),
         ("Analista BI", "es-MX", "el puesto de analista BI."),
         ("SQL Developer", "es-ES", "el puesto de SQL Developer."),
