@@ -8,6 +8,8 @@ FOLLOWUP := $(BIN)/followup
 DEMO_NOW ?= 2026-11-24T16:00:00-05:00
 OUTBOX ?= var/outbox
 UNTIL ?=
+# make plan NOW=2026-12-15T10:00 (or make preview NOW=…): as if it were then, to look ahead
+NOW ?=
 ARGS ?=
 
 .PHONY: help install demo test check plan preview preview-picture send status cron calendar doctor schema hooks site serve publish lint fmt bench reliability clean architecture mutants
@@ -19,6 +21,7 @@ help:
 	@echo "make check    validate your data and lint every message it would produce"
 	@echo "make plan     every follow-up and its state, now"
 	@echo "make preview  a dry run into $(OUTBOX)/: what is due now and what comes next (UNTIL=2026-12-01 for more)"
+	@echo "             plan, check and preview take NOW=2026-12-15T10:00 to look as if it were then"
 	@echo "make send     deliver what is due now (what cron runs); a dry run without SMTP settings"
 	@echo "make status   what the ledger holds"
 	@echo "make cron     print a crontab line for make send"
@@ -75,13 +78,13 @@ test: $(BIN)/.installed-dev
 	$(BIN)/python -m pytest $(ARGS)
 
 check: $(BIN)/.installed
-	@$(FOLLOWUP) check
+	@$(FOLLOWUP)$(if $(NOW), --now $(NOW)) check $(ARGS)
 
 plan: $(BIN)/.installed
-	@$(FOLLOWUP) plan
+	@$(FOLLOWUP)$(if $(NOW), --now $(NOW)) plan $(ARGS)
 
 preview: $(BIN)/.installed
-	@$(FOLLOWUP) send --dry-run --outbox $(OUTBOX)$(if $(UNTIL), --until $(UNTIL))
+	@$(FOLLOWUP)$(if $(NOW), --now $(NOW)) send --dry-run --outbox $(OUTBOX)$(if $(UNTIL), --until $(UNTIL)) $(ARGS)
 
 # The guide's picture of the preview page (content/assets/preview.png); a test says when it is stale.
 preview-picture: $(BIN)/.installed-dev

@@ -19,6 +19,8 @@ OUTBOX ?= var/outbox
 ARGS ?=
 # make preview UNTIL=2027-01-15 (or UNTIL=tomorrow): also what falls due until then
 UNTIL ?=
+# make plan NOW=2026-12-15T10:00 (or make preview NOW=…): as if it were then, to look ahead
+NOW ?=
 # Cron starts jobs without your shell's variables: its line loads the mail settings from this file.
 FOLLOWUP_ENV ?= $(HOME)/.config/followup/env
 
@@ -28,6 +30,7 @@ help:
 \t@echo "make check    validate interviews.yaml and lint every message it would produce"
 \t@echo "make plan     every follow-up and its state, now"
 \t@echo "make preview  a dry run into $(OUTBOX)/: what is due now and what comes next (UNTIL=2027-01-15 for more)"
+\t@echo "             plan, check and preview take NOW=2027-01-15T10:00 to look as if it were then"
 \t@echo "make send     deliver what is due now (what cron runs); a dry run without mail settings"
 \t@echo "make status   what the ledger holds"
 \t@echo "make calendar every follow-up as an iCalendar file, var/followups.ics"
@@ -38,13 +41,13 @@ help:
 \t@echo "ARGS=... passes options on, e.g. make send ARGS=--new-ledger, make send ARGS=\"--limit 1\""
 
 check:
-\t@$(FOLLOWUP) check $(ARGS)
+\t@$(FOLLOWUP)$(if $(NOW), --now $(NOW)) check $(ARGS)
 
 plan:
-\t@$(FOLLOWUP) plan $(ARGS)
+\t@$(FOLLOWUP)$(if $(NOW), --now $(NOW)) plan $(ARGS)
 
 preview:
-\t@$(FOLLOWUP) send --dry-run --outbox $(OUTBOX)$(if $(UNTIL), --until $(UNTIL)) $(ARGS)
+\t@$(FOLLOWUP)$(if $(NOW), --now $(NOW)) send --dry-run --outbox $(OUTBOX)$(if $(UNTIL), --until $(UNTIL)) $(ARGS)
 
 send:
 \t@$(FOLLOWUP) send $(ARGS)

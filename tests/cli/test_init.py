@@ -219,6 +219,10 @@ def test_the_workspace_makefile_takes_the_same_knobs_as_the_guide_says(home: Pat
                          capture_output=True, text=True, check=False, timeout=60)  # fmt: skip
     assert ran.returncode == 0, ran.stderr
     assert "--until 2027-01-15" in ran.stdout and "--limit 1" in ran.stdout, ran.stdout
+    for target in ("plan", "preview", "check"):  # NOW= looks ahead, as the guide's weeks ahead need
+        ran = subprocess.run(["make", "-n", target, "NOW=2027-01-15T10:00"], cwd=ws, capture_output=True,
+                             text=True, check=False, timeout=60)  # fmt: skip
+        assert f"--now 2027-01-15T10:00 {'send' if target == 'preview' else target}" in ran.stdout, ran.stdout
     shown = subprocess.run(["make", "-s", "help"], cwd=ws, capture_output=True, text=True, check=False,
                            timeout=60)  # fmt: skip
     assert "UNTIL=" in shown.stdout, shown.stdout
@@ -234,3 +238,15 @@ def test_the_workspace_readme_names_pages_of_the_guide_and_no_address_it_cannot_
     named = re.findall(r"\*([^*\n]+)\*", readme)
     assert named and set(named) <= titles, set(named) - titles
     assert re.findall(r"https?://[^\s)]+/", readme) == ["http://127.0.0.1:8000/"]
+
+
+@pytest.mark.parametrize("target", ["plan", "preview", "check"])
+def test_the_checkouts_makefile_takes_now_and_args_for_looking_ahead(target: str) -> None:
+    root = Path(__file__).resolve().parents[2]
+    args = "ARGS=--json" if target == "plan" else "ARGS="
+    ran = subprocess.run(["make", "-n", target, "NOW=2027-01-15T10:00", args], cwd=root, capture_output=True,
+                         text=True, check=False, timeout=60)  # fmt: skip
+    assert ran.returncode == 0, ran.stderr
+    said = next(line for line in ran.stdout.splitlines() if "--now 2027-01-15T10:00" in line)
+    assert said.split("--now 2027-01-15T10:00 ")[1].startswith("send" if target == "preview" else target)
+    assert target != "plan" or said.rstrip().endswith("plan --json"), said
