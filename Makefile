@@ -124,6 +124,7 @@ cron:
 	@env='$(subst ','\'',$(FOLLOWUP_ENV))'; here="$$(pwd -P; echo .)"; here="$${here%??}"; \
 	case "$$here$$env" in *[[:cntrl:]]*) echo "no cron line: a path holds a line break or another control character (cron reads one command a line): rename the folder" >&2; exit 1;; esac; \
 	test -r "$$env" || echo "note: $$env does not exist yet: put your FOLLOWUP_SMTP_* settings in it (chmod 600), or every run is a dry run; see the guide's page Scheduling: cron, systemd and launchd" >&2; \
+	mkdir -p var; (umask 077 && : >> var/cron.log); chmod 600 var/cron.log; \
 	q() { printf "'%s'" "$$(printf '%s' "$$1" | sed -e "s/'/'\\\\''/g" -e "s/%/''\\\\%/g")"; }; \
 	printf '%s\n' "*/15 * * * * . $$(q "$$env") && cd $$(q "$$here") && make -s send >> $$(q "$$here/var/cron.log") 2>&1"
 

@@ -73,7 +73,7 @@ cron:
 \tenv='$(subst ','\\'',$(FOLLOWUP_ENV))'; here="$$(pwd -P; echo .)"; here="$${here%??}"; \\
 \tcase "$$here$$env$$bin" in *[[:cntrl:]]*) echo "no cron line: a path holds a line break or another control character (cron reads one command a line): rename the folder" >&2; exit 1;; esac; \\
 \ttest -r "$$env" || echo "note: $$env does not exist yet: put your FOLLOWUP_SMTP_* settings in it (chmod 600), or every run is a dry run" >&2; \\
-\tmkdir -p var; \\
+\tmkdir -p var; (umask 077 && : >> var/cron.log); chmod 600 var/cron.log; \\
 \tq() { printf "'%s'" "$$(printf '%s' "$$1" | sed -e "s/'/'\\\\\\\\''/g" -e "s/%/''\\\\\\\\%/g")"; }; \\
 \tline="*/15 * * * * . $$(q "$$env") && cd $$(q "$$here") && $$(q "$$bin")"; \\
 \tfor word in $(wordlist 2,9,$(FOLLOWUP)); do line="$$line $$(q "$$word")"; done; \\

@@ -24,8 +24,16 @@ class Repository(NamedTuple):
 
 def repository(checkout: Path, named: str | None, docs: Path) -> Repository:
     """The repository as FOLLOWUP_REPO_URL names it, else as the checkout's `origin` remote does."""
-    clone = named or _origin(checkout)
+    clone = named or _public(_origin(checkout))
     return Repository(clone, _web(clone) if clone else None, docs)
+
+
+def _public(address: str | None) -> str | None:
+    """The remote if a reader elsewhere could clone it (a URL, or host:path), not a folder on this
+    machine (a clone of a clone): a guide published from there would show a path no reader has."""
+    if address is None or address.startswith("file:"):
+        return None
+    return address if "://" in address or _SCP.match(address) else None
 
 
 def _origin(checkout: Path) -> str | None:
@@ -54,8 +62,8 @@ def part_clone(clone: str | None) -> str:
     """The clone command, with the address this guide was built from; nothing when it has none."""
     if not clone:
         return (
-            "This copy of the guide was built from a checkout with no git remote, so it cannot name the "
-            "repository's address: open a terminal in the folder you have, and go on below."
+            "This copy of the guide was built from a checkout with no public git remote, so it cannot name "
+            "the repository's address: open a terminal in the folder you have, and go on below."
         )
     return f"```sh\ngit clone {clone} followup\ncd followup\n```"
 

@@ -199,6 +199,7 @@ def test_the_cron_line_of_a_folder_with_an_odd_name_runs_send_there(
                          check=False, timeout=120)  # fmt: skip
     assert ran.returncode == 2 and ran.stderr == "", ran.stderr  # the settings read, send run, its log kept
     assert "FOLLOWUP_SMTP_HOTS" in (ws / "var" / "cron.log").read_text(encoding="utf-8")
+    assert (ws / "var" / "cron.log").stat().st_mode & 0o077 == 0  # names and addresses: yours alone
 
 
 @pytest.mark.parametrize("name", ["two\nlines", "a\ttab", "bell\x07", "escape\x1b[31m", "line\u2028sep"])
