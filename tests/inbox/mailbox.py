@@ -83,9 +83,13 @@ class Mailbox:
         """An odd message of tests/corpus/mailbox/ answering Priya's thank-you."""
         self.put(corpus(MAILBOX / name, self.thank_you()))
 
+    def put_sample(self, name: str, at: datetime = TUESDAY) -> None:
+        """A message of tests/corpus/replies/ answering Priya's thank-you, arrived at `at`."""
+        self.put(sample(name, self.thank_you()), at=at)
+
     def bounce(self, at: datetime) -> None:
         """Postfix's delivery report for Priya's thank-you (550 5.1.1), arrived at `at`."""
-        self.put(sample("bounce-postfix.eml", self.thank_you()), at=at)
+        self.put_sample("bounce-postfix.eml", at=at)
 
     def run(self, *args: str, now: str = FRIDAY) -> int:
         """The command `followup <args>` on this workspace at `now`: its exit code."""
