@@ -6,23 +6,12 @@ any one of them fails here (tried by mutation: see the report of issue 22)."""
 from __future__ import annotations
 
 from email.parser import HeaderParser
-from pathlib import Path
 
 import pytest
 
 from batch.inbox import autoreply
-from tests.inbox.test_replies import (  # noqa: F401  (work and thanked are fixtures)
-    NORTHWIND,
-    PANEL,
-    deliver,
-    mail,
-    plan_states,
-    thank_you_id,
-    thanked,
-    use_imap,
-    work,
-)
-from tests.servers import ImapServer, SmtpServer
+from tests.inbox.mailbox import Mailbox, mailbox, thanked, work  # noqa: F401  (fixtures)
+from tests.inbox.test_replies import NORTHWIND, mail
 
 HUMAN_SUBJECT = "Re: Thank you for today's interview"
 
@@ -133,19 +122,15 @@ def test_every_signal_header_is_among_those_the_mailbox_fetches() -> None:
 @pytest.mark.parametrize("signal", HEADER_SIGNALS.values(), ids=HEADER_SIGNALS.keys())
 def test_an_out_of_office_titled_re_thank_you_with_one_header_holds_the_check_in_and_is_no_reply(
     signal: tuple[str, str],
-    work: Path,  # noqa: F811
-    thanked: SmtpServer,  # noqa: F811
-    imap_server: ImapServer,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    mailbox: Mailbox,  # noqa: F811
 ) -> None:
     name, value = signal
     raw = mail("Priya Shah <priya.shah@northwind.example>", subject=HUMAN_SUBJECT,
-               In_Reply_To=thank_you_id(work, PANEL[0]), **{name.replace("-", "_"): value})  # fmt: skip
+               In_Reply_To=mailbox.thank_you(), **{name.replace("-", "_"): value})  # fmt: skip
     raw = raw.replace(b"Thanks, Sam. We will be in touch next week.", b"I am away and back on 8 December.")
-    deliver(imap_server, raw)
-    use_imap(monkeypatch, imap_server)
-    capsys.readouterr()
-    check_in = plan_states(work, capsys)[f"{NORTHWIND}/check-in"]
+    mailbox.put(raw)
+    mailbox.look()
+    mailbox.capsys.readouterr()
+    check_in = mailbox.plan()[f"{NORTHWIND}/check-in"]
     assert check_in["state"] == "scheduled", check_in["why"]  # not `replied`
     assert check_in["due_at"] == "2026-12-08T10:00:00-05:00"

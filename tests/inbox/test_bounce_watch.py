@@ -13,23 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.inbox.test_replies import (  # noqa: F401  (work and thanked are fixtures)
-    FRIDAY,
-    MONDAY,
-    NORTHWIND,
-    PANEL,
-    check_ins_sent,
-    deliver,
-    free_port,
-    run,
-    sample,
-    send_lines,
-    thank_you_id,
-    thanked,
-    use_imap,
-    work,
-)
-from tests.servers import ImapServer, SmtpServer
+from tests.inbox.mailbox import Mailbox, mailbox, thanked, work  # noqa: F401  (fixtures)
+from tests.inbox.test_replies import FRIDAY, MONDAY, NORTHWIND, PANEL, check_ins_sent
 
 
 def aged(folder: Path) -> None:
@@ -46,62 +31,52 @@ def at(clock: str) -> str:
 
 
 def test_a_bounced_thank_you_is_said_within_half_an_hour_once_and_its_check_in_is_held(
-    work: Path,  # noqa: F811
-    thanked: SmtpServer,  # noqa: F811
-    imap_server: ImapServer,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    mailbox: Mailbox,  # noqa: F811
 ) -> None:
-    use_imap(monkeypatch, imap_server)
-    assert send_lines(work, capsys, now=at("13:40")) == (0, "", "")  # looked: nothing there yet
-    deliver(imap_server, sample("bounce-postfix.eml", thank_you_id(work, PANEL[0])),
-            at=datetime.fromisoformat(at("13:45")))  # fmt: skip
-    aged(work)
-    assert send_lines(work, capsys, now=at("13:55")) == (0, "", "")  # the next look is at 14:10
-    assert (work / "var" / "followup.db.wake").exists()  # an idle run: it left its wake-up note
-    code, _, err = send_lines(work, capsys, now=at("14:15"))  # the wake-up note must not sleep past it
+    mailbox.look()
+    assert mailbox.send(at("13:40")) == (0, "", "")  # looked: nothing there yet
+    mailbox.bounce(datetime.fromisoformat(at("13:45")))
+    aged(mailbox.work)
+    assert mailbox.send(at("13:55")) == (0, "", "")  # the next look is at 14:10
+    assert (mailbox.work / "var" / "followup.db.wake").exists()  # an idle run: it left its wake-up note
+    code, _, err = mailbox.send(at("14:15"))  # the wake-up note must not sleep past it
     assert code == 1
     assert err.startswith(
         f"bounced  thank-you to Priya Shah <{PANEL[0]}> ({NORTHWIND}): the server said 550 5.1.1"
     )
     assert (
-        err.rstrip().endswith(f"correct the address in {work / 'interviews.yaml'}") and err.count("\n") == 1
+        err.rstrip().endswith(f"correct the address in {mailbox.work / 'interviews.yaml'}")
+        and err.count("\n") == 1
     )
-    assert send_lines(work, capsys, now=at("14:50")) == (0, "", "")  # said once
-    use_imap(monkeypatch, imap_server, PORT=str(free_port()))  # what happened is in the ledger now
-    assert run(work, "plan", "--json", now=at("15:00")) == 0  # no check-in due: the mailbox is not read
-    plan = {row["key"]: row for row in json.loads(capsys.readouterr().out)}
+    assert mailbox.send(at("14:50")) == (0, "", "")  # said once
+    mailbox.shut()  # what happened is in the ledger now
+    plan = mailbox.plan(at("15:00"))  # no check-in due: the mailbox is not read
     assert plan[f"{NORTHWIND}/check-in"]["state"] == "bounced"  # not `scheduled` to an address that bounced
-    use_imap(monkeypatch, imap_server)
+    mailbox.look()
 
-    assert run(work, "status", "--json", now=at("14:55")) == 0
-    rows = {row["key"]: row for row in json.loads(capsys.readouterr().out)}
+    assert mailbox.run("status", "--json", now=at("14:55")) == 0
+    rows = {row["key"]: row for row in json.loads(mailbox.capsys.readouterr().out)}
     assert rows[f"{NORTHWIND}/thank-you/{PANEL[0]}"]["state"] == "bounced"
-    assert run(work, "plan", "--json", now=FRIDAY) == 0
-    plan = {row["key"]: row for row in json.loads(capsys.readouterr().out)}
+    plan = mailbox.plan(FRIDAY)
     assert plan[f"{NORTHWIND}/thank-you/{PANEL[0]}"]["state"] == "bounced"
     assert plan[f"{NORTHWIND}/check-in"]["state"] == "bounced"  # held: it would bounce too
-    assert run(work, "calendar", "--output", "-", now=FRIDAY) == 0
-    calendar = capsys.readouterr().out.replace("\r\n ", "")  # unfolded
+    assert mailbox.run("calendar", "--output", "-", now=FRIDAY) == 0
+    calendar = mailbox.capsys.readouterr().out.replace("\r\n ", "")  # unfolded
     assert f"thank-you email to Priya Shah <{PANEL[0]}> came back undelivered (bounced)" in calendar
     assert "Correct the address in" in calendar
-    assert send_lines(work, capsys, now=FRIDAY)[0] == 0
-    assert PANEL[0] not in check_ins_sent(thanked)
+    assert mailbox.send(FRIDAY)[0] == 0
+    assert PANEL[0] not in check_ins_sent(mailbox.smtp)
 
 
 def test_the_mailbox_is_not_opened_for_bounces_once_the_thank_you_could_not_go_again(
-    work: Path,  # noqa: F811
-    thanked: SmtpServer,  # noqa: F811
-    imap_server: ImapServer,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    mailbox: Mailbox,  # noqa: F811
 ) -> None:
-    use_imap(monkeypatch, imap_server, PORT=str(free_port()))  # nothing answers: a look would say so
-    code, _, err = send_lines(work, capsys, now=at("13:40"))
+    mailbox.shut()  # nothing answers: a look would say so
+    code, _, err = mailbox.send(at("13:40"))
     assert code == 0 and err.startswith("bounces  cannot look for bounces") and err.count("\n") == 1
-    assert send_lines(work, capsys, now=at("14:20")) == (0, "", "")  # the same reason: said once
+    assert mailbox.send(at("14:20")) == (0, "", "")  # the same reason: said once
     # Thursday: every thank-you of Monday is past its expiry, no check-in is due: no look, no line
-    assert send_lines(work, capsys, now="2026-11-26T10:00:00-05:00") == (0, "", "")
+    assert mailbox.send("2026-11-26T10:00:00-05:00") == (0, "", "")
     assert MONDAY  # the thank-yous went then (the fixture)
 
 
@@ -116,24 +91,18 @@ FIXED = "priya.shah@northwind-traders.example"
 def test_a_corrected_address_sends_the_bounced_thank_you_while_it_is_timely_and_the_check_in_follows(
     fixed_at: str,
     goes: bool,
-    work: Path,  # noqa: F811
-    thanked: SmtpServer,  # noqa: F811
-    imap_server: ImapServer,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    mailbox: Mailbox,  # noqa: F811
 ) -> None:
-    deliver(imap_server, sample("bounce-postfix.eml", thank_you_id(work, PANEL[0])),
-            at=datetime.fromisoformat(at("13:45")))  # fmt: skip
-    use_imap(monkeypatch, imap_server)
-    assert send_lines(work, capsys, now=at("14:00"))[0] == 1  # the bounce, said
-    data = work / "interviews.yaml"
+    mailbox.bounce(datetime.fromisoformat(at("13:45")))
+    mailbox.look()
+    assert mailbox.send(at("14:00"))[0] == 1  # the bounce, said
+    data = mailbox.work / "interviews.yaml"
     data.write_text(data.read_text().replace(PANEL[0], FIXED))
-    code, _, _ = send_lines(work, capsys, now=fixed_at)
+    code, _, _ = mailbox.send(fixed_at)
     assert code == 0
-    assert (FIXED in [r.rcpt_tos[0] for r in thanked.received]) is goes
+    assert (FIXED in mailbox.recipients()) is goes
     if goes:
-        assert run(work, "plan", "--json", now=FRIDAY) == 0
-        plan = {row["key"]: row for row in json.loads(capsys.readouterr().out)}
+        plan = mailbox.plan(FRIDAY)
         assert plan[f"{NORTHWIND}/thank-you/{FIXED}"]["state"] == "sent"
-        assert send_lines(work, capsys, now=FRIDAY)[0] == 0
-        assert FIXED in check_ins_sent(thanked) and PANEL[0] not in check_ins_sent(thanked)
+        assert mailbox.send(FRIDAY)[0] == 0
+        assert FIXED in check_ins_sent(mailbox.smtp) and PANEL[0] not in check_ins_sent(mailbox.smtp)

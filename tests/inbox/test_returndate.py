@@ -5,27 +5,13 @@ An out-of-office in Spanish holds the check-in against dovecot, as the English o
 from __future__ import annotations
 
 from datetime import date, datetime
-from pathlib import Path
 
 import pytest
 
 from batch.inbox import returndate
 from batch.inbox.autoreply import return_date
-from tests.inbox.test_replies import (  # noqa: F401  (work and thanked are fixtures)
-    NORTHWIND,
-    PANEL,
-    check_ins_sent,
-    deliver,
-    free_port,
-    mail,
-    plan_states,
-    send_lines,
-    thank_you_id,
-    thanked,
-    use_imap,
-    work,
-)
-from tests.servers import ImapServer, SmtpServer
+from tests.inbox.mailbox import Mailbox, mailbox, thanked, work  # noqa: F401  (fixtures)
+from tests.inbox.test_replies import NORTHWIND, PANEL, check_ins_sent, mail
 
 WRITTEN = date(2026, 12, 18)  # a Friday before the holidays
 BACK, LAST = (date(2027, 1, 5), "back"), (date(2027, 1, 4), "until")
@@ -94,19 +80,15 @@ SPANISH = (
 
 
 def test_a_spanish_out_of_office_holds_the_check_in_until_the_return(
-    work: Path,  # noqa: F811
-    thanked: SmtpServer,  # noqa: F811
-    imap_server: ImapServer,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    mailbox: Mailbox,  # noqa: F811
 ) -> None:
     raw = mail("Priya Shah <priya.shah@northwind.example>", subject="Respuesta automática: Thank you",
-               In_Reply_To=thank_you_id(work, PANEL[0]), Auto_Submitted="auto-replied",
+               In_Reply_To=mailbox.thank_you(), Auto_Submitted="auto-replied",
                at=datetime.fromisoformat("2026-11-24T09:15:00-05:00"))  # fmt: skip
-    deliver(imap_server, raw.replace(b"Thanks, Sam. We will be in touch next week.\r\n", SPANISH.encode()))
-    use_imap(monkeypatch, imap_server)
-    capsys.readouterr()
-    check_in = plan_states(work, capsys)[f"{NORTHWIND}/check-in"]
+    mailbox.put(raw.replace(b"Thanks, Sam. We will be in touch next week.\r\n", SPANISH.encode()))
+    mailbox.look()
+    mailbox.capsys.readouterr()
+    check_in = mailbox.plan()[f"{NORTHWIND}/check-in"]
     assert check_in["state"] == "scheduled"
     assert check_in["due_at"] == "2026-12-08T10:00:00-05:00"
     assert check_in["why"] == "waits for Priya Shah's return on Tue 8 Dec (out-of-office reply)"
@@ -116,26 +98,22 @@ HOLIDAYS = "I am away over the holidays with no access to email, and back on Jan
 
 
 def test_a_check_in_held_past_its_first_expiry_goes_when_they_are_back_with_its_whole_window(
-    work: Path,  # noqa: F811
-    thanked: SmtpServer,  # noqa: F811
-    imap_server: ImapServer,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    mailbox: Mailbox,  # noqa: F811
 ) -> None:
     # due Fri 27 Nov, dropped 14 days later (11 Dec) by itself; Priya is back on Tue 5 Jan
     raw = mail("Priya Shah <priya.shah@northwind.example>", subject="Automatic reply: Thank you",
-               In_Reply_To=thank_you_id(work, PANEL[0]), Auto_Submitted="auto-replied")  # fmt: skip
-    deliver(imap_server, raw.replace(b"Thanks, Sam. We will be in touch next week.\r\n", HOLIDAYS.encode()))
-    use_imap(monkeypatch, imap_server)
-    assert send_lines(work, capsys)[0] == 0  # Friday: held until she is back, and remembered
-    assert PANEL[0] not in check_ins_sent(thanked)
+               In_Reply_To=mailbox.thank_you(), Auto_Submitted="auto-replied")  # fmt: skip
+    mailbox.put(raw.replace(b"Thanks, Sam. We will be in touch next week.\r\n", HOLIDAYS.encode()))
+    mailbox.look()
+    assert mailbox.send()[0] == 0  # Friday: held until she is back, and remembered
+    assert PANEL[0] not in check_ins_sent(mailbox.smtp)
 
-    use_imap(monkeypatch, imap_server, PORT=str(free_port()))  # the mailbox shut: the ledger knows
-    check_in = plan_states(work, capsys, now="2026-12-14T10:00:00-05:00")[f"{NORTHWIND}/check-in"]
+    mailbox.shut()  # the mailbox shut: the ledger knows
+    check_in = mailbox.plan("2026-12-14T10:00:00-05:00")[f"{NORTHWIND}/check-in"]
     assert check_in["state"] == "scheduled"
     assert check_in["due_at"] == "2027-01-05T10:00:00-05:00"
     assert check_in["deadline"] == "2027-01-19T10:00:00-05:00"  # the whole window moved
 
-    use_imap(monkeypatch, imap_server)
-    assert send_lines(work, capsys, now="2027-01-05T10:05:00-05:00")[0] == 0
-    assert PANEL[0] in check_ins_sent(thanked)
+    mailbox.look()
+    assert mailbox.send("2027-01-05T10:05:00-05:00")[0] == 0
+    assert PANEL[0] in check_ins_sent(mailbox.smtp)

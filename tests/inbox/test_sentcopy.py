@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from batch.account.settings import ImapSettings, SmtpSettings
-from batch.cli.main import main
 from batch.inbox.sentcopy import SentCopies, files_its_own, find_sent_folder, sent_copies
 from batch.mail import deliver
+from tests.inbox.mailbox import run
 from tests.servers import ImapServer, SmtpServer, imap_login, smtp_env
 from tests.servers.imapproxy import imap_proxy
 from tests.stamps import unstamped
@@ -31,8 +31,7 @@ def use(monkeypatch: pytest.MonkeyPatch, smtp: SmtpServer, imap: ImapServer, **e
 
 
 def send(work: Path, now: str = NOW) -> int:
-    return main(["--data", str(work / "interviews.yaml"), "--state", str(work / "var" / "followup.db"),
-                 "--now", now, "send"])  # fmt: skip
+    return run(work, "send", now=now)
 
 
 def folder(imap: ImapServer, name: str) -> list[tuple[bytes, bytes]]:
@@ -92,8 +91,7 @@ def test_a_refused_append_leaves_the_delivery_sent_and_the_copy_owed_until_the_n
     assert "copies" not in capsys.readouterr().err  # the same reason is said once, not every run
     assert len([r for r in smtp_server.received if r.rcpt_tos[0] == MARCUS]) == 1  # never resent
     capsys.readouterr()
-    assert main(["--data", str(work / "interviews.yaml"), "--state", str(work / "var" / "followup.db"),
-                 "--now", NOW, "status"]) == 0  # fmt: skip
+    assert run(work, "status", now=NOW) == 0
     assert "copies owed to your Sent folder: 1" in capsys.readouterr().out
     create(imap_server, "Copies")
     assert send(work, "2026-11-24T16:10:00-05:00") == 0
@@ -168,8 +166,7 @@ def test_a_copy_stored_before_the_connection_dropped_is_not_filed_again_on_later
     assert proxy.hangups == 1  # the first run's append; later runs found the copy and filed none
     assert len(folder(imap_server, "Sent")) == 1
     capsys.readouterr()
-    assert main(["--data", str(work / "interviews.yaml"), "--state", str(work / "var" / "followup.db"),
-                 "--now", NOW, "status"]) == 0  # fmt: skip
+    assert run(work, "status", now=NOW) == 0
     assert "copies owed" not in capsys.readouterr().out
 
 

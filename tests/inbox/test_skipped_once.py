@@ -5,23 +5,9 @@ ledger remembers which message was said (by the mailbox's UIDVALIDITY and the me
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from tests.inbox.test_replies import (  # noqa: F401  (work and thanked are fixtures)
-    PANEL,
-    deliver,
-    free_port,
-    run,
-    send_lines,
-    thank_you_id,
-    thanked,
-    use_imap,
-    work,
-)
-from tests.inbox.test_unreadable import MAILBOX, corpus
-from tests.servers import ImapServer, SmtpServer
+from tests.inbox.mailbox import MAILBOX, Mailbox, corpus, mailbox, thanked, work  # noqa: F401  (fixtures)
 
 # Friday, the check-ins due: three cron runs half an hour apart, the SMTP server away for the first two
 RUNS = ("2026-11-27T10:30:00-05:00", "2026-11-27T11:00:00-05:00", "2026-11-27T11:30:00-05:00")
@@ -34,46 +20,38 @@ def skipped_lines(err: str) -> list[str]:
 @pytest.mark.parametrize("name", ["ooo-charset-star.eml", "ooo-boundary-star.eml"])
 def test_a_message_that_cannot_be_read_is_said_at_the_first_run_only(
     name: str,
-    work: Path,  # noqa: F811
-    thanked: SmtpServer,  # noqa: F811
-    imap_server: ImapServer,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    mailbox: Mailbox,  # noqa: F811
 ) -> None:
-    deliver(imap_server, corpus(MAILBOX / name, thank_you_id(work, PANEL[0])))
-    use_imap(monkeypatch, imap_server)
-    monkeypatch.setenv("FOLLOWUP_SMTP_PORT", str(free_port()))  # down: the check-ins stay due
+    mailbox.put_odd(name)
+    mailbox.look()
+    mailbox.smtp_away()  # down: the check-ins stay due
     said = []
     for now in RUNS[:2]:
-        _, _, err = send_lines(work, capsys, now=now)
+        _, _, err = mailbox.send(now)
         said.append(skipped_lines(err))
-    monkeypatch.setenv("FOLLOWUP_SMTP_PORT", str(thanked.port))  # back: the check-ins go
-    code, _, err = send_lines(work, capsys, now=RUNS[2])
+    mailbox.smtp_back()  # back: the check-ins go
+    code, _, err = mailbox.send(RUNS[2])
     said.append(skipped_lines(err))
     assert code == 0
     assert [len(lines) for lines in said] == [1, 0, 0], said
     assert "in the mailbox (from 'Priya Shah <priya.shah@northwind.example>'" in said[0][0]
-    assert len(thanked.received) > 3  # the third run sent the check-ins: the mailbox was read each time
+    assert len(mailbox.smtp.received) > 3  # the third run sent the check-ins: the mailbox was read each time
 
-    assert run(work, "status", now=RUNS[2]) == 0
-    out = capsys.readouterr().out
+    assert mailbox.run("status", now=RUNS[2]) == 0
+    out = mailbox.capsys.readouterr().out
     assert said[0][0].removeprefix("skipped  ") in out  # status still lists it
 
 
 def test_a_second_message_that_cannot_be_read_is_said_when_it_arrives(
-    work: Path,  # noqa: F811
-    thanked: SmtpServer,  # noqa: F811
-    imap_server: ImapServer,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    mailbox: Mailbox,  # noqa: F811
 ) -> None:
-    thank_you = thank_you_id(work, PANEL[0])
-    deliver(imap_server, corpus(MAILBOX / "ooo-charset-star.eml", thank_you))
-    use_imap(monkeypatch, imap_server)
-    monkeypatch.setenv("FOLLOWUP_SMTP_PORT", str(free_port()))
-    _, _, first = send_lines(work, capsys, now=RUNS[0])
-    deliver(imap_server, corpus(MAILBOX / "ooo-boundary-star.eml", thank_you))
-    _, _, second = send_lines(work, capsys, now=RUNS[1])
+    thank_you = mailbox.thank_you()
+    mailbox.put(corpus(MAILBOX / "ooo-charset-star.eml", thank_you))
+    mailbox.look()
+    mailbox.smtp_away()
+    _, _, first = mailbox.send(RUNS[0])
+    mailbox.put(corpus(MAILBOX / "ooo-boundary-star.eml", thank_you))
+    _, _, second = mailbox.send(RUNS[1])
     assert len(skipped_lines(first)) == 1
     [new] = skipped_lines(second)
     assert "Out of Office" in new and new not in first

@@ -20,34 +20,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from batch.inbox import autoreply
-from tests.inbox.test_replies import (  # noqa: F401  (work and thanked are fixtures)
-    ARJUN,
-    FRIDAY,
-    NORTHWIND,
-    PANEL,
-    deliver,
-    plan_states,
-    send_lines,
-    thank_you_id,
-    thanked,
-    use_imap,
-    work,
-)
-from tests.servers import ImapServer, SmtpServer
+from tests.inbox.mailbox import MAILBOX, Mailbox, corpus, mailbox, thanked, work  # noqa: F401  (fixtures)
+from tests.inbox.test_replies import ARJUN, FRIDAY, NORTHWIND, PANEL
 from tests.servers.imapproxy import imap_proxy
 
-MAILBOX = Path(__file__).parents[1] / "corpus" / "mailbox"
 REPLIES = Path(__file__).parents[1] / "corpus" / "replies"
 SEEDS = sorted([*MAILBOX.glob("*.eml"), *REPLIES.glob("*.eml")])
-
-
-def corpus(path: Path, thank_you: str = "<t@example.com>", recipient: str = PANEL[0]) -> bytes:
-    raw = (
-        path.read_bytes()
-        .replace(b"{THANK_YOU}", thank_you.encode())
-        .replace(b"{RECIPIENT}", recipient.encode())
-    )
-    return raw.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
 
 
 def read_all(raw: bytes) -> None:
@@ -158,22 +136,18 @@ def odd_ones() -> list[Path]:
 @pytest.mark.parametrize("path", odd_ones(), ids=[p.stem for p in odd_ones()])
 def test_one_odd_message_never_stops_plan_or_send_and_the_thank_you_due_goes(
     path: Path,
-    work: Path,  # noqa: F811
-    thanked: SmtpServer,  # noqa: F811
-    imap_server: ImapServer,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    mailbox: Mailbox,  # noqa: F811
 ) -> None:
-    deliver(imap_server, corpus(path, thank_you_id(work, PANEL[0])))
-    use_imap(monkeypatch, imap_server)
-    capsys.readouterr()
-    rows = plan_states(work, capsys)  # exit 0, asserted there
+    mailbox.put(corpus(path, mailbox.thank_you()))
+    mailbox.look()
+    mailbox.capsys.readouterr()
+    rows = mailbox.plan()  # exit 0, asserted there
     assert rows[f"{NORTHWIND}/check-in"]["state"] in ("due", "replied", "bounced", "scheduled")
-    code, out, err = send_lines(work, capsys)
+    code, out, err = mailbox.send()
     assert "Traceback" not in out + err
     assert code in (0, 1)  # 1 only for a bounce found (said in its line)
     assert code == 0 or "bounced  thank-you" in err
-    assert ARJUN in [r.rcpt_tos[0] for r in thanked.received]  # the unrelated thank-you went
+    assert ARJUN in mailbox.recipients()  # the unrelated thank-you went
     for line in err.splitlines():
         assert line.startswith(("skipped  message UID ", "bounced  ", "replied  ")), line
 
@@ -181,15 +155,11 @@ def test_one_odd_message_never_stops_plan_or_send_and_the_thank_you_due_goes(
 @pytest.mark.parametrize("name", ["ooo-charset-star.eml", "ooo-boundary-star.eml"])
 def test_a_message_that_cannot_be_read_is_skipped_with_one_line_saying_which_and_why(
     name: str,
-    work: Path,  # noqa: F811
-    thanked: SmtpServer,  # noqa: F811
-    imap_server: ImapServer,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    mailbox: Mailbox,  # noqa: F811
 ) -> None:
-    deliver(imap_server, corpus(MAILBOX / name, thank_you_id(work, PANEL[0])))
-    use_imap(monkeypatch, imap_server)
-    code, _, err = send_lines(work, capsys)
+    mailbox.put_odd(name)
+    mailbox.look()
+    code, _, err = mailbox.send()
     assert code == 0
     [line] = err.splitlines()
     assert re.fullmatch(
@@ -197,96 +167,80 @@ def test_a_message_that_cannot_be_read_is_skipped_with_one_line_saying_which_and
         r"subject '[^']+'\): cannot read its text \(IndexError: [^)]*\); the run goes on without it",
         line,
     ), line
-    assert ARJUN in [r.rcpt_tos[0] for r in thanked.received]
+    assert ARJUN in mailbox.recipients()
 
 
 def test_a_literal_of_any_announced_size_is_refused_and_the_run_goes_on(
-    work: Path,  # noqa: F811
-    thanked: SmtpServer,  # noqa: F811
-    imap_server: ImapServer,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    mailbox: Mailbox,  # noqa: F811
 ) -> None:
-    deliver(imap_server, corpus(REPLIES / "ooo-outlook-en.eml", thank_you_id(work, PANEL[0])))
+    mailbox.put(corpus(REPLIES / "ooo-outlook-en.eml", mailbox.thank_you()))
 
     def huge(line: bytes) -> bytes:  # the server announces 93 GB for a message's headers
         return re.sub(rb"\{\d+\}\r\n$", b"{99999999999}\r\n", line) if b" FETCH (" in line else line
 
-    with imap_proxy(imap_server, huge) as proxy:
-        use_imap(monkeypatch, imap_server, PORT=str(proxy.port))
-        code, out, err = send_lines(work, capsys)
+    with imap_proxy(mailbox.imap, huge) as proxy:
+        mailbox.look(PORT=str(proxy.port))
+        code, out, err = mailbox.send()
     assert "Traceback" not in out + err
     assert code == 1  # check-ins held, as for any mailbox that cannot be read
     [line] = err.splitlines()
     assert line.startswith("held  due check-ins, not sent blindly: cannot look for replies: ")
     assert "announced 99999999999 bytes in one answer" in line
-    assert ARJUN in [r.rcpt_tos[0] for r in thanked.received]
+    assert ARJUN in mailbox.recipients()
 
 
 FUZZED = 2000
 
 
 def test_a_fuzzed_inbox_of_thousands_of_messages_gives_no_traceback(
-    work: Path,  # noqa: F811
-    thanked: SmtpServer,  # noqa: F811
-    imap_server: ImapServer,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    mailbox: Mailbox,  # noqa: F811
 ) -> None:
     rnd = random.Random(22)
-    thank_you = thank_you_id(work, PANEL[0])
+    thank_you = mailbox.thank_you()
     seeds = [corpus(path, thank_you) for path in SEEDS]
     for _ in range(FUZZED):  # every one threads to Priya's thank-you, so every one is fetched and read
         raw = mutate(rnd.choice(seeds), rnd, rnd.randrange(1, 6))
-        deliver(imap_server, b"In-Reply-To: " + thank_you.encode() + b"\r\n" + raw)
-    use_imap(monkeypatch, imap_server, TIMEOUT="30")
-    capsys.readouterr()
-    plan_states(work, capsys)
-    code, out, err = send_lines(work, capsys, now=FRIDAY)
+        mailbox.put(b"In-Reply-To: " + thank_you.encode() + b"\r\n" + raw)
+    mailbox.look(TIMEOUT="30")
+    mailbox.capsys.readouterr()
+    mailbox.plan()
+    code, out, err = mailbox.send(FRIDAY)
     assert "Traceback" not in out + err
     assert code in (0, 1)
-    assert ARJUN in [r.rcpt_tos[0] for r in thanked.received]
+    assert ARJUN in mailbox.recipients()
     assert all(line.startswith(("skipped  ", "bounced  ", "replied  ")) for line in err.splitlines())
     assert datetime.now(UTC)  # the run ended: no hang
 
 
 def test_a_server_that_never_stops_talking_is_cut_off_and_the_run_goes_on(
-    work: Path,  # noqa: F811
-    thanked: SmtpServer,  # noqa: F811
-    imap_server: ImapServer,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    mailbox: Mailbox,  # noqa: F811
 ) -> None:
     flood = b"* OK " + b"x" * 8000 + b"\r\n"
 
     def endless(line: bytes) -> bytes:  # before each search result, 70 MB of untagged lines
         return flood * 9000 + line if line.startswith(b"* SEARCH") else line
 
-    with imap_proxy(imap_server, endless) as proxy:
-        use_imap(monkeypatch, imap_server, PORT=str(proxy.port))
-        code, out, err = send_lines(work, capsys)
+    with imap_proxy(mailbox.imap, endless) as proxy:
+        mailbox.look(PORT=str(proxy.port))
+        code, out, err = mailbox.send()
     assert "Traceback" not in out + err
     assert code == 1  # check-ins held, as for any mailbox that cannot be read
     [line] = err.splitlines()
     assert "the server sent more than 64 MB in one session" in line
-    assert ARJUN in [r.rcpt_tos[0] for r in thanked.received]
+    assert ARJUN in mailbox.recipients()
 
 
 def test_a_delivery_report_whose_status_part_cannot_be_found_is_skipped_with_one_line(
-    work: Path,  # noqa: F811
-    thanked: SmtpServer,  # noqa: F811
-    imap_server: ImapServer,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    mailbox: Mailbox,  # noqa: F811
 ) -> None:
     """A boundary whose quote is never closed hides every part: said, not passed over in silence."""
-    deliver(imap_server, corpus(MAILBOX / "report-unclosed-boundary.eml", thank_you_id(work, PANEL[0])))
-    use_imap(monkeypatch, imap_server)
-    code, _, err = send_lines(work, capsys)
+    mailbox.put_odd("report-unclosed-boundary.eml")
+    mailbox.look()
+    code, _, err = mailbox.send()
     assert code == 0
     [line] = err.splitlines()
     assert line.startswith("skipped  message UID ") and "no delivery-status part can be found" in line, line
-    assert ARJUN in [r.rcpt_tos[0] for r in thanked.received]
+    assert ARJUN in mailbox.recipients()
 
 
 @pytest.mark.parametrize(
@@ -300,16 +254,12 @@ def test_a_delivery_report_whose_status_part_cannot_be_found_is_skipped_with_one
 def test_mail_from_the_panel_whose_date_cannot_be_read_is_no_reply_and_is_skipped_with_one_line(
     name: str,
     why: str,
-    work: Path,  # noqa: F811
-    thanked: SmtpServer,  # noqa: F811
-    imap_server: ImapServer,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    mailbox: Mailbox,  # noqa: F811
 ) -> None:
     """By its sender alone, mail is a reply only if it came after the thank-you: unknowable here."""
-    deliver(imap_server, corpus(MAILBOX / name, recipient=PANEL[0]))
-    use_imap(monkeypatch, imap_server)
-    code, out, err = send_lines(work, capsys)
+    mailbox.put(corpus(MAILBOX / name, recipient=PANEL[0]))
+    mailbox.look()
+    code, out, err = mailbox.send()
     assert code == 0
     [line] = err.splitlines()
     assert line.startswith("skipped  message UID ") and why in line, line

@@ -11,18 +11,8 @@ import icalendar
 import pytest
 
 from batch.cli.main import main
-from tests.inbox.test_replies import (  # noqa: F401  (work and thanked are fixtures)
-    NORTHWIND,
-    PANEL,
-    deliver,
-    sample,
-    send_lines,
-    thank_you_id,
-    thanked,
-    use_imap,
-    work,
-)
-from tests.servers import ImapServer, SmtpServer
+from tests.inbox.mailbox import Mailbox, mailbox, thanked, work  # noqa: F401  (fixtures)
+from tests.inbox.test_replies import NORTHWIND, PANEL
 
 SENT = datetime.fromisoformat("2026-11-23T13:45:00-05:00")  # the report arrives; the thank-you went 13:30
 LOOK = "2026-11-23T14:15:00-05:00"  # the bounce watch's next look finds it
@@ -39,18 +29,14 @@ def calendar_events(folder: Path, capsys: pytest.CaptureFixture[str], now: str) 
 
 @pytest.fixture
 def bounced(
-    work: Path,  # noqa: F811
-    thanked: SmtpServer,  # noqa: F811
-    imap_server: ImapServer,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    mailbox: Mailbox,  # noqa: F811
 ) -> Path:
     """Priya's thank-you bounced, and `send` has recorded it."""
-    use_imap(monkeypatch, imap_server)
-    deliver(imap_server, sample("bounce-postfix.eml", thank_you_id(work, PANEL[0])), at=SENT)
-    code, _, err = send_lines(work, capsys, now=LOOK)
+    mailbox.look()
+    mailbox.bounce(SENT)
+    code, _, err = mailbox.send(LOOK)
     assert code == 1 and err.startswith("bounced  thank-you to Priya Shah"), err
-    return work
+    return mailbox.work
 
 
 def test_a_bounced_thank_you_says_what_bounced_to_whom_and_what_to_do(

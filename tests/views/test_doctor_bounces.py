@@ -11,18 +11,9 @@ from pathlib import Path
 import pytest
 
 from batch.cli.main import main
-from tests.inbox.test_replies import (  # noqa: F401  (work and thanked are fixtures)
-    NORTHWIND,
-    PANEL,
-    deliver,
-    sample,
-    send_lines,
-    thank_you_id,
-    thanked,
-    use_imap,
-    work,
-)
-from tests.servers import ImapServer, SmtpServer
+from tests.inbox.mailbox import Mailbox, mailbox, thanked, work  # noqa: F401  (fixtures)
+from tests.inbox.test_replies import NORTHWIND, PANEL
+from tests.servers import SmtpServer
 
 ARRIVED = datetime.fromisoformat("2026-11-23T13:45:00-05:00")  # the thank-yous went at 13:30
 SOON = "2026-11-23T13:50:00-05:00"  # before the bounce watch's next look: the ledger knows nothing yet
@@ -47,58 +38,46 @@ def bounce_lines(lines: list[str]) -> list[str]:
 
 
 def test_a_bounce_in_the_mailbox_is_said_with_what_to_do_and_nothing_is_written(
-    work: Path,  # noqa: F811
-    thanked: SmtpServer,  # noqa: F811
-    imap_server: ImapServer,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    mailbox: Mailbox,  # noqa: F811
 ) -> None:
-    use_imap(monkeypatch, imap_server)
-    deliver(imap_server, sample("bounce-postfix.eml", thank_you_id(work, PANEL[0])), at=ARRIVED)
-    ledger = work / "var" / "followup.db"
+    mailbox.look()
+    mailbox.bounce(ARRIVED)
+    ledger = mailbox.work / "var" / "followup.db"
     before = digest(ledger)
-    code, lines = doctor_lines(work, capsys, SOON)
+    code, lines = doctor_lines(mailbox.work, mailbox.capsys, SOON)
     [line] = bounce_lines(lines)
     assert line.startswith("problem  bounces"), line
     assert f"thank-you to Priya Shah <{PANEL[0]}> ({NORTHWIND}) bounced" in line
     assert "550 5.1.1" in line  # the server's words
-    assert f"correct the address in {work / 'interviews.yaml'}:" in line
+    assert f"correct the address in {mailbox.work / 'interviews.yaml'}:" in line
     assert "thank_you_within_days" in line and "Sat 28 Nov" in line  # until when it goes again
     assert code == 1  # as the next send, which says the bounce and exits 1
     assert digest(ledger) == before  # read-only: the ledger is as send left it
-    assert send_lines(work, capsys, now=LATER)[0] == 1  # so send still finds it new, and says it
+    assert mailbox.send(LATER)[0] == 1  # so send still finds it new, and says it
 
 
 def test_a_bounce_the_ledger_recorded_is_still_said_until_the_address_is_corrected(
-    work: Path,  # noqa: F811
-    thanked: SmtpServer,  # noqa: F811
-    imap_server: ImapServer,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    mailbox: Mailbox,  # noqa: F811
 ) -> None:
-    use_imap(monkeypatch, imap_server)
-    deliver(imap_server, sample("bounce-postfix.eml", thank_you_id(work, PANEL[0])), at=ARRIVED)
-    assert send_lines(work, capsys, now=LATER)[0] == 1  # recorded as bounced
-    code, lines = doctor_lines(work, capsys, LATER)
+    mailbox.look()
+    mailbox.bounce(ARRIVED)
+    assert mailbox.send(LATER)[0] == 1  # recorded as bounced
+    code, lines = doctor_lines(mailbox.work, mailbox.capsys, LATER)
     [line] = bounce_lines(lines)
     assert line.startswith("problem  bounces") and "correct the address" in line, line
     assert code == 0  # a cron run now says nothing more about it and exits 0
-    data = work / "interviews.yaml"
+    data = mailbox.work / "interviews.yaml"
     data.write_text(data.read_text().replace(PANEL[0], "priya.shah@northwind-traders.example"))
-    code, lines = doctor_lines(work, capsys, LATER)
+    code, lines = doctor_lines(mailbox.work, mailbox.capsys, LATER)
     [line] = bounce_lines(lines)
     assert line.startswith("ok       bounces"), line  # corrected: nothing left to do about it
 
 
 def test_without_a_bounce_the_row_says_what_was_looked_at(
-    work: Path,  # noqa: F811
-    thanked: SmtpServer,  # noqa: F811
-    imap_server: ImapServer,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    mailbox: Mailbox,  # noqa: F811
 ) -> None:
-    use_imap(monkeypatch, imap_server)
-    code, lines = doctor_lines(work, capsys, SOON)
+    mailbox.look()
+    code, lines = doctor_lines(mailbox.work, mailbox.capsys, SOON)
     [line] = bounce_lines(lines)
     assert line.startswith("ok       bounces") and "3 emails sent" in line, line
     assert code == 0

@@ -31,9 +31,15 @@ NOW = "2026-11-24T16:00:00-05:00"  # the Makefile's DEMO_NOW: a voicemail, a not
 HOSTILE = "<script>alert(1)</script>"
 
 
-def dry_run(work: Path, now: str = NOW) -> int:
+def followup(work: Path, *args: str, now: str = NOW) -> int:
+    """`followup <args>` on the workspace's data and ledger at `now`: its exit code."""
     return main(["--data", str(work / "interviews.yaml"), "--state", str(work / "var" / "followup.db"),
-                 "--now", now, "send", "--dry-run", "--outbox", str(work / "outbox")])  # fmt: skip
+                 "--now", now, *args])  # fmt: skip
+
+
+def dry_run(work: Path, *extra: str, now: str = NOW) -> int:
+    """A dry run writing to the workspace's outbox (`extra` after its options: --until, say)."""
+    return followup(work, "send", "--dry-run", "--outbox", str(work / "outbox"), *extra, now=now)
 
 
 def edit(work: Path, old: str, new: str) -> None:
@@ -106,10 +112,7 @@ def test_a_dry_run_writes_the_page_and_says_so_in_one_more_line(
 
 
 def test_a_limited_dry_run_shows_on_the_page_exactly_what_it_wrote(work: Path) -> None:
-    state = str(work / "var" / "followup.db")
-    outbox = str(work / "outbox")
-    code = main(["--data", str(work / "interviews.yaml"), "--state", state,
-                 "--now", NOW, "send", "--dry-run", "--limit", "1", "--outbox", outbox])  # fmt: skip
+    code = followup(work, "send", "--dry-run", "--limit", "1", "--outbox", str(work / "outbox"))
     assert code == 0
     written = list((work / "outbox" / "new").iterdir())
     page = (work / "outbox" / "index.html").read_text("utf-8")
@@ -219,8 +222,7 @@ def test_with_nothing_planned_at_all_the_page_says_so(work: Path, capsys: pytest
 def test_a_cron_run_without_smtp_settings_and_nothing_due_stays_silent_and_writes_no_page(
     work: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code = main(["--data", str(work / "interviews.yaml"), "--state", str(work / "var" / "followup.db"),
-                 "--now", "2027-03-01T12:00:00-05:00", "send", "--outbox", str(work / "outbox")])  # fmt: skip
+    code = followup(work, "send", "--outbox", str(work / "outbox"), now="2027-03-01T12:00:00-05:00")
     assert code == 0 and capsys.readouterr() == ("", "")
     assert not (work / "outbox" / "index.html").exists()
 
@@ -228,17 +230,9 @@ def test_a_cron_run_without_smtp_settings_and_nothing_due_stays_silent_and_write
 def test_until_shows_everything_that_goes_in_the_window_as_plan_until_lists_it(
     work: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    args = [
-        "--data",
-        str(work / "interviews.yaml"),
-        "--state",
-        str(work / "var" / "followup.db"),
-        "--now",
-        NOW,
-    ]
-    assert main([*args, "plan", "--until", "2026-12-10", "--json"]) == 0
+    assert followup(work, "plan", "--until", "2026-12-10", "--json") == 0
     planned = json.loads(capsys.readouterr().out)
-    assert main([*args, "send", "--dry-run", "--outbox", str(work / "outbox"), "--until", "2026-12-10"]) == 0
+    assert dry_run(work, "--until", "2026-12-10") == 0
     page = (work / "outbox" / "index.html").read_text("utf-8")
     now, coming = articles(page), articles(page, "next")
     assert len(now) + len(coming) == len(planned) > 4
@@ -251,8 +245,7 @@ def test_until_without_a_dry_run_is_refused_with_one_line(
     monkeypatch.setenv("FOLLOWUP_SMTP_HOST", "127.0.0.1")
     monkeypatch.setenv("FOLLOWUP_SMTP_PORT", "9")
     monkeypatch.setenv("FOLLOWUP_SMTP_SECURITY", "none")
-    code = main(["--data", str(work / "interviews.yaml"), "--state", str(work / "var" / "followup.db"),
-                 "--now", NOW, "send", "--until", "tomorrow"])  # fmt: skip
+    code = followup(work, "send", "--until", "tomorrow")
     assert code == 2
     assert unstamped(capsys.readouterr().err).strip() == (
         "--until only shapes a dry run's preview page: add --dry-run"
@@ -376,15 +369,7 @@ def test_the_page_renders_in_chromium_with_no_error_no_script_and_no_request_out
 
 
 def test_the_goes_row_says_your_time_too_only_for_a_reader_elsewhere(work: Path) -> None:
-    args = [
-        "--data",
-        str(work / "interviews.yaml"),
-        "--state",
-        str(work / "var" / "followup.db"),
-        "--now",
-        NOW,
-    ]
-    assert main([*args, "send", "--dry-run", "--outbox", str(work / "outbox"), "--until", "2026-11-26"]) == 0
+    assert dry_run(work, "--until", "2026-11-26") == 0
     page = (work / "outbox" / "index.html").read_text("utf-8")
     rows = [
         dict(re.findall(r"<dt>([^<]+)</dt><dd>(.*?)</dd>", a))
@@ -397,17 +382,9 @@ def test_the_goes_row_says_your_time_too_only_for_a_reader_elsewhere(work: Path)
 def test_plan_and_the_preview_say_when_each_letter_goes_in_the_same_words(
     work: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    args = [
-        "--data",
-        str(work / "interviews.yaml"),
-        "--state",
-        str(work / "var" / "followup.db"),
-        "--now",
-        NOW,
-    ]
-    assert main([*args, "plan"]) == 0
+    assert followup(work, "plan") == 0
     table = capsys.readouterr().out.splitlines()
-    assert main([*args, "send", "--dry-run", "--outbox", str(work / "outbox"), "--until", "2026-12-10"]) == 0
+    assert dry_run(work, "--until", "2026-12-10") == 0
     terminal = unstamped(capsys.readouterr().out)
     page = (work / "outbox" / "index.html").read_text("utf-8")
     letters = articles(page) + articles(page, "next")
@@ -442,15 +419,7 @@ def test_the_page_is_axe_clean_fits_the_screen_and_every_scrolling_box_takes_the
     from axe_playwright_python.sync_playwright import Axe  # late: only the browser tests need it
 
     with_a_short_template(work)  # a failing letter too: its red verdict must read in both palettes
-    args = [
-        "--data",
-        str(work / "interviews.yaml"),
-        "--state",
-        str(work / "var" / "followup.db"),
-        "--now",
-        NOW,
-    ]
-    assert main([*args, "send", "--dry-run", "--outbox", str(work / "outbox"), "--until", "2026-12-10"]) == 2
+    assert dry_run(work, "--until", "2026-12-10") == 2
     _open_preview(page, work, width, scheme)
     found = Axe().run(page).response["violations"]
     serious = [f"{v['id']} ({v['impact']})" for v in found if v["impact"] in ("serious", "critical")]
@@ -494,15 +463,7 @@ def test_a_panels_letters_sit_side_by_side_on_a_wide_screen_and_stack_on_a_phone
 def test_until_says_on_the_terminal_the_window_it_covered_and_each_letter_in_it(
     work: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    args = [
-        "--data",
-        str(work / "interviews.yaml"),
-        "--state",
-        str(work / "var" / "followup.db"),
-        "--now",
-        NOW,
-    ]
-    assert main([*args, "send", "--dry-run", "--outbox", str(work / "outbox"), "--until", "2026-12-01"]) == 0
+    assert dry_run(work, "--until", "2026-12-01") == 0
     lines = unstamped(capsys.readouterr().out).splitlines()
     window = "from Tue 24 Nov 16:00 to the end of Tue 01 Dec (America/Toronto)"
     start = lines.index(f"Preview of follow-ups due {window}: 6 follow-ups")
