@@ -157,6 +157,11 @@ def _send(args: argparse.Namespace, out: TextIO, err: TextIO, stamp: Stamp) -> i
         env=os.environ, limit=args.limit, sleep=_sleep, announce=announce, report=report,
         copies=None if settings is None else copies,
     )  # fmt: skip
+    if settings is not None and result.outcomes:  # what went is known by its interviews (ledgers.py)
+        # late: as in _check_ledger
+        from batch.cli.ledgers import record_sent, registry_path
+
+        record_sent(registry_path(os.environ), state_of(args))
     if args.dry_run:  # asked for: no wake-up note of its own, and the real run's note still holds
         pass
     elif result.idle and not said:  # the next runs may stop early until something can change
@@ -208,7 +213,8 @@ def _refuse_another_moment(args: argparse.Namespace, now: datetime, settings: Sm
 
 def _check_ledger(args: argparse.Namespace, data: model.Dataset, now: datetime) -> None:
     """A real run needs the right ledger: not one moved away, nor a new one while follow-ups are past due
-    (ledgerplace.py; a run on a ledger that is there, as every cron run, stops at two stats)."""
+    (ledgerplace.py; a run on a ledger that is there, as every cron run, stops at two stats), nor a second
+    one for the same interviews (ledgers.py)."""
     state = state_of(args)
     new = getattr(args, "state", None) is None and not args.new_ledger and not state.exists()
     if new or state.with_name(state.name + ".moved").exists():
@@ -218,6 +224,10 @@ def _check_ledger(args: argparse.Namespace, data: model.Dataset, now: datetime) 
         refuse_if_moved(state)
         if new:
             refuse_new_ledger_if_overdue(state, data, now)
+    # late: a real send past the wake-up note only (json, hashlib and the ledger's reads)
+    from batch.cli.ledgers import refuse_another_ledger, registry_path
+
+    refuse_another_ledger(registry_path(os.environ), state, data, args.new_ledger)
 
 
 def _mail_settings() -> tuple[SmtpSettings | None, SentCopies | None]:
