@@ -10,6 +10,10 @@ class FollowUpError(Exception):
 
     exit_code = 2
 
+    def lines(self) -> list[str]:
+        """What it says, a line each: a newline inside one (a name given with one) is no line of its own."""
+        return [str(self)]
+
 
 # The records of the idle cron path are NamedTuples, not dataclasses: importing dataclasses costs ~8 ms
 # (it pulls in inspect, ast and dis) and each @dataclass ~0.5 ms more, a NamedTuple a tenth of that.
@@ -29,14 +33,15 @@ class Problem(NamedTuple):
 class InputError(FollowUpError):
     """The data, a template or a setting is wrong; nothing was sent."""
 
-    def __init__(self, problems: list[Problem] | Problem | str) -> None:
-        if isinstance(problems, str):
-            self.problems: list[Problem] = []
-            text = problems
-        else:
-            self.problems = problems if isinstance(problems, list) else [problems]
-            text = "\n".join(str(p) for p in self.problems)
-        super().__init__(text)
+    def __init__(self, problems: list[Problem] | list[Problem | str] | Problem | str) -> None:
+        said = [problems] if isinstance(problems, (str, Problem)) else list(problems)
+        self.problems: list[Problem] = [p for p in said if isinstance(p, Problem)]
+        self._lines = [str(p) for p in said]
+        super().__init__("\n".join(self._lines))
+
+    def lines(self) -> list[str]:
+        """Each problem (or line given) on a line of its own."""
+        return self._lines
 
 
 class LockedError(FollowUpError):

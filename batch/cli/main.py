@@ -17,7 +17,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING, TextIO, cast
+from typing import TYPE_CHECKING, NoReturn, TextIO, cast
 
 from batch.cli.common import (
     DEFAULT_CALENDAR,
@@ -29,7 +29,7 @@ from batch.cli.common import (
     interrupted,
     os_error_line,
 )
-from batch.cli.terminal import ESCAPED, Output, finish
+from batch.cli.terminal import ESCAPED, Output, error_lines, finish, one_line
 from batch.errors import FollowUpError
 
 if TYPE_CHECKING:
@@ -45,6 +45,10 @@ class _Parser(argparse.ArgumentParser):
 
     def _get_formatter(self) -> argparse.HelpFormatter:
         return self.formatter_class(prog=self.prog, width=_columns() - 2)  # type: ignore[call-arg]  # all take it
+
+    def error(self, message: str) -> NoReturn:
+        """argparse's usage error, on one line whatever the arguments it quotes hold (a newline …)."""
+        super().error(one_line(message))
 
 
 @functools.cache
@@ -198,12 +202,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         code = command(args.command)(args, cast(TextIO, out), cast(TextIO, err))
     except FollowUpError as exc:
-        print(exc, file=err)
+        print(error_lines(exc), file=err)
         code = exc.exit_code
     except KeyboardInterrupt as exc:
         code = interrupted(exc, cast(TextIO, err))
     except OSError as exc:  # a path or a file the system refuses, wherever it was met: one line, no traceback
-        print(os_error_line(exc), file=err)
+        print(one_line(os_error_line(exc)), file=err)
         code = EXIT_INPUT
     except KeyError as exc:  # zoneinfo's ZoneInfoNotFoundError, matched without importing zoneinfo here
         if type(exc).__name__ != "ZoneInfoNotFoundError":

@@ -24,7 +24,7 @@ from batch.cli.common import (
     state_of,
     zone,
 )
-from batch.cli.terminal import Stamp, Stamped
+from batch.cli.terminal import Stamp, Stamped, error_lines, one_line
 from batch.errors import FollowUpError, InputError
 from batch.ledger import wake
 
@@ -56,7 +56,7 @@ def cmd_send(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         with alarm.set(run_deadline(os.environ)):
             return _send(args, out, err, stamp)
     except FollowUpError as exc:  # printed here rather than by main(), so that cron.log has its time too
-        print(exc, file=err)
+        print(error_lines(exc), file=err)
         return exc.exit_code
     except KeyboardInterrupt as exc:  # the same
         if alarm.rang is not None:
@@ -65,7 +65,7 @@ def cmd_send(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             return EXIT_FAILED
         return interrupted(exc, err)
     except OSError as exc:  # the same: a path or file the system refuses, as one line
-        print(os_error_line(exc), file=err)
+        print(one_line(os_error_line(exc)), file=err)
         return EXIT_INPUT
 
 

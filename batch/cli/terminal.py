@@ -17,6 +17,8 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, TextIO
 
+from batch.errors import FollowUpError
+
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
 
@@ -100,6 +102,22 @@ def visible(text: str) -> str:
     # written as \\uXXXX, which reads the same in a terminal and is still valid inside a JSON string
     shown = [_HIDDEN.sub(lambda m: f"\\u{ord(m[0]):04x}", part) for part in parts]
     return _ERASE.join(shown)
+
+
+# Every control character, line ends and tabs too: inside one line of an error, a name given with a
+# newline (an argument, a file's name) must not start a line of its own.
+_CONTROL = re.compile("[\\x00-\\x1f\\x7f-\\x9f\\u2028\\u2029]")
+
+
+def one_line(text: str) -> str:
+    """The text with every control character written as its escape (\\u000a): one line, as it was said."""
+    return _CONTROL.sub(lambda m: f"\\u{ord(m[0]):04x}", text)
+
+
+def error_lines(exc: BaseException) -> str:
+    """An error as the lines it is made of (one per problem), each kept to one line by one_line."""
+    lines = exc.lines() if isinstance(exc, FollowUpError) else [str(exc)]
+    return "\n".join(one_line(line) for line in lines)
 
 
 def finish(code: int, out: Output, err: Output, failed_code: int) -> int:
