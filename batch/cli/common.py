@@ -22,6 +22,9 @@ EXIT_OK, EXIT_FAILED, EXIT_INPUT, EXIT_LOCKED = 0, 1, 2, 75
 DEFAULT_STATE = Path("var/followup.db")  # under the data's home (data_home), never the current directory
 
 
+DEFAULT_TEST_STATE = Path("var/test.db")  # a send of data whose every email goes to you (sending.py)
+
+
 DEFAULT_OUTBOX = Path("var/outbox")
 
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from batch.errors import FollowUpError, InputError
 from batch.ledger.reads import read_entries
 from batch.ledger.registry import Use, data_identities, file_ids, live, read_uses, sent_identities, write_uses
+from batch.model.keys import is_self_test
 from batch.model.twins import start_key
 
 if TYPE_CHECKING:
@@ -34,11 +35,12 @@ def refuse_another_ledger(registry: Path, state: Path, data: Dataset, acknowledg
     me = os.path.realpath(state)
     paths, inodes = file_ids(Path(name) for name in data.files)
     people = data_identities(
-        (i.company, start_key(i), p.email or "", p.name) for i in data.interviews for p in i.interviewers
+        (i.company, start_key(i), p.email or "") for i in data.interviews for p in i.interviewers
     )
     uses = live(read_uses(registry))
     own = uses.get(me, Use())
-    clashes = _clashes(me, own, paths, inodes, people, uses)
+    test = is_self_test(data.interviews, data.me.email)  # letters to yourself: on any copy, any ledger
+    clashes = _clashes(me, own._replace(data=()) if test else own, paths, inodes, people, uses)
     if clashes and not acknowledged:
         raise InputError(
             f"{state}: {clashes[0][1]}: nothing sent, as the same interviews would be sent twice (run where "
@@ -46,6 +48,8 @@ def refuse_another_ledger(registry: Path, state: Path, data: Dataset, acknowledg
             "once with followup send --new-ledger, or make send ARGS=--new-ledger)"
         )
     over = tuple(sorted({*own.over, *(ledger for ledger, _ in clashes if ledger != me)}))
+    if test:  # the data it is used with stays the real one
+        paths, inodes = (own.data, own.files) if own.data else ((), ())
     uses[me] = Use(paths, inodes, _sent(state, own), over)
     if uses[me] != own:
         write_uses(registry, uses)

@@ -14,9 +14,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from batch.cli.common import (
+    DEFAULT_TEST_STATE,
     EXIT_FAILED,
     EXIT_INPUT,
     EXIT_OK,
+    data_home,
     interrupted,
     now_of,
     os_error_line,
@@ -113,6 +115,7 @@ def _send(args: argparse.Namespace, out: TextIO, err: TextIO, stamp: Stamp) -> i
     files = data_files(getattr(args, "data", None), Path.cwd())
     watched, wall_ns = wake.watch(_watched(args, files)), time.time_ns()  # before reading: an edit shows
     data = load(files, secret_files())
+    _keep_tests_apart(args, data, err)
     templates = {Path(i.source).parent / i.template for i in data.interviews if i.template is not None}
     watched += wake.watch(sorted(templates))  # read by the load: one changed since shows as racy
     now = now_of(args, data)
@@ -176,6 +179,19 @@ def _send(args: argparse.Namespace, out: TextIO, err: TextIO, stamp: Stamp) -> i
     if any(outcome.state == "rejected" for outcome in result.outcomes):
         return EXIT_INPUT  # the data or a template needs fixing (the rest of the batch went on)
     return EXIT_OK if result.ok else EXIT_FAILED
+
+
+def _keep_tests_apart(args: argparse.Namespace, data: model.Dataset, err: TextIO) -> None:
+    """A copy of the data whose every email goes to you (the guide's test with yourself) is recorded in
+    a ledger of its own unless --state names one: never in the real ledger, where your letters to
+    yourself would read as the real thank-yous sent."""
+    # late: keys is loaded with the data by now
+    from batch.model.keys import is_self_test
+
+    if getattr(args, "state", None) is None and is_self_test(data.interviews, data.me.email):
+        args.state = data_home(getattr(args, "data", None)) / DEFAULT_TEST_STATE
+        print(f"a test: every email goes to you ({data.me.email}), so this run is recorded in "
+              f"{args.state}, never in your ledger", file=err)  # fmt: skip
 
 
 def _refuse_the_starters_name(data: model.Dataset) -> None:

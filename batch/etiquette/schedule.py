@@ -28,6 +28,7 @@ from batch.model.keys import (
     Known,
     Match,
     address_key,
+    apart_from_own,
     check_in_person,
     follow_up_key,
     interview_conflict,
@@ -97,7 +98,7 @@ def plan(
     if now.tzinfo is None:
         raise ValueError("now must carry a time zone")
     moment = now.astimezone(UTC)
-    known = known_from(delivered)
+    known = apart_from_own(known_from(delivered), data.interviews, data.me.email)  # a test sent to you
     found: list[FollowUp] = []
     twins, elsewhere = Twins(data.interviews), Elsewhere(known, (i.id for i in data.interviews))
     for interview in data.interviews:

@@ -22,7 +22,7 @@ from typing import NamedTuple
 
 from batch.ledger.private import make_folder, write_file
 from batch.ledger.schema import Entry
-from batch.model.keys import DELIVERED, address_key, name_key
+from batch.model.keys import DELIVERED, address_key
 from batch.model.twins import company_key
 
 
@@ -44,22 +44,19 @@ def identity(company: str, start: str, who: str) -> str:
     return f"{binascii.crc32(text):08x}{binascii.crc32(text[::-1]):08x}"
 
 
-def data_identities(people: Iterable[tuple[str, str, str, str]]) -> set[str]:
-    """The identities of (company, start, email, name) of each person of the data."""
-    return {identity(c, s, address_key(e) if e else "name:" + name_key(n)) for c, s, e, n in people}
+def data_identities(people: Iterable[tuple[str, str, str]]) -> set[str]:
+    """The identities of (company, start, email) of each person of the data that mail goes to."""
+    return {identity(company, start, address_key(email)) for company, start, email in people if email}
 
 
 def sent_identities(entries: Iterable[Entry]) -> set[str]:
-    """The identities of what a ledger delivered (rows from before the ledger kept the company: none)."""
+    """The identities of the emails a ledger delivered (a reminder went to you, not to them; rows from
+    before the ledger kept the company have none)."""
     return {
-        identity(e.company, e.start, _who(e))
+        identity(e.company, e.start, address_key(e.recipient))
         for e in entries
-        if e.state in DELIVERED and e.company and e.start
+        if e.state in DELIVERED and e.method == "email" and e.recipient and e.company and e.start
     }
-
-
-def _who(entry: Entry) -> str:
-    return address_key(entry.recipient) if entry.method == "email" else "name:" + name_key(entry.name)
 
 
 def file_ids(paths: Iterable[Path]) -> tuple[tuple[str, ...], tuple[str, ...]]:

@@ -164,6 +164,42 @@ class Known:  # a plain class, not a dataclass: dataclasses stays off the idle c
         return copy
 
 
+def own_address(address: str, mine: str) -> bool:
+    """Whether an address is yours: your own, or a plus-address of it (you+1@…), as a test send to
+    yourself uses (two interviewers may not share one address, so a test gives each a tag of its own)."""
+    if not (address and mine):
+        return False
+    local, _, domain = address_key(address).rpartition("@")
+    my_local, _, my_domain = address_key(mine).rpartition("@")
+    return domain == my_domain and local.partition("+")[0] == my_local.partition("+")[0]
+
+
+def is_self_test(interviews: Iterable[Interview], mine: str) -> bool:
+    """Whether every email of the data goes to you: a copy of your data for trying the letters on yourself."""
+    emails = [p.email for i in interviews for p in i.interviewers if p.email]
+    return bool(emails) and all(own_address(email, mine) for email in emails)
+
+
+def apart_from_own(known: Known, interviews: Iterable[Interview], mine: str) -> Known:
+    """The ledger as real data sees it: a delivery to your own address (a test sent to yourself) stands
+    only for a follow-up to that address, never for an interviewer of the same name or interview, so a
+    test run on the real ledger never makes a real thank-you or check-in read as sent."""
+    interviews = list(interviews)
+    if not mine or is_self_test(interviews, mine):
+        return known
+    own = {r.key for r in known.by_key.values() if r.method == "email" and own_address(r.recipient, mine)}
+    if not own:
+        return known
+    kept = Known(check_in_to=dict(known.check_in_to), away=dict(known.away))
+    for row in known.by_key.values():
+        if row.key not in own:
+            kept.add(row)
+        elif row.kind != "check-in":  # its key names your address: only a follow-up to you has it
+            kept.by_key[row.key] = row
+    kept.check_in_to = {i: who for i, who in kept.check_in_to.items() if not own_address(who[1], mine)}
+    return kept
+
+
 def _bare(key: str, state: str) -> Delivery:
     """A row known only by its key and state: the interview and kind read off the key."""
     interview, _, rest = key.partition("/")
