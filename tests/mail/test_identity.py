@@ -207,6 +207,9 @@ def test_a_rename_with_a_corrected_start_is_held_by_check_at_its_place_with_how_
     assert run(tmp_path, data, NOW, "send") == 0
     write(data, interview("acme-2", company="Acme Corporation", start="2026-11-24 14:30"))
     capsys.readouterr()
+    assert run(tmp_path, data, LATER, "send") == 0
+    said = unstamped(capsys.readouterr().err)
+    assert f"held  thank-you to Ann Lee (acme-2) at {data}:" in said and "new_person: true" in said
     assert run(tmp_path, data, LATER, "check") == 0
     held = [line for line in capsys.readouterr().err.splitlines() if "acme-2/thank-you" in line]
     assert held and held[0].startswith(f"{data}:") and "within a day" in held[0]
