@@ -22,8 +22,7 @@ from typing import NamedTuple
 
 from batch.ledger.private import make_folder, write_file
 from batch.ledger.schema import Entry
-from batch.model.keys import DELIVERED, address_key
-from batch.model.twins import company_key
+from batch.model.keys import DELIVERED, address_key, company_key
 
 
 class Use(NamedTuple):

@@ -14,38 +14,18 @@ person, as for a newcomer who replaces a thanked person: keys.py).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from batch.model.keys import DELIVERED, Delivery, Known, address_key, name_key
+from batch.model.keys import DELIVERED, Delivery, Known, address_key, company_key, name_key
 
 if TYPE_CHECKING:
     from batch.model.interview import Interview, Interviewer
 
 
-# Words that say what kind of company it is, not which: dropped from the end of a name before comparing
-# (Acme, Acme Corp and ACME, Inc. are one company). Dots are gone by then (S.A. is sa).
-_SUFFIXES = (
-    "inc incorporated corp corporation co company cos ltd limited llc llp lp plc pllc ulc pc gmbh mbh "
-    "ag kg kgaa ug ohg se sa sas sasu sarl sca snc sl slu srl spa bv nv vof ab as asa aps oy oyj pty kk "
-    "ltda lda cv rl de sapi sab sc gie eurl"
-)
-LEGAL_SUFFIXES = frozenset(_SUFFIXES.split())
-
 # How far apart two starts may be and still be one interview whose start was corrected.
 NEAR = timedelta(days=1)
-
-
-def company_key(company: str) -> str:
-    """A company's name in one comparable form: accents, case, punctuation and legal suffixes aside."""
-    bare = name_key(company).replace("&", " and ")
-    bare = bare.replace(".", "")  # S.A. -> SA, A.C.M.E. -> ACME
-    words = re.sub(r"[\W_]+", " ", bare).split()
-    while len(words) > 1 and words[-1] in LEGAL_SUFFIXES:
-        words.pop()
-    return " ".join(words)
 
 
 def start_key(interview: Interview) -> str:
