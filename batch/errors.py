@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from typing import NamedTuple
+
+# Every control character, line ends and tabs too: inside one line of an error, a name given with a
+# newline (an argument, a file's name) must not start a line of its own.
+_CONTROL = re.compile("[\\x00-\\x1f\\x7f-\\x9f\\u2028\\u2029]")
+
+
+def one_line(text: str) -> str:
+    """The text with every control character written as its escape (\\u000a): one line, as it was said."""
+    return text if text.isprintable() else _CONTROL.sub(lambda m: f"\\u{ord(m[0]):04x}", text)
 
 
 class FollowUpError(Exception):
@@ -27,7 +37,9 @@ class Problem(NamedTuple):
     message: str
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}:{self.col}: {self.message}"
+        """The problem on one line: a control character in its path or message (a file named with a
+        newline, a tab in a value) is written as its escape (\\u000a)."""
+        return one_line(f"{self.path}:{self.line}:{self.col}: {self.message}")
 
 
 class InputError(FollowUpError):

@@ -29,8 +29,8 @@ from batch.cli.common import (
     interrupted,
     os_error_line,
 )
-from batch.cli.terminal import ESCAPED, Output, error_lines, finish, one_line
-from batch.errors import FollowUpError
+from batch.cli.terminal import ESCAPED, Output, error_lines, finish
+from batch.errors import FollowUpError, one_line
 
 if TYPE_CHECKING:
     pass

@@ -26,8 +26,8 @@ from batch.cli.common import (
     state_of,
     zone,
 )
-from batch.cli.terminal import Stamp, Stamped, error_lines, one_line
-from batch.errors import FollowUpError, InputError
+from batch.cli.terminal import Stamp, Stamped, error_lines
+from batch.errors import FollowUpError, InputError, one_line
 from batch.ledger import wake
 
 if TYPE_CHECKING:

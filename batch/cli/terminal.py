@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, TextIO
 
-from batch.errors import FollowUpError
+from batch.errors import FollowUpError, one_line
 
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
@@ -102,16 +102,6 @@ def visible(text: str) -> str:
     # written as \\uXXXX, which reads the same in a terminal and is still valid inside a JSON string
     shown = [_HIDDEN.sub(lambda m: f"\\u{ord(m[0]):04x}", part) for part in parts]
     return _ERASE.join(shown)
-
-
-# Every control character, line ends and tabs too: inside one line of an error, a name given with a
-# newline (an argument, a file's name) must not start a line of its own.
-_CONTROL = re.compile("[\\x00-\\x1f\\x7f-\\x9f\\u2028\\u2029]")
-
-
-def one_line(text: str) -> str:
-    """The text with every control character written as its escape (\\u000a): one line, as it was said."""
-    return _CONTROL.sub(lambda m: f"\\u{ord(m[0]):04x}", text)
 
 
 def error_lines(exc: BaseException) -> str:

@@ -77,3 +77,28 @@ def test_a_newline_or_tab_typed_in_an_argument_is_escaped_in_its_one_line_error(
     for line in run.stderr.splitlines():
         assert not line.startswith(("y", "\tz", "z", "w")), run.stderr
     assert "\r" not in run.stderr and "\t" not in run.stderr
+
+
+def test_a_data_file_named_with_a_newline_is_named_on_one_line_in_each_problem(tmp_path: Path) -> None:
+    folder = tmp_path / "interviews"
+    folder.mkdir()
+    shutil.copy(EXAMPLE, folder / "a.yaml")
+    (folder / "bad\nname.yaml").write_text("interviews:\n  - id: [not, an, id]\n", encoding="utf-8")
+    run = followup(tmp_path, "--data", str(folder), "--now", NOW.isoformat(), "check")
+    assert run.returncode == 2, run.stderr
+    assert "bad\\u000aname.yaml" in run.stderr
+    assert all(line.startswith(str(folder)) for line in run.stderr.splitlines()), run.stderr
+
+
+def test_a_warning_about_a_file_named_with_a_newline_stays_on_one_line(tmp_path: Path) -> None:
+    folder = tmp_path / "interviews"
+    folder.mkdir()
+    me = "me:\n  name: Sam Rivera\n  email: sam@example.com\n  timezone: America/Toronto\n"
+    one = ("  - id: {id}\n    company: Acme\n    role: Analyst\n    start: 2026-11-24 14:00\n"
+           "    duration: 45m\n    interviewers:\n      - name: Ann Lee\n        email: ann.lee@acme.example\n")  # fmt: skip
+    (folder / "a.yaml").write_text(me + "interviews:\n" + one.format(id="acme"), encoding="utf-8")
+    (folder / "b\nc.yaml").write_text("interviews:\n" + one.format(id="acme-copy"), encoding="utf-8")
+    run = followup(tmp_path, "--data", str(folder), "--now", NOW.isoformat(), "check")
+    warnings = [line for line in run.stderr.splitlines() if "the same interview as" in line]
+    assert warnings and "b\\u000ac.yaml" in warnings[0], run.stderr
+    assert all(line.startswith(str(folder)) for line in run.stderr.splitlines()), run.stderr
