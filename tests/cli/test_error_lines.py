@@ -94,8 +94,10 @@ def test_a_warning_about_a_file_named_with_a_newline_stays_on_one_line(tmp_path:
     folder = tmp_path / "interviews"
     folder.mkdir()
     me = "me:\n  name: Sam Rivera\n  email: sam@example.com\n  timezone: America/Toronto\n"
-    one = ("  - id: {id}\n    company: Acme\n    role: Analyst\n    start: 2026-11-24 14:00\n"
-           "    duration: 45m\n    interviewers:\n      - name: Ann Lee\n        email: ann.lee@acme.example\n")  # fmt: skip
+    one = (
+        "  - id: {id}\n    company: Acme\n    role: Analyst\n    start: 2026-11-24 14:00\n    duration: 45m\n"
+        "    interviewers:\n      - name: Ann Lee\n        email: ann.lee@acme.example\n"
+    )
     (folder / "a.yaml").write_text(me + "interviews:\n" + one.format(id="acme"), encoding="utf-8")
     (folder / "b\nc.yaml").write_text("interviews:\n" + one.format(id="acme-copy"), encoding="utf-8")
     run = followup(tmp_path, "--data", str(folder), "--now", NOW.isoformat(), "check")
