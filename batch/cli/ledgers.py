@@ -40,6 +40,12 @@ def refuse_another_ledger(registry: Path, state: Path, data: Dataset, acknowledg
     uses = live(read_uses(registry))
     own = uses.get(me, Use())
     test = is_self_test(data.interviews, data.me.email)  # letters to yourself: on any copy, any ledger
+    if test and own.data:
+        raise InputError(
+            f"{state}: every email of this data goes to you, a test, and this is the ledger of your real "
+            f"data ({own.data[0]}): nothing sent; leave --state out (a test is recorded in var/test.db "
+            "beside the data) or name a ledger of its own"
+        )
     clashes = _clashes(me, own._replace(data=()) if test else own, paths, inodes, people, uses)
     if clashes and not acknowledged:
         raise InputError(
