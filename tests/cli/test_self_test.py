@@ -9,8 +9,6 @@ import subprocess
 from datetime import timedelta
 from pathlib import Path
 
-import pytest
-
 from tests.runs import EXAMPLE, FOLLOWUP, NOW, send_env
 from tests.servers.smtp import SmtpServer
 
@@ -67,7 +65,7 @@ def test_a_test_already_in_the_real_ledger_never_counts_as_an_interviewers_thank
 
 
 def data_and_test(folder: Path) -> Path:
-    """The example as interviews.yaml, and test.yaml: the same with every interviewer at an address of mine."""
+    """The example as interviews.yaml, and test.yaml: the same, each interviewer at an address of mine."""
     shutil.copy(EXAMPLE, folder / "interviews.yaml")
     test = folder / "test.yaml"
     test.write_text(to_myself(EXAMPLE.read_text(encoding="utf-8")), encoding="utf-8")
