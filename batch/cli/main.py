@@ -114,8 +114,8 @@ def _parser() -> argparse.ArgumentParser:
     send.add_argument(
         "--new-ledger",
         action="store_true",
-        help="start the default ledger even though follow-ups are past their due time "
-        "(only when none of them was sent from another ledger)",
+        help="start the default ledger even though follow-ups are past their due time, or make this "
+        "ledger the one for this data when another records it (only when none was sent from elsewhere)",
     )
     send.add_argument(
         "--until",
