@@ -75,9 +75,18 @@ def _clashes(
         elif sent := len(set(use.sent) & people):
             said = f"the ledger {ledger} already sent these interviews' follow-ups to {sent} of the people"
             found.append((ledger, said + " (is this a copy of that data?)"))
-    if own.data and not (set(own.data) & set(paths) or set(own.files) & set(inodes)):
+    if _elsewhere(own, paths, inodes, people):
         found.append((me, f"this ledger was last used with other data ({', '.join(own.data)})"))
     return found
+
+
+def _elsewhere(own: Use, paths: tuple[str, ...], inodes: tuple[str, ...], people: set[str]) -> bool:
+    """Whether this ledger belongs to other data: last used with other files, it sent follow-ups and none
+    of them to these interviews (a --state naming another job search's ledger). Data renamed or split
+    into files keeps some interview the ledger sent, and goes on."""
+    if not own.data or set(own.data) & set(paths) or set(own.files) & set(inodes):
+        return False
+    return bool(own.sent) and not set(own.sent) & people
 
 
 def record_sent(registry: Path, state: Path) -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from batch.cli.common import data_home
-from tests.runs import EXAMPLE, FOLLOWUP, NOW, send_env
+from tests.runs import EXAMPLE, FOLLOWUP, NOW, send_env, write_batch
 from tests.servers.smtp import SmtpServer
 
 
@@ -172,14 +172,31 @@ def test_a_ledger_last_used_with_other_data_refuses_until_told(
 ) -> None:
     data, elsewhere = places
     state = str(data / "var" / "followup.db")
-    early = (NOW - timedelta(days=30)).isoformat()
-    assert followup(data, smtp_server, "--state", state, "--now", early, "send").returncode == 0
-    other = elsewhere / "other.yaml"
-    other.write_text((data / "interviews.yaml").read_text(encoding="utf-8").replace("Sam", "Sal"), "utf-8")
-    refused = followup(elsewhere, smtp_server, "--data", str(other), "--state", state, "--now", early, "send")
+    assert followup(data, smtp_server, "--state", state, "--now", NOW.isoformat(), "send").returncode == 0
+    sent = len(smtp_server.received)
+    assert sent > 0
+    other = write_batch(elsewhere / "other.yaml", 2)  # another job search: other interviews
+    later = (NOW + timedelta(minutes=15)).isoformat()
+    refused = followup(elsewhere, smtp_server, "--data", str(other), "--state", state, "--now", later, "send")
     assert refused.returncode == 2
     assert "last used with other data" in refused.stderr and str(data / "interviews.yaml") in refused.stderr
-    assert refused.stderr.count("\n") == 1
-    told = followup(elsewhere, smtp_server, "--data", str(other), "--state", state, "--now", early, "send",
+    assert refused.stderr.count("\n") == 1 and len(smtp_server.received) == sent
+    told = followup(elsewhere, smtp_server, "--data", str(other), "--state", state, "--now", later, "send",
                     "--new-ledger")  # fmt: skip
     assert told.returncode == 0, told.stderr
+
+
+def test_the_same_interviews_renamed_into_another_file_go_on_with_their_ledger(
+    places: tuple[Path, Path], smtp_server: SmtpServer
+) -> None:
+    data, _elsewhere = places
+    assert followup(data, smtp_server, "--now", NOW.isoformat(), "send", "--new-ledger").returncode == 0
+    sent = len(smtp_server.received)
+    assert sent > 0
+    (data / "interviews").mkdir()
+    shutil.copy(data / "interviews.yaml", data / "interviews" / "all.yaml")  # split into a folder, rewritten
+    (data / "interviews.yaml").unlink()
+    later = (NOW + timedelta(minutes=15)).isoformat()
+    run = followup(data, smtp_server, "--now", later, "send")
+    assert run.returncode == 0, run.stderr
+    assert len(smtp_server.received) == sent
