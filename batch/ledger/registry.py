@@ -23,6 +23,7 @@ from typing import NamedTuple
 from batch.ledger.private import make_folder, write_file
 from batch.ledger.schema import Entry
 from batch.model.keys import DELIVERED, address_key, company_key
+from batch.model.twins import near_days
 
 
 class Use(NamedTuple):
@@ -44,8 +45,15 @@ def identity(company: str, start: str, who: str) -> str:
 
 
 def data_identities(people: Iterable[tuple[str, str, str]]) -> set[str]:
-    """The identities of (company, start, email) of each person of the data that mail goes to."""
-    return {identity(company, start, address_key(email)) for company, start, email in people if email}
+    """The identities of (company, start, email) of each person of the data that mail goes to, on the
+    day of the start and the days either side (a copy whose start was corrected is the same interview,
+    as twins.py has it)."""
+    return {
+        identity(company, day, address_key(email))
+        for company, start, email in people
+        if email
+        for day in near_days([start])
+    }
 
 
 def sent_identities(entries: Iterable[Entry]) -> set[str]:

@@ -4,6 +4,7 @@ follow-ups are past due, and never used again where `init --from` moved it away.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 from collections.abc import Callable
@@ -125,11 +126,21 @@ def test_the_default_data_linked_from_another_folder_has_its_ledger_beside_the_d
     assert data_home(None) == (tmp_path / "ws").resolve()
 
 
+def respelt(source: Path, copy: Path) -> None:
+    """A copy of the data with each company given a legal suffix and each start an hour earlier."""
+    text = re.sub(r"(?m)^(    company: .+)$", r"\1, Inc.", source.read_text(encoding="utf-8"))
+    text = re.sub(r"start: (\S+) (\d\d)", lambda m: f"start: {m[1]} {int(m[2]) - 1:02d}", text)
+    copy.write_text(text, encoding="utf-8")
+
+
 # How the same interviews are reached from a second folder: each must never be sent from two ledgers.
 REACHED = {
     "a symlink": lambda source, link: link.symlink_to(source),
     "a hard link": lambda source, link: os.link(source, link),
     "a copy": lambda source, link: shutil.copy(source, link),
+    "a copy with each company respelt and each start moved by an hour": lambda source, link: respelt(
+        source, link
+    ),
 }
 
 
