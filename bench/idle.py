@@ -54,11 +54,12 @@ def idle_rows(repeats: int, notes: list[str]) -> list[Row]:
     for mode, env in modes.items():
         for case in (UNCHANGED, EDITED):
             name, ledger = f"{mode}, {case}", SCRATCH / f"idle-{len(commands)}.db"
-            commands[name], envs[name] = [*common, "--state", str(ledger), "send"], env
+            own = {"XDG_STATE_HOME": str(ledger.with_name(ledger.name + ".state"))}  # one ledger per registry
+            commands[name], envs[name] = [*common, "--state", str(ledger), "send"], {**env, **own}
             if case == EDITED:
                 before[name] = lambda ledger=ledger: _forget(ledger)
             else:
-                _settle(commands[name], env, [path, ledger])
+                _settle(commands[name], envs[name], [path, ledger])
     runs = compare({**commands, "bare": [PYTHON, "-c", BARE_LOAD, str(path)]}, repeats,
                    envs=envs, before=before, env=plain, cwd=SCRATCH)  # fmt: skip
     smtp = " ".join(f"{k}={v}" for k, v in IDLE_SMTP.items())

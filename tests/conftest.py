@@ -36,3 +36,12 @@ def work(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         if name.startswith("FOLLOWUP_"):
             monkeypatch.delenv(name)
     return tmp_path
+
+
+@pytest.fixture(autouse=True)
+def own_registry_of_ledgers(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each test its own state folder (XDG_STATE_HOME), so its registry of ledgers (ledger/registry.py)
+    never sees another test's ledgers of the same example data, nor yours."""
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path_factory.mktemp("state")))

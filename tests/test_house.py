@@ -130,6 +130,7 @@ def test_every_package_of_batch_is_on_the_architecture_page_and_says_what_it_own
 IDLE = {
     "batch", "batch.account", "batch.account.settings", "batch.cli", "batch.cli.common", "batch.cli.main",
     "batch.cli.alarm",  # the run's deadline (FOLLOWUP_RUN_DEADLINE) covers the data's load too
+    "batch.cli.ledgers", "batch.ledger.registry",  # one ledger per data: checked before anything can go
     "batch.cli.sending", "batch.cli.terminal", "batch.data", "batch.data.checks", "batch.data.fields",
     "batch.data.load", "batch.data.source", "batch.data.spec", "batch.errors", "batch.etiquette",
     "batch.data.secrets",  # the load holds each data file against your secrets (a link, a second name)

@@ -2,6 +2,7 @@
 
 Owns: the parser and dispatch (`main`), what commands share (`common`), the command families
 (`planning`, `sending`, `upkeep`, `workspace` with `workspace_files`), where the ledger is
-(`ledgerplace`), the run's deadline (`alarm`) and the terminal's streams and tables (`terminal`).
+(`ledgerplace`) and that it is the only one for its data (`ledgers`), the run's deadline (`alarm`)
+and the terminal's streams and tables (`terminal`).
 Uses any floor below.
 """

@@ -23,6 +23,9 @@ EXIT_OK, EXIT_FAILED, EXIT_INPUT, EXIT_LOCKED = 0, 1, 2, 75
 DEFAULT_STATE = Path("var/followup.db")  # under the data's home (data_home), never the current directory
 
 
+DEFAULT_TEST_STATE = Path("var/test.db")  # a send of data whose every email goes to you (sending.py)
+
+
 DEFAULT_OUTBOX = Path("var/outbox")
 
 
@@ -88,10 +91,15 @@ def state_of(args: argparse.Namespace) -> Path:
 
 def data_home(data: Path | None) -> Path:
     """The folder the data belongs to: the data file's folder, or the folder given; a folder named
-    interviews/ (and a file in it) belongs to the folder above, as in the layout. Without --data, here."""
+    interviews/ (and a file in it) belongs to the folder above, as in the layout. Without --data, the
+    default data's (interviews.yaml, else interviews/), else here. Links are followed to the real place,
+    so that the same data reached by a link from another folder has one ledger, beside the data itself."""
     if data is None:
-        return Path()
-    home = data if data.is_dir() else data.parent
+        data = next((Path(name) for name in ("interviews.yaml", "interviews") if os.path.lexists(name)), None)
+        if data is None:
+            return Path(os.path.realpath("."))
+    real = Path(os.path.realpath(data))
+    home = real if real.is_dir() else real.parent
     return home.parent if home.name == "interviews" else home
 
 

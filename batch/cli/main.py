@@ -17,7 +17,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING, TextIO, cast
+from typing import TYPE_CHECKING, NoReturn, TextIO, cast
 
 from batch.cli.common import (
     DEFAULT_CALENDAR,
@@ -29,8 +29,8 @@ from batch.cli.common import (
     interrupted,
     os_error_line,
 )
-from batch.cli.terminal import ESCAPED, Output, finish
-from batch.errors import FollowUpError
+from batch.cli.terminal import ESCAPED, Output, error_lines, finish
+from batch.errors import FollowUpError, one_line
 
 if TYPE_CHECKING:
     pass
@@ -45,6 +45,10 @@ class _Parser(argparse.ArgumentParser):
 
     def _get_formatter(self) -> argparse.HelpFormatter:
         return self.formatter_class(prog=self.prog, width=_columns() - 2)  # type: ignore[call-arg]  # all take it
+
+    def error(self, message: str) -> NoReturn:
+        """argparse's usage error, on one line whatever the arguments it quotes hold (a newline …)."""
+        super().error(one_line(message))
 
 
 @functools.cache
@@ -110,8 +114,8 @@ def _parser() -> argparse.ArgumentParser:
     send.add_argument(
         "--new-ledger",
         action="store_true",
-        help="start the default ledger even though follow-ups are past their due time "
-        "(only when none of them was sent from another ledger)",
+        help="start the default ledger even though follow-ups are past their due time, or make this "
+        "ledger the one for this data when another records it (only when none was sent from elsewhere)",
     )
     send.add_argument(
         "--until",
@@ -198,12 +202,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         code = command(args.command)(args, cast(TextIO, out), cast(TextIO, err))
     except FollowUpError as exc:
-        print(exc, file=err)
+        print(error_lines(exc), file=err)
         code = exc.exit_code
     except KeyboardInterrupt as exc:
         code = interrupted(exc, cast(TextIO, err))
     except OSError as exc:  # a path or a file the system refuses, wherever it was met: one line, no traceback
-        print(os_error_line(exc), file=err)
+        print(one_line(os_error_line(exc)), file=err)
         code = EXIT_INPUT
     except KeyError as exc:  # zoneinfo's ZoneInfoNotFoundError, matched without importing zoneinfo here
         if type(exc).__name__ != "ZoneInfoNotFoundError":

@@ -14,9 +14,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from batch.cli.common import (
+    DEFAULT_TEST_STATE,
     EXIT_FAILED,
     EXIT_INPUT,
     EXIT_OK,
+    data_home,
     interrupted,
     now_of,
     os_error_line,
@@ -24,8 +26,8 @@ from batch.cli.common import (
     state_of,
     zone,
 )
-from batch.cli.terminal import Stamp, Stamped
-from batch.errors import FollowUpError, InputError
+from batch.cli.terminal import Stamp, Stamped, error_lines
+from batch.errors import FollowUpError, InputError, one_line
 from batch.ledger import wake
 
 if TYPE_CHECKING:
@@ -56,7 +58,7 @@ def cmd_send(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         with alarm.set(run_deadline(os.environ)):
             return _send(args, out, err, stamp)
     except FollowUpError as exc:  # printed here rather than by main(), so that cron.log has its time too
-        print(exc, file=err)
+        print(error_lines(exc), file=err)
         return exc.exit_code
     except KeyboardInterrupt as exc:  # the same
         if alarm.rang is not None:
@@ -65,7 +67,7 @@ def cmd_send(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             return EXIT_FAILED
         return interrupted(exc, err)
     except OSError as exc:  # the same: a path or file the system refuses, as one line
-        print(os_error_line(exc), file=err)
+        print(one_line(os_error_line(exc)), file=err)
         return EXIT_INPUT
 
 
@@ -117,6 +119,7 @@ def _send(args: argparse.Namespace, out: TextIO, err: TextIO, stamp: Stamp) -> i
     except DataError as exc:  # its lines in your zone, as every other line of the run
         _stamp_in(stamp, exc.timezone, args)
         raise
+    _keep_tests_apart(args, data, err)
     templates = {Path(i.source).parent / i.template for i in data.interviews if i.template is not None}
     watched += wake.watch(sorted(templates))  # read by the load: one changed since shows as racy
     now = now_of(args, data)
@@ -165,6 +168,11 @@ def _send(args: argparse.Namespace, out: TextIO, err: TextIO, stamp: Stamp) -> i
         env=os.environ, limit=args.limit, sleep=_sleep, announce=announce, report=report,
         copies=None if settings is None else copies,
     )  # fmt: skip
+    if settings is not None and result.outcomes:  # what went is known by its interviews (ledgers.py)
+        # late: as in _check_ledger
+        from batch.cli.ledgers import record_sent, registry_path
+
+        record_sent(registry_path(os.environ), state_of(args))
     if args.dry_run:  # asked for: no wake-up note of its own, and the real run's note still holds
         pass
     elif result.idle and not said:  # the next runs may stop early until something can change
@@ -206,6 +214,19 @@ def _clear_outbox(outbox: Path, out: TextIO) -> None:
         print(f"removed from {outbox}/new/ the {letters} an earlier dry run wrote", file=out)
 
 
+def _keep_tests_apart(args: argparse.Namespace, data: model.Dataset, err: TextIO) -> None:
+    """A copy of the data whose every email goes to you (the guide's test with yourself) is recorded in
+    a ledger of its own unless --state names one: never in the real ledger, where your letters to
+    yourself would read as the real thank-yous sent."""
+    # late: keys is loaded with the data by now
+    from batch.model.keys import is_self_test
+
+    if getattr(args, "state", None) is None and is_self_test(data.interviews, data.me.email):
+        args.state = data_home(getattr(args, "data", None)) / DEFAULT_TEST_STATE
+        print(f"a test: every email goes to you ({data.me.email}), so this run is recorded in "
+              f"{args.state}, never in your ledger", file=err)  # fmt: skip
+
+
 def _refuse_the_starters_name(data: model.Dataset) -> None:
     """Letters signed "Your Name" from you@example.com never go: the starter's me: was left as it was."""
     # late: spec is loaded with the data by now; at the top it would weigh on the run the note stops
@@ -241,7 +262,8 @@ def _refuse_another_moment(args: argparse.Namespace, now: datetime, settings: Sm
 
 def _check_ledger(args: argparse.Namespace, data: model.Dataset, now: datetime) -> None:
     """A real run needs the right ledger: not one moved away, nor a new one while follow-ups are past due
-    (ledgerplace.py; a run on a ledger that is there, as every cron run, stops at two stats)."""
+    (ledgerplace.py; a run on a ledger that is there, as every cron run, stops at two stats), nor a second
+    one for the same interviews (ledgers.py)."""
     state = state_of(args)
     new = getattr(args, "state", None) is None and not args.new_ledger and not state.exists()
     if new or state.with_name(state.name + ".moved").exists():
@@ -251,6 +273,10 @@ def _check_ledger(args: argparse.Namespace, data: model.Dataset, now: datetime) 
         refuse_if_moved(state)
         if new:
             refuse_new_ledger_if_overdue(state, data, now)
+    # late: a real send past the wake-up note only (json, hashlib and the ledger's reads)
+    from batch.cli.ledgers import refuse_another_ledger, registry_path
+
+    refuse_another_ledger(registry_path(os.environ), state, data, args.new_ledger)
 
 
 def _mail_settings() -> tuple[SmtpSettings | None, SentCopies | None]:

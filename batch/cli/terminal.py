@@ -17,6 +17,8 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, TextIO
 
+from batch.errors import FollowUpError, one_line
+
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
 
@@ -100,6 +102,12 @@ def visible(text: str) -> str:
     # written as \\uXXXX, which reads the same in a terminal and is still valid inside a JSON string
     shown = [_HIDDEN.sub(lambda m: f"\\u{ord(m[0]):04x}", part) for part in parts]
     return _ERASE.join(shown)
+
+
+def error_lines(exc: BaseException) -> str:
+    """An error as the lines it is made of (one per problem), each kept to one line by one_line."""
+    lines = exc.lines() if isinstance(exc, FollowUpError) else [str(exc)]
+    return "\n".join(one_line(line) for line in lines)
 
 
 def finish(code: int, out: Output, err: Output, failed_code: int) -> int:

@@ -29,7 +29,7 @@ from batch.cli.ledgerplace import moved_note
 from batch.data.load import data_files, load
 from batch.data.schema import SCHEMA_FILE, schema_text
 from batch.data.starter import starter_yaml
-from batch.errors import FollowUpError, InputError
+from batch.errors import FollowUpError, InputError, Problem
 from batch.ledger.move import move_ledger
 from batch.ledger.store import Ledger
 
@@ -189,7 +189,8 @@ def _survey(folder: Path) -> tuple[str, list[object]]:
         try:
             cmd_check(argparse.Namespace(), said, said)
         except FollowUpError as exc:
-            raise InputError(f"{folder}: followup check fails there; fix that first:\n{exc}") from None
+            first: list[Problem | str] = [f"{folder}: followup check fails there; fix that first:"]
+            raise InputError(first + list(exc.lines())) from None
         cmd_status(argparse.Namespace(json=True), status, io.StringIO())
     ok = next((line for line in said.getvalue().splitlines() if line.startswith("ok:")), "ok")
     return ok, json.loads(status.getvalue())

@@ -28,6 +28,7 @@ from batch.model.keys import (
     Known,
     Match,
     address_key,
+    apart_from_own,
     check_in_person,
     follow_up_key,
     interview_conflict,
@@ -97,9 +98,9 @@ def plan(
     if now.tzinfo is None:
         raise ValueError("now must carry a time zone")
     moment = now.astimezone(UTC)
-    known = known_from(delivered)
+    known = apart_from_own(known_from(delivered), data.interviews, data.me.email)  # a test sent to you
     found: list[FollowUp] = []
-    twins, elsewhere = Twins(data.interviews), Elsewhere(known)
+    twins, elsewhere = Twins(data.interviews), Elsewhere(known, (i.id for i in data.interviews))
     for interview in data.interviews:
         items = list(follow_ups(interview, data.me, data.policy, known, holidays=exact))
         matches = _matches(interview, items, known) if known else {}
@@ -138,7 +139,7 @@ def _hold_twins(
         first = None if row is not None else twins.earlier(interview, item.interviewer, item.kind)
         keep = match.supersedes if match is not None else None
         if row is not None:
-            matches[item.key] = Match(supersedes=keep, held=held_for(row, item.interviewer))
+            matches[item.key] = Match(supersedes=keep, held=held_for(row, interview, item.interviewer))
         elif first is not None:
             matches[item.key] = Match(supersedes=keep, held=twin_line(first, item.interviewer))
 

@@ -24,6 +24,7 @@ from batch.ledger.schema import (
     reading,
 )
 from batch.model.keys import Delivery, Known, address_key
+from batch.model.twins import near_days
 
 _T = TypeVar("_T")
 
@@ -96,20 +97,20 @@ def known_of(
     db: sqlite3.Connection, path: Path, interviews: Iterable[str] | None = None, starts: Iterable[str] = ()
 ) -> Known:
     """The rows of these interviews (all when None), and of every interview that started at one of
-    `starts` (YYYY-MM-DD HH:MM): the same interview under another id (twins.py)."""
+    `starts` (YYYY-MM-DD HH:MM), or within a day of one: the same interview under another id (twins.py)."""
     known = Known()
     current = db.execute("PRAGMA user_version").fetchone()[0] >= 3
     query = "SELECT key, state, interview, kind, method, recipient, name, company, start FROM deliveries"
     if not current:  # a ledger of version 1 or 2 (read, not yet migrated) has no company, start
         query = query.replace(", company, start", ", '', ''")
     wanted = None if interviews is None else set(interviews)
-    at = set(starts) if current else set()
+    at = near_days(starts) if current else set()
     # A few interviews: SQLite picks their rows (one scan, no row reaches Python for nothing). Many
     # (a big plan): one scan for all, filtered here, rather than a scan per chunk of parameters.
     few = wanted is not None and len(wanted) + len(at) <= _MANY
     where, chunk = _where(sorted(wanted or ()), sorted(at)) if few else ("", ())
     for row in db.execute(query + where, chunk):
-        if wanted is not None and row[2] not in wanted and row[8] not in at:
+        if wanted is not None and row[2] not in wanted and row[8][:10] not in at:
             continue
         if not all(type(value) is str for value in row):
             raise DamagedLedger(path, f"a row holds values of the wrong kind near {str(row[0])[:60]!r}")
@@ -162,7 +163,7 @@ _MANY = 900  # parameters in one query, well below SQLite's limit
 def _where(interviews: Sequence[str], starts: Sequence[str]) -> tuple[str, Sequence[str]]:
     where = " WHERE interview IN (" + ",".join("?" * len(interviews)) + ")"
     if starts:
-        where += " OR start IN (" + ",".join("?" * len(starts)) + ")"
+        where += " OR substr(start, 1, 10) IN (" + ",".join("?" * len(starts)) + ")"
     return where, [*interviews, *starts]
 
 

@@ -202,7 +202,8 @@ def _announce_held(
         if item.state != "held" or now < item.due_at:
             continue
         if ledger is None or ledger.notice_once(item.key, "held", now):
-            announce(f"held  {item.kind} to {item.interviewer.name} ({item.interview.id}): "
+            path, line, _ = place_of(item.interview, item.interviewer)  # where to say the word
+            announce(f"held  {item.kind} to {item.interviewer.name} ({item.interview.id}) at {path}:{line}: "
                      f"{item.why.partition('; held: ')[2]}")  # fmt: skip
 
 

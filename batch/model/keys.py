@@ -13,7 +13,8 @@ taken for an old one:
 - when a thanked person has left the panel and an unknown one has appeared, the newcomer is held
   until the user says (`new_person: true`) that it is someone else;
 - an interview whose company and start both differ from the ledger's is another interview reusing
-  the id: its follow-ups are held.
+  the id: its follow-ups are held (a company compares with accents, case, punctuation and a legal
+  suffix aside: company_key).
 """
 
 from __future__ import annotations
@@ -82,6 +83,26 @@ def name_key(name: str) -> str:
     decomposed = unicodedata.normalize("NFKD", name)
     bare = "".join(c for c in decomposed if not unicodedata.combining(c))
     return " ".join(bare.casefold().split())
+
+
+# Words that say what kind of company it is, not which: dropped from the end of a name before comparing
+# (Acme, Acme Corp and ACME, Inc. are one company). Dots are gone by then (S.A. is sa).
+_SUFFIXES = (
+    "inc incorporated corp corporation co company cos ltd limited llc llp lp plc pllc ulc pc gmbh mbh "
+    "ag kg kgaa ug ohg se sa sas sasu sarl sca snc sl slu srl spa bv nv vof ab as asa aps oy oyj pty kk "
+    "ltda lda cv rl de s sapi sab sc gie eurl"  # s: the S. of S. de R.L.
+)
+LEGAL_SUFFIXES = frozenset(_SUFFIXES.split())
+
+
+def company_key(company: str) -> str:
+    """A company's name in one comparable form: accents, case, punctuation and legal suffixes aside."""
+    bare = name_key(company).replace("&", " and ")
+    bare = bare.replace(".", "")  # S.A. -> SA, A.C.M.E. -> ACME
+    words = re.sub(r"[\W_]+", " ", bare).split()
+    while len(words) > 1 and words[-1] in LEGAL_SUFFIXES:
+        words.pop()
+    return " ".join(words)
 
 
 class Delivery(NamedTuple):  # a NamedTuple, as every record of the idle cron path (see errors.Problem)
@@ -164,6 +185,42 @@ class Known:  # a plain class, not a dataclass: dataclasses stays off the idle c
         return copy
 
 
+def own_address(address: str, mine: str) -> bool:
+    """Whether an address is yours: your own, or a plus-address of it (you+1@…), as a test send to
+    yourself uses (two interviewers may not share one address, so a test gives each a tag of its own)."""
+    if not (address and mine):
+        return False
+    local, _, domain = address_key(address).rpartition("@")
+    my_local, _, my_domain = address_key(mine).rpartition("@")
+    return domain == my_domain and local.partition("+")[0] == my_local.partition("+")[0]
+
+
+def is_self_test(interviews: Iterable[Interview], mine: str) -> bool:
+    """Whether every email of the data goes to you: a copy of your data for trying the letters on yourself."""
+    emails = [p.email for i in interviews for p in i.interviewers if p.email]
+    return bool(emails) and all(own_address(email, mine) for email in emails)
+
+
+def apart_from_own(known: Known, interviews: Iterable[Interview], mine: str) -> Known:
+    """The ledger as real data sees it: a delivery to your own address (a test sent to yourself) stands
+    only for a follow-up to that address, never for an interviewer of the same name or interview, so a
+    test run on the real ledger never makes a real thank-you or check-in read as sent."""
+    interviews = list(interviews)
+    if not mine or is_self_test(interviews, mine):
+        return known
+    own = {r.key for r in known.by_key.values() if r.method == "email" and own_address(r.recipient, mine)}
+    if not own:
+        return known
+    kept = Known(check_in_to=dict(known.check_in_to), away=dict(known.away))
+    for row in known.by_key.values():
+        if row.key not in own:
+            kept.add(row)
+        elif row.kind != "check-in":  # its key names your address: only a follow-up to you has it
+            kept.by_key[row.key] = row
+    kept.check_in_to = {i: who for i, who in kept.check_in_to.items() if not own_address(who[1], mine)}
+    return kept
+
+
 def _bare(key: str, state: str) -> Delivery:
     """A row known only by its key and state: the interview and kind read off the key."""
     interview, _, rest = key.partition("/")
@@ -190,11 +247,11 @@ class Match(NamedTuple):
 
 def interview_conflict(interview: Interview, known: Known) -> str | None:
     """Why the ledger's rows under this id look like another interview, or None."""
-    here_company, here_start = name_key(interview.company), f"{interview.start:%Y-%m-%d}"
+    here_company, here_start = company_key(interview.company), f"{interview.start:%Y-%m-%d}"
     for row in known.by_interview.get(interview.id, ()):
         if not row.company:
             continue  # a row from before the ledger kept them
-        if name_key(row.company) != here_company and row.start[:10] != here_start:
+        if company_key(row.company) != here_company and row.start[:10] != here_start:
             return (
                 f"the ledger's {row.kind} under id {interview.id!r} was for {row.company} on "
                 f"{row.start[:10]}, this is {interview.company} on {here_start}: give this interview an id "

@@ -19,18 +19,8 @@ from itertools import combinations, pairwise
 from typing import NamedTuple
 
 from batch.model.interview import Interview, Interviewer
-from batch.model.keys import address_key, name_key
+from batch.model.keys import address_key, company_key, name_key
 
-# Legal forms written after a company's name, as words once dots and spaces are gone ("S.A. de C.V."
-# reads sa de cv): left out when names are compared, so "Atelier SAS" is "Atelier".
-_LEGAL = tuple(
-    tuple(form.split())
-    for form in (
-        "sa de cv", "sapi de cv", "s de rl", "s de rl de cv", "sas", "sasu", "sa", "sarl", "eurl", "sca",
-        "snc", "sl", "slu", "srl", "spa", "inc", "llc", "llp", "lp", "ltd", "limited", "ltee", "corp",
-        "corporation", "co", "gmbh", "ag", "kg", "bv", "nv", "plc", "pty", "oy", "ab", "as", "aps",
-    )
-)  # fmt: skip
 # Marks a job advert adds to a title ("(H/F)", "(m/w/d)"): the same role either way.
 _ROLE_MARKS = frozenset({"hf", "fh", "mf", "fm", "mwd", "mfd", "wmd", "fhx", "hfx"})
 _WORD = re.compile(r"[^\W_]+")
@@ -61,21 +51,6 @@ def _words(text: str) -> list[str]:
             words.append(word)
             letters = len(word) == 1
     return words
-
-
-_LEGAL_ENDS = frozenset(form[-1] for form in _LEGAL)
-
-
-@lru_cache(maxsize=4096)  # a company recurs in every round and every warning
-def company_key(company: str) -> str:
-    """A company's name in one comparable form: "Atelier Numérique SAS" = "atelier numerique"."""
-    words = _words(company)
-    while len(words) > 1 and words[-1] in _LEGAL_ENDS:
-        form = next((f for f in _LEGAL if len(words) > len(f) and tuple(words[-len(f) :]) == f), None)
-        if form is None:
-            break
-        del words[-len(form) :]
-    return " ".join(words)
 
 
 @lru_cache(maxsize=4096)

@@ -1,22 +1,31 @@
 """One interview, one identity: the same interview under another id is recognised, whatever its id or file.
 
-An interview is known by its company (accents and case aside), its start (to the minute) and the people
-it was with (their address, where mail goes, or their name). A thank-you or check-in that the ledger
-holds as delivered under another id for the same company, start and person, or that an interview earlier
-in the data already calls for, is the same follow-up again: a renamed id, or the interview copied into a
-second file. It is held, with a line naming the other id, until the user says the person is someone
-else (`new_person: true` under them, as for a newcomer who replaces a thanked person: keys.py).
+An interview is known by its company (accents, case, punctuation and a legal suffix aside: ACME, Inc. is
+Acme), its start and the people it was with (their address, where mail goes, or their name). A
+thank-you or check-in that the ledger holds as delivered (or on its way, or uncertain) under another id
+for the same company, start and person, or that an interview earlier in the data already calls for, is
+the same follow-up again: a renamed id, or the interview copied into a second file. So is one whose
+start is within a day of the ledger's when that other id is gone from the data: a rename made together
+with a correction of the start (a rename alone leaves no trace in the data, so the old id is gone; an
+earlier round still listed keeps its id, and its next round the next day is another interview). It is
+held, with a line naming the other id, until the user says it is new (`new_person: true` under the
+person, as for a newcomer who replaces a thanked person: keys.py).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from batch.model.keys import DELIVERED, Delivery, Known, address_key, name_key
+from batch.model.keys import DELIVERED, Delivery, Known, address_key, company_key, name_key
 
 if TYPE_CHECKING:
     from batch.model.interview import Interview, Interviewer
+
+
+# How far apart two starts may be and still be one interview whose start was corrected.
+NEAR = timedelta(days=1)
 
 
 def start_key(interview: Interview) -> str:
@@ -39,40 +48,67 @@ def _row_people(row: Delivery) -> tuple[str, ...]:
 
 
 class Elsewhere:
-    """The ledger's delivered rows by (start, company, kind, person), made once per plan: each follow-up
-    is then looked up at once, however many interviews share a start."""
+    """The ledger's delivered rows by (company, kind, person), made once per plan: each follow-up is then
+    looked up at once, however many interviews the ledger holds for that company."""
 
-    __slots__ = ("_rows",)
+    __slots__ = ("_listed", "_rows")
 
-    def __init__(self, known: Known) -> None:
-        self._rows: dict[tuple[str, str, str, str], list[Delivery]] = {}
-        for start, rows in known.by_start.items():
+    def __init__(self, known: Known, listed: Iterable[str] = ()) -> None:
+        self._listed = frozenset(listed)  # the ids of the data: a row of one of them is that interview's
+        self._rows: dict[tuple[str, str, str], list[Delivery]] = {}
+        for rows in known.by_start.values():
             for row in rows:
                 if row.state in DELIVERED:
                     for one in _row_people(row):
-                        self._rows.setdefault((start, name_key(row.company), row.kind, one), []).append(row)
+                        self._rows.setdefault((company_key(row.company), row.kind, one), []).append(row)
 
     def delivered(self, interview: Interview, person: Interviewer, kind: str) -> Delivery | None:
         """A row of another id that the ledger holds as delivered for this company, start and person (for
-        a check-in, to anyone on this panel); None when there is none or the user said this one is new."""
+        a check-in, to anyone on this panel); None when there is none or the user said this one is new.
+        A start within a day counts when the row's id is no longer in the data (see the docstring)."""
         if person.new_person or not self._rows:
             return None
-        company, start = name_key(interview.company), start_key(interview)
+        company, start = company_key(interview.company), start_key(interview)
         people = [p for p in interview.interviewers if not p.new_person] if kind == "check-in" else [person]
         for one in people:
             for key in person_keys(one):
-                for row in self._rows.get((start, company, kind, key), ()):
-                    if row.interview != interview.id:
+                for row in self._rows.get((company, kind, key), ()):
+                    if row.interview == interview.id:
+                        continue
+                    renamed = row.interview not in self._listed
+                    if row.start[:16] == start or (renamed and _near(row.start, start)):
                         return row
         return None
 
 
-def held_for(row: Delivery, person: Interviewer) -> str:
+def _near(one: str, other: str) -> bool:
+    """Whether two starts (YYYY-MM-DD HH:MM) are within a day of each other."""
+    try:
+        gap = datetime.strptime(one[:16], "%Y-%m-%d %H:%M") - datetime.strptime(other, "%Y-%m-%d %H:%M")
+    except ValueError:  # a row written by hand: only the exact start compares
+        return False
+    return abs(gap) <= NEAR
+
+
+def near_days(starts: Iterable[str]) -> set[str]:
+    """The days (YYYY-MM-DD) a ledger row's start may fall on to be near one of these starts."""
+    days: set[str] = set()
+    for start in starts:
+        try:
+            day = datetime.strptime(start[:10], "%Y-%m-%d")
+        except ValueError:
+            continue
+        days.update(f"{day + timedelta(days=n):%Y-%m-%d}" for n in (-1, 0, 1))
+    return days
+
+
+def held_for(row: Delivery, interview: Interview, person: Interviewer) -> str:
     """The line that holds a follow-up the ledger delivered under another id."""
+    same = "" if row.start[:16] == start_key(interview) else f", {start_key(interview)} within a day of it"
     return (
-        f"the same interview as {row.interview!r} ({row.company}, {row.start}), whose {row.kind} to "
-        f"{row.name} is {row.state}: give it back its id {row.interview!r}, or if {person.name} is someone "
-        "else, add new_person: true under them"
+        f"the same interview as {row.interview!r} ({row.company}, {row.start}{same}), whose {row.kind} to "
+        f"{row.name} is {row.state}: give it back its id {row.interview!r}, or if it is another interview "
+        f"or {person.name} is someone else, add new_person: true under them"
     )
 
 
@@ -103,7 +139,7 @@ class Twins:
 
 
 def _identities(interview: Interview, person: Interviewer) -> list[tuple[str, str, str]]:
-    company, start = name_key(interview.company), start_key(interview)
+    company, start = company_key(interview.company), start_key(interview)
     return [(company, start, key) for key in person_keys(person)]
 
 

@@ -257,10 +257,11 @@ def _read_previous(path: Path) -> tuple[dict[str, Previous], int]:
         calendar = icalendar.Calendar.from_ical(raw)
         if not isinstance(calendar, icalendar.Calendar):
             raise ValueError("not one calendar")
-    except Exception as exc:  # the parser meets a hand-edited or foreign file: whatever it raises, one line
-        said = " ".join(str(exc).split())[:120] or type(exc).__name__
+    except Exception:  # the parser meets a hand-edited or foreign file: whatever it raises, one line
+        # never the parser's words: they quote the file's text, and the file may be one of secrets
         raise FollowUpError(
-            f"{path}: not an iCalendar file ({said}); remove it or choose another --output"
+            f"{path}: not an iCalendar file (its text does not read as one); remove it or choose another "
+            "--output"
         ) from None
     if str(calendar.get("PRODID", "")) != PRODID:
         raise FollowUpError(f"{path}: not written by followup calendar; choose another --output or remove it")

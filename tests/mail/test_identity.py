@@ -18,11 +18,12 @@ ME = "me:\n  name: Sam Rivera\n  email: sam@example.com\n  timezone: America/Tor
 
 
 def interview(
-    id_: str, *, company: str = "Acme", email: str = "ann.lee@acme.example", extra: str = ""
-) -> str:
+    id_: str, *, company: str = "Acme", email: str = "ann.lee@acme.example", extra: str = "",
+    start: str = "2026-11-24 14:00",
+) -> str:  # fmt: skip
     """One interview that ended 14:45 on NOW's day (its thank-you due at NOW), with Ann Lee alone."""
     return (
-        f"  - id: {id_}\n    company: {company}\n    role: Analyst\n    start: 2026-11-24 14:00\n"
+        f"  - id: {id_}\n    company: {company}\n    role: Analyst\n    start: {start}\n"
         "    duration: 45m\n    timezone: America/Toronto\n    interviewers:\n"
         f"      - name: Ann Lee\n        email: {email}\n        topics: [the churn dashboard]\n{extra}"
         "        note: I enjoyed hearing how your team moved its reports off spreadsheets this year.\n"
@@ -58,6 +59,18 @@ AGAIN = {
     ],
     "renamed, the address's case changed": lambda folder: [
         write(folder / "a.yaml", interview("acme-2", email="Ann.Lee@ACME.example"))
+    ],
+    "renamed, the start corrected by 30 minutes": lambda folder: [
+        write(folder / "a.yaml", interview("acme-2", start="2026-11-24 13:30"))
+    ],
+    "renamed, the company respelt with a legal suffix": lambda folder: [
+        write(folder / "a.yaml", interview("acme-2", company="Acme Corp"))
+    ],
+    "renamed, the company with accents, punctuation and S.A.": lambda folder: [
+        write(folder / "a.yaml", interview("acme-2", company="ÀCME, S.A."))
+    ],
+    "renamed, the start a day earlier and the company respelt": lambda folder: [
+        write(folder / "a.yaml", interview("acme-2", company="acme inc.", start="2026-11-23 14:00"))
     ],
 }
 
@@ -183,3 +196,54 @@ def test_a_check_in_already_sent_under_the_old_id_is_held_after_a_rename(
     assert run(work, data, "2026-12-08T17:45:00+01:00", "send") == 0
     assert len(smtp_server.received) == before
     assert "check-in to Priya Shah (northwind-renamed)" in capsys.readouterr().err
+
+
+def test_a_rename_with_a_corrected_start_is_held_by_check_at_its_place_with_how_to_say_it_is_new(
+    tmp_path: Path, smtp_server: SmtpServer, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    data = write(tmp_path / "interviews.yaml", interview("acme-analyst"))
+    use_smtp(monkeypatch, smtp_server)
+    assert run(tmp_path, data, NOW, "send") == 0
+    write(data, interview("acme-2", company="Acme Corporation", start="2026-11-24 14:30"))
+    capsys.readouterr()
+    assert run(tmp_path, data, LATER, "send") == 0
+    said = unstamped(capsys.readouterr().err)
+    assert f"held  thank-you to Ann Lee (acme-2) at {data}:" in said and "new_person: true" in said
+    assert run(tmp_path, data, LATER, "check") == 0
+    held = [line for line in capsys.readouterr().err.splitlines() if "acme-2/thank-you" in line]
+    assert held and held[0].startswith(f"{data}:") and "within a day" in held[0]
+    assert "'acme-analyst'" in held[0] and "new_person: true" in held[0]
+    write(data, interview("acme-2", company="Acme Corporation", start="2026-11-24 14:30",
+                          extra="        new_person: true\n"))  # fmt: skip
+    assert run(tmp_path, data, LATER, "send") == 0
+    assert received(smtp_server) == ["ann.lee@acme.example"] * 2
+
+
+@pytest.mark.parametrize(
+    ("company", "start"),
+    [
+        ("Acme", "2026-11-25 15:00"),  # more than a day later
+        ("Acme Labs", "2026-11-24 14:30"),  # another company (Labs is no legal suffix)
+    ],
+)
+def test_a_renamed_interview_further_than_a_day_or_at_another_company_is_another_interview(
+    tmp_path: Path, smtp_server: SmtpServer, monkeypatch: pytest.MonkeyPatch, company: str, start: str
+) -> None:
+    data = write(tmp_path / "interviews.yaml", interview("acme-analyst"))
+    use_smtp(monkeypatch, smtp_server)
+    assert run(tmp_path, data, NOW, "send") == 0
+    write(data, interview("acme-2", company=company, start=start))
+    assert run(tmp_path, data, "2026-11-25T17:00:00-05:00", "send") == 0
+    assert received(smtp_server) == ["ann.lee@acme.example"] * 2
+
+
+def test_a_next_round_the_next_day_with_the_same_person_goes_while_the_first_round_is_listed(
+    tmp_path: Path, smtp_server: SmtpServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = write(tmp_path / "interviews.yaml", interview("acme-analyst"))
+    use_smtp(monkeypatch, smtp_server)
+    assert run(tmp_path, data, NOW, "send") == 0
+    write(data, interview("acme-analyst"), interview("acme-round-2", start="2026-11-25 10:00"))
+    assert run(tmp_path, data, "2026-11-25T16:00:00-05:00", "send") == 0
+    assert received(smtp_server) == ["ann.lee@acme.example"] * 2

@@ -3,11 +3,12 @@ form mail goes to (IDNA 2008), the one every comparison of addresses uses."""
 
 from __future__ import annotations
 
+import pytest
 from email_validator import EmailNotValidError, validate_email
 from hypothesis import given
 from hypothesis import strategies as st
 
-from batch.model.keys import address_key
+from batch.model.keys import address_key, company_key
 
 
 def sent_to(address: str) -> str | None:
@@ -46,3 +47,24 @@ def test_idna_2008_keeps_the_sharp_s_where_idna_2003_made_it_ss() -> None:
 def test_an_international_domain_is_keyed_by_its_ascii_form() -> None:
     assert address_key("Jürgen@Bücher.Example") == "jürgen@xn--bcher-kva.example"
     assert address_key("ana@EXAMPLE.com") == "ana@example.com"
+
+
+@pytest.mark.parametrize(
+    ("one", "other", "same"),
+    [
+        ("Acme", "Acme Corp", True),
+        ("Acme", "ACME, Inc.", True),
+        ("Acme", "acme corporation", True),
+        ("Àcme", "Acme S.A.", True),
+        ("Acme", "Acme S.A. de C.V.", True),
+        ("Acme Holdings Co., Ltd.", "acme holdings", True),
+        ("Smith & Sons", "Smith and Sons Ltd", True),
+        ("Acme", "Acme Labs", False),
+        ("Acme", "Acne", False),
+        ("Inc", "Corp", False),  # a name that is only a suffix keeps it
+    ],
+)
+def test_a_company_compares_with_case_accents_punctuation_and_legal_suffix_aside(
+    one: str, other: str, same: bool
+) -> None:
+    assert (company_key(one) == company_key(other)) is same

@@ -57,7 +57,7 @@ def calibrate(root: Path, data: Path, size: int, runs: int = 3) -> Window:
                 seen.setdefault(len(server.received), elapsed)
                 return False
 
-            run = run_followup(send_args(data, work / "followup.db", NOW), cwd=work, env=send_env(server),
+            run = run_followup(send_args(data, work / "followup.db", NOW), cwd=work, env=_env(server, work),
                                kill_when=note)  # fmt: skip
             if run.code != 0 or len(server.received) != size:
                 raise RuntimeError(f"calibration run failed ({run.code}): {run.err.strip()}")
@@ -140,7 +140,7 @@ def crash_trial(
     state = work / "followup.db"
     trial = Trial(index)
     with smtp(work) as server:
-        env = send_env(server)
+        env = _env(server, work)
         plan = KillPlan.draw(rng, server, len(keys), window)
         first = _observe(trial, run_followup(send_args(data, state, NOW), cwd=work, env=env, kill_when=plan))
         rows = ledger_rows(state)
@@ -190,6 +190,12 @@ def _check_integrity(trial: Trial, state: Path) -> None:
     if verdict != "ok":
         trial.bad_integrity += 1
         trial.problems.append(f"integrity_check: {verdict}")
+
+
+def _env(server: SmtpServer, work: Path) -> dict[str, str]:
+    """The environment of one trial's runs: each trial is a machine of its own, whose one ledger sends the
+    shared data (its own state folder: the registry of ledgers never sees the other trials')."""
+    return send_env(server, XDG_STATE_HOME=str(work / "state"))
 
 
 def _settle(trial: Trial, work: Path, data: Path, state: Path, env: dict[str, str], quiet: bool) -> None:

@@ -433,7 +433,7 @@ def test_the_self_test_of_the_sending_page_passes_check_with_plus_addresses_and_
     built_site: BuiltSite, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     page = page_text(built_site, "tool/sending.html")
-    assert "you+1@yourmail.example" in page and "--state var/test.db send" in page
+    assert "you+1@yourmail.example" in page and "followup --data test.yaml send" in page
     shipped = (ROOT / "interviews.yaml").read_text("utf-8")
     count = iter(range(1, 100))
     plus = re.sub(
