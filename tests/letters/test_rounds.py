@@ -13,7 +13,7 @@ from batch.etiquette.schedule import plan
 from batch.letters import render
 from batch.letters.lint import lint
 from batch.letters.render import context_for, load_template, render_follow_up, stock_path
-from tests.letters.test_letters import MOMENTS, dataset, item_of, variant_contexts
+from tests.letters.test_letters import MOMENTS, TOPICS, dataset, item_of, variant_contexts
 
 VARIANTS = ["en", "fr-FR", "fr-CA", "es-MX", "es-ES"]
 CASES = [("thank-you", "email"), ("thank-you", "voicemail"), ("thank-you", "note"), ("check-in", "email"),
@@ -107,3 +107,25 @@ def test_only_people_met_in_an_earlier_round_get_the_later_rounds_words(tmp_path
         for chosen in variant_contexts(template)
     }
     assert render_follow_up(new, data).text.split("\n")[2] in first_words  # a first meeting's opening
+
+
+# Words that say a topic was talked about before ("going deeper", "revenir sur", "retomar"): a later
+# round's sentence about `topics` may name topics new in that round, so it never says them.
+AGAIN = {
+    "en": ("deeper", "more depth", "more detail", "further", "again", "once more"),
+    "fr": ("approfondi", "revenir", "revenu", "plus en détail", "plus loin", "de nouveau", "à nouveau"),
+    "es": ("profundiz", "retom", "más detalle", "revis", "de nuevo", "otra vez"),
+}
+
+
+@pytest.mark.parametrize("language", VARIANTS)
+@pytest.mark.parametrize(("kind", "method"), CASES)
+def test_a_later_rounds_sentence_about_the_topics_never_says_they_were_discussed_before(
+    language: str, kind: str, method: str
+) -> None:
+    base = language[:2]
+    for rendered in letters(language, kind, method, 2, MOMENTS["weekday"]):
+        sentences = re.split(r"(?<=[.!?])\s+", rendered.text)
+        for sentence in (s for s in sentences if TOPICS[base] in s):
+            said = [word for word in AGAIN[base] if word in sentence.casefold()]
+            assert not said, (language, kind, method, said, sentence)
