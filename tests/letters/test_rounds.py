@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -129,3 +130,54 @@ def test_a_later_rounds_sentence_about_the_topics_never_says_they_were_discussed
         for sentence in (s for s in sentences if TOPICS[base] in s):
             said = [word for word in AGAIN[base] if word in sentence.casefold()]
             assert not said, (language, kind, method, said, sentence)
+
+
+PROCESS = """\
+me: {{name: Camille Martin, email: camille.martin@example.com, timezone: {zone}, language: {language}}}
+interviews:
+  - id: atelier-r1
+    company: Atelier Numérique
+    role: Data Engineer
+    start: 2026-12-08 10:00
+    duration: 1h
+    language: {language}
+    interviewers:
+      - {{name: Claire Lefèvre, email: claire.lefevre@atelier.example}}
+      - {{name: Hélène Dubois, email: helene.dubois@atelier.example}}
+      - {{name: Étienne Moreau, email: etienne.moreau@atelier.example}}
+  - id: atelier-r2
+    company: Atelier Numérique SAS
+    role: Data Engineer
+    start: 2026-12-15 14:00
+    duration: 1h
+    language: {language}
+    interviewers:
+      - {{name: Étienne Moreau, email: etienne.moreau@atelier.example}}
+      - {{name: Julien Marchand, email: julien.marchand@atelier.example}}
+"""
+ZONES = {"en": "America/Toronto", "fr-FR": "Europe/Paris", "fr-CA": "America/Montreal",
+         "es-MX": "America/Mexico_City", "es-ES": "Europe/Madrid"}  # fmt: skip
+
+
+@pytest.mark.parametrize("language", VARIANTS)
+def test_a_person_new_in_round_two_gets_no_words_of_any_round_one_letter_of_the_process(
+    tmp_path: Path, language: str
+) -> None:
+    path = tmp_path / "interviews.yaml"
+    path.write_text(PROCESS.format(language=language, zone=ZONES[language]), encoding="utf-8")
+    data = load([path])
+
+    def thanks(interview: str, moment: str) -> dict[str, str]:
+        items = plan(data, datetime.fromisoformat(moment).replace(tzinfo=ZoneInfo(ZONES[language])))
+        return {
+            str(i.interviewer.email): render_follow_up(i, data).text
+            for i in items
+            if i.kind == "thank-you" and i.interview.id == interview
+        }
+
+    first = thanks("atelier-r1", "2026-12-08T11:30")
+    assert len(first) == 3
+    every_first = set().union(*(runs(text) for text in first.values()))
+    new = thanks("atelier-r2", "2026-12-15T15:30")["julien.marchand@atelier.example"]
+    shared = runs(new) & every_first
+    assert not shared, (sorted(shared)[:3], new)
