@@ -13,6 +13,7 @@ from batch.data.load import load
 from batch.etiquette.schedule import plan
 from batch.letters import render
 from batch.letters.lint import lint
+from batch.letters.phrasing import process_place
 from batch.letters.render import context_for, load_template, render_follow_up, stock_path
 from tests.letters.test_letters import MOMENTS, TOPICS, dataset, item_of, variant_contexts
 
@@ -181,3 +182,18 @@ def test_a_person_new_in_round_two_gets_no_words_of_any_round_one_letter_of_the_
     new = thanks("atelier-r2", "2026-12-15T15:30")["julien.marchand@atelier.example"]
     shared = runs(new) & every_first
     assert not shared, (sorted(shared)[:3], new)
+
+
+def test_places_run_on_across_the_process_and_someone_met_again_keeps_theirs(tmp_path: Path) -> None:
+    path = tmp_path / "interviews.yaml"
+    path.write_text(PROCESS.format(language="fr-FR", zone="Europe/Paris"), encoding="utf-8")
+    data = load([path])
+    first, second = data.interviews
+    places = {p.name: process_place(first, p, data.interviews) for p in first.interviewers}
+    assert sorted(place for _, place in places.values()) == [0, 1, 2]
+    assert {seed for seed, _ in places.values()} == {"atelier-r1"}
+    met, new = second.interviewers
+    assert process_place(second, met, data.interviews) == places["Étienne Moreau"]
+    assert process_place(second, new, data.interviews) == ("atelier-r1", 3)
+    alone = data._replace(interviews=(first,))
+    assert process_place(first, first.interviewers[0], alone.interviews)[0] == "atelier-r1"
