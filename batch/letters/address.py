@@ -2,7 +2,8 @@
 
 "Dr. Helen Park" is greeted "Dear Dr. Park," in English and "Dre Julie Tremblay" "Bonjour Docteure
 Tremblay," in Québec ("Bonjour Madame Tremblay," in France). A title the language cannot say for this
-person (French "Docteur" when the name does not say she is a woman) is left out; a title is never
+person (French "Docteur" when the name does not say she is a woman) is left out, and `check` suggests
+the words (Madame or Monsieur and the family name); a title is never
 said alone, and a name that does not say which word is the family name (three words or more, such as
 "Mary Ann Smith") is greeted by the whole of it, and `check` asks for `greeting:`.
 """
@@ -82,9 +83,15 @@ def known(person: Interviewer, language: str) -> bool:
     which are the family name, in any language: France and Spanish greet the whole name (or, past _WHOLE
     words, the first), which may still not be how the person is called."""
     parsed = parse(person.name)
-    if person.greeting is None and _bare(parsed, language):
+    if person.greeting is None and (_bare(parsed, language) or _left_out(parsed, language)):
         return False
     return person.greeting is not None or len(parsed.words) <= 2
+
+
+def _left_out(parsed: Parsed, language: str) -> bool:
+    """A title the language cannot say to this person ("Dr. Hélène Dubois" in French): the letter greets
+    without it, less formally than a colleague named with Mme, so `check` suggests the words."""
+    return parsed.title is not None and not _title_words(parsed, language)[0]
 
 
 def _bare(parsed: Parsed, language: str) -> bool:
@@ -157,6 +164,16 @@ def greeting_hint(person: Interviewer, language: str) -> str | None:
             f"the letter greets '{greeting(person, language)}' alone; say it with greeting: "
             f'(e.g. greeting: "{_BARE_EXAMPLE[base_language(language)].format(parsed.words[-1])}")'
         )
+    if _left_out(parsed, language) and len(parsed.words) == 2:
+        civil = [
+            _short(greeting(Interviewer(name=f"{title} {parsed.words[-1]}"), language))
+            for title in ("Mme", "M.")
+        ]
+        return (
+            f"name: {_short(person.name)!r} starts with a title this language leaves out for this person, "
+            f"so the letter greets '{_short(greeting(person, language))}'; say it with greeting: "
+            f'(e.g. greeting: "{civil[0]}" or "{civil[1]}")'
+        )
     name = person.name if len(person.name) <= 60 else person.name[:57] + "…"
     return (
         f"name: {name!r} does not say which words are the family name, so the letter greets "
@@ -172,7 +189,7 @@ def _example(parsed: Parsed, language: str) -> str:
     words = parsed.words
     start = _family(words, language)
     family = " ".join(words[start[0] : start[1]])
-    if parsed.title:
+    if parsed.title and not _left_out(parsed, language):
         return f'greeting: "{_short(greeting(Interviewer(name=f"{parsed.written} {family}"), language))}"'
     if not _formal(language):  # English, Québec: the given names, which may be several (Mary Ann)
         given = words[: start[0]] if len(words) <= _WHOLE else words[:1]

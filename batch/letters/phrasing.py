@@ -7,17 +7,22 @@ cron run never renders.
 
 A stock template holds several phrasings of its parts (opening, interest, close). Each interviewer of a
 panel gets a different combination: a stable hash of the interview id and the person ranks the panel,
-and the rank walks the combinations so that the first few panelists differ in every part.
+and the rank walks the combinations so that the first few panelists differ in every part. The places
+run on across the rounds of one hiring process (batch/model/rounds.py): a person new in a later round
+takes the next place after everyone met before, so their letter is none of their colleagues'.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 
+from batch.model.interview import Interview, Interviewer
 from batch.model.languages import base_language, locale_name
+from batch.model.rounds import person_keys, rounds
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,4 +170,48 @@ def phrasing(
         return {}
     counts = tuple(count for _, count in parts)
     chosen = combination(interview_id, rank(interview_id, panel, person), counts)
+    return {name: index for (name, _), index in zip(parts, chosen, strict=True)}
+
+
+def who(person: Interviewer) -> str:
+    """A panelist as the phrasing choice knows them (cheaper than keys.handle, and as stable)."""
+    return (person.email or person.name).casefold()
+
+
+def process_place(
+    interview: Interview, person: Interviewer, interviews: Sequence[Interview]
+) -> tuple[str, int]:
+    """The seed (the process's first interview id) and the person's place across the hiring process.
+
+    Each round's people not met before take the next places, in the order `rank` gives that round;
+    someone met again keeps their first place. The first round's places are its ranks, as for a panel
+    alone, so a process of one interview reads as it always did.
+    """
+    found = rounds(interviews).get(interview.id) if interviews else None
+    if found is None or len(found.process) == 1:
+        return interview.id, rank(interview.id, tuple(who(p) for p in interview.interviewers), who(person))
+    by_id = {earlier.id: earlier for earlier in interviews}
+    places: dict[str, int] = {}
+    for step in found.process:
+        held = interview if step == interview.id else by_id[step]
+        new = [p for p in held.interviewers if person_keys(p).isdisjoint(places)]
+        for one in sorted(new, key=lambda p: (_digest(step, who(p)), who(p))):
+            places.update(dict.fromkeys(person_keys(one), len({*places.values()})))
+        if step == interview.id:
+            break
+    return found.process[0], next((places[key] for key in person_keys(person) if key in places), 0)
+
+
+def process_phrasing(
+    interview: Interview,
+    person: Interviewer,
+    interviews: Sequence[Interview],
+    parts: tuple[tuple[str, int], ...],
+) -> dict[str, int]:
+    """Which phrasing of each part this person's letter uses, no one earlier in the process's (while
+    there are enough combinations)."""
+    if not parts:
+        return {}
+    seed, place = process_place(interview, person, interviews)
+    chosen = combination(seed, place, tuple(count for _, count in parts))
     return {name: index for (name, _), index in zip(parts, chosen, strict=True)}

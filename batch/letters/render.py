@@ -15,7 +15,7 @@ import os
 import re
 import secrets
 import stat
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 from functools import lru_cache
@@ -32,9 +32,9 @@ from batch.etiquette.workdays import place_of_zone
 from batch.letters import measure, templating, typography
 from batch.letters.address import greeting
 from batch.letters.apostrophes import curly_values
-from batch.letters.phrasing import day_words, decision_words, phrasing
+from batch.letters.phrasing import day_words, decision_words, process_phrasing
 from batch.letters.words import CONTROL, WORD_CHAR, count_words, join_words, value_words
-from batch.model.interview import Dataset, Interviewer
+from batch.model.interview import Dataset, Interview
 from batch.model.languages import base_language, fallbacks, variant
 from batch.model.rounds import round_for
 
@@ -342,15 +342,12 @@ def _held_on(start: datetime, where: str, reader: tzinfo) -> date:
     return start.replace(tzinfo=zone(where)).astimezone(reader).date()
 
 
-def panel_phrasing(item: FollowUp, template: Template) -> dict[str, int]:
-    """Which phrasing of each of the template's parts this panelist's letter uses (opening=1 …)."""
-    panel = tuple(_who(p) for p in item.interview.interviewers)
-    return phrasing(item.interview.id, panel, _who(item.interviewer), template.variants)
-
-
-def _who(person: Interviewer) -> str:
-    """A panelist as the phrasing choice knows them (cheaper than keys.handle, and as stable)."""
-    return (person.email or person.name).casefold()
+def panel_phrasing(
+    item: FollowUp, template: Template, interviews: Sequence[Interview] = ()
+) -> dict[str, int]:
+    """Which phrasing of each of the template's parts this panelist's letter uses (opening=1 …): none
+    that anyone met earlier in the hiring process got, when `interviews` (all of them) are given."""
+    return process_phrasing(item.interview, item.interviewer, interviews, template.variants)
 
 
 def render(template: Template, context: dict[str, object]) -> Rendered:
@@ -404,7 +401,7 @@ def render_follow_up(
     """Render the template a follow-up uses with its context (and any extra values), as of `moment`."""
     context = context_for(item, data, moment)
     template = load_template(stock_path(item, data))
-    context.update(panel_phrasing(item, template))
+    context.update(panel_phrasing(item, template, data.interviews))
     if extra:
         context.update(extra)
     return _within(template, context, data.policy.subject_max_chars)

@@ -93,8 +93,9 @@ def _noun(value: str, base: str) -> str:
 
 # The small words title case leaves in lower case ("Head of Product", "Jefe de Producto").
 _SMALL = frozenset(
-    {"of", "and", "the", "for", "in", "on", "at", "to", "a", "an"}  # English
-    | {"de", "la", "le", "les", "du", "des", "et", "en", "y", "del", "el", "los", "las"}  # French, Spanish
+    {"of", "and", "the", "for", "in", "on", "at", "to", "a", "an", "with", "by", "from"}  # English
+    | {"de", "la", "le", "les", "du", "des", "et", "en", "sur", "pour", "au", "aux", "à"}  # French
+    | {"y", "del", "el", "los", "las", "para", "por", "con"}  # Spanish
 )
 
 

@@ -59,3 +59,40 @@ def test_a_greeting_of_ones_own_silences_the_warning(
     assert main(["--data", str(path), "--now", NOW, "check"]) == 0
     said = capsys.readouterr()
     assert "family name" not in said.out + said.err
+
+
+# A title the variant leaves out → (the name, the greeting the letter says, the suggestion check gives)
+LEFT_OUT = {
+    "fr-FR": (
+        "Dr. Hélène Dubois",
+        "Bonjour Hélène Dubois,",
+        '"Bonjour Madame Dubois," or "Bonjour Monsieur Dubois,"',
+    ),
+    "fr-CA": ("Prof. Jean Roy", "Bonjour Jean,", '"Bonjour Madame Roy," or "Bonjour Monsieur Roy,"'),
+    "es-ES": ("Lic. Ana López", "Buenos días, Ana López:", '"Estimada Sra. López:" or "Estimado Sr. López:"'),
+}
+
+
+@pytest.mark.parametrize("language", sorted(LEFT_OUT))
+def test_check_warns_of_a_title_the_language_leaves_out_at_the_names_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], language: str
+) -> None:
+    name, greets, suggestion = LEFT_OUT[language]
+    path, line = data_file(tmp_path, language, name)
+    assert main(["--data", str(path), "--now", NOW, "check"]) == 0  # a warning, never a refusal
+    said = capsys.readouterr()
+    warned = [row for row in (said.out + said.err).splitlines() if "leaves out" in row]
+    assert len(warned) == 1, said.out + said.err
+    assert re.match(rf"^{re.escape(str(path))}:{line}:\d+: warning: ", warned[0]), warned[0]
+    assert (
+        f"so the letter greets '{greets}'; say it with greeting: (e.g. greeting: {suggestion})" in warned[0]
+    )
+
+
+def test_a_title_the_language_says_is_not_warned_of(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path, _ = data_file(tmp_path, "fr-FR", "Mme Claire Lefèvre")
+    assert main(["--data", str(path), "--now", NOW, "check"]) == 0
+    said = capsys.readouterr()
+    assert "greeting:" not in said.out + said.err

@@ -97,6 +97,18 @@ FILTER: dict[str, Callable[[str], str]] = filters()  # type: ignore[assignment] 
         ("Chef de Projet IT", "fr-FR", "le poste de Chef de Projet IT chez"),  # title case but "de": whole
         ("Head of Product, Payments", "fr-FR", "le poste de Head of Product, Payments chez"),  # not "head of"
         ("Chef de projet IT", "fr-FR", "le poste de chef de projet IT chez"),  # a lower-case word: lowered
+        (
+            "Responsable Produit pour Paiements",
+            "fr-FR",
+            "le poste de Responsable Produit pour Paiements chez",
+        ),
+        ("Chargé de Mission sur Données", "fr-CA", "le poste de Chargé de Mission sur Données chez"),
+        ("Directeur des Ventes au Québec", "fr-CA", "le poste de Directeur des Ventes au Québec chez"),
+        ("Chef de Produit aux Paiements", "fr-FR", "le poste de Chef de Produit aux Paiements chez"),
+        ("Responsable Paie à Lyon", "fr-FR", "le poste de Responsable Paie à Lyon chez"),
+        ("Head of Design with Research", "fr-FR", "le poste de Head of Design with Research chez"),
+        ("Analyst by Trade", "fr-FR", "le poste d’Analyst by Trade chez"),
+        ("Engineer from Day One", "fr-FR", "le poste d’Engineer from Day One chez"),
     ],
 )
 def test_a_french_title_mid_sentence_loses_its_first_capital_but_never_an_acronym(
@@ -109,6 +121,13 @@ def test_a_french_title_mid_sentence_loses_its_first_capital_but_never_an_acrony
     ("role", "language", "said"),
     [
         ("Jefe de Producto en Google", "es-MX", "el puesto de Jefe de Producto en Google."),
+        (
+            "Gerente de Producto Sénior para Pagos Digitales y Tarjetas de Crédito",
+            "es-MX",
+            "el puesto de Gerente de Producto Sénior para Pagos Digitales y Tarjetas de Crédito.",
+        ),
+        ("Analista por Proyecto", "es-ES", "el puesto de Analista por Proyecto."),
+        ("Gerente con Experiencia", "es-MX", "el puesto de Gerente con Experiencia."),
         ("Jefe de producto en Google", "es-MX", "el puesto de jefe de producto en Google."),
         ("Ingeniera de datos", "es-ES", "el puesto de ingeniera de datos."),
         ("Analista BI", "es-MX", "el puesto de analista BI."),
