@@ -61,6 +61,8 @@ def log_in(settings: ImapSettings, on_this_machine: Callable[[str], bool] = is_l
     except (OSError, imaplib.IMAP4.error) as exc:
         raise MailboxError(f"{settings.where}: {describe_problem(exc, settings)}") from None
     secret = token if token is not None else password or ""
+    forms = token_forms(settings.user, token, settings.host, settings.port) if token else []
+    speaks_clean(client, Cleaner([*login_forms(settings.user, password), *forms]))
     try:
         private_login(client, settings, secret, token is not None, on_this_machine)
     except LoginRefused as exc:
@@ -71,8 +73,7 @@ def log_in(settings: ImapSettings, on_this_machine: Callable[[str], bool] = is_l
         raise MailboxError(f"{settings.where}: {describe_problem(exc, settings)}") from None
     except imaplib.IMAP4.error as exc:
         _logout(client)
-        forms = token_forms(settings.user, token, settings.host, settings.port) if token else []
-        said = _words(exc, Cleaner([*login_forms(settings.user, password), *forms]))  # a server may echo it
+        said = _words(exc, cleaner_of(client))  # a server may echo the login
         raise MailboxError(
             f"{settings.where}: login refused ({said}): wrong user or password "
             "(Gmail: an app password, which needs 2-step verification, and IMAP turned on)"
@@ -107,7 +108,7 @@ def open_mailbox(settings: ImapSettings) -> imaplib.IMAP4:
     if kind != "OK":
         _logout(client)
         raise MailboxError(
-            f"{settings.where}: no folder {settings.folder!r} ({text_of(data)}); "
+            f"{settings.where}: no folder {settings.folder!r} ({text_of(data, cleaner_of(client))}); "
             "set FOLLOWUP_IMAP_FOLDER to the folder's IMAP name"
         )
     return client
@@ -126,9 +127,9 @@ def search(client: imaplib.IMAP4, criteria: tuple[str, ...], value: str) -> set[
     except client.abort:  # the session is gone: not one search's refusal
         raise
     except client.error as exc:  # a BAD: the command ended, the session goes on
-        raise SearchRefused(f"the server refused a search ({_words(exc, Cleaner())})") from None
+        raise SearchRefused(f"the server refused a search ({_words(exc, cleaner_of(client))})") from None
     if kind != "OK":
-        raise SearchRefused(f"the server refused a search ({text_of(data)})")
+        raise SearchRefused(f"the server refused a search ({text_of(data, cleaner_of(client))})")
     return searched(data)
 
 
@@ -140,7 +141,7 @@ def fetch(client: imaplib.IMAP4, uids: list[bytes], what: str) -> list[tuple[byt
         return []
     kind, data = client.uid("FETCH", b",".join(uids).decode("ascii"), what)
     if kind != "OK":
-        raise MailboxError(f"the server refused to fetch messages ({text_of(data)})")
+        raise MailboxError(f"the server refused to fetch messages ({text_of(data, cleaner_of(client))})")
     asked = set(uids)
     return [(uid, body) for uid, body in fetched(data) if uid in asked]
 
@@ -206,6 +207,36 @@ def bounded(client: imaplib.IMAP4) -> imaplib.IMAP4:
     return client
 
 
+def speaks_clean(client: imaplib.IMAP4, clean: Cleaner) -> None:
+    """From now on every error this client raises carries the server's words cleaned of the login (a
+    server may echo the LOGIN line in a BYE, a NO or a BAD, at any command), and cleaner_of(client) gives
+    the cleaner for the words of a NO it returns. The one place the IMAP server's words are made safe:
+    whoever shows an error of this client (send, plan, doctor, cron.log) shows it clean."""
+
+    base_error, base_abort, base_readonly = client.error, client.abort, client.readonly
+
+    class Error(base_error):  # type: ignore[misc,valid-type]
+        def __init__(self, *args: object) -> None:
+            super().__init__(*(clean(a) if isinstance(a, str | bytes) else a for a in args))
+
+    class Abort(base_abort, Error):  # type: ignore[misc,valid-type]
+        pass
+
+    class ReadOnly(base_readonly, Abort):  # type: ignore[misc,valid-type]
+        pass
+
+    # imaplib raises and catches through the instance (self.abort(...), except self.abort): subclasses
+    # of its own classes, so every except clause, ours or imaplib's, still matches
+    client.error, client.abort, client.readonly = Error, Abort, ReadOnly
+    client._followup_clean = clean  # type: ignore[attr-defined]
+
+
+def cleaner_of(client: imaplib.IMAP4) -> Cleaner:
+    """The cleaner for this client's words (speaks_clean), or one that only makes them one line."""
+    found = getattr(client, "_followup_clean", None)
+    return found if isinstance(found, Cleaner) else Cleaner()
+
+
 def _logout(client: imaplib.IMAP4) -> None:
     with contextlib.suppress(Exception):  # the server may have hung up already
         client.logout()
@@ -237,7 +268,7 @@ def connection_problem(exc: BaseException, service: str, timeout: float) -> str:
         return f"the server offers no STARTTLS here; {prefix}_SECURITY does not match this port ({ports})"
     if isinstance(exc, ConnectionError | EOFError) or "closed" in words:
         return f"the server closed the connection; if at once, check the port and {prefix}_SECURITY ({ports})"
-    return str(exc) or "the connection failed for a reason the system did not give"
+    return Cleaner()(exc) or "the connection failed for a reason the system did not give"
 
 
 def _words(exc: BaseException, clean: Cleaner) -> str:

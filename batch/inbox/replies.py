@@ -226,7 +226,13 @@ def _look(
     for sender in watch.senders:
         for spelling in sorted(_spellings(sender), key=lambda s: not s.isascii()):  # ASCII forms first
             uids |= hits(("SINCE", day, "FROM"), spelling)
-    for uid, raw in fetch(client, sorted(uids, key=int), _FIELDS):
+    answered = fetch(client, sorted(uids, key=int), _FIELDS)
+    for uid in sorted(uids - {uid for uid, _ in answered}, key=int):  # never passed over in silence
+        why = "the search found it but the server did not send it (deleted meanwhile?)"
+        found.skipped.append(
+            Skipped(mark_of(found.mailbox, uid), _skipped(uid, b"", autoreply.Unreadable(why)))
+        )
+    for uid, raw in answered:
         try:
             if raw is None:
                 raise autoreply.Unreadable("the server sent NIL for its headers")

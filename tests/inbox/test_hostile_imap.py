@@ -1,0 +1,101 @@
+"""A hostile IMAP server on 127.0.0.1 (servers/oddimap.py) can neither make the run show the password, nor
+hide a reply by renumbering messages in the middle of an answer, nor hold the run past its deadline.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from tests.inbox.test_replies import (  # noqa: F401  (work and thanked are fixtures)
+    CONTOSO,
+    NORTHWIND,
+    PANEL,
+    check_ins_sent,
+    mail,
+    run,
+    send_lines,
+    thanked,
+    use_imap,
+    work,
+)
+from tests.servers import SmtpServer
+from tests.servers.oddimap import OddImap
+
+PLANTED = "Planted-Secret-77"
+
+
+@pytest.fixture
+def odd() -> Iterator[Callable[..., OddImap]]:
+    started: list[OddImap] = []
+
+    def start(*quirks: str) -> OddImap:
+        started.append(OddImap(quirks))
+        started[-1].password = PLANTED
+        return started[-1]
+
+    yield start
+    for server in started:
+        server.stop()
+
+
+@pytest.mark.parametrize("command", ["send", "plan", "doctor"])
+def test_a_server_that_echoes_the_login_line_in_its_bye_never_gets_the_password_shown(
+    command: str,
+    work: Path,  # noqa: F811
+    thanked: SmtpServer,  # noqa: F811
+    odd: Callable[..., OddImap],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    server = odd("bye-echo")
+    server.deliver(mail("news@jobs.example", subject="Ten jobs for you"))
+    use_imap(monkeypatch, server)  # type: ignore[arg-type]
+    capsys.readouterr()
+    code = run(work, command)
+    out, err = capsys.readouterr()
+    assert any(b" LOGIN " in c for c in server.commands), server.commands  # it did log in
+    assert "idle session ended" in out + err, (server.commands, out, err)  # the server's words are shown …
+    assert code != 0 or command == "plan"
+    for secret in (PLANTED, PLANTED[:8], PLANTED[-8:]):
+        assert secret not in out + err  # … without the password, whole or in part
+        assert secret not in "".join(p.read_text("utf-8", "replace") for p in work.rglob("*.log"))
+
+
+def test_an_expunge_in_the_middle_of_a_fetch_answer_loses_no_reply(
+    work: Path,  # noqa: F811
+    thanked: SmtpServer,  # noqa: F811
+    odd: Callable[..., OddImap],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    server = odd("expunge-mid")
+    before = datetime.fromisoformat("2026-11-20T09:00:00-05:00")  # before the thank-you: no reply
+    server.deliver(mail(f"Marcus Chen <{PANEL[1]}>", at=before, subject="Your interview on Monday"))
+    server.deliver(mail(f"Marcus Chen <{PANEL[1]}>", subject="We would like to make you an offer"))
+    use_imap(monkeypatch, server)  # type: ignore[arg-type]
+    code, out, _ = send_lines(work, capsys)
+    assert code == 0
+    assert f"({NORTHWIND}) not sent: marcus.chen@northwind.example replied" in out, out
+    assert check_ins_sent(thanked) == ["dana.okafor@contoso.example"], out  # Northwind's was answered
+    assert CONTOSO in out
+
+
+def test_a_message_the_search_found_and_the_fetch_did_not_return_is_skipped_with_one_line(
+    work: Path,  # noqa: F811
+    thanked: SmtpServer,  # noqa: F811
+    odd: Callable[..., OddImap],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    server = odd("expunge-mid")
+    server.deliver(mail(f"Marcus Chen <{PANEL[1]}>", subject="Next steps"))
+    server.vanish = {1}  # deleted by another client between the search and the fetch
+    use_imap(monkeypatch, server)  # type: ignore[arg-type]
+    code, _, err = send_lines(work, capsys)
+    assert code == 0
+    [line] = err.splitlines()
+    assert line.startswith("skipped  message UID 1 in the mailbox") and "did not send it" in line, line
