@@ -14,8 +14,9 @@ from __future__ import annotations
 import contextlib
 import socket
 import ssl
+import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from batch.account.settings import ImapSettings, is_loopback, keyring_password
 from batch.account.token import TokenError, fetch_token, token_forms
@@ -26,9 +27,12 @@ from batch.inbox.responses import fetched, searched
 
 if TYPE_CHECKING:
     import imaplib
+    import io
 
 LITERAL_LIMIT = 4 * 1024 * 1024  # one message's headers or first 64 KiB, with room to spare
 SESSION_LIMIT = 64 * 1024 * 1024  # all a session may bring in, lines and literals together
+LOGOUT_WAIT = 5.0  # seconds a LOGOUT's answer is awaited, whatever the server sends meanwhile
+_MAXLINE = 1_000_000  # imaplib's own cap on a line
 _SECURE_PORTS = {"SMTP": "ssl on 465, starttls on 587", "IMAP": "ssl on 993, starttls on 143"}
 
 
@@ -66,20 +70,20 @@ def log_in(settings: ImapSettings, on_this_machine: Callable[[str], bool] = is_l
     try:
         private_login(client, settings, secret, token is not None, on_this_machine)
     except LoginRefused as exc:
-        _logout(client)
+        log_out(client)
         raise MailboxError(f"{settings.where}: {exc}") from None
     except imaplib.IMAP4.abort as exc:
-        _logout(client)
+        log_out(client)
         raise MailboxError(f"{settings.where}: {describe_problem(exc, settings)}") from None
     except imaplib.IMAP4.error as exc:
-        _logout(client)
+        log_out(client)
         said = _words(exc, cleaner_of(client))  # a server may echo the login
         raise MailboxError(
             f"{settings.where}: login refused ({said}): wrong user or password "
             "(Gmail: an app password, which needs 2-step verification, and IMAP turned on)"
         ) from None
     except OSError as exc:
-        _logout(client)
+        log_out(client)
         raise MailboxError(f"{settings.where}: {describe_problem(exc, settings)}") from None
     return client
 
@@ -103,10 +107,10 @@ def open_mailbox(settings: ImapSettings) -> imaplib.IMAP4:
     try:
         kind, data = client.select(quoted(settings.folder), readonly=True)
     except (OSError, imaplib.IMAP4.error) as exc:
-        _logout(client)
+        log_out(client)
         raise MailboxError(f"{settings.where}: {describe_problem(exc, settings)}") from None
     if kind != "OK":
-        _logout(client)
+        log_out(client)
         raise MailboxError(
             f"{settings.where}: no folder {settings.folder!r} ({text_of(data, cleaner_of(client))}); "
             "set FOLLOWUP_IMAP_FOLDER to the folder's IMAP name"
@@ -174,14 +178,15 @@ def _connect(settings: ImapSettings) -> imaplib.IMAP4:
         try:
             client.starttls(ssl_context=ssl.create_default_context(cafile=settings.ca_file))
         except BaseException:
-            _logout(client)
+            log_out(client)
             raise
     return client
 
 
 def bounded(client: imaplib.IMAP4) -> imaplib.IMAP4:
     """The client, its reads capped: a literal past LITERAL_LIMIT or a session past SESSION_LIMIT aborts
-    it (the greeting, read before, is one line that imaplib caps itself)."""
+    it (the greeting, read before, is one line that imaplib caps itself); and once a deadline is set
+    (`until`), no read ends after it, however slowly the server drips its answer."""
     read, readline = client.read, client.readline
     total = [0]
 
@@ -194,10 +199,12 @@ def bounded(client: imaplib.IMAP4) -> imaplib.IMAP4:
         if size > LITERAL_LIMIT:
             raise client.abort(f"the server announced {size} bytes in one answer (at most {LITERAL_LIMIT})")
         take(size)
-        return read(size)
+        ends = getattr(client, "_followup_until", None)
+        return read(size) if ends is None else _before(client, ends, size, b"")
 
     def readline_bounded() -> bytes:
-        line = readline()
+        ends = getattr(client, "_followup_until", None)
+        line = readline() if ends is None else _before(client, ends, _MAXLINE, b"\n")
         take(len(line))
         return line
 
@@ -205,6 +212,34 @@ def bounded(client: imaplib.IMAP4) -> imaplib.IMAP4:
     client.read = read_bounded  # type: ignore[method-assign]
     client.readline = readline_bounded  # type: ignore[method-assign]
     return client
+
+
+def until(client: imaplib.IMAP4, seconds: float) -> None:
+    """From now on, every read of this client ends within `seconds` (bounded); a sooner deadline set
+    before stays."""
+    ends = time.monotonic() + seconds
+    client._followup_until = min(ends, getattr(client, "_followup_until", None) or ends)  # type: ignore[attr-defined]
+
+
+def _before(client: imaplib.IMAP4, ends: float, size: int, stop: bytes) -> bytes:
+    """Up to `size` bytes (up to and with `stop`, when given), each socket read given only the time
+    left before `ends`: a server dripping a byte a second cannot stretch one line past the deadline."""
+    stream = cast("io.BufferedReader", client.file)
+    timeout = client.sock.gettimeout()
+    got = bytearray()
+    while len(got) < size and not (stop and got.endswith(stop)):
+        left = ends - time.monotonic()
+        if left <= 0:
+            raise client.abort("no complete answer before the deadline")
+        client.sock.settimeout(left if timeout is None else min(timeout, left))
+        ahead = stream.peek(1)[: size - len(got)]  # at most one read of the socket
+        if not ahead:
+            break  # the server hung up: imaplib says so
+        end = ahead.find(stop) if stop else -1
+        got += stream.read(end + 1 if end >= 0 else len(ahead))
+    if stop and len(got) >= size and not got.endswith(stop):
+        raise client.error(f"got more than {size} bytes")
+    return bytes(got)
 
 
 def speaks_clean(client: imaplib.IMAP4, clean: Cleaner) -> None:
@@ -237,9 +272,18 @@ def cleaner_of(client: imaplib.IMAP4) -> Cleaner:
     return found if isinstance(found, Cleaner) else Cleaner()
 
 
-def _logout(client: imaplib.IMAP4) -> None:
+def log_out(client: imaplib.IMAP4) -> None:
+    """LOGOUT, its answer awaited LOGOUT_WAIT at most (a server may drip it), then the socket closed."""
     with contextlib.suppress(Exception):  # the server may have hung up already
+        until(client, LOGOUT_WAIT)
         client.logout()
+    hang_up(client)
+
+
+def hang_up(client: imaplib.IMAP4) -> None:
+    """Close the connection without a word: after Ctrl-C or the run's deadline, no LOGOUT is awaited."""
+    with contextlib.suppress(Exception):  # closed already, or never fully open
+        client.shutdown()
 
 
 def describe_problem(exc: BaseException, settings: ImapSettings) -> str:

@@ -40,6 +40,8 @@ from batch.inbox.imap import (
     SearchRefused,
     describe_problem,
     fetch,
+    hang_up,
+    log_out,
     open_mailbox,
     search,
     uid_validity,
@@ -192,12 +194,14 @@ def find_replies(settings: ImapSettings, watches: list[Watch], own: Iterable[str
         wide: dict[str, set[bytes]] = {}  # everything since a day, searched once when a search is refused
         for watch in watches:
             _look(client, watch, mine, found, wide)
-        return found
     except (OSError, client.error) as exc:  # client.abort is a subclass of client.error
+        log_out(client)
         raise MailboxError(f"{settings.where}: {describe_problem(exc, settings)}") from None
-    finally:
-        with contextlib.suppress(Exception):  # logging out of a broken session may fail; it is gone anyway
-            client.logout()
+    except BaseException:  # Ctrl-C or the run's deadline (cli/alarm.py): no LOGOUT, whose answer a
+        hang_up(client)  # server dripping its last answer could stretch for hours
+        raise
+    log_out(client)
+    return found
 
 
 def _look(

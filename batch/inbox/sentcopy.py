@@ -79,10 +79,10 @@ def file_copies(
 
     from batch.inbox.imap import (
         MailboxError,
-        _logout,
         cleaner_of,
         describe_problem,
         log_in,
+        log_out,
         quoted,
         search,
         text_of,
@@ -119,7 +119,7 @@ def file_copies(
     except (OSError, imaplib.IMAP4.error, MailboxError) as exc:
         return f"{where.imap.where}: {describe_problem(exc, where.imap)}"
     finally:
-        _logout(client)
+        log_out(client)
     return None
 
 

@@ -4,6 +4,7 @@ hide a reply by renumbering messages in the middle of an answer, nor hold the ru
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
@@ -99,3 +100,24 @@ def test_a_message_the_search_found_and_the_fetch_did_not_return_is_skipped_with
     assert code == 0
     [line] = err.splitlines()
     assert line.startswith("skipped  message UID 1 in the mailbox") and "did not send it" in line, line
+
+
+def test_a_server_dripping_its_answer_cannot_hold_the_run_past_its_deadline(
+    work: Path,  # noqa: F811
+    thanked: SmtpServer,  # noqa: F811
+    odd: Callable[..., OddImap],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    server = odd("drip")  # each FETCH answer a byte every 0.2 s: within the read timeout, for minutes
+    server.deliver(mail(f"Marcus Chen <{PANEL[1]}>", subject="Next steps " + "x" * 3000))
+    use_imap(monkeypatch, server, TIMEOUT="3")  # type: ignore[arg-type]
+    monkeypatch.setenv("FOLLOWUP_RUN_DEADLINE", "4")
+    capsys.readouterr()
+    started = time.monotonic()
+    code = run(work, "send")
+    took = time.monotonic() - started
+    _, err = capsys.readouterr()
+    assert "took longer than FOLLOWUP_RUN_DEADLINE (4 s)" in err, err
+    assert code == 1
+    assert took < 4 + 2, took  # the deadline, and a moment to close the connection
