@@ -34,7 +34,7 @@ from batch.errors import InputError
 from batch.etiquette import workdays
 from batch.etiquette.schedule import FollowUp, plan
 from batch.etiquette.workdays import recipient_policy
-from batch.inbox import autoreply
+from batch.inbox import autoreply, plainbounce
 from batch.inbox.imap import (
     MailboxError,
     SearchRefused,
@@ -226,7 +226,7 @@ def _look(
         bare = message_id.strip().strip("<>")
         uids |= hits(("HEADER", "In-Reply-To"), bare)
         uids |= hits(("HEADER", "References"), bare)
-        uids |= hits(("SINCE", day, "HEADER", "Content-Type", "report", "TEXT"), bare)
+        uids |= hits(("SINCE", day, "TEXT"), bare)  # a bounce, in RFC 3464's form or in plain text
     for sender in watch.senders:
         for spelling in sorted(_spellings(sender), key=lambda s: not s.isascii()):  # ASCII forms first
             uids |= hits(("SINCE", day, "FROM"), spelling)
@@ -252,7 +252,10 @@ def _sort(
     """One hit: a report, an auto-reply, a reply or neither."""
     headers = HeaderParser().parsestr(raw.decode("utf-8", "replace"))  # SMTPUTF8 headers are raw UTF-8
     if autoreply.is_delivery_report(headers):  # first: real bounces also say Auto-Submitted
-        found.bounces += _bounce(client, uid, watch)
+        found.bounces += _bounce(client, uid, watch, autoreply.read_report)
+        return
+    if plainbounce.is_plain_bounce(headers):  # a mailer daemon's mail is never a reply
+        found.bounces += _bounce(client, uid, watch, plainbounce.read_plain_bounce)
         return
     reply = _match(headers, watch, mine)
     if reply is None:
@@ -278,9 +281,11 @@ def _skipped(uid: bytes, raw: bytes, exc: Exception) -> str:
     )
 
 
-def _bounce(client: imaplib.IMAP4, uid: bytes, watch: Watch) -> list[Bounced]:
+def _bounce(
+    client: imaplib.IMAP4, uid: bytes, watch: Watch, read: Callable[[bytes], autoreply.Bounce | None]
+) -> list[Bounced]:
     raw = _body(client, uid)
-    report = autoreply.read_report(raw) if raw is not None else None
+    report = read(raw) if raw is not None else None
     if report is None:  # a delay or success notice, or one we cannot read
         return []
     ours = [message_id for message_id in watch.message_ids if message_id in report.cited]

@@ -19,6 +19,7 @@ from tests.inbox.test_replies import (  # noqa: F401  (work and thanked are fixt
     mail,
     run,
     send_lines,
+    thank_you_id,
     thanked,
     use_imap,
     work,
@@ -121,3 +122,23 @@ def test_a_server_dripping_its_answer_cannot_hold_the_run_past_its_deadline(
     assert "took longer than FOLLOWUP_RUN_DEADLINE (4 s)" in err, err
     assert code == 1
     assert took < 4 + 2, took  # the deadline, and a moment to close the connection
+
+
+def test_a_mailer_daemons_delay_notice_citing_the_thank_you_is_no_reply_and_no_bounce(
+    work: Path,  # noqa: F811
+    thanked: SmtpServer,  # noqa: F811
+    odd: Callable[..., OddImap],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    server = odd()
+    thank_you = thank_you_id(work, PANEL[1])
+    notice = mail("Mail Delivery System <MAILER-DAEMON@mx.northwind.example>",
+                  subject="Warning: message delayed", In_Reply_To=thank_you)  # fmt: skip
+    said = b"451 4.4.1 host not reachable; still trying for 4 days."
+    server.deliver(notice.replace(b"Thanks, Sam. We will be in touch next week.", said))
+    use_imap(monkeypatch, server)  # type: ignore[arg-type]
+    code, out, err = send_lines(work, capsys)
+    assert (code, err) == (0, "")
+    assert "replied" not in out and "bounced" not in out
+    assert check_ins_sent(thanked) == ["dana.okafor@contoso.example", PANEL[0]]
