@@ -74,6 +74,7 @@ def _all_text(message: Message) -> str:
         if (
             part.get_content_type() == "message/rfc822"
             and isinstance(inner, list)
+            and inner
             and isinstance(inner[0], Message)
         ):
             parts.append(f"Message-ID: {inner[0].get('Message-ID', '')}")  # the copy's headers, as a line
