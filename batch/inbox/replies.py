@@ -59,7 +59,8 @@ _FIELDS = (
     "(BODY.PEEK[HEADER.FIELDS (FROM IN-REPLY-TO REFERENCES MESSAGE-ID DATE SUBJECT CONTENT-TYPE "
     f"{' '.join(autoreply.HEADERS).upper()})])"
 )
-_BODY = "(BODY.PEEK[]<0.65536>)"  # enough for a report's parts or an auto-reply's text, never \Seen
+_START, _WHOLE = 65536, 2 * 1024 * 1024  # a message's start, and as much as a report is read to
+_BODY = "(BODY.PEEK[]<0.{size}>)"  # enough for a report's parts or an auto-reply's text, never \Seen
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _MESSAGE_ID = re.compile(r"<[^<>\s]+>")
 PENDING = ("scheduled", "due", "waiting")  # check-in states a reply cancels
@@ -285,7 +286,14 @@ def _bounce(
     client: imaplib.IMAP4, uid: bytes, watch: Watch, read: Callable[[bytes], autoreply.Bounce | None]
 ) -> list[Bounced]:
     raw = _body(client, uid)
-    report = read(raw) if raw is not None else None
+    try:
+        report = read(raw) if raw is not None else None
+    except autoreply.Unreadable:
+        if raw is None or len(raw) < _START:
+            raise
+        # cut short: an explanation (Exchange's HTML) may fill the start, the status part after it
+        raw = _body(client, uid, _WHOLE)
+        report = read(raw) if raw is not None else None
     if report is None:  # a delay or success notice, or one we cannot read
         return []
     ours = [message_id for message_id in watch.message_ids if message_id in report.cited]
@@ -309,9 +317,9 @@ def _away(client: imaplib.IMAP4, uid: bytes, headers: Message, reply: Reply, wat
     return [Away(watch.interview, found[0], found[1])] if found else []
 
 
-def _body(client: imaplib.IMAP4, uid: bytes) -> bytes | None:
+def _body(client: imaplib.IMAP4, uid: bytes, size: int = _START) -> bytes | None:
     """The start of one message (None if it is gone since the search); Unreadable if the server sent NIL."""
-    fetched = fetch(client, [uid], _BODY)
+    fetched = fetch(client, [uid], _BODY.format(size=size))
     if fetched and fetched[0][1] is None:
         raise autoreply.Unreadable("the server sent NIL for its text")
     return fetched[0][1] if fetched else None

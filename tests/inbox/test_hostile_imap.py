@@ -13,18 +13,21 @@ import pytest
 
 from tests.inbox.test_replies import (  # noqa: F401  (work and thanked are fixtures)
     CONTOSO,
+    MONDAY,
     NORTHWIND,
     PANEL,
     check_ins_sent,
+    deliver,
     mail,
     run,
+    sample,
     send_lines,
     thank_you_id,
     thanked,
     use_imap,
     work,
 )
-from tests.servers import SmtpServer
+from tests.servers import ImapServer, SmtpServer
 from tests.servers.oddimap import OddImap
 
 PLANTED = "Planted-Secret-77"
@@ -142,3 +145,23 @@ def test_a_mailer_daemons_delay_notice_citing_the_thank_you_is_no_reply_and_no_b
     assert (code, err) == (0, "")
     assert "replied" not in out and "bounced" not in out
     assert check_ins_sent(thanked) == ["dana.okafor@contoso.example", PANEL[0]]
+
+
+def test_a_delivery_report_whose_explanation_fills_the_first_64_kib_is_still_read(
+    work: Path,  # noqa: F811
+    thanked: SmtpServer,  # noqa: F811
+    imap_server: ImapServer,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    raw = sample("bounce-postfix.eml", thank_you_id(work, PANEL[0]))
+    boundary = b"--4CgR1s2qz4z9vNP.1795962727/mail.example.com\r\nContent-Description: Delivery report"
+    html = b"<p>" + b"Your message could not be delivered. " * 2000 + b"</p>\r\n"  # 74 KB, as Exchange's
+    big = b"--4CgR1s2qz4z9vNP.1795962727/mail.example.com\r\nContent-Type: text/html\r\n\r\n" + html
+    assert boundary in raw and len(html) > 70_000
+    deliver(imap_server, raw.replace(boundary, big + boundary), at=datetime.fromisoformat(MONDAY))
+    use_imap(monkeypatch, imap_server)
+    code, _, err = send_lines(work, capsys)
+    assert code == 1
+    assert err.startswith(f"bounced  thank-you to Priya Shah <{PANEL[0]}> ({NORTHWIND}): the server said 550")
+    assert check_ins_sent(thanked) == ["dana.okafor@contoso.example"]
