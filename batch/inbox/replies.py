@@ -120,6 +120,7 @@ class Findings:
     bounces: list[Bounced] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)  # each message that could not be read
     mailbox: str = ""  # which mailbox, for the skipped messages' marks (skipped.mailbox_of)
+    incomplete: set[str] = field(default_factory=set)  # interviews a found message was not sent for
 
 
 def same_form(address: str) -> str:
@@ -233,6 +234,7 @@ def _look(
             uids |= hits(("SINCE", day, "FROM"), spelling)
     answered = fetch(client, sorted(uids, key=int), _FIELDS)
     for uid in sorted(uids - {uid for uid, _ in answered}, key=int):  # never passed over in silence
+        found.incomplete.add(watch.interview)  # it may have been the reply: its check-in waits a run
         why = "the search found it but the server did not send it (deleted meanwhile?)"
         found.skipped.append(
             Skipped(mark_of(found.mailbox, uid), _skipped(uid, b"", autoreply.Unreadable(why)))
@@ -415,7 +417,7 @@ def plan_with_replies(
         if once(skipped):
             notice(skipped.line)
     if not (replied or found.bounces or found.away):
-        return items, None
+        return _hold_unsearched(items, found.incomplete), None
     by_id = {entry.message_id: entry for entry in known}
     bounced = {by_id[b.message_id].key: f"bounced: the server said {b.diagnostic}" for b in found.bounces}
     items = plan(data, now, known_from(states).with_states({**replied, **dict.fromkeys(bounced, "bounced")}))
@@ -427,8 +429,22 @@ def plan_with_replies(
         for b in found.bounces
     }
     items = _hold_check_ins(with_reasons(items, found.replies), {**_bounced_addresses(known), **new}, data)
-    items = _wait_for_returns(items, found.away, data, now)
+    items = _hold_unsearched(_wait_for_returns(items, found.away, data, now), found.incomplete)
     return sorted(items, key=lambda item: (item.due_at.astimezone(UTC), item.key)), None
+
+
+def _hold_unsearched(items: list[FollowUp], incomplete: set[str]) -> list[FollowUp]:
+    """A due check-in whose look for replies missed a message (found, then not sent) waits for the next
+    run's look: the missing message may be the reply."""
+    return [
+        item._replace(state="held", why=f"{item.why}; held: {_UNSEARCHED}")
+        if item.kind == "check-in" and item.state == "due" and item.interview.id in incomplete
+        else item
+        for item in items
+    ]
+
+
+_UNSEARCHED = "a message the search for replies found was not sent by the server; looked for again next run"
 
 
 def _bounced_addresses(entries: Iterable[Entry]) -> dict[str, str]:

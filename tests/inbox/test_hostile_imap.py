@@ -104,6 +104,10 @@ def test_a_message_the_search_found_and_the_fetch_did_not_return_is_skipped_with
     assert code == 0
     [line] = err.splitlines()
     assert line.startswith("skipped  message UID 1 in the mailbox") and "did not send it" in line, line
+    assert check_ins_sent(thanked) == ["dana.okafor@contoso.example"]  # Northwind's waits for a full look
+    server.vanish = set()  # the next run's look is complete: nothing there is a reply
+    code, _, err = send_lines(work, capsys, now="2026-11-27T11:30:00-05:00")
+    assert check_ins_sent(thanked) == ["dana.okafor@contoso.example"], err  # "Next steps" answered it
 
 
 def test_a_server_dripping_its_answer_cannot_hold_the_run_past_its_deadline(
