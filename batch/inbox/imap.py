@@ -153,7 +153,7 @@ def fetch(client: imaplib.IMAP4, uids: list[bytes], what: str) -> list[tuple[byt
 def uid_validity(client: imaplib.IMAP4) -> str:
     """The examined folder's UIDVALIDITY (a UID names one message while it stays); "" if none was sent."""
     _, data = client.response("UIDVALIDITY")
-    return text_of(data) if data and data[-1] else ""
+    return text_of(data, cleaner_of(client)) if data and data[-1] else ""  # it is kept in the ledger
 
 
 def message_count(client: imaplib.IMAP4) -> int:

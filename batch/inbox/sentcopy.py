@@ -102,6 +102,7 @@ def file_copies(
                 "(or FOLLOWUP_IMAP_SENT_COPY=no)"
             )
         name = quoted(utf7_name(folder))
+        folder = cleaner_of(client)(folder)  # as shown: a name from LIST is the server's words
         kind, data = client.select(name, readonly=True)  # to search it for copies filed already
         if kind != "OK":
             said = text_of(data, cleaner_of(client))
