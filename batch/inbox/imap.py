@@ -14,8 +14,9 @@ from __future__ import annotations
 import contextlib
 import socket
 import ssl
+import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from batch.account.settings import ImapSettings, is_loopback, keyring_password
 from batch.account.token import TokenError, fetch_token, token_forms
@@ -26,9 +27,12 @@ from batch.inbox.responses import fetched, searched
 
 if TYPE_CHECKING:
     import imaplib
+    import io
 
 LITERAL_LIMIT = 4 * 1024 * 1024  # one message's headers or first 64 KiB, with room to spare
 SESSION_LIMIT = 64 * 1024 * 1024  # all a session may bring in, lines and literals together
+LOGOUT_WAIT = 5.0  # seconds a LOGOUT's answer is awaited, whatever the server sends meanwhile
+_MAXLINE = 1_000_000  # imaplib's own cap on a line
 _SECURE_PORTS = {"SMTP": "ssl on 465, starttls on 587", "IMAP": "ssl on 993, starttls on 143"}
 
 
@@ -61,24 +65,25 @@ def log_in(settings: ImapSettings, on_this_machine: Callable[[str], bool] = is_l
     except (OSError, imaplib.IMAP4.error) as exc:
         raise MailboxError(f"{settings.where}: {describe_problem(exc, settings)}") from None
     secret = token if token is not None else password or ""
+    forms = token_forms(settings.user, token, settings.host, settings.port) if token else []
+    speaks_clean(client, Cleaner([*login_forms(settings.user, password), *forms]))
     try:
         private_login(client, settings, secret, token is not None, on_this_machine)
     except LoginRefused as exc:
-        _logout(client)
+        log_out(client)
         raise MailboxError(f"{settings.where}: {exc}") from None
     except imaplib.IMAP4.abort as exc:
-        _logout(client)
+        log_out(client)
         raise MailboxError(f"{settings.where}: {describe_problem(exc, settings)}") from None
     except imaplib.IMAP4.error as exc:
-        _logout(client)
-        forms = token_forms(settings.user, token, settings.host, settings.port) if token else []
-        said = _words(exc, Cleaner([*login_forms(settings.user, password), *forms]))  # a server may echo it
+        log_out(client)
+        said = _words(exc, cleaner_of(client))  # a server may echo the login
         raise MailboxError(
             f"{settings.where}: login refused ({said}): wrong user or password "
             "(Gmail: an app password, which needs 2-step verification, and IMAP turned on)"
         ) from None
     except OSError as exc:
-        _logout(client)
+        log_out(client)
         raise MailboxError(f"{settings.where}: {describe_problem(exc, settings)}") from None
     return client
 
@@ -102,12 +107,12 @@ def open_mailbox(settings: ImapSettings) -> imaplib.IMAP4:
     try:
         kind, data = client.select(quoted(settings.folder), readonly=True)
     except (OSError, imaplib.IMAP4.error) as exc:
-        _logout(client)
+        log_out(client)
         raise MailboxError(f"{settings.where}: {describe_problem(exc, settings)}") from None
     if kind != "OK":
-        _logout(client)
+        log_out(client)
         raise MailboxError(
-            f"{settings.where}: no folder {settings.folder!r} ({text_of(data)}); "
+            f"{settings.where}: no folder {settings.folder!r} ({text_of(data, cleaner_of(client))}); "
             "set FOLLOWUP_IMAP_FOLDER to the folder's IMAP name"
         )
     return client
@@ -126,9 +131,9 @@ def search(client: imaplib.IMAP4, criteria: tuple[str, ...], value: str) -> set[
     except client.abort:  # the session is gone: not one search's refusal
         raise
     except client.error as exc:  # a BAD: the command ended, the session goes on
-        raise SearchRefused(f"the server refused a search ({_words(exc, Cleaner())})") from None
+        raise SearchRefused(f"the server refused a search ({_words(exc, cleaner_of(client))})") from None
     if kind != "OK":
-        raise SearchRefused(f"the server refused a search ({text_of(data)})")
+        raise SearchRefused(f"the server refused a search ({text_of(data, cleaner_of(client))})")
     return searched(data)
 
 
@@ -140,7 +145,7 @@ def fetch(client: imaplib.IMAP4, uids: list[bytes], what: str) -> list[tuple[byt
         return []
     kind, data = client.uid("FETCH", b",".join(uids).decode("ascii"), what)
     if kind != "OK":
-        raise MailboxError(f"the server refused to fetch messages ({text_of(data)})")
+        raise MailboxError(f"the server refused to fetch messages ({text_of(data, cleaner_of(client))})")
     asked = set(uids)
     return [(uid, body) for uid, body in fetched(data) if uid in asked]
 
@@ -148,7 +153,7 @@ def fetch(client: imaplib.IMAP4, uids: list[bytes], what: str) -> list[tuple[byt
 def uid_validity(client: imaplib.IMAP4) -> str:
     """The examined folder's UIDVALIDITY (a UID names one message while it stays); "" if none was sent."""
     _, data = client.response("UIDVALIDITY")
-    return text_of(data) if data and data[-1] else ""
+    return text_of(data, cleaner_of(client)) if data and data[-1] else ""  # it is kept in the ledger
 
 
 def message_count(client: imaplib.IMAP4) -> int:
@@ -173,14 +178,15 @@ def _connect(settings: ImapSettings) -> imaplib.IMAP4:
         try:
             client.starttls(ssl_context=ssl.create_default_context(cafile=settings.ca_file))
         except BaseException:
-            _logout(client)
+            log_out(client)
             raise
     return client
 
 
 def bounded(client: imaplib.IMAP4) -> imaplib.IMAP4:
     """The client, its reads capped: a literal past LITERAL_LIMIT or a session past SESSION_LIMIT aborts
-    it (the greeting, read before, is one line that imaplib caps itself)."""
+    it (the greeting, read before, is one line that imaplib caps itself); and once a deadline is set
+    (`until`), no read ends after it, however slowly the server drips its answer."""
     read, readline = client.read, client.readline
     total = [0]
 
@@ -193,10 +199,12 @@ def bounded(client: imaplib.IMAP4) -> imaplib.IMAP4:
         if size > LITERAL_LIMIT:
             raise client.abort(f"the server announced {size} bytes in one answer (at most {LITERAL_LIMIT})")
         take(size)
-        return read(size)
+        ends = getattr(client, "_followup_until", None)
+        return read(size) if ends is None else _before(client, ends, size, b"")
 
     def readline_bounded() -> bytes:
-        line = readline()
+        ends = getattr(client, "_followup_until", None)
+        line = readline() if ends is None else _before(client, ends, _MAXLINE, b"\n")
         take(len(line))
         return line
 
@@ -206,9 +214,76 @@ def bounded(client: imaplib.IMAP4) -> imaplib.IMAP4:
     return client
 
 
-def _logout(client: imaplib.IMAP4) -> None:
+def until(client: imaplib.IMAP4, seconds: float) -> None:
+    """From now on, every read of this client ends within `seconds` (bounded); a sooner deadline set
+    before stays."""
+    ends = time.monotonic() + seconds
+    client._followup_until = min(ends, getattr(client, "_followup_until", None) or ends)  # type: ignore[attr-defined]
+
+
+def _before(client: imaplib.IMAP4, ends: float, size: int, stop: bytes) -> bytes:
+    """Up to `size` bytes (up to and with `stop`, when given), each socket read given only the time
+    left before `ends`: a server dripping a byte a second cannot stretch one line past the deadline."""
+    stream = cast("io.BufferedReader", client.file)
+    timeout = client.sock.gettimeout()
+    got = bytearray()
+    while len(got) < size and not (stop and got.endswith(stop)):
+        left = ends - time.monotonic()
+        if left <= 0:
+            raise client.abort("no complete answer before the deadline")
+        client.sock.settimeout(left if timeout is None else min(timeout, left))
+        ahead = stream.peek(1)[: size - len(got)]  # at most one read of the socket
+        if not ahead:
+            break  # the server hung up: imaplib says so
+        end = ahead.find(stop) if stop else -1
+        got += stream.read(end + 1 if end >= 0 else len(ahead))
+    if stop and len(got) >= size and not got.endswith(stop):
+        raise client.error(f"got more than {size} bytes")
+    return bytes(got)
+
+
+def speaks_clean(client: imaplib.IMAP4, clean: Cleaner) -> None:
+    """From now on every error this client raises carries the server's words cleaned of the login (a
+    server may echo the LOGIN line in a BYE, a NO or a BAD, at any command), and cleaner_of(client) gives
+    the cleaner for the words of a NO it returns. The one place the IMAP server's words are made safe:
+    whoever shows an error of this client (send, plan, doctor, cron.log) shows it clean."""
+
+    base_error, base_abort, base_readonly = client.error, client.abort, client.readonly
+
+    class Error(base_error):  # type: ignore[misc,valid-type]
+        def __init__(self, *args: object) -> None:
+            super().__init__(*(clean(a) if isinstance(a, str | bytes) else a for a in args))
+
+    class Abort(base_abort, Error):  # type: ignore[misc,valid-type]
+        pass
+
+    class ReadOnly(base_readonly, Abort):  # type: ignore[misc,valid-type]
+        pass
+
+    # imaplib raises and catches through the instance (self.abort(...), except self.abort): subclasses
+    # of its own classes, so every except clause, ours or imaplib's, still matches
+    client.error, client.abort, client.readonly = Error, Abort, ReadOnly
+    client._followup_clean = clean  # type: ignore[attr-defined]
+
+
+def cleaner_of(client: imaplib.IMAP4) -> Cleaner:
+    """The cleaner for this client's words (speaks_clean), or one that only makes them one line."""
+    found = getattr(client, "_followup_clean", None)
+    return found if isinstance(found, Cleaner) else Cleaner()
+
+
+def log_out(client: imaplib.IMAP4) -> None:
+    """LOGOUT, its answer awaited LOGOUT_WAIT at most (a server may drip it), then the socket closed."""
     with contextlib.suppress(Exception):  # the server may have hung up already
+        until(client, LOGOUT_WAIT)
         client.logout()
+    hang_up(client)
+
+
+def hang_up(client: imaplib.IMAP4) -> None:
+    """Close the connection without a word: after Ctrl-C or the run's deadline, no LOGOUT is awaited."""
+    with contextlib.suppress(Exception):  # closed already, or never fully open
+        client.shutdown()
 
 
 def describe_problem(exc: BaseException, settings: ImapSettings) -> str:
@@ -237,7 +312,7 @@ def connection_problem(exc: BaseException, service: str, timeout: float) -> str:
         return f"the server offers no STARTTLS here; {prefix}_SECURITY does not match this port ({ports})"
     if isinstance(exc, ConnectionError | EOFError) or "closed" in words:
         return f"the server closed the connection; if at once, check the port and {prefix}_SECURITY ({ports})"
-    return str(exc) or "the connection failed for a reason the system did not give"
+    return Cleaner()(exc) or "the connection failed for a reason the system did not give"
 
 
 def _words(exc: BaseException, clean: Cleaner) -> str:

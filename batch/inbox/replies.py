@@ -34,12 +34,14 @@ from batch.errors import InputError
 from batch.etiquette import workdays
 from batch.etiquette.schedule import FollowUp, plan
 from batch.etiquette.workdays import recipient_policy
-from batch.inbox import autoreply
+from batch.inbox import autoreply, plainbounce
 from batch.inbox.imap import (
     MailboxError,
     SearchRefused,
     describe_problem,
     fetch,
+    hang_up,
+    log_out,
     open_mailbox,
     search,
     uid_validity,
@@ -57,7 +59,8 @@ _FIELDS = (
     "(BODY.PEEK[HEADER.FIELDS (FROM IN-REPLY-TO REFERENCES MESSAGE-ID DATE SUBJECT CONTENT-TYPE "
     f"{' '.join(autoreply.HEADERS).upper()})])"
 )
-_BODY = "(BODY.PEEK[]<0.65536>)"  # enough for a report's parts or an auto-reply's text, never \Seen
+_START, _WHOLE = 65536, 2 * 1024 * 1024  # a message's start, and as much as a report is read to
+_BODY = "(BODY.PEEK[]<0.{size}>)"  # enough for a report's parts or an auto-reply's text, never \Seen
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _MESSAGE_ID = re.compile(r"<[^<>\s]+>")
 PENDING = ("scheduled", "due", "waiting")  # check-in states a reply cancels
@@ -117,6 +120,7 @@ class Findings:
     bounces: list[Bounced] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)  # each message that could not be read
     mailbox: str = ""  # which mailbox, for the skipped messages' marks (skipped.mailbox_of)
+    incomplete: set[str] = field(default_factory=set)  # interviews a found message was not sent for
 
 
 def same_form(address: str) -> str:
@@ -192,12 +196,14 @@ def find_replies(settings: ImapSettings, watches: list[Watch], own: Iterable[str
         wide: dict[str, set[bytes]] = {}  # everything since a day, searched once when a search is refused
         for watch in watches:
             _look(client, watch, mine, found, wide)
-        return found
     except (OSError, client.error) as exc:  # client.abort is a subclass of client.error
+        log_out(client)
         raise MailboxError(f"{settings.where}: {describe_problem(exc, settings)}") from None
-    finally:
-        with contextlib.suppress(Exception):  # logging out of a broken session may fail; it is gone anyway
-            client.logout()
+    except BaseException:  # Ctrl-C or the run's deadline (cli/alarm.py): no LOGOUT, whose answer a
+        hang_up(client)  # server dripping its last answer could stretch for hours
+        raise
+    log_out(client)
+    return found
 
 
 def _look(
@@ -222,11 +228,18 @@ def _look(
         bare = message_id.strip().strip("<>")
         uids |= hits(("HEADER", "In-Reply-To"), bare)
         uids |= hits(("HEADER", "References"), bare)
-        uids |= hits(("SINCE", day, "HEADER", "Content-Type", "report", "TEXT"), bare)
+        uids |= hits(("SINCE", day, "TEXT"), bare)  # a bounce, in RFC 3464's form or in plain text
     for sender in watch.senders:
         for spelling in sorted(_spellings(sender), key=lambda s: not s.isascii()):  # ASCII forms first
             uids |= hits(("SINCE", day, "FROM"), spelling)
-    for uid, raw in fetch(client, sorted(uids, key=int), _FIELDS):
+    answered = fetch(client, sorted(uids, key=int), _FIELDS)
+    for uid in sorted(uids - {uid for uid, _ in answered}, key=int):  # never passed over in silence
+        found.incomplete.add(watch.interview)  # it may have been the reply: its check-in waits a run
+        why = "the search found it but the server did not send it (deleted meanwhile?)"
+        found.skipped.append(
+            Skipped(mark_of(found.mailbox, uid), _skipped(uid, b"", autoreply.Unreadable(why)))
+        )
+    for uid, raw in answered:
         try:
             if raw is None:
                 raise autoreply.Unreadable("the server sent NIL for its headers")
@@ -242,7 +255,10 @@ def _sort(
     """One hit: a report, an auto-reply, a reply or neither."""
     headers = HeaderParser().parsestr(raw.decode("utf-8", "replace"))  # SMTPUTF8 headers are raw UTF-8
     if autoreply.is_delivery_report(headers):  # first: real bounces also say Auto-Submitted
-        found.bounces += _bounce(client, uid, watch)
+        found.bounces += _bounce(client, uid, watch, autoreply.read_report)
+        return
+    if plainbounce.is_plain_bounce(headers):  # a mailer daemon's mail is never a reply
+        found.bounces += _bounce(client, uid, watch, plainbounce.read_plain_bounce)
         return
     reply = _match(headers, watch, mine)
     if reply is None:
@@ -268,9 +284,18 @@ def _skipped(uid: bytes, raw: bytes, exc: Exception) -> str:
     )
 
 
-def _bounce(client: imaplib.IMAP4, uid: bytes, watch: Watch) -> list[Bounced]:
+def _bounce(
+    client: imaplib.IMAP4, uid: bytes, watch: Watch, read: Callable[[bytes], autoreply.Bounce | None]
+) -> list[Bounced]:
     raw = _body(client, uid)
-    report = autoreply.read_report(raw) if raw is not None else None
+    try:
+        report = read(raw) if raw is not None else None
+    except autoreply.Unreadable:
+        if raw is None or len(raw) < _START:
+            raise
+        # cut short: an explanation (Exchange's HTML) may fill the start, the status part after it
+        raw = _body(client, uid, _WHOLE)
+        report = read(raw) if raw is not None else None
     if report is None:  # a delay or success notice, or one we cannot read
         return []
     ours = [message_id for message_id in watch.message_ids if message_id in report.cited]
@@ -294,9 +319,9 @@ def _away(client: imaplib.IMAP4, uid: bytes, headers: Message, reply: Reply, wat
     return [Away(watch.interview, found[0], found[1])] if found else []
 
 
-def _body(client: imaplib.IMAP4, uid: bytes) -> bytes | None:
+def _body(client: imaplib.IMAP4, uid: bytes, size: int = _START) -> bytes | None:
     """The start of one message (None if it is gone since the search); Unreadable if the server sent NIL."""
-    fetched = fetch(client, [uid], _BODY)
+    fetched = fetch(client, [uid], _BODY.format(size=size))
     if fetched and fetched[0][1] is None:
         raise autoreply.Unreadable("the server sent NIL for its text")
     return fetched[0][1] if fetched else None
@@ -392,7 +417,7 @@ def plan_with_replies(
         if once(skipped):
             notice(skipped.line)
     if not (replied or found.bounces or found.away):
-        return items, None
+        return _hold_unsearched(items, found.incomplete), None
     by_id = {entry.message_id: entry for entry in known}
     bounced = {by_id[b.message_id].key: f"bounced: the server said {b.diagnostic}" for b in found.bounces}
     items = plan(data, now, known_from(states).with_states({**replied, **dict.fromkeys(bounced, "bounced")}))
@@ -404,8 +429,22 @@ def plan_with_replies(
         for b in found.bounces
     }
     items = _hold_check_ins(with_reasons(items, found.replies), {**_bounced_addresses(known), **new}, data)
-    items = _wait_for_returns(items, found.away, data, now)
+    items = _hold_unsearched(_wait_for_returns(items, found.away, data, now), found.incomplete)
     return sorted(items, key=lambda item: (item.due_at.astimezone(UTC), item.key)), None
+
+
+def _hold_unsearched(items: list[FollowUp], incomplete: set[str]) -> list[FollowUp]:
+    """A due check-in whose look for replies missed a message (found, then not sent) waits for the next
+    run's look: the missing message may be the reply."""
+    return [
+        item._replace(state="held", why=f"{item.why}; held: {_UNSEARCHED}")
+        if item.kind == "check-in" and item.state == "due" and item.interview.id in incomplete
+        else item
+        for item in items
+    ]
+
+
+_UNSEARCHED = "a message the search for replies found was not sent by the server; looked for again next run"
 
 
 def _bounced_addresses(entries: Iterable[Entry]) -> dict[str, str]:

@@ -52,20 +52,36 @@ def searched(data: Iterable[object]) -> set[bytes]:
 def fetched(data: Iterable[object]) -> list[tuple[bytes, bytes | None]]:
     """(UID, body) of each message a UID FETCH answered for: the body item's bytes (the first item
     named BODY[…], BINARY[…] or RFC822…), or None when the server sent NIL. Items are matched by name in
-    any order and merged per message number; a message without a UID or a body item is left out."""
-    uids: dict[bytes, bytes] = {}
-    bodies: dict[bytes, bytes | None] = {}
+    any order and merged by UID (in the order the answer names them), never by message number alone:
+    an EXPUNGE in the middle of a UID command (RFC 3501 7.4.1) renumbers the messages after it, so two
+    messages may come under one number.
+    A response without a UID joins the last message seen under its number (or the next one to come);
+    a message without a UID or a body item is left out."""
+    uid_of: dict[bytes, bytes] = {}  # message number → the UID last seen under it
+    waiting: dict[bytes, bytes | None] = {}  # a body whose UID is still to come, by message number
+    bodies: dict[bytes, bytes | None] = {}  # by UID
+    seen: dict[bytes, int] = {}  # each UID, in the order the answer named them
     for pieces in _responses(data):
         try:
             number, items = _message_data(pieces)
         except _Malformed:
             continue
-        for name, value in items:
-            if name == b"UID" and isinstance(value, bytes) and _NUMBER.fullmatch(value):
-                uids.setdefault(number, value)
-            elif _is_body(name) and number not in bodies and not isinstance(value, list):
-                bodies[number] = value
-    return [(uids[n], bodies[n]) for n in sorted(bodies, key=int) if n in uids]
+        uid = next(
+            (v for n, v in items if n == b"UID" and isinstance(v, bytes) and _NUMBER.fullmatch(v)), None
+        )
+        body = [v for n, v in items if _is_body(n) and not isinstance(v, list)][:1]
+        if uid is not None:
+            uid_of[number] = uid
+            seen.setdefault(uid, len(seen))
+            if body:
+                bodies.setdefault(uid, body[0])
+            elif number in waiting:
+                bodies.setdefault(uid, waiting.pop(number))
+        elif body and number in uid_of:
+            bodies.setdefault(uid_of[number], body[0])
+        elif body:
+            waiting.setdefault(number, body[0])
+    return [(uid, bodies[uid]) for uid in sorted(bodies, key=seen.__getitem__)]
 
 
 def _is_body(name: bytes) -> bool:

@@ -3,9 +3,12 @@
 Month and weekday names come from Babel's CLDR data for English, French, German (and Austria's Jänner),
 Spanish, Portuguese, Italian and Dutch, in every form it gives (wide, abbreviated; format, stand-alone),
 also without their accents. A phrase such as "back on 8 December", "de retour le 8 décembre", "ab dem
-8.12. wieder", "regreso el martes 5 de enero", "rientro il 5 gennaio", "vanaf 5 januari weer" names the
-day they are back; "until 7 December", "jusqu'au 7 décembre", "bis 7. Dezember", "hasta el 4 de enero",
-"até 4 de janeiro", "fino al 4 gennaio", "tot en met 4 januari" their last day away. A phrase of the first
+8.12. wieder", "regreso el martes 5 de enero", "me reincorporo el 21 de diciembre", "rientro il 5
+gennaio", "vanaf 5 januari weer" names the day they are back, and so does a date followed in its clause
+by a word that says so where the verb comes last ("am 21.12. wieder im Büro", "5 januari weer op
+kantoor"); "until 7 December", "jusqu'au 7 décembre", "bis 7. Dezember", "hasta el 4 de enero", "até 4
+de janeiro", "fino al 4 gennaio", "tot en met 4 januari" their last day away. An English ordinal alone
+("I return on the 14th") is the nearest such day ahead. A phrase of the first
 kind wins over one of the second. A short joining word ("to", "au", "al", "tot") counts only right
 before its date: "je reviens au bureau le 5 janvier" is a return, not an absence until the 5th.
 
@@ -34,12 +37,17 @@ _BACK = (
     "back", "return", "returns", "returning", "in the office again", "available again",
     "de retour", "retour", "reviens", "rentre", "reprendrai", "à partir du", "dès le",
     "zurück", "wieder", "ab dem", "ab",
-    "regreso", "regresaré", "regresare", "de vuelta", "vuelvo", "volveré", "volvere", "me reincorporaré",
-    "a partir del",
-    "de volta", "retorno", "regresso", "volto", "a partir de",
-    "rientro", "rientrerò", "rientrero", "di ritorno", "di nuovo", "a partire dal",
+    "regreso", "regresaré", "regresare", "de vuelta", "vuelvo", "volveré", "volvere", "de regreso",
+    "me reincorporo", "me reincorporaré", "me reincorporare", "me incorporo", "me incorporaré",
+    "me incorporare", "reincorporo", "reincorporaré", "reincorporare", "a partir del",
+    "de volta", "retorno", "retornarei", "regresso", "regressarei", "volto", "voltarei", "a partir de",
+    "rientro", "rientrerò", "rientrero", "di ritorno", "di nuovo", "torno", "tornerò", "tornero",
+    "a partire dal",
     "terug", "vanaf", "weer",
 )  # fmt: skip
+# Words that say "back" after their date, where the verb comes last: "am 21.12. wieder im Büro",
+# "ik ben 5 januari weer op kantoor"; looked for between a date and the end of its clause
+_BACK_AFTER = ("wieder", "zurück", "zurueck", "weer", "terug")
 _UNTIL = (
     "until", "till", "til", "through", "thru", "to", "jusqu'au", "jusqu’au", "jusqu'à", "jusqu’à", "au",
     "bis", "bis zum", "einschließlich", "hasta", "hasta el", "al", "até", "ate", "até o", "fino al",
@@ -111,6 +119,7 @@ def _date_pattern(months: dict[str, int]) -> re.Pattern[str]:
         rf"|(?P<m2>{month})\.?\s+(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?(?:,?\s+(?P<y2>\d{{4}}))?"
         r"|(?P<d3>\d{1,2})\.(?P<m3>\d{1,2})\.(?:(?P<y3>\d{4}|\d{2})(?!\d))?"
         r"|(?P<a4>\d{1,2})/(?P<b4>\d{1,2})(?:/(?P<y4>\d{4}|\d{2}))?"
+        r"|(?P<d5>\d{1,2})(?:st|nd|rd|th)"  # the day alone, as an English ordinal: "on the 14th"
         r")(?![\w/])",
         re.IGNORECASE,
     )
@@ -134,7 +143,7 @@ def read_return_date(text: str, written: date) -> tuple[date, str] | None:
     back: date | None = None
     until: list[date] = []
     for match in words.date.finditer(text):
-        keyword = _keyword_before(words, text, match.start())
+        keyword = _keyword_before(words, text, match.start()) or _keyword_after(text, match.end())
         if keyword is None:
             continue
         day = _resolve(words, match, written, _weekday_before(words, text, match.start()))
@@ -158,6 +167,15 @@ def _keyword_before(words: _Words, text: str, start: int) -> str | None:
             continue
         return "back" if found.group("back") else "until"
     return None
+
+
+def _keyword_after(text: str, end: int) -> str | None:
+    """`back` when a word that says so follows a date in its own clause, before any other number."""
+    after = re.split(r"[\n!?;,:\d]|\.\s", text[end : end + _CONTEXT])[0]
+    return "back" if _AFTER.search(after) else None
+
+
+_AFTER = re.compile(rf"(?<!\w)(?:{'|'.join(_BACK_AFTER)})(?!\w)", re.IGNORECASE)
 
 
 def _weekday_before(words: _Words, text: str, start: int) -> int | None:
@@ -194,6 +212,8 @@ def _month_days(words: _Words, group: dict[str, str | None]) -> list[tuple[int, 
         return [(words.months[name], int(str(group["d1"] or group["d2"])))]
     if group["d3"]:
         return [(int(str(group["m3"])), int(str(group["d3"])))]
+    if group["d5"]:  # no month: every month's, the nearest ahead wins
+        return [(month, int(str(group["d5"]))) for month in range(1, 13)]
     first, second = int(str(group["a4"])), int(str(group["b4"]))
     return [(second, first), (first, second)]  # day/month and month/day: both are in use
 

@@ -77,7 +77,16 @@ def file_copies(
     # late: imaplib and ssl stay off every run that owes no copy (cli builds SentCopies on each send)
     import imaplib
 
-    from batch.inbox.imap import MailboxError, _logout, describe_problem, log_in, quoted, search, text_of
+    from batch.inbox.imap import (
+        MailboxError,
+        cleaner_of,
+        describe_problem,
+        log_in,
+        log_out,
+        quoted,
+        search,
+        text_of,
+    )
 
     if not owed:
         return None
@@ -93,22 +102,25 @@ def file_copies(
                 "(or FOLLOWUP_IMAP_SENT_COPY=no)"
             )
         name = quoted(utf7_name(folder))
+        folder = cleaner_of(client)(folder)  # as shown: a name from LIST is the server's words
         kind, data = client.select(name, readonly=True)  # to search it for copies filed already
         if kind != "OK":
-            return f"{where.imap.where}: could not open {folder!r} to file copies ({text_of(data)})"
+            said = text_of(data, cleaner_of(client))
+            return f"{where.imap.where}: could not open {folder!r} to file copies ({said})"
         for key, message, when in owed:
             message_id = message_id_of(message)
             if message_id and search(client, ("HEADER", "Message-ID"), message_id):
                 filed(key)  # stored by an earlier run whose connection dropped before the OK
                 continue
-            kind, said = client.append(name, r"(\Seen)", imaplib.Time2Internaldate(when), message)
+            kind, answer = client.append(name, r"(\Seen)", imaplib.Time2Internaldate(when), message)
             if kind != "OK":
-                return f"{where.imap.where}: could not file a copy in {folder!r} ({text_of(said)})"
+                said = text_of(answer, cleaner_of(client))
+                return f"{where.imap.where}: could not file a copy in {folder!r} ({said})"
             filed(key)
     except (OSError, imaplib.IMAP4.error, MailboxError) as exc:
         return f"{where.imap.where}: {describe_problem(exc, where.imap)}"
     finally:
-        _logout(client)
+        log_out(client)
     return None
 
 

@@ -6,7 +6,6 @@ them, and the SMTP and IMAP logins over the very paths `send` takes, ending with
 
 from __future__ import annotations
 
-import contextlib
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -23,7 +22,7 @@ from batch.errors import FollowUpError, InputError, Problem
 from batch.etiquette import schedule
 from batch.etiquette.workdays import recipient_policy
 from batch.inbox.bounces import bounces_seen
-from batch.inbox.imap import MailboxError, connection_problem, message_count, open_mailbox
+from batch.inbox.imap import MailboxError, connection_problem, log_out, message_count, open_mailbox
 from batch.ledger.reads import absent, inspect, read_entries
 from batch.ledger.wake import read_heartbeat
 from batch.letters.compose import review
@@ -259,8 +258,7 @@ def check_imap(env: Mapping[str, str]) -> Finding:
     except (OSError, client.error) as exc:
         return Finding("imap", PROBLEM, f"{where}: {settings.folder} cannot be read ({exc})", 1)
     finally:
-        with contextlib.suppress(Exception):  # the server may have hung up; nothing is left to close
-            client.logout()
+        log_out(client)  # its answer awaited a few seconds at most
     text = f"{where}: logged in as {settings.user}; {settings.folder} holds {count} messages (read-only)"
     return Finding("imap", OK, text)
 

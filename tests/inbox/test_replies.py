@@ -539,6 +539,8 @@ def test_an_auto_reply_that_names_no_return_of_the_recipient_changes_nothing(
         "bounce-exchange-base64.eml",
         "bounce-global.eml",
         "bounce-global-headers-qp.eml",
+        "bounce-qmail-plain.eml",
+        "bounce-exim-plain.eml",
     ],
     ids=[
         "Google, threaded and Auto-Submitted",
@@ -546,6 +548,8 @@ def test_an_auto_reply_that_names_no_return_of_the_recipient_changes_nothing(
         "Exchange, its status part in base64",
         "RFC 6533 global report and original",
         "RFC 6533 global headers, quoted-printable",
+        "qmail, in plain text with the original copied in",
+        "Exim, in plain text citing the thank-you in In-Reply-To",
     ],
 )
 def test_a_delivery_report_marks_the_thank_you_bounced_with_one_line_on_the_next_send(

@@ -119,3 +119,9 @@ def test_reading_any_answer_never_raises(data: list[object]) -> None:
     for uid, body in fetched(data):
         assert uid.isdigit() and (body is None or isinstance(body, bytes))
     assert all(uid.isdigit() for uid in searched(data))
+
+
+def test_two_messages_under_one_number_after_an_expunge_are_both_read_by_their_uids() -> None:
+    """RFC 3501 7.4.1: an EXPUNGE may come during a UID FETCH; the message after it takes the number."""
+    data = [(b"1 (UID 4 BODY[] {3}", b"abc"), b")", (b"1 (UID 5 BODY[] {3}", b"def"), b")"]
+    assert fetched(data) == [(b"4", b"abc"), (b"5", b"def")]

@@ -17,23 +17,29 @@ WRITTEN = date(2026, 12, 18)  # a Friday before the holidays
 BACK, LAST = (date(2027, 1, 5), "back"), (date(2027, 1, 4), "until")
 
 PHRASES = {
-    "en": [("I am back on January 5.", BACK), ("Out of the office until 4 January.", LAST)],
+    "en": [("I am back on January 5.", BACK), ("Out of the office until 4 January.", LAST),
+           ("I return on the 5th.", BACK), ("Away until the 4th; back on the 5th.", BACK)],
     "fr": [("Je reviens au bureau le 5 janvier.", BACK), ("Absente du 21 décembre au lundi 4 janvier.", LAST),
            ("De retour le mardi 5 janv.", BACK)],
     "de": [("Ich bin ab dem 5. Jänner wieder im Büro.", BACK),
            ("Abwesend bis einschließlich 4. Januar.", LAST),
-           ("Ab Dienstag, 05.01. wieder erreichbar.", BACK)],
+           ("Ab Dienstag, 05.01. wieder erreichbar.", BACK),
+           ("Ich bin im Urlaub und am 05.01. wieder im Büro.", BACK),
+           ("Ich bin am 5. Jan. wieder da.", BACK), ("Am 5. Januar bin ich zurück.", BACK),
+           ("Vom 21.12. bis 4.1. nicht da, ab 5.1. wieder da.", BACK)],
     "es": [("Estaré fuera de la oficina del 21 de diciembre al 4 de enero. Regreso el martes 5 de enero de "
             "2027.", BACK), ("De vacaciones hasta el lunes 4 de enero.", LAST),
-           ("Volveré al trabajo el 5 de enero.", BACK)],
+           ("Volveré al trabajo el 5 de enero.", BACK), ("Me reincorporo el 5 de enero.", BACK),
+           ("Me incorporo el martes 5 de ene.", BACK)],
     "pt": [("Estou ausente até 4 de janeiro.", LAST), ("Estarei de volta em 5 de janeiro.", BACK),
-           ("Regresso a 5 de janeiro de 2027.", BACK), ("Retorno no dia terça-feira, 5 de jan.", BACK)],
+           ("Regresso a 5 de janeiro de 2027.", BACK), ("Retorno no dia terça-feira, 5 de jan.", BACK),
+           ("Retornarei em 5 de janeiro.", BACK)],
     "it": [("Sarò assente fino al 4 gennaio (compreso).", LAST), ("Rientro il 5 gennaio.", BACK),
            ("Sarò di nuovo in ufficio dal 5 gennaio.", BACK),
-           ("In ferie dal 21 dicembre al 4 gennaio.", LAST)],
+           ("In ferie dal 21 dicembre al 4 gennaio.", LAST), ("Torno il 5 gen.", BACK)],
     "nl": [("Ik ben afwezig tot en met 4 januari.", LAST),
            ("Vanaf dinsdag 5 januari ben ik weer op kantoor.", BACK),
-           ("Terug op 5 jan.", BACK)],
+           ("Terug op 5 jan.", BACK), ("Ik ben 5 januari weer op kantoor.", BACK)],
 }  # fmt: skip
 CASES = [(lang, text, found) for lang, cases in PHRASES.items() for text, found in cases]
 

@@ -19,7 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from batch.inbox import autoreply
+from batch.inbox import autoreply, plainbounce
 from tests.inbox.mailbox import MAILBOX, Mailbox, corpus, mailbox, thanked, work  # noqa: F401  (fixtures)
 from tests.inbox.test_replies import ARJUN, FRIDAY, NORTHWIND, PANEL
 from tests.servers.imapproxy import imap_proxy
@@ -36,6 +36,8 @@ def read_all(raw: bytes) -> None:
         lambda: autoreply.is_auto_reply(headers),
         lambda: autoreply.subject_of(headers),
         lambda: autoreply.read_report(raw),
+        lambda: plainbounce.is_plain_bounce(headers),
+        lambda: plainbounce.read_plain_bounce(raw),
         lambda: autoreply.return_date(autoreply.body_text(raw), date(2026, 11, 24)),
     ):
         try:

@@ -1,7 +1,10 @@
 """A scripted IMAP server on 127.0.0.1 that writes its answers in forms RFC 3501 allows and dovecot never
 uses: FETCH items in another order (UID after the body's literal), a body as a quoted string or NIL,
-SEARCH results over several untagged lines, and no search in any charset but US-ASCII
-(`NO [BADCHARSET]`, as RFC 3501 lets a server answer).
+SEARCH results over several untagged lines, no search in any charset but US-ASCII
+(`NO [BADCHARSET]`, as RFC 3501 lets a server answer); and hostile ones: a BYE that echoes the LOGIN
+line it received (on the second UID SEARCH of a session), an EXPUNGE in the middle of a UID FETCH answer
+(RFC 3501 7.4.1 allows it: the messages after it are renumbered), and FETCH answers dripped a byte at a
+time (``.drip`` seconds apart).
 
 ``OddImap(quirks)``: any login is good; the folder holds ``.messages`` (bytes, CRLF), UIDs 1..n.
 UID SEARCH evaluates FROM, HEADER, BODY, TEXT, SINCE (ignored: every message counts as recent), ALL and
@@ -14,11 +17,13 @@ from __future__ import annotations
 import contextlib
 import re
 import socket
+import time
 from collections.abc import Iterable
 
 from .raw import _Listening
 
-QUIRKS = ("uid-after-body", "quoted-body", "nil-body", "split-search", "ascii-search-only")
+QUIRKS = ("uid-after-body", "quoted-body", "nil-body", "split-search", "ascii-search-only", "bye-echo",
+          "expunge-mid", "drip")  # fmt: skip
 
 
 class OddImap(_Listening):
@@ -31,6 +36,10 @@ class OddImap(_Listening):
         self.commands: list[bytes] = []
         self.literals: list[bytes] = []
         self.host, self.user, self.password = "127.0.0.1", "sam", "any"
+        self.drip = 0.2
+        self.vanish: set[int] = set()  # UIDs a FETCH leaves out, as if deleted since the search
+        self._login = b""
+        self._searches = 0
         self._listen()
 
     def deliver(self, raw: bytes) -> None:
@@ -44,7 +53,18 @@ class OddImap(_Listening):
                 words = self._words(conn, lines, line)
                 self.commands.append(line)
                 tag, command = words[0].decode(), words[1].upper() if len(words) > 1 else b""
-                conn.sendall(self._answer(tag, command, words[2:]))
+                if command == b"LOGIN":
+                    self._login, self._searches = line.rstrip(b"\r\n"), 0  # counted per session
+                answer = self._answer(tag, command, words[2:])
+                if answer.startswith(b"* BYE idle"):
+                    conn.sendall(answer)
+                    return
+                if "drip" in self.quirks and b" FETCH (" in answer:
+                    for byte in answer:
+                        conn.sendall(bytes([byte]))
+                        time.sleep(self.drip)
+                else:
+                    conn.sendall(answer)
                 if command == b"LOGOUT":
                     return
 
@@ -72,6 +92,9 @@ class OddImap(_Listening):
             return (f"* {n} EXISTS\r\n* 0 RECENT\r\n* OK [UIDVALIDITY 7] ok\r\n* FLAGS (\\Seen)\r\n"
                     f"{tag} OK [READ-ONLY] done\r\n").encode()  # fmt: skip
         if command == b"UID" and args and args[0].upper() == b"SEARCH":
+            self._searches += 1
+            if "bye-echo" in self.quirks and self._searches == 2:
+                return b"* BYE idle session ended: " + self._login + b"\r\n"
             return self._search(tag, args[1:])
         if command == b"UID" and args and args[0].upper() == b"FETCH":
             return self._fetch(tag, args[1], b" ".join(args[2:]))
@@ -95,12 +118,18 @@ class OddImap(_Listening):
         out = bytearray()
         headers_only = b"HEADER" in what.upper()
         item = b"BODY[HEADER.FIELDS (FROM)]" if headers_only else b"BODY[]<0>"
+        gone = 0  # messages expunged during this answer: the later ones are renumbered
         for uid in _uids(uids, len(self.messages)):
+            if "expunge-mid" in self.quirks and out and not gone:
+                out += b"* 1 EXPUNGE\r\n"  # another client deleted message 1
+                gone = 1
+            if uid in self.vanish:
+                continue
             raw = self.messages[uid - 1]
             body = raw.split(b"\r\n\r\n", 1)[0] + b"\r\n\r\n" if headers_only else raw[:65536]
             literal = b"%s {%d}\r\n%s" % (item, len(body), body)
             if "uid-after-body" in self.quirks:
-                out += b"* %d FETCH (%s FLAGS (\\Recent) UID %d)\r\n" % (uid, literal, uid)
+                out += b"* %d FETCH (%s FLAGS (\\Recent) UID %d)\r\n" % (uid - gone, literal, uid)
             elif "quoted-body" in self.quirks:
                 quoted = body.replace(b"\\", b"\\\\").replace(b'"', b'\\"').replace(b"\r\n", b"\n")
                 quoted = quoted.replace(b"\n", b" ")  # a quoted string holds no line break
@@ -108,7 +137,7 @@ class OddImap(_Listening):
             elif "nil-body" in self.quirks:
                 out += b"* %d FETCH (UID %d %s NIL)\r\n" % (uid, uid, item)
             else:
-                out += b"* %d FETCH (UID %d %s)\r\n" % (uid, uid, literal)
+                out += b"* %d FETCH (UID %d %s)\r\n" % (uid - gone, uid, literal)
         return bytes(out) + f"{tag} OK done\r\n".encode()
 
 
