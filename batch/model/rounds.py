@@ -122,6 +122,7 @@ def rounds(interviews: Sequence[Interview]) -> dict[str, Round]:
     """Each interview's Round, by id. Joined through dictionaries, so a data file of many companies
     stays linear."""
     if _LAST and _same(_LAST[0][0], interviews):
+        _LAST[:] = [(interviews, _LAST[0][1])]  # the next ask of this list is then `is`, not a walk of it
         return _LAST[0][1]
     joined = _Joined(len(interviews))
     first: dict[tuple[str, ...], int] = {}
