@@ -30,7 +30,8 @@ from batch.inbox.returndate import read_return_date
 TEXT_LIMIT = 4000  # characters of the text part read for a return date: it is said near the top
 _SUBJECT = re.compile(
     r"^\s*\[?(?:automatic reply|auto(?:matic)?[ -]?reply|autoreply|auto response|auto|out of (?:the )?office|"
-    r"ooo|réponse automatique|reponse automatique|absence|abwesenheitsnotiz|abwesenheitshinweis|"
+    r"ooo(?=\s*[:\-–\])])|réponse automatique|reponse automatique|absence(?= du bureau|\s*[:\-–])|"
+    r"absente? du bureau|abwesend(?=\s*:)|ausencia(?=\s*:)|abwesenheitsnotiz|abwesenheitshinweis|"
     r"automatische antwort|respuesta automática|respuesta automatica|fuera de la oficina|"
     r"resposta automática|resposta automatica|ausência temporária|fora do escritório|"
     r"risposta automatica|fuori sede|fuori ufficio|automatisch antwoord|afwezig|afwezigheidsbericht|autosvar)"
@@ -117,7 +118,9 @@ def is_delivery_report(headers: Message) -> bool:
 def is_auto_reply(headers: Message) -> bool:
     """Whether a machine wrote the message for a person: Auto-Submitted, a vendor's flag, Precedence,
     Exchange's rules agent, or the subject."""
-    submitted = str(headers.get("Auto-Submitted", "")).strip().lower()
+    submitted = (
+        re.sub(r"\([^()]*\)", "", str(headers.get("Auto-Submitted", ""))).strip().lower()
+    )  # RFC 822 comments
     if submitted and submitted.partition(";")[0].strip() != "no":
         return True
     for name in FLAGS:

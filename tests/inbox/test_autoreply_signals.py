@@ -41,6 +41,7 @@ HEADER_SIGNALS = {
 
 NO_SIGNALS = {
     "Auto-Submitted no": ("Auto-Submitted", "no"),
+    "Auto-Submitted no with a comment (RFC 3834 allows one)": ("Auto-Submitted", "no (written by hand)"),
     "X-Autoreply no": ("X-Autoreply", "no"),
     "X-Auto-Response-Suppress (Outlook puts it on ordinary mail)": ("X-Auto-Response-Suppress", "All"),
     "X-MS-Exchange-Inbox-Rules-Loop alone (a rule's forward)": (
@@ -79,6 +80,19 @@ SUBJECTS = [
     "Automatisch antwoord: Bedankt",
     "Afwezigheidsbericht",
     "Autosvar: Tack",
+    "OOO: Thank you",
+    "[OOO] Thank you",
+    "Abwesend: Vielen Dank",
+    "Ausencia: Gracias",
+    "Absent du bureau : Merci",
+    "Absence : de retour le 4 janvier",
+]
+
+# Subjects a person writes that start with a word an out-of-office uses too: still a reply.
+HUMAN_LOOKALIKES = [
+    "OOO question about the start date",
+    "Absence of news on my side",
+    "Ausencias y vacaciones",
 ]
 
 
@@ -106,6 +120,11 @@ def test_a_header_that_is_no_sign_of_a_machine_leaves_a_human_reply_a_reply(sign
 @pytest.mark.parametrize("subject", SUBJECTS)
 def test_one_subject_alone_marks_an_auto_reply(subject: str) -> None:
     assert autoreply.is_auto_reply(HeaderParser().parsestr(headers(subject)))
+
+
+@pytest.mark.parametrize("subject", HUMAN_LOOKALIKES)
+def test_a_person_whose_subject_starts_like_an_out_of_office_still_replied(subject: str) -> None:
+    assert not autoreply.is_auto_reply(HeaderParser().parsestr(headers(subject)))
 
 
 def test_a_human_reply_with_none_of_the_signals_is_no_auto_reply() -> None:
