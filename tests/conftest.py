@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 from pathlib import Path
 
 import pytest
 from hypothesis import settings
 
 os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
+
+# A test run started in the background of a script (`cmd &` without job control, as some CI runners and
+# nohup'd shells do) inherits Ctrl-C ignored, and every `followup` a test starts would inherit that too:
+# the Ctrl-C tests would then test nothing. The run takes Ctrl-C back, so its children get it as a user's.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 # In CI every run tries the same examples (derandomized, no deadline on a busy machine), so a red run
 # can be read again; elsewhere hypothesis explores, and keeps what it found in .hypothesis/.
